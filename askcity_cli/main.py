@@ -1,0 +1,17 @@
+"""The `askcity` command: composes the Typer apps of the packages. Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import typer
+
+from ingest.cli import ingest_command, kb_app, search_command
+
+app = typer.Typer(
+    name="askcity",
+    help="askcity: a grounded, private citizen-service assistant for city governments.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("ingest")(ingest_command)
+app.command("search")(search_command)
+app.add_typer(kb_app, name="kb")

@@ -1,0 +1,149 @@
+"""`askcity eval retrieval`: build a throwaway knowledge base with the real pipeline and measure retrieval."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from evaluation.questions import LabelledQuestion, load_questions, locate
+from ingest.chunking import ChunkingConfig
+from ingest.pipeline import Ingestor
+from knowledge_base.embedder import Embedder
+from knowledge_base.kb import KnowledgeBase
+from knowledge_base.records import RetrievedChunk
+from knowledge_base.retriever import RetrievalConfig, Retriever
+
+CUTOFFS = (1, 5, 10)
+
+
+class RetrievalReport(BaseModel):
+    n: int
+    doc_recall_at_1: float
+    doc_recall_at_5: float
+    doc_recall_at_10: float
+    span_recall_at_1: float
+    span_recall_at_5: float
+    span_recall_at_10: float
+    mrr_at_10: float
+    mean_chunk_chars: float
+    latency_ms_p50: float
+    latency_ms_p95: float
+    index_seconds: float
+
+    def public(self) -> dict[str, float | int]:
+        """The figures under the names the issue gives them (`doc_recall@1`, ...)."""
+        return {k.replace("_at_", "@"): v for k, v in self.model_dump().items()}
+
+
+@dataclass
+class BuiltKnowledgeBase:
+    kb: KnowledgeBase
+    retriever: Retriever
+    texts: dict[str, str]
+    index_seconds: float
+    mean_chunk_chars: float
+
+
+def build(
+    documents: Path,
+    workdir: Path,
+    embedder: Embedder,
+    chunking: ChunkingConfig | None = None,
+    retrieval: RetrievalConfig | None = None,
+) -> BuiltKnowledgeBase:
+    kb = KnowledgeBase(workdir / "kb", f"sqlite:///{workdir / 'kb.sqlite3'}", embedder)
+    kb.migrate()
+    started = time.perf_counter()
+    summary = Ingestor(kb, chunking).ingest([documents])
+    if summary.failed and not (summary.added or summary.updated):
+        reasons = "; ".join(f"{f.source}: {f.reason}" for f in summary.failed[:3])
+        raise ValueError(f"no documents could be ingested from {documents}: {reasons}")
+    index_seconds = time.perf_counter() - started
+    retriever = kb.retriever(retrieval, reload_check_seconds=3600)
+    snap = retriever.snapshot
+    texts = {d.id: d.text for d, _ in kb.store.active()}
+    mean_chars = statistics.fmean(len(c.text) for c in snap.chunks) if snap.chunks else 0.0
+    return BuiltKnowledgeBase(kb, retriever, texts, index_seconds, mean_chars)
+
+
+def _span_hit(hit: RetrievedChunk, q: LabelledQuestion, texts: dict[str, str]) -> bool:
+    for span in q.gold_spans:
+        if span.doc_id != hit.document_id:
+            continue
+        if span.start is not None and span.end is not None:
+            start, end = int(span.start), int(span.end)
+        else:
+            found = locate(texts.get(span.doc_id, ""), span.text)
+            if found is None:
+                continue
+            start, end = found
+        if hit.start < end and start < hit.end:
+            return True
+    return False
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def evaluate(built: BuiltKnowledgeBase, questions: list[LabelledQuestion]) -> RetrievalReport:
+    answerable = [q for q in questions if q.answerable]
+    doc_hits = dict.fromkeys(CUTOFFS, 0)
+    span_hits = dict.fromkeys(CUTOFFS, 0)
+    reciprocal = 0.0
+    latencies: list[float] = []
+    for q in answerable:
+        started = time.perf_counter()
+        hits = built.retriever.retrieve(q.question, history=q.history, k=max(CUTOFFS))
+        latencies.append((time.perf_counter() - started) * 1000)
+        gold = set(q.gold_doc_ids)
+        first = next((r for r, h in enumerate(hits, 1) if h.document_id in gold), None)
+        if first is not None:
+            reciprocal += 1 / first
+        span_ranks = [r for r, h in enumerate(hits, 1) if _span_hit(h, q, built.texts)]
+        for k in CUTOFFS:
+            doc_hits[k] += first is not None and first <= k
+            span_hits[k] += bool(span_ranks) and span_ranks[0] <= k
+    n = max(len(answerable), 1)
+    return RetrievalReport(
+        n=len(answerable),
+        doc_recall_at_1=round(doc_hits[1] / n, 4),
+        doc_recall_at_5=round(doc_hits[5] / n, 4),
+        doc_recall_at_10=round(doc_hits[10] / n, 4),
+        span_recall_at_1=round(span_hits[1] / n, 4),
+        span_recall_at_5=round(span_hits[5] / n, 4),
+        span_recall_at_10=round(span_hits[10] / n, 4),
+        mrr_at_10=round(reciprocal / n, 4),
+        mean_chunk_chars=round(built.mean_chunk_chars, 1),
+        latency_ms_p50=round(_percentile(latencies, 0.5), 2),
+        latency_ms_p95=round(_percentile(latencies, 0.95), 2),
+        index_seconds=round(built.index_seconds, 2),
+    )
+
+
+def run(
+    documents: Path,
+    questions: Path,
+    embedder: Embedder,
+    history_turns: int | None = None,
+    chunking: ChunkingConfig | None = None,
+    retrieval: RetrievalConfig | None = None,
+) -> RetrievalReport:
+    config = retrieval or RetrievalConfig()
+    if history_turns is not None:
+        from dataclasses import replace
+
+        config = replace(config, history_turns=history_turns)
+    labelled = load_questions(questions)
+    with tempfile.TemporaryDirectory(prefix="askcity-eval-") as tmp:
+        built = build(documents, Path(tmp), embedder, chunking, config)
+        try:
+            return evaluate(built, labelled)
+        finally:
+            built.kb.close()

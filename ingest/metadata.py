@@ -1,0 +1,56 @@
+"""Document metadata from a sidecar file: `policy.pdf` is described by `policy.pdf.meta.json`.
+
+One mechanism for every format. Fields (all optional): id, title, department, contact, effective_date
+(YYYY-MM-DD), language, domain, source_uri.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ingest.errors import MetadataError
+
+SIDECAR_SUFFIX = ".meta.json"
+
+
+class Sidecar(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str | None = Field(default=None, min_length=1, max_length=200)
+    title: str | None = None
+    department: str = ""
+    contact: str = ""
+    effective_date: date | None = None
+    language: str = Field(default="en", min_length=2, max_length=16)
+    domain: str = ""
+    source_uri: str = ""
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def read_sidecar(path: Path) -> Sidecar:
+    meta = sidecar_path(path)
+    if not meta.is_file():
+        return Sidecar()
+    try:
+        return Sidecar.model_validate(json.loads(meta.read_text(encoding="utf-8")))
+    except (ValueError, ValidationError) as exc:
+        first = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        raise MetadataError(f"invalid {meta.name}: {first}") from exc
+
+
+def default_id(path: Path, root: Path) -> str:
+    """A stable id from the path below the ingest root: `housing/rent-aid.pdf` → `housing-rent-aid`."""
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        relative = Path(path.name)
+    stem = str(relative.with_suffix(""))
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "document"

@@ -1,0 +1,20 @@
+"""Build the knowledge base objects from settings (the one place settings become plain values)."""
+
+from __future__ import annotations
+
+from knowledge_base.embedder import SentenceTransformerEmbedder
+from knowledge_base.kb import KnowledgeBase
+from knowledge_base.retriever import RetrievalConfig
+from knowledge_base.settings import KnowledgeBaseSettings
+
+
+def open_knowledge_base(settings: KnowledgeBaseSettings, migrate: bool = True) -> KnowledgeBase:
+    embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_device)
+    kb = KnowledgeBase(settings.kb_dir, settings.database_url(), embedder, settings.keep_versions)
+    if migrate:
+        kb.migrate()
+    return kb
+
+
+def retrieval_config(settings: KnowledgeBaseSettings) -> RetrievalConfig:
+    return RetrievalConfig(fusion=settings.fusion, history_turns=settings.history_turns)

@@ -1,0 +1,322 @@
+"""Hybrid retrieval over the published version: FAISS (dense) + BM25 (lexical), fused, conversation-aware.
+
+A follow-up ("how much does it cost?") names its topic only in earlier turns, while the passage that
+answers it is picked out by the current question. So every candidate chunk gets two fused scores that
+differ only in how much the conversation weighs:
+
+    fused(h)  = w * cosine(q + h * c, chunk) + (1 - w) * (BM25(q) + h * BM25(c)) / (1 + h)
+                + s * best cosine(q + h * c, sentence of the chunk)
+    score     = fused(h_focus) + d * max over the chunk's document of fused(h_topic)
+
+where q is the current question and c the earlier user turns (vectors normalised after summing, BM25
+normalised by its best score). With h_topic > h_focus the conversation decides the document and the
+question decides the passage. Reciprocal-rank fusion can replace the weighted sum (`fusion="rrf"`).
+
+The retriever watches the published `CURRENT` pointer and swaps to a new version in the background:
+queries keep being served by the old version until the new one is fully loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import faiss
+import numpy as np
+
+from knowledge_base.embedder import CachingEmbedder, Embedder, Vectors
+from knowledge_base.errors import KnowledgeBaseError, NoPublishedVersionError
+from knowledge_base.records import Filters, RetrievedChunk, Sentence, Turn
+from knowledge_base.snapshot import Snapshot
+from knowledge_base.text import terms
+from knowledge_base.versions import VersionStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalConfig:
+    fusion: Literal["weighted", "rrf"] = "weighted"
+    dense_weight: float = 0.6
+    history_turns: int = 10
+    history_weight: float = 0.5
+    topic_history_weight: float = 4.0
+    sentence_weight: float = 0.3
+    document_weight: float = 1.5
+    candidates: int = 200
+    rrf_k: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question with its conversation, embedded and tokenised once."""
+
+    question: str
+    history_text: str
+    question_vector: Vectors
+    vector: Vectors
+    topic_vector: Vectors
+    question_terms: list[str] = field(default_factory=list)
+    history_terms: list[str] = field(default_factory=list)
+
+
+def history_turns(history: Sequence[Turn], turns: int) -> list[str]:
+    """The last `turns` user turns, oldest first. Each is embedded on its own, so a session's earlier
+    turns hit the embedding cache and only the new question costs a model call."""
+    if turns <= 0:
+        return []
+    return [t.text for t in history if t.role == "user" and t.text.strip()][-turns:]
+
+
+class Retriever:
+    def __init__(
+        self,
+        versions: VersionStore,
+        embedder: Embedder,
+        config: RetrievalConfig | None = None,
+        reload_check_seconds: float = 1.0,
+    ) -> None:
+        self._versions = versions
+        self._embedder = CachingEmbedder(embedder)
+        self.config = config or RetrievalConfig()
+        self._reload_check_seconds = reload_check_seconds
+        self._snapshot: Snapshot | None = None
+        self._last_check = 0.0
+        self._lock = threading.Lock()
+        self._loading = False
+        self._failed: str | None = None
+
+    # ---- versions ---------------------------------------------------------------------------
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            self.refresh()
+        else:
+            self._maybe_reload_in_background()
+        assert self._snapshot is not None
+        return self._snapshot
+
+    def refresh(self) -> bool:
+        """Load the published version now if it differs from the one being served."""
+        name = self._versions.current()
+        if name is None:
+            if self._snapshot is None:
+                raise NoPublishedVersionError(
+                    "No knowledge base has been published yet. Run `askcity ingest PATH` first."
+                )
+            return False
+        if self._snapshot is not None and self._snapshot.name == name:
+            return False
+        snapshot = Snapshot.load(self._versions.versions_dir / name, self._embedder.name)
+        self._snapshot = snapshot  # one reference swap: in-flight queries keep the old object
+        log.info("knowledge base version %s loaded", name)
+        return True
+
+    def _maybe_reload_in_background(self) -> None:
+        now = time.monotonic()
+        if now - self._last_check < self._reload_check_seconds:
+            return
+        self._last_check = now
+        name = self._versions.current()
+        if name is None or self._snapshot is None or name in (self._snapshot.name, self._failed):
+            return
+        with self._lock:
+            if self._loading:
+                return
+            self._loading = True
+        threading.Thread(target=self._reload, name="kb-reload", daemon=True).start()
+
+    def _reload(self) -> None:
+        try:
+            self.refresh()
+            self._failed = None
+        except KnowledgeBaseError as exc:
+            self._failed = self._versions.current()
+            log.error("new knowledge base version not loaded, still serving the old one: %s", exc)
+        finally:
+            self._loading = False
+
+    # ---- queries ----------------------------------------------------------------------------
+    def encode(self, question: str, history: Sequence[Turn] = ()) -> Query:
+        turns = history_turns(history, self.config.history_turns)
+        vectors = self._embedder.embed([question, *turns])
+        context_vector = vectors[1:].mean(axis=0) if turns else None
+
+        def mix(weight: float) -> Vectors:
+            if context_vector is None:
+                return np.asarray(vectors[0], dtype=np.float32)
+            combined = vectors[0] + weight * context_vector
+            return np.asarray(combined / max(float(np.linalg.norm(combined)), 1e-12), dtype=np.float32)
+
+        context = " ".join(turns)
+        return Query(
+            question=question,
+            history_text=context,
+            question_vector=vectors[0],
+            vector=mix(self.config.history_weight),
+            topic_vector=mix(self.config.topic_history_weight),
+            question_terms=terms(question),
+            history_terms=terms(context),
+        )
+
+    def retrieve(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        k: int = 5,
+        filters: Filters | None = None,
+    ) -> list[RetrievedChunk]:
+        return self.search(self.encode(question, history), k=k, filters=filters)
+
+    def search(self, query: Query, k: int = 5, filters: Filters | None = None) -> list[RetrievedChunk]:
+        snap = self.snapshot
+        n = len(snap.chunks)
+        if n == 0 or k <= 0:
+            return []
+        allowed = _allowed(snap, filters)
+        if allowed is not None and not allowed.any():
+            return []
+        cfg = self.config
+        pool = min(n, max(cfg.candidates, 4 * k))
+
+        lex_question = _lexical(snap, query.question_terms)
+        lex_history = _lexical(snap, query.history_terms)
+        focus_lexical = _mix(lex_question, lex_history, cfg.history_weight)
+        topic_lexical = _mix(lex_question, lex_history, cfg.topic_history_weight)
+        if allowed is not None:
+            focus_lexical = np.where(allowed, focus_lexical, 0.0)
+            topic_lexical = np.where(allowed, topic_lexical, 0.0)
+        candidates = np.unique(
+            np.concatenate(
+                [
+                    _dense_top(snap, query.vector, pool, allowed),
+                    _dense_top(snap, query.topic_vector, pool, allowed),
+                    np.argsort(-focus_lexical)[:pool],
+                    np.argsort(-topic_lexical)[:pool],
+                ]
+            )
+        )
+        if allowed is not None:
+            candidates = candidates[allowed[candidates]]
+        vectors = snap.chunk_vectors[candidates]
+        focus, focus_dense = self._fused(snap, candidates, vectors, query.vector, focus_lexical)
+        topic, _ = self._fused(snap, candidates, vectors, query.topic_vector, topic_lexical)
+
+        docs = snap.chunk_doc[candidates].tolist()
+        doc_best: dict[int, float] = {}
+        for d, t in zip(docs, topic.tolist(), strict=True):
+            doc_best[d] = max(doc_best.get(d, -1e9), t)
+        final = focus + cfg.document_weight * np.array([doc_best[d] for d in docs], np.float32)
+
+        order = np.argsort(-final, kind="stable")[:k]
+        return [
+            _hit(snap, int(candidates[j]), float(final[j]), float(focus_dense[j]), query.vector)
+            for j in order
+        ]
+
+    def _fused(
+        self,
+        snap: Snapshot,
+        candidates: np.ndarray,
+        vectors: Vectors,
+        query_vector: Vectors,
+        lexical: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(fused score, dense cosine) of each candidate for one query vector and lexical view."""
+        cfg = self.config
+        dense = vectors @ query_vector
+        lex = lexical[candidates].astype(np.float32)
+        if cfg.fusion == "rrf":
+            fused = _rrf(dense, cfg.rrf_k) + _rrf(lex, cfg.rrf_k)
+            fused = fused / max(float(fused.max()), 1e-12)
+        else:
+            lex_scaled = lex / max(float(lex.max()), 1e-12)
+            fused = cfg.dense_weight * dense + (1 - cfg.dense_weight) * lex_scaled
+        if cfg.sentence_weight:
+            best = np.array([_best_sentence(snap, int(i), query_vector) for i in candidates])
+            fused = fused + cfg.sentence_weight * best.astype(np.float32)
+        return fused, dense
+
+
+def _allowed(snap: Snapshot, filters: Filters | None) -> np.ndarray | None:
+    if filters is None or filters.is_empty():
+        return None
+    keep = np.array(
+        [
+            (filters.department is None or d.department == filters.department)
+            and (filters.language is None or d.language == filters.language)
+            and (filters.domain is None or d.domain == filters.domain)
+            for d in snap.documents
+        ],
+        dtype=bool,
+    )
+    return keep[snap.chunk_doc]
+
+
+def _dense_top(snap: Snapshot, vector: Vectors, pool: int, allowed: np.ndarray | None) -> np.ndarray:
+    params = None
+    if allowed is not None:
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed)))  # type: ignore[call-arg]
+    _, ids = snap.dense.search(vector.reshape(1, -1), pool, params=params)
+    return np.asarray(ids[0][ids[0] >= 0], dtype=np.int64)
+
+
+def _lexical(snap: Snapshot, tokens: list[str]) -> np.ndarray:
+    """BM25 of every chunk for these terms, divided by the best score (0 when nothing matches)."""
+    known = [t for t in tokens if t in snap.bm25.vocab_dict]
+    if not known:
+        return np.zeros(len(snap.chunks), dtype=np.float32)
+    raw = np.asarray(snap.bm25.get_scores(known), dtype=np.float32)
+    return raw / max(float(raw.max()), 1e-12)
+
+
+def _mix(question: np.ndarray, history: np.ndarray, weight: float) -> np.ndarray:
+    return (question + weight * history) / (1 + weight)
+
+
+def _rrf(values: np.ndarray, k: int) -> np.ndarray:
+    ranks = np.empty(len(values), dtype=np.float32)
+    ranks[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1)
+    return 1.0 / (k + ranks)
+
+
+def _sentence_sims(snap: Snapshot, chunk_index: int, vector: Vectors) -> np.ndarray:
+    c = snap.chunks[chunk_index]
+    rows = snap.sentence_vectors[c.first_sentence : c.first_sentence + len(c.sentence_offsets)]
+    return rows @ vector if len(rows) else np.zeros(0, dtype=np.float32)
+
+
+def _best_sentence(snap: Snapshot, chunk_index: int, vector: Vectors) -> float:
+    sims = _sentence_sims(snap, chunk_index, vector)
+    return float(sims.max()) if len(sims) else 0.0
+
+
+def _hit(snap: Snapshot, index: int, score: float, dense: float, vector: Vectors) -> RetrievedChunk:
+    c = snap.chunks[index]
+    d = snap.documents[c.doc]
+    sims = _sentence_sims(snap, index, vector)
+    sentences = tuple(
+        Sentence(c.text[s - c.start : e - c.start], s, e, float(sim))
+        for (s, e), sim in zip(c.sentence_offsets, sims.tolist(), strict=True)
+    )
+    return RetrievedChunk(
+        document_id=d.id,
+        title=d.title,
+        section_path=c.section_path,
+        text=c.text,
+        start=c.start,
+        end=c.end,
+        score=score,
+        source_uri=d.source_uri,
+        department=d.department,
+        contact=d.contact,
+        language=d.language,
+        domain=d.domain,
+        effective_date=d.effective_date,
+        dense_score=dense,
+        sentences=sentences,
+    )

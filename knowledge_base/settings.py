@@ -1,0 +1,44 @@
+"""Settings shared by everything that opens the knowledge base (ingest CLI, bot service, evaluation)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+class KnowledgeBaseSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASKCITY_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./var"), description="Where indexes and SQLite files live.")
+    kb_database_url: str = Field(
+        default="", description="Metadata database; default: SQLite file in the data directory."
+    )
+    embedding_model: str = Field(
+        default=DEFAULT_MODEL,
+        description="'bundled:all-MiniLM-L6-v2' or any sentence-transformers name or local path.",
+    )
+    embedding_device: str = "cpu"
+    keep_versions: int = Field(default=5, ge=2, description="Published versions kept for rollback.")
+    fusion: Literal["weighted", "rrf"] = "weighted"
+    history_turns: int = Field(default=3, ge=0, description="Earlier user turns used by retrieval.")
+    reload_check_seconds: float = Field(
+        default=1.0, ge=0, description="How often a running retriever looks for a new version."
+    )
+
+    @property
+    def kb_dir(self) -> Path:
+        return self.data_dir / "kb"
+
+    def database_url(self) -> str:
+        return self.kb_database_url or f"sqlite:///{self.data_dir / 'kb.sqlite3'}"
+
+
+@lru_cache
+def get_kb_settings() -> KnowledgeBaseSettings:
+    return KnowledgeBaseSettings()

@@ -1,0 +1,253 @@
+"""One published version of the index: files on disk, loaded into memory for serving.
+
+Files of a version directory (all listed with their SHA-256 in manifest.json):
+    documents.json   document metadata (no full text)
+    chunks.json      chunk text, offsets, section paths and their sentence spans
+    dense.faiss      FAISS inner-product index of the chunk vectors (faiss.write_index, never pickle)
+    sentences.npy    float32 sentence vectors (allow_pickle=False), used to pick and score sentences
+    bm25/            bm25s index over the chunks' lexical terms
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import faiss
+import numpy as np
+
+from knowledge_base.embedder import Vectors
+from knowledge_base.errors import CorruptVersionError, ModelMismatchError
+from knowledge_base.records import Document
+from knowledge_base.store import IndexedChunk
+from knowledge_base.text import terms
+
+FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    name: str
+    created_at: str
+    model: str
+    dimension: int
+    documents: int
+    chunks: int
+    sentences: int
+    files: dict[str, str]
+    format: int = FORMAT
+
+    def to_json(self) -> str:
+        return json.dumps({k: getattr(self, k) for k in self.__dataclass_fields__}, indent=2, sort_keys=True)
+
+    @classmethod
+    def read(cls, directory: Path) -> Manifest:
+        try:
+            raw = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+            return cls(**raw)
+        except (OSError, ValueError, TypeError) as exc:
+            raise CorruptVersionError(f"{directory.name}: unreadable manifest ({exc})") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class DocMeta:
+    id: str
+    title: str
+    source_uri: str
+    language: str
+    department: str
+    contact: str
+    domain: str
+    effective_date: date | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkMeta:
+    doc: int  # index into Snapshot.documents
+    ordinal: int
+    section_path: tuple[str, ...]
+    text: str
+    start: int
+    end: int
+    token_count: int
+    sentence_offsets: tuple[tuple[int, int], ...]  # into the document text
+    first_sentence: int  # row of the first sentence in sentences.npy
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _bm25_tokens(chunk: IndexedChunk, title: str) -> list[str]:
+    return terms(" ".join([title, *chunk.chunk.section_path, chunk.chunk.text]))
+
+
+def write_snapshot(
+    directory: Path,
+    name: str,
+    model: str,
+    items: list[tuple[Document, list[IndexedChunk]]],
+    vectors: dict[str, np.ndarray],
+    dimension: int,
+) -> Manifest:
+    """Write every file of a version into `directory` (a scratch dir) and its manifest last."""
+    documents: list[dict[str, Any]] = []
+    chunks: list[dict[str, Any]] = []
+    chunk_vectors: list[np.ndarray] = []
+    sentence_vectors: list[np.ndarray] = []
+    corpus: list[list[str]] = []
+    for doc_index, (document, indexed) in enumerate(items):
+        documents.append(
+            {
+                "id": document.id,
+                "title": document.title,
+                "source_uri": document.source_uri,
+                "language": document.language,
+                "department": document.department,
+                "contact": document.contact,
+                "domain": document.domain,
+                "effective_date": document.effective_date.isoformat() if document.effective_date else None,
+                "version": document.version,
+            }
+        )
+        for item in indexed:
+            c = item.chunk
+            chunks.append(
+                {
+                    "doc": doc_index,
+                    "ordinal": c.ordinal,
+                    "section_path": list(c.section_path),
+                    "text": c.text,
+                    "start": c.start,
+                    "end": c.end,
+                    "token_count": c.token_count,
+                    "sentences": [[s, e] for s, e, _ in item.sentences],
+                    "first_sentence": len(sentence_vectors),
+                }
+            )
+            chunk_vectors.append(vectors[item.embed_hash])
+            sentence_vectors.extend(vectors[h] for _, _, h in item.sentences)
+            corpus.append(_bm25_tokens(item, document.title) or ["__empty__"])
+
+    dense = faiss.IndexFlatIP(dimension)
+    if chunk_vectors:
+        dense.add(np.vstack(chunk_vectors).astype(np.float32))
+    faiss.write_index(dense, str(directory / "dense.faiss"))
+    sent_matrix = (
+        np.vstack(sentence_vectors).astype(np.float32)
+        if sentence_vectors
+        else np.zeros((0, dimension), np.float32)
+    )
+    np.save(directory / "sentences.npy", sent_matrix, allow_pickle=False)
+    (directory / "documents.json").write_text(json.dumps(documents), encoding="utf-8")
+    (directory / "chunks.json").write_text(json.dumps(chunks), encoding="utf-8")
+    bm25 = bm25s.BM25()
+    if corpus:
+        bm25.index(corpus, show_progress=False)
+    bm25.save(str(directory / "bm25"))
+
+    files = {str(p.relative_to(directory)): _sha256(p) for p in sorted(directory.rglob("*")) if p.is_file()}
+    manifest = Manifest(
+        name=name,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        model=model,
+        dimension=dimension,
+        documents=len(documents),
+        chunks=len(chunks),
+        sentences=int(sent_matrix.shape[0]),
+        files=files,
+    )
+    (directory / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+    return manifest
+
+
+class Snapshot:
+    """A version loaded into memory; immutable once built, safe to share between threads."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        documents: list[DocMeta],
+        chunks: list[ChunkMeta],
+        dense: faiss.Index,
+        sentence_vectors: Vectors,
+        bm25: bm25s.BM25,
+    ) -> None:
+        self.manifest = manifest
+        self.documents = documents
+        self.chunks = chunks
+        self.dense = dense
+        self.sentence_vectors = sentence_vectors
+        self.bm25 = bm25
+        self.chunk_doc = np.array([c.doc for c in chunks], dtype=np.int64)
+        # the flat index's own vectors, for exact re-scoring of candidates
+        self.chunk_vectors: Vectors = (
+            dense.reconstruct_n(0, dense.ntotal) if dense.ntotal else np.zeros((0, dense.d), dtype=np.float32)
+        )
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    @classmethod
+    def load(cls, directory: Path, model: str) -> Snapshot:
+        manifest = Manifest.read(directory)
+        if manifest.model != model:
+            raise ModelMismatchError(
+                f"Version {manifest.name} was built with embedding model {manifest.model!r}, but "
+                f"this process uses {model!r}. Re-ingest with the new model or set "
+                "ASKCITY_EMBEDDING_MODEL back."
+            )
+        for relative, expected in manifest.files.items():
+            path = directory / relative
+            if not path.is_file() or _sha256(path) != expected:
+                raise CorruptVersionError(f"{manifest.name}: {relative} is missing or altered")
+        try:
+            raw_docs = json.loads((directory / "documents.json").read_text(encoding="utf-8"))
+            raw_chunks = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))
+            dense = faiss.read_index(str(directory / "dense.faiss"))
+            sentences = np.load(directory / "sentences.npy", allow_pickle=False)
+            bm25 = bm25s.BM25.load(str(directory / "bm25"))
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise CorruptVersionError(f"{manifest.name}: cannot be loaded ({exc})") from exc
+        documents = [
+            DocMeta(
+                id=d["id"],
+                title=d["title"],
+                source_uri=d["source_uri"],
+                language=d["language"],
+                department=d["department"],
+                contact=d["contact"],
+                domain=d["domain"],
+                effective_date=date.fromisoformat(d["effective_date"]) if d["effective_date"] else None,
+                version=d["version"],
+            )
+            for d in raw_docs
+        ]
+        chunks = [
+            ChunkMeta(
+                doc=c["doc"],
+                ordinal=c["ordinal"],
+                section_path=tuple(c["section_path"]),
+                text=c["text"],
+                start=c["start"],
+                end=c["end"],
+                token_count=c["token_count"],
+                sentence_offsets=tuple((s, e) for s, e in c["sentences"]),
+                first_sentence=c["first_sentence"],
+            )
+            for c in raw_chunks
+        ]
+        if dense.ntotal != len(chunks) or dense.d != manifest.dimension:
+            raise CorruptVersionError(f"{manifest.name}: dense index does not match its chunks")
+        return cls(manifest, documents, chunks, dense, sentences, bm25)

@@ -1,0 +1,263 @@
+"""The working set in SQL: documents, their chunks and cached embeddings (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from knowledge_base.embedder import Vectors
+from knowledge_base.records import Chunk, Document, Heading
+from knowledge_base.tables import ChunkRow, DocumentRow, EmbeddingRow
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+    return engine
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    content_hash: str
+    chunking_key: str
+    version: int
+    retired: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedChunk:
+    """A chunk with the sentence spans and text hashes needed to publish it."""
+
+    chunk: Chunk
+    embed_hash: str
+    sentences: tuple[tuple[int, int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSummary:
+    id: str
+    title: str
+    department: str
+    version: int
+    chunks: int
+    retired: bool
+    updated_at: datetime
+
+
+class MetadataStore:
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def state(self, document_id: str) -> StoredState | None:
+        with self.session() as s:
+            row = s.get(DocumentRow, document_id)
+            if row is None:
+                return None
+            return StoredState(row.content_hash, row.chunking_key, row.version, row.retired)
+
+    def save(self, document: Document, chunking_key: str, chunks: Sequence[IndexedChunk]) -> int:
+        """Insert or replace a document and its chunks; returns the document's new version number."""
+        with self.session() as s:
+            row = s.get(DocumentRow, document.id)
+            version = 1 if row is None else row.version + 1
+            if row is not None:
+                s.delete(row)
+                s.flush()
+            s.add(
+                DocumentRow(
+                    id=document.id,
+                    title=document.title,
+                    text=document.text,
+                    source_uri=document.source_uri,
+                    language=document.language,
+                    department=document.department,
+                    contact=document.contact,
+                    domain=document.domain,
+                    effective_date=document.effective_date,
+                    headings=[[h.level, h.title, h.start, h.end] for h in document.headings],
+                    content_hash=document.content_hash,
+                    chunking_key=chunking_key,
+                    version=version,
+                    retired=False,
+                    updated_at=datetime.now(UTC),
+                    chunks=[
+                        ChunkRow(
+                            ordinal=c.chunk.ordinal,
+                            section_path=list(c.chunk.section_path),
+                            text=c.chunk.text,
+                            start=c.chunk.start,
+                            end=c.chunk.end,
+                            token_count=c.chunk.token_count,
+                            embed_text=c.chunk.embed_text,
+                            embed_hash=c.embed_hash,
+                            sentences=[list(t) for t in c.sentences],
+                        )
+                        for c in chunks
+                    ],
+                )
+            )
+            return version
+
+    def retire(self, document_id: str) -> bool:
+        with self.session() as s:
+            row = s.get(DocumentRow, document_id)
+            if row is None or row.retired:
+                return False
+            row.retired = True
+            row.updated_at = datetime.now(UTC)
+            return True
+
+    def summaries(self) -> list[DocumentSummary]:
+        with self.session() as s:
+            counts = {
+                document_id: int(count)
+                for document_id, count in s.execute(
+                    sa.select(ChunkRow.document_id, sa.func.count()).group_by(ChunkRow.document_id)
+                )
+            }
+            rows = s.scalars(sa.select(DocumentRow).order_by(DocumentRow.id)).all()
+            return [
+                DocumentSummary(
+                    r.id,
+                    r.title,
+                    r.department,
+                    r.version,
+                    counts.get(r.id, 0),
+                    r.retired,
+                    r.updated_at,
+                )
+                for r in rows
+            ]
+
+    def active(self) -> list[tuple[Document, list[IndexedChunk]]]:
+        """Every document in service with its chunks, in a stable order."""
+        with self.session() as s:
+            rows = s.scalars(
+                sa.select(DocumentRow)
+                .where(DocumentRow.retired.is_(False))
+                .order_by(DocumentRow.id)
+                .options(selectinload(DocumentRow.chunks))
+            ).all()
+            return [(_document(r), [_indexed(r.id, c) for c in r.chunks]) for r in rows]
+
+    def cached_vectors(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        wanted = list(dict.fromkeys(hashes))
+        found: dict[str, np.ndarray] = {}
+        with self.session() as s:
+            for start in range(0, len(wanted), 500):
+                batch = wanted[start : start + 500]
+                for text_hash, blob in s.execute(
+                    sa.select(EmbeddingRow.text_hash, EmbeddingRow.vector).where(
+                        EmbeddingRow.model == model, EmbeddingRow.text_hash.in_(batch)
+                    )
+                ):
+                    found[text_hash] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def store_vectors(self, model: str, hashes: Sequence[str], vectors: Vectors) -> None:
+        with self.session() as s:
+            existing = set(
+                s.scalars(
+                    sa.select(EmbeddingRow.text_hash).where(
+                        EmbeddingRow.model == model, EmbeddingRow.text_hash.in_(list(hashes))
+                    )
+                )
+            )
+            for text_hash, vector in zip(hashes, vectors, strict=True):
+                if text_hash not in existing:
+                    existing.add(text_hash)
+                    s.add(EmbeddingRow(model=model, text_hash=text_hash, vector=vector.tobytes()))
+
+    def prune_vectors(self, model: str, keep: set[str]) -> int:
+        """Delete cached vectors of `model` no chunk refers to any more; returns how many."""
+        with self.session() as s:
+            stale = [
+                h
+                for h in s.scalars(sa.select(EmbeddingRow.text_hash).where(EmbeddingRow.model == model))
+                if h not in keep
+            ]
+            for start in range(0, len(stale), 500):
+                s.execute(
+                    sa.delete(EmbeddingRow).where(
+                        EmbeddingRow.model == model,
+                        EmbeddingRow.text_hash.in_(stale[start : start + 500]),
+                    )
+                )
+            return len(stale)
+
+
+def _document(row: DocumentRow) -> Document:
+    return Document(
+        id=row.id,
+        title=row.title,
+        text=row.text,
+        source_uri=row.source_uri,
+        language=row.language,
+        department=row.department,
+        contact=row.contact,
+        domain=row.domain,
+        effective_date=row.effective_date,
+        headings=tuple(
+            Heading(int(str(h[0])), str(h[1]), int(str(h[2])), int(str(h[3]))) for h in row.headings
+        ),
+        version=row.version,
+    )
+
+
+def _indexed(document_id: str, row: ChunkRow) -> IndexedChunk:
+    return IndexedChunk(
+        chunk=Chunk(
+            document_id=document_id,
+            ordinal=row.ordinal,
+            section_path=tuple(row.section_path),
+            text=row.text,
+            start=row.start,
+            end=row.end,
+            token_count=row.token_count,
+            embed_text=row.embed_text,
+        ),
+        embed_hash=row.embed_hash,
+        sentences=tuple((int(str(t[0])), int(str(t[1])), str(t[2])) for t in row.sentences),
+    )

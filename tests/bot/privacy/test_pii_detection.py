@@ -1,0 +1,158 @@
+"""PiiDetector (bot/privacy/detection.py, recognizers.py, nlp_engine.py) with real presidio."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bot.privacy import DEFAULT_DATASET, SUPPORTED_ENTITIES, PiiDetector, PiiSpan
+from bot.privacy.detection import resolve_overlaps
+from bot.privacy.errors import DetectorNotReadyError
+from bot.privacy.evaluation import load_dataset
+
+
+@pytest.fixture(scope="module")
+def detector() -> PiiDetector:
+    detector = PiiDetector()
+    detector.warm_up()
+    return detector
+
+
+def found(detector: PiiDetector, text: str) -> list[tuple[str, str]]:
+    return [(span.entity_type, text[span.start : span.end]) for span in detector.detect(text)]
+
+
+FOUND = [
+    # EMAIL_ADDRESS
+    ("my email is jane.doe@example.org", "EMAIL_ADDRESS", "jane.doe@example.org"),
+    ("J.Smith+bins@mail.springfield.gov", "EMAIL_ADDRESS", "J.Smith+bins@mail.springfield.gov"),
+    ("ANNA.LEE@GMAIL.COM is mine", "EMAIL_ADDRESS", "ANNA.LEE@GMAIL.COM"),
+    ("write to li.wei@163.com", "EMAIL_ADDRESS", "li.wei@163.com"),
+    # PHONE_NUMBER
+    ("call me on (555) 014-2233 please", "PHONE_NUMBER", "(555) 014-2233"),
+    ("My UK number is +44 20 7946 0958.", "PHONE_NUMBER", "+44 20 7946 0958"),
+    ("my number is 212-555-0187", "PHONE_NUMBER", "212-555-0187"),
+    ("office: 415.555.2671", "PHONE_NUMBER", "415.555.2671"),
+    ("+1 (646) 555-3890 is my cell", "PHONE_NUMBER", "+1 (646) 555-3890"),
+    ("landline 020 7946 0958", "PHONE_NUMBER", "020 7946 0958"),
+    ("my Chinese mobile +86 138 0013 8000", "PHONE_NUMBER", "+86 138 0013 8000"),
+    ("call me at 555-0142", "PHONE_NUMBER", "555-0142"),
+    ("text 4155552671 when you arrive", "PHONE_NUMBER", "4155552671"),
+    # CREDIT_CARD
+    ("I paid with card 4111 1111 1111 1111, twice", "CREDIT_CARD", "4111 1111 1111 1111"),
+    ("mastercard 5500-0000-0000-0004", "CREDIT_CARD", "5500-0000-0000-0004"),
+    ("amex 3782 822463 10005 was billed", "CREDIT_CARD", "3782 822463 10005"),
+    ("6011111111111117 got declined", "CREDIT_CARD", "6011111111111117"),
+    # US_SSN
+    ("My SSN is 536-22-8726.", "US_SSN", "536-22-8726"),
+    ("ssn: 536 22 8726", "US_SSN", "536 22 8726"),
+    ("social security number 536228726", "US_SSN", "536228726"),
+    ("SSN 536228726", "US_SSN", "536228726"),
+    # IBAN_CODE
+    ("refund to DE89 3704 0044 0532 0130 00 please", "IBAN_CODE", "DE89 3704 0044 0532 0130 00"),
+    ("IBAN GB82WEST12345698765432", "IBAN_CODE", "GB82WEST12345698765432"),
+    ("NL91ABNA0417164300 is my account", "IBAN_CODE", "NL91ABNA0417164300"),
+    ("from FR1420041010050500013M02606", "IBAN_CODE", "FR1420041010050500013M02606"),
+    # IP_ADDRESS
+    ("The portal blocked 203.0.113.54 today", "IP_ADDRESS", "203.0.113.54"),
+    ("my ip is 2001:db8::1", "IP_ADDRESS", "2001:db8::1"),
+    ("from fe80::1ff:fe23:4567:890a", "IP_ADDRESS", "fe80::1ff:fe23:4567:890a"),
+    # CN_RESIDENT_ID
+    ("My resident ID is 11010519491231002X.", "CN_RESIDENT_ID", "11010519491231002X"),
+    ("id 11010519491231002x", "CN_RESIDENT_ID", "11010519491231002x"),
+    ("440305199003071236 is on my Chinese ID card", "CN_RESIDENT_ID", "440305199003071236"),
+    # PASSPORT
+    ("My passport number is E12345678", "PASSPORT", "E12345678"),
+    ("E12345678 is my passport number", "PASSPORT", "E12345678"),
+    ("passport 561234789", "PASSPORT", "561234789"),
+    ("Passport: EA1234567, expires in May", "PASSPORT", "EA1234567"),
+]  # fmt: skip
+
+NOTHING = [
+    pytest.param("meet me @ the library at 10", id="at sign, no address"),
+    pytest.param("the file is report@2x.png", id="email-like, no public suffix"),
+    pytest.param("permit 555-0142 was approved", id="7 digits, no phone word"),
+    pytest.param("permit 2023-004512", id="permit number"),
+    pytest.param("we have 555 trees", id="a count"),
+    pytest.param("order 4155552671 shipped", id="10 bare digits, no phone word"),
+    pytest.param("my case number is 555-0142", id="'number' alone is not a phone word"),
+    pytest.param("paid $1,250.00 on 2024-03-15 at 10:30", id="amount, date, time"),
+    pytest.param("case MB-7K3Q-X9P2 is still open", id="case reference"),
+    pytest.param("card 4111 1111 1111 1112", id="card failing Luhn"),
+    pytest.param("1234 5678 9012 3456", id="digits failing Luhn"),
+    pytest.param("SSN 000-12-3456", id="SSN area 000"),
+    pytest.param("SSN 666-12-3456", id="SSN area 666"),
+    pytest.param("SSN 912-45-6789", id="ITIN, not SSN"),
+    pytest.param("SSN 536-00-8726", id="SSN group 00"),
+    pytest.param("SSN 123-45-6789", id="published sample SSN"),
+    pytest.param("security deposit receipt 536228726", id="'security' alone is not SSN context"),
+    pytest.param("zip 90210-1234", id="ZIP+4"),
+    pytest.param("DE00 3704 0044 0532 0130 00", id="IBAN with wrong check digits"),
+    pytest.param("GB82WEST12345698765433", id="IBAN with a changed digit"),
+    pytest.param("app version 10.2.3", id="version number"),
+    pytest.param("see section 4.1 of the bylaw", id="section number"),
+    pytest.param("999.12.1.4", id="not an IPv4 address"),
+    pytest.param("110105194912310021", id="PRC ID with wrong check character"),
+    pytest.param("110105194902300020", id="PRC ID with 30 February"),
+    pytest.param("990105194912310023", id="PRC ID with no such province"),
+    pytest.param("reference E12345678", id="passport-shaped, no 'passport'"),
+    pytest.param("order 561234789", id="9 digits, no context"),
+    pytest.param("ticket AB1234567 at Main St", id="ticket number"),
+    pytest.param("How much are passport photos? $15.00", id="'passport' without a number"),
+    pytest.param("", id="empty"),
+    pytest.param("   ", id="blank"),
+]
+
+
+@pytest.mark.parametrize(("text", "entity_type", "value"), FOUND)
+def test_when_text_holds_pii_then_its_span_is_detected(
+    detector: PiiDetector, text: str, entity_type: str, value: str
+) -> None:
+    assert found(detector, text) == [(entity_type, value)]
+
+
+@pytest.mark.parametrize("text", NOTHING)
+def test_when_text_only_looks_like_pii_then_nothing_is_detected(
+    detector: PiiDetector, text: str
+) -> None:
+    assert found(detector, text) == []
+
+
+def test_every_supported_entity_type_has_detection_rows() -> None:
+    assert {row[1] for row in FOUND} == set(SUPPORTED_ENTITIES)
+
+
+def test_several_entities_in_one_message_are_all_detected(detector: PiiDetector) -> None:
+    text = "Refund DE89370400440532013000, mail jane@example.org or call +44 20 7946 0958."
+    assert found(detector, text) == [
+        ("IBAN_CODE", "DE89370400440532013000"),
+        ("EMAIL_ADDRESS", "jane@example.org"),
+        ("PHONE_NUMBER", "+44 20 7946 0958"),
+    ]
+
+
+def test_spans_are_sorted_and_never_overlap_on_the_whole_dataset(detector: PiiDetector) -> None:
+    for sentence in load_dataset(DEFAULT_DATASET):
+        spans = detector.detect(sentence.text)
+        assert spans == sorted(spans, key=lambda span: span.start)
+        assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
+        assert all(0 <= span.start < span.end <= len(sentence.text) for span in spans)
+
+
+def test_when_detect_is_called_before_warm_up_then_it_says_so() -> None:
+    with pytest.raises(DetectorNotReadyError, match="warm_up"):
+        PiiDetector().detect("my email is jane@example.org")
+
+
+def test_warm_up_is_idempotent(detector: PiiDetector) -> None:
+    assert detector.is_ready
+    detector.warm_up()
+    assert found(detector, "jane@example.org") == [("EMAIL_ADDRESS", "jane@example.org")]
+
+
+def test_when_spans_overlap_then_the_higher_score_wins() -> None:
+    weak = PiiSpan("PASSPORT", 0, 9, 0.45)
+    strong = PiiSpan("US_SSN", 0, 11, 0.5)
+    later = PiiSpan("EMAIL_ADDRESS", 12, 20, 1.0)
+    assert resolve_overlaps([later, weak, strong]) == [strong, later]
