@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from evaluation.cli import eval_app
 from ingest.cli import ingest_command, kb_app, search_command
+from records_api.cli import audit_app, records_app
 
 app = typer.Typer(
     name="askcity",
@@ -15,3 +17,6 @@ app = typer.Typer(
 app.command("ingest")(ingest_command)
 app.command("search")(search_command)
 app.add_typer(kb_app, name="kb")
+app.add_typer(eval_app, name="eval")
+app.add_typer(records_app, name="records")
+app.add_typer(audit_app, name="audit")

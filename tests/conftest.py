@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -94,3 +95,85 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'askcity.sqlite3'}"
+
+
+# ---- knowledge base fixtures ---------------------------------------------------------------------
+SAMPLE_KB = Path(__file__).resolve().parents[1] / "ingest" / "sample_kb"
+
+
+class CountingEmbedder:
+    """The real bundled model behind a process-wide cache, counting the texts a caller asks for.
+
+    The cache only saves test time across tests; `calls`/`texts` count what the code under test
+    requested, which is what "no embedding work" assertions are about.
+    """
+
+    _shared: ClassVar[dict[str, object]] = {}
+
+    def __init__(self) -> None:
+        from knowledge_base.embedder import CachingEmbedder, SentenceTransformerEmbedder
+
+        if "model" not in self._shared:
+            self._shared["model"] = CachingEmbedder(SentenceTransformerEmbedder(), max_entries=200_000)
+        self._inner = self._shared["model"]
+        self.calls = 0
+        self.texts = 0
+
+    @property
+    def name(self) -> str:
+        return self._inner.name  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def dimension(self) -> int:
+        return self._inner.dimension  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def max_tokens(self) -> int:
+        return self._inner.max_tokens  # type: ignore[attr-defined,no-any-return]
+
+    def count_tokens(self, text: str) -> int:
+        return self._inner.count_tokens(text)  # type: ignore[attr-defined,no-any-return]
+
+    def embed(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        self.texts += len(texts)
+        return self._inner.embed(texts)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def embedder() -> CountingEmbedder:
+    return CountingEmbedder()
+
+
+@pytest.fixture
+def make_kb(tmp_path: Path, embedder: CountingEmbedder):  # type: ignore[no-untyped-def]
+    """Build a KnowledgeBase in a temp dir on the given database URL (SQLite by default)."""
+    from knowledge_base.kb import KnowledgeBase
+
+    opened = []
+
+    def factory(database_url: str | None = None, root: Path | None = None, keep: int = 5):  # type: ignore[no-untyped-def]
+        url = database_url or f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+        kb = KnowledgeBase(root or tmp_path / "kb", url, embedder, keep_versions=keep)
+        kb.migrate()
+        opened.append(kb)
+        return kb
+
+    yield factory
+    for kb in opened:
+        kb.close()
+
+
+@pytest.fixture(scope="session")
+def sample_kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped sample knowledge base, ingested once per test session; returns its data dir."""
+    from ingest.pipeline import Ingestor
+    from knowledge_base.kb import KnowledgeBase
+
+    data_dir = tmp_path_factory.mktemp("sample-kb-data")
+    kb = KnowledgeBase(data_dir / "kb", f"sqlite:///{data_dir / 'kb.sqlite3'}", CountingEmbedder())
+    kb.migrate()
+    summary = Ingestor(kb).ingest([SAMPLE_KB / "documents"])
+    kb.close()
+    assert not summary.failed, summary.failed
+    return data_dir

@@ -94,9 +94,7 @@ class PiiDetector:
             score_threshold=self._score_threshold,
         )
         spans = [
-            PiiSpan(
-                str(result.entity_type), int(result.start), int(result.end), float(result.score)
-            )
+            PiiSpan(str(result.entity_type), int(result.start), int(result.end), float(result.score))
             for result in results
         ]
         return resolve_overlaps(spans)

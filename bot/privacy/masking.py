@@ -34,9 +34,7 @@ def load_placeholders() -> Mapping[str, str]:
     if not isinstance(table, dict) or not all(
         isinstance(key, str) and isinstance(value, str) for key, value in table.items()
     ):
-        raise MaskingPolicyError(
-            f"{PLACEHOLDERS_FILE} must map entity types to placeholder strings"
-        )
+        raise MaskingPolicyError(f"{PLACEHOLDERS_FILE} must map entity types to placeholder strings")
     if DEFAULT_KEY not in table:
         raise MaskingPolicyError(f"{PLACEHOLDERS_FILE} needs a {DEFAULT_KEY} placeholder")
     return MappingProxyType(dict(table))
@@ -74,9 +72,7 @@ def redact(text: str, spans: Sequence[PiiSpan]) -> str:
         RecognizerResult(span.entity_type, span.start, span.end, span.score)
         for span in merge_overlapping(spans)
     ]
-    engine_result = _anonymizer().anonymize(
-        text, results, operators, merge_entities_with_spaces=False
-    )
+    engine_result = _anonymizer().anonymize(text, results, operators, merge_entities_with_spaces=False)
     return str(engine_result.text)
 
 

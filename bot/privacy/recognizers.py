@@ -75,9 +75,7 @@ class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]  # presidio
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(supported_language=supported_language)
-        self._extract = tldextract.TLDExtract(
-            cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True
-        )
+        self._extract = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 
     def validate_result(self, pattern_text: str) -> bool:
         return self._extract(pattern_text).fqdn != ""
@@ -114,9 +112,7 @@ class StrictUsSsnRecognizer(UsSsnRecognizer):  # type: ignore[misc]
         for result in raw_recognizer_results:
             if self._PHRASE.search(text[max(0, result.start - before) : result.end + after]):
                 result.score = min(1.0, max(result.score + CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT))
-                result.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = (
-                    True
-                )
+                result.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
         return raw_recognizer_results
 
 
@@ -175,9 +171,7 @@ class PhoneRecognizer(LocalRecognizer):  # type: ignore[misc]
     _NANP = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}")
     _WEAK = re.compile(r"\d{3}[ .-]\d{4}|1?\d{10}")
 
-    def __init__(
-        self, supported_language: str = "en", national_regions: tuple[str, ...] = ("GB",)
-    ) -> None:
+    def __init__(self, supported_language: str = "en", national_regions: tuple[str, ...] = ("GB",)) -> None:
         super().__init__(
             supported_entities=[PiiEntity.PHONE_NUMBER.value],
             supported_language=supported_language,
@@ -243,9 +237,7 @@ def build_recognizers(language: str = "en") -> list[Any]:
 
 def build_analyzer(language: str = "en") -> AnalyzerEngine:
     """An `AnalyzerEngine` over our recognizers and the model-free tokenizer; loads no model."""
-    registry = RecognizerRegistry(
-        recognizers=build_recognizers(language), supported_languages=[language]
-    )
+    registry = RecognizerRegistry(recognizers=build_recognizers(language), supported_languages=[language])
     enhancer = LemmaContextAwareEnhancer(
         context_similarity_factor=CONTEXT_BOOST,
         min_score_with_context_similarity=MIN_SCORE_WITH_CONTEXT,

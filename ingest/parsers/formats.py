@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,6 +80,8 @@ def parse_markdown(data: bytes) -> Parsed:
     return _built(builder, title)
 
 
+_DIGITS = re.compile(r"\d+")
+_BULLETS = ("- ", "• ", "* ", "– ")
 _HTML_DROP = ("script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template")
 _HTML_BLOCKS = (
     "h1",
@@ -136,7 +139,7 @@ def parse_docx(data: bytes) -> Parsed:
         if style == "Title":
             builder.heading(1, paragraph.text)
         elif style.startswith("Heading") and style[-1:].isdigit():
-            builder.heading(int(style.split()[-1]), paragraph.text)
+            builder.heading(int(style.split()[-1]) + 1, paragraph.text)
         elif style.startswith("List"):
             builder.paragraph("- " + paragraph.text if paragraph.text.strip() else "")
         else:
@@ -168,6 +171,19 @@ def _outline_titles(reader: object) -> dict[str, int]:
     return found
 
 
+def _page_lines(pages: list[str]) -> list[str]:
+    """All lines of all pages, without running headers/footers (lines repeated on most pages)."""
+    split = [[" ".join(line.split()) for line in page.splitlines()] for page in pages]
+    if len(split) >= 2:
+        seen: dict[str, int] = {}
+        for lines in split:
+            for key in {_DIGITS.sub("#", line) for line in lines if line}:
+                seen[key] = seen.get(key, 0) + 1
+        threshold = max(2, (len(split) + 1) // 2)
+        split = [[ln for ln in lines if seen.get(_DIGITS.sub("#", ln), 0) < threshold] for lines in split]
+    return [line for lines in split for line in lines]
+
+
 def parse_pdf(data: bytes) -> Parsed:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
@@ -184,7 +200,9 @@ def parse_pdf(data: bytes) -> Parsed:
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise CorruptFileError(f"not a readable PDF ({type(exc).__name__})") from exc
     outline = _outline_titles(reader)
-    lines = [line for page in pages for line in page.splitlines()]
+    lines = _page_lines(pages)
+    widths = sorted(len(line) for line in lines if line)
+    full_width = widths[int(len(widths) * 0.9)] if widths else 80
     builder = TextBuilder()
     paragraph: list[str] = []
 
@@ -193,22 +211,37 @@ def parse_pdf(data: bytes) -> Parsed:
             builder.paragraph(" ".join(paragraph))
             paragraph.clear()
 
-    for i, raw in enumerate(lines):
-        line = " ".join(raw.split())
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
         if not line:
             flush()
             continue
-        nxt = lines[i + 1] if i + 1 < len(lines) else None
-        level = outline.get(line)
-        if level is None and not outline and looks_like_heading(line, nxt) and not paragraph:
-            level = 2
+        # an outline title may wrap over several lines
+        joined, j = line, i
+        while joined not in outline and j < len(lines) and any(t.startswith(joined + " ") for t in outline):
+            joined, j = f"{joined} {lines[j]}", j + 1
+        level = outline.get(joined)
+        if (
+            level is None
+            and not outline
+            and not paragraph
+            and looks_like_heading(line, lines[i : i + 1][0] if i < len(lines) else None)
+        ):
+            level, joined, j = 2, line, i
         if level is not None:
             flush()
-            builder.heading(level, line)
-        else:
-            paragraph.append(line)
-            if line.endswith((".", "?", "!", ":")) and len(line) < 60:
-                flush()
+            builder.heading(level, joined)
+            i = j
+            continue
+        if line.startswith(_BULLETS):
+            flush()
+        paragraph.append(line)
+        # a short last line ends a paragraph that ends a sentence, and any list item
+        ends_sentence = line.endswith((".", "?", "!", ":"))
+        if (ends_sentence or paragraph[0].startswith(_BULLETS)) and len(line) < 0.85 * full_width:
+            flush()
     flush()
     title = ""
     if reader.metadata is not None and reader.metadata.title:

@@ -113,14 +113,10 @@ class Values:
         )  # fmt: skip
 
     def localphone(self) -> str:
-        return self.pick(
-            f"555-01{self.digits(2)}", f"{self.rng.randint(200, 999)}-{self.digits(4)}"
-        )
+        return self.pick(f"555-01{self.digits(2)}", f"{self.rng.randint(200, 999)}-{self.digits(4)}")
 
     def barephone(self) -> str:
-        return (
-            self.pick("212", "415", "646", "312") + str(self.rng.randint(200, 999)) + self.digits(4)
-        )
+        return self.pick("212", "415", "646", "312") + str(self.rng.randint(200, 999)) + self.digits(4)
 
     def card(self) -> str:
         brand = self.pick("visa", "visa", "mastercard", "amex", "discover")
@@ -283,9 +279,7 @@ def fill(template: str, values: Values) -> LabelledSentence:
         slot = match.group(1)
         value = getattr(values, slot.lower())()
         if slot in ENTITY_SLOTS:
-            entities.append(
-                GoldEntity(type=ENTITY_SLOTS[slot], start=len(text), end=len(text) + len(value))
-            )
+            entities.append(GoldEntity(type=ENTITY_SLOTS[slot], start=len(text), end=len(text) + len(value)))
         text += value
         cursor = match.end()
     return LabelledSentence(text=text + template[cursor:], entities=tuple(entities))
@@ -325,8 +319,7 @@ def build() -> list[LabelledSentence]:
 
 def render(sentences: list[LabelledSentence]) -> str:
     return "".join(
-        json.dumps(sentence.model_dump(mode="json"), ensure_ascii=False) + "\n"
-        for sentence in sentences
+        json.dumps(sentence.model_dump(mode="json"), ensure_ascii=False) + "\n" for sentence in sentences
     )
 
 

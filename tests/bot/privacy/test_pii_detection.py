@@ -113,9 +113,7 @@ def test_when_text_holds_pii_then_its_span_is_detected(
 
 
 @pytest.mark.parametrize("text", NOTHING)
-def test_when_text_only_looks_like_pii_then_nothing_is_detected(
-    detector: PiiDetector, text: str
-) -> None:
+def test_when_text_only_looks_like_pii_then_nothing_is_detected(detector: PiiDetector, text: str) -> None:
     assert found(detector, text) == []
 
 

@@ -106,13 +106,9 @@ def test_detections_in_sentences_without_pii_are_false_positives(tmp_path: Path)
     ],
     ids=["not JSON", "offsets past the text", "no entities field"],
 )
-def test_when_a_dataset_line_is_malformed_then_its_line_number_is_reported(
-    tmp_path: Path, line: str
-) -> None:
+def test_when_a_dataset_line_is_malformed_then_its_line_number_is_reported(tmp_path: Path, line: str) -> None:
     path = tmp_path / "bad.jsonl"
-    path.write_text(
-        json.dumps({"text": "fine", "entities": []}) + "\n" + line + "\n", encoding="utf-8"
-    )
+    path.write_text(json.dumps({"text": "fine", "entities": []}) + "\n" + line + "\n", encoding="utf-8")
     with pytest.raises(DatasetError, match="line 2"):
         evaluate(FixedDetector([]), path)
 

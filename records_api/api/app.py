@@ -1,0 +1,58 @@
+"""The app factory: `create_app()` builds the FastAPI app; its lifespan builds the runtime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from records_api.api.errors import install_error_handlers
+from records_api.api.middleware import PathScopedCORSMiddleware, SecurityHeadersMiddleware
+from records_api.api.routes_cases import router as cases_router
+from records_api.api.routes_dev import router as dev_router
+from records_api.runtime import build_runtime
+from records_api.settings import Settings, get_settings
+
+DESCRIPTION = """
+The askcity records service: residents' cases behind bearer tokens, with field masking and a
+tamper-evident audit trail. Residents see their own cases; agents see any case; supervisors may
+unmask one case with a written reason. Personal data is masked by one declarative policy before it
+leaves the service. See `docs/records_api.md` for the response shapes.
+"""
+
+DEV_PATHS = ("/dev/", "/.well-known/")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    chosen = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await run_in_threadpool(build_runtime, chosen)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            app.state.runtime = None
+            await run_in_threadpool(runtime.close)
+
+    app = FastAPI(
+        title="askcity records",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(cases_router)
+    if chosen.dev_identity:
+        app.include_router(dev_router)
+        if chosen.records_cors_origins:
+            app.add_middleware(
+                PathScopedCORSMiddleware,
+                paths=DEV_PATHS,
+                allow_origins=chosen.records_cors_origins,
+            )
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

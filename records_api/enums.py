@@ -1,0 +1,51 @@
+"""The closed vocabularies of the records service."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+
+
+STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
+
+
+class CaseType(StrEnum):
+    PERMIT = "permit"
+    BENEFIT = "benefit"
+    LICENCE = "licence"
+    COMPLAINT = "complaint"
+    PARKING = "parking"
+    WASTE = "waste"
+
+
+class CaseStatus(StrEnum):
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    AWAITING_INFORMATION = "awaiting_information"
+    SCHEDULED = "scheduled"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CLOSED = "closed"
+
+
+class AuditAction(StrEnum):
+    LIST_CASES = "list_cases"
+    READ_CASE = "read_case"
+    UNMASK_CASE = "unmask_case"
+    ANOMALY = "anomaly_flagged"
+
+
+class AuditOutcome(StrEnum):
+    ALLOWED = "allowed"
+    NOT_FOUND = "not_found"
+    NOT_OWNER = "denied_not_owner"
+    MALFORMED = "denied_malformed"
+    FORBIDDEN = "denied_role"
+    INVALID_REASON = "denied_invalid_reason"
+    RATE_LIMITED = "denied_rate_limited"
+    FLAGGED = "flagged"

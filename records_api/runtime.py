@@ -1,0 +1,132 @@
+"""Everything the service builds from its settings, built once (in the app's lifespan or a CLI
+command) and closed once. Domain objects get plain values here, never the settings object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from records_api.audit import AuditLog
+from records_api.cases import CaseDesk
+from records_api.crypto import FieldCipher, LookupHasher
+from records_api.db import create_db_engine, migrate, session_factory
+from records_api.dev_identity import (
+    DevIdentityProvider,
+    load_or_create_password_seed,
+    load_or_create_private_key,
+)
+from records_api.errors import ConfigurationError
+from records_api.masking import MaskingPolicy
+from records_api.settings import Settings
+from records_api.throttle import FailureThrottle, build_storage
+from records_api.tokens import JwksUrlKeySource, KeySource, StaticKeySource, TokenVerifier
+from records_api.vault import ResidentVault
+
+log = structlog.get_logger("records_api.runtime")
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(settings: Settings, migrate_schema: bool | None = None) -> Database:
+    engine = create_db_engine(settings.database_url)
+    if settings.records_auto_migrate if migrate_schema is None else migrate_schema:
+        migrate(engine)
+    return Database(engine=engine, sessions=session_factory(engine))
+
+
+def build_vault(settings: Settings) -> ResidentVault:
+    return ResidentVault(FieldCipher(settings.encryption_key), LookupHasher(settings.hmac_key))
+
+
+def build_audit_log(settings: Settings) -> AuditLog:
+    return AuditLog(
+        anomaly_threshold=settings.records_anomaly_distinct_residents,
+        anomaly_window=timedelta(seconds=settings.records_anomaly_window_seconds),
+    )
+
+
+def build_dev_identity(settings: Settings) -> DevIdentityProvider | None:
+    if not settings.dev_identity:
+        return None
+    if settings.env == "production":
+        log.warning("records.dev_identity_in_production", hint="unset ASKCITY_DEV_IDENTITY")
+    return DevIdentityProvider(
+        load_or_create_private_key(settings.data_dir),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        token_ttl_seconds=settings.dev_token_ttl_seconds,
+    )
+
+
+def dev_password_seed(settings: Settings) -> bytes:
+    if not settings.dev_identity:
+        raise ConfigurationError("demo accounts exist only with ASKCITY_DEV_IDENTITY=1")
+    return load_or_create_password_seed(settings.data_dir)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    desk: CaseDesk
+    verifier: TokenVerifier
+    throttle: FailureThrottle
+    login_throttle: FailureThrottle
+    dev_identity: DevIdentityProvider | None
+
+    def close(self) -> None:
+        self.database.close()
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    dev_identity = build_dev_identity(settings)
+    keys: KeySource
+    if settings.jwks_url:
+        keys = JwksUrlKeySource(settings.jwks_url, settings.jwks_timeout_seconds, settings.jwks_cache_seconds)
+    elif dev_identity is not None:
+        keys = StaticKeySource(dev_identity.jwks())
+    else:
+        raise ConfigurationError("set ASKCITY_JWKS_URL (or ASKCITY_DEV_IDENTITY=1 for a demo)")
+    verifier = TokenVerifier(
+        keys,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        leeway_seconds=settings.jwt_leeway_seconds,
+        role_claim=settings.jwt_role_claim,
+    )
+    policy = MaskingPolicy.load()
+    throttle = FailureThrottle(
+        build_storage(settings.redis_url, settings.records_redis_prefix),
+        per_user=settings.records_failed_lookups_per_user,
+        per_address=settings.records_failed_lookups_per_address,
+        lockout_seconds=settings.records_lockout_seconds,
+    )
+    database = open_database(settings)
+    desk = CaseDesk(
+        database.sessions,
+        build_vault(settings),
+        policy,
+        build_audit_log(settings),
+        throttle,
+        unmask_reason_min_length=settings.records_unmask_reason_min_length,
+    )
+    return Runtime(
+        settings=settings,
+        database=database,
+        desk=desk,
+        verifier=verifier,
+        throttle=throttle,
+        login_throttle=throttle.scoped("dev-login"),
+        dev_identity=dev_identity,
+    )

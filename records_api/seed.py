@@ -1,0 +1,204 @@
+"""Demo data: realistic but fake residents and cases (Faker), staff, and dev accounts.
+
+People, case types, statuses and texts are deterministic for a given `seed`; dates are relative to
+the day of seeding; case references always come from `secrets` (a seeded reference would be a
+guessable one). Seeding a database that already has residents does nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from faker import Faker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from records_api.admin import StatusStep, add_case, add_dev_user, add_resident, add_staff
+from records_api.dev_identity import DevIdentityProvider, demo_password
+from records_api.enums import CaseStatus, CaseType, Role
+from records_api.masking import Address, ResidentRecord
+from records_api.models import Case, DevUser, Resident, utcnow
+from records_api.runtime import build_dev_identity, build_vault, dev_password_seed, open_database
+from records_api.settings import Settings
+from records_api.vault import ResidentVault
+
+OFFICES = {
+    CaseType.PERMIT: "Building Permits Office, City Hall room 204",
+    CaseType.BENEFIT: "Social Benefits Office, 12 Market Street",
+    CaseType.LICENCE: "Licensing Office, City Hall room 110",
+    CaseType.COMPLAINT: "Citizen Services Desk, City Hall ground floor",
+    CaseType.PARKING: "Parking Permits Office, 3 Station Road",
+    CaseType.WASTE: "Waste and Recycling Services, 40 Depot Lane",
+}
+
+PATHS = (
+    (CaseStatus.RECEIVED,),
+    (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW),
+    (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW, CaseStatus.AWAITING_INFORMATION),
+    (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW, CaseStatus.SCHEDULED),
+    (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW, CaseStatus.APPROVED),
+    (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW, CaseStatus.REJECTED),
+    (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW, CaseStatus.APPROVED, CaseStatus.CLOSED),
+)
+
+NOTES = {
+    CaseStatus.RECEIVED: "Application received and registered.",
+    CaseStatus.IN_REVIEW: "A caseworker is reviewing the application.",
+    CaseStatus.AWAITING_INFORMATION: "Supporting documents requested from the applicant.",
+    CaseStatus.SCHEDULED: "Inspection appointment booked.",
+    CaseStatus.APPROVED: "Application approved.",
+    CaseStatus.REJECTED: "Application rejected; the decision letter explains why.",
+    CaseStatus.CLOSED: "Case closed.",
+}
+
+NEXT_STEPS = {
+    CaseStatus.RECEIVED: "A caseworker will be assigned within 5 working days.",
+    CaseStatus.IN_REVIEW: "Expect a decision or a request for documents within 15 working days.",
+    CaseStatus.AWAITING_INFORMATION: "Upload the requested documents through the city portal.",
+    CaseStatus.SCHEDULED: "Be present for the inspection on the booked date.",
+    CaseStatus.APPROVED: "Your decision letter has been posted; no action needed.",
+    CaseStatus.REJECTED: "You may appeal within 30 days of the decision letter.",
+    CaseStatus.CLOSED: "No further action.",
+}
+
+AGENT_SUBJECT = "dev-agent-1"
+SUPERVISOR_SUBJECT = "dev-supervisor-1"
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    residents: int
+    cases: int
+    dev_users: int
+    skipped: bool
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    role: Role
+    case_references: list[str]
+
+
+def resident_username(index: int) -> str:
+    return f"resident-{index:03d}"
+
+
+def fake_resident(fake: Faker, taken_ids: set[str]) -> ResidentRecord:
+    first, last = fake.first_name(), fake.last_name()
+    national_id = fake.ssn()
+    while national_id in taken_ids:
+        national_id = fake.ssn()
+    taken_ids.add(national_id)
+    return ResidentRecord(
+        full_name=f"{first} {last}",
+        national_id=national_id,
+        date_of_birth=fake.date_of_birth(minimum_age=18, maximum_age=90),
+        phone=fake.numerify("+1-###-###-####"),
+        email=f"{first}.{last}{fake.random_int(1, 99)}@{fake.free_email_domain()}".lower(),
+        address=Address(street=fake.street_address(), city=fake.city(), postcode=fake.zipcode()),
+    )
+
+
+def fake_history(rng: random.Random, now: datetime) -> list[StatusStep]:
+    path = rng.choice(PATHS)
+    at = now - timedelta(days=rng.randint(20, 150), hours=rng.randint(0, 23))
+    steps = []
+    for status in path:
+        steps.append(StatusStep(status, at.replace(microsecond=0), NOTES[status]))
+        at += timedelta(days=rng.randint(1, 18), hours=rng.randint(0, 8))
+    return steps
+
+
+def seed_demo(
+    sessions: sessionmaker[Session],
+    vault: ResidentVault,
+    residents: int,
+    seed: int,
+    dev_identity: DevIdentityProvider | None = None,
+    password_seed: bytes | None = None,
+) -> SeedReport:
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    rng = random.Random(seed)
+    now = utcnow()
+    with sessions.begin() as session:
+        if session.scalar(select(func.count(Resident.id))):
+            return SeedReport(residents=0, cases=0, dev_users=0, skipped=True)
+        taken: set[str] = set()
+        cases = dev_users = 0
+        for index in range(1, residents + 1):
+            subject = f"dev-{resident_username(index)}"
+            owner = add_resident(session, vault, fake_resident(fake, taken), subject)
+            for _ in range(rng.randint(1, 3)):
+                case_type = rng.choice(list(CaseType))
+                history = fake_history(rng, now)
+                add_case(
+                    session,
+                    owner,
+                    case_type,
+                    history,
+                    OFFICES[case_type],
+                    NEXT_STEPS[history[-1].status],
+                )
+                cases += 1
+        add_staff(session, AGENT_SUBJECT, fake.name(), Role.AGENT)
+        add_staff(session, SUPERVISOR_SUBJECT, fake.name(), Role.SUPERVISOR)
+        if dev_identity is not None and password_seed is not None:
+            accounts = [
+                (resident_username(i), Role.RESIDENT, f"dev-{resident_username(i)}")
+                for i in range(1, residents + 1)
+            ]
+            accounts += [("agent", Role.AGENT, AGENT_SUBJECT)]
+            accounts += [("supervisor", Role.SUPERVISOR, SUPERVISOR_SUBJECT)]
+            for username, role, subject in accounts:
+                password = demo_password(password_seed, username)
+                add_dev_user(session, username, dev_identity.hash_password(password), role, subject)
+                dev_users += 1
+    return SeedReport(residents=residents, cases=cases, dev_users=dev_users, skipped=False)
+
+
+def demo_users(sessions: sessionmaker[Session], password_seed: bytes) -> list[DemoUser]:
+    with sessions() as session:
+        users = session.scalars(select(DevUser).order_by(DevUser.id)).all()
+        refs: dict[str, list[str]] = {}
+        rows = session.execute(
+            select(Resident.subject, Case.reference)
+            .join(Case, Case.owner_id == Resident.id)
+            .order_by(Case.id)
+        )
+        for subject, reference in rows:
+            refs.setdefault(subject, []).append(reference)
+        return [
+            DemoUser(
+                username=user.username,
+                password=demo_password(password_seed, user.username),
+                role=Role(user.role),
+                case_references=refs.get(user.subject, []),
+            )
+            for user in users
+        ]
+
+
+def seed_from_settings(settings: Settings, residents: int, seed: int) -> SeedReport:
+    """Migrate, then seed the configured database (dev accounts too when the dev IdP is on)."""
+    database = open_database(settings, migrate_schema=True)
+    try:
+        dev_identity = build_dev_identity(settings)
+        password_seed = dev_password_seed(settings) if dev_identity else None
+        return seed_demo(
+            database.sessions, build_vault(settings), residents, seed, dev_identity, password_seed
+        )
+    finally:
+        database.close()
+
+
+def demo_users_from_settings(settings: Settings) -> list[DemoUser]:
+    database = open_database(settings, migrate_schema=True)
+    try:
+        return demo_users(database.sessions, dev_password_seed(settings))
+    finally:
+        database.close()

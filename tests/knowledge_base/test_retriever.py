@@ -1,0 +1,113 @@
+"""Retriever: hybrid ranking, conversation use, filters, hot reload without failed queries."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from knowledge_base.embedder import SentenceTransformerEmbedder
+from knowledge_base.errors import NoPublishedVersionError
+from knowledge_base.kb import KnowledgeBase
+from knowledge_base.langchain_adapter import AskcityRetriever
+from knowledge_base.records import Filters, Turn
+from knowledge_base.retriever import Retriever
+from knowledge_base.settings import DEFAULT_MODEL
+from knowledge_base.versions import VersionStore
+from tests.knowledge_base.test_kb import KEY, LIBRARY, PARKING, doc
+
+WASTE = doc(
+    "waste",
+    "Garbage is collected every Tuesday; recycling every other Friday.",
+    "Bulky items such as sofas are picked up by appointment for a $25 fee.",
+    department="Public Works",
+    domain="waste",
+)
+
+
+@pytest.fixture
+def sample_retriever(sample_kb_dir: Path) -> Retriever:
+    return Retriever(VersionStore(sample_kb_dir / "kb"), SentenceTransformerEmbedder(DEFAULT_MODEL))
+
+
+def test_follow_up_uses_the_conversation_to_find_the_document(sample_retriever: Retriever) -> None:
+    history = [
+        Turn("user", "How do I license my dog?"),
+        Turn("agent", "You can license your dog online or at the Animal Services counter."),
+    ]
+    alone = sample_retriever.retrieve("how much does it cost?", k=1)
+    with_history = sample_retriever.retrieve("how much does it cost?", history=history, k=1)
+    assert with_history[0].document_id == "animals-dog-licences"
+    assert alone[0].document_id != "animals-dog-licences" or alone[0].score < with_history[0].score
+
+
+def test_hits_carry_citation_fields_and_sentences(sample_retriever: Retriever) -> None:
+    hit = sample_retriever.retrieve("When is the first property tax instalment due?", k=1)[0]
+    assert hit.document_id == "tax-property-tax"
+    assert hit.source_uri.startswith("https://www.millbrook.example/")
+    assert hit.section_path and hit.title
+    assert hit.sentences and all(
+        hit.text[s.start - hit.start : s.end - hit.start] == s.text for s in hit.sentences
+    )
+
+
+def test_filters_restrict_by_department_and_domain(make_kb) -> None:  # type: ignore[no-untyped-def]
+    kb: KnowledgeBase = make_kb()
+    for item in (PARKING, LIBRARY, WASTE):
+        kb.save(*item, KEY)
+    kb.publish()
+    retriever = kb.retriever()
+    assert {h.document_id for h in retriever.retrieve("fee", k=5, filters=Filters(domain="waste"))} == {
+        "waste"
+    }
+    only_library = retriever.retrieve("parking permit", k=5, filters=Filters(department="Library"))
+    assert {h.document_id for h in only_library} == {"library"}
+    assert retriever.retrieve("anything", k=5, filters=Filters(department="Nobody")) == []
+
+
+def test_running_retriever_picks_up_a_new_version_without_failing_a_query(make_kb) -> None:  # type: ignore[no-untyped-def]
+    kb: KnowledgeBase = make_kb()
+    kb.save(*PARKING, KEY)
+    kb.publish()
+    retriever = kb.retriever(reload_check_seconds=0.0)
+    first_name = retriever.snapshot.name
+    errors: list[BaseException] = []
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            try:
+                seen.update(h.document_id for h in retriever.retrieve("garbage collection day", k=3))
+            except BaseException as exc:
+                errors.append(exc)
+
+    worker = threading.Thread(target=ask)
+    worker.start()
+    try:
+        kb.save(*WASTE, KEY)
+        kb.publish()
+        deadline = time.monotonic() + 30
+        while "waste" not in seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        worker.join()
+    assert errors == []
+    assert "waste" in seen
+    assert retriever.snapshot.name != first_name
+
+
+def test_retriever_before_any_publish_says_what_to_do(tmp_path: Path) -> None:
+    retriever = Retriever(VersionStore(tmp_path), SentenceTransformerEmbedder(DEFAULT_MODEL))
+    with pytest.raises(NoPublishedVersionError, match="askcity ingest"):
+        retriever.retrieve("hello")
+
+
+def test_langchain_adapter_returns_documents_with_citation_metadata(sample_retriever: Retriever) -> None:
+    docs = AskcityRetriever(retriever=sample_retriever, k=3).invoke("library card for my child")
+    assert len(docs) == 3
+    assert docs[0].metadata["document_id"] == "library-cards"
+    assert docs[0].page_content and docs[0].metadata["source_uri"]

@@ -1,0 +1,169 @@
+"""The commands the lead mounts: `askcity records serve|seed|demo-users` and `askcity audit verify`,
+plus `python -m records_api`, the launch path of `askcity run`."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from records_harness import random_key
+from sqlalchemy import select, text
+from typer.testing import CliRunner
+
+from records_api.api.app import create_app
+from records_api.cli import audit_app, records_app
+from records_api.models import Resident
+from records_api.runtime import build_vault, open_database
+from records_api.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def dev_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    data = tmp_path / "var"
+    monkeypatch.setenv("ASKCITY_ENV", "dev")
+    monkeypatch.setenv("ASKCITY_DEV_IDENTITY", "1")
+    monkeypatch.setenv("ASKCITY_DATA_DIR", str(data))
+    get_settings.cache_clear()
+    return data
+
+
+def _names(data_dir: Path) -> list[str]:
+    settings = get_settings()
+    assert settings.data_dir == data_dir
+    database = open_database(settings)
+    try:
+        with database.sessions() as session:
+            rows = session.scalars(select(Resident).order_by(Resident.id)).all()
+            return [build_vault(settings).open(row).full_name for row in rows]
+    finally:
+        database.close()
+
+
+def test_demo_users_log_in_and_see_exactly_their_listed_cases(dev_env: Path) -> None:
+    seeded = runner.invoke(records_app, ["seed", "--residents", "4"])
+    assert seeded.exit_code == 0, seeded.output
+    listed = runner.invoke(records_app, ["demo-users", "--json"])
+    assert listed.exit_code == 0, listed.output
+    users = json.loads(listed.stdout)
+    assert {u["role"] for u in users} == {"resident", "agent", "supervisor"}
+    assert all(set(u) == {"username", "password", "role", "case_references"} for u in users)
+    resident = next(u for u in users if u["role"] == "resident")
+    with TestClient(create_app()) as client:
+        login = {"username": resident["username"], "password": resident["password"]}
+        token = client.post("/dev/token", data=login).json()["access_token"]
+        cases = client.get("/v1/me/cases", headers={"Authorization": f"Bearer {token}"})
+    assert sorted(c["reference"] for c in cases.json()["cases"]) == sorted(resident["case_references"])
+    stored = b"".join(path.read_bytes() for path in dev_env.glob("records.sqlite3*"))
+    assert all(user["password"].encode() not in stored for user in users)
+
+
+def test_demo_users_are_refused_unless_the_dev_provider_is_on(
+    dev_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASKCITY_DEV_IDENTITY", "0")
+    get_settings.cache_clear()
+    result = runner.invoke(records_app, ["demo-users", "--json"])
+    assert result.exit_code == 2
+    assert "ASKCITY_DEV_IDENTITY=1" in result.stderr
+    assert result.stdout == ""
+
+
+def test_seeding_is_deterministic_per_seed_and_runs_once(
+    dev_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    names: dict[str, list[str]] = {}
+    for label, seed in (("a", "11"), ("b", "11"), ("c", "12")):
+        monkeypatch.setenv("ASKCITY_DATA_DIR", str(tmp_path / label))
+        get_settings.cache_clear()
+        result = runner.invoke(records_app, ["seed", "--residents", "3", "--seed", seed])
+        assert result.exit_code == 0, result.output
+        names[label] = _names(tmp_path / label)
+    assert names["a"] == names["b"] != names["c"]
+    again = runner.invoke(records_app, ["seed", "--residents", "3", "--seed", "11"])
+    assert "nothing seeded" in again.stdout
+    assert len(_names(tmp_path / "c")) == 3
+
+
+def test_seed_refuses_published_secrets_outside_dev(dev_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASKCITY_ENV", "production")
+    get_settings.cache_clear()
+    result = runner.invoke(records_app, ["seed"])
+    assert result.exit_code == 2
+    assert "ASKCITY_RECORDS_ENCRYPTION_KEY" in result.stderr
+
+
+def test_audit_verify_passes_then_names_the_edited_row(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, postgres_url: str
+) -> None:
+    monkeypatch.setenv("ASKCITY_ENV", "test")
+    monkeypatch.setenv("ASKCITY_DEV_IDENTITY", "1")
+    monkeypatch.setenv("ASKCITY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ASKCITY_RECORDS_DATABASE_URL", postgres_url)
+    monkeypatch.setenv("ASKCITY_RECORDS_ENCRYPTION_KEY", random_key())
+    monkeypatch.setenv("ASKCITY_RECORDS_HMAC_KEY", random_key())
+    get_settings.cache_clear()
+    assert runner.invoke(records_app, ["seed", "--residents", "2"]).exit_code == 0
+    users = json.loads(runner.invoke(records_app, ["demo-users", "--json"]).stdout)
+    with TestClient(create_app()) as client:
+        for user in users:
+            login = {"username": user["username"], "password": user["password"]}
+            token = client.post("/dev/token", json=login).json()["access_token"]
+            client.get("/v1/me/cases", headers={"Authorization": f"Bearer {token}"})
+
+    whole = runner.invoke(audit_app, ["verify"])
+    assert whole.exit_code == 0, whole.output
+    assert whole.stdout.startswith("audit chain intact:")
+    head = whole.stdout.split()[-1]
+    assert runner.invoke(audit_app, ["verify", "--expect-head", head]).exit_code == 0
+
+    database = open_database(get_settings())
+    with database.engine.begin() as connection:
+        row_id = connection.execute(text("SELECT id FROM audit_events WHERE seq = 2")).scalar_one()
+        connection.execute(text("UPDATE audit_events SET actor_role = 'agent' WHERE seq = 2"))
+    database.close()
+    broken = runner.invoke(audit_app, ["verify"])
+    assert broken.exit_code == 1
+    assert f"seq 2 (row id {row_id})" in broken.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_python_dash_m_records_api_serves_seeded_demo_data(dev_env: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "ASKCITY_ENV": "dev", "ASKCITY_DEV_IDENTITY": "1"}
+    env["ASKCITY_DATA_DIR"] = str(dev_env)
+    command = [sys.executable, "-m", "records_api", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--seed-demo", "3"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        health = None
+        for _ in range(100):
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert health is not None and health.json()["status"] == "ok"
+        users = json.loads(runner.invoke(records_app, ["demo-users", "--json"]).stdout)
+        assert len([u for u in users if u["role"] == "resident"]) == 3
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
