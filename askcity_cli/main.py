@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from bot.cli import ask_command, curated_app, run_command, serve_command, unanswered_command
 from evaluation.cli import eval_app
 from ingest.cli import ingest_command, kb_app, search_command
 from records_api.cli import audit_app, records_app
@@ -20,3 +21,8 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(eval_app, name="eval")
 app.add_typer(records_app, name="records")
 app.add_typer(audit_app, name="audit")
+app.command("run")(run_command)
+app.command("serve")(serve_command)
+app.command("ask")(ask_command)
+app.add_typer(curated_app, name="curated")
+app.command("unanswered")(unanswered_command)

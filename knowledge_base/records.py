@@ -74,12 +74,14 @@ class Chunk:
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """A sentence of a retrieved chunk, its offsets into the document text and its similarity to the query."""
+    """A sentence of a retrieved chunk, its offsets into the document text and its cosine similarity
+    to the query with its conversation (`similarity`) and to the current question alone."""
 
     text: str
     start: int
     end: int
     similarity: float
+    question_similarity: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,10 +213,7 @@ class Retriever:
         final = focus + cfg.document_weight * np.array([doc_best[d] for d in docs], np.float32)
 
         order = np.argsort(-final, kind="stable")[:k]
-        return [
-            _hit(snap, int(candidates[j]), float(final[j]), float(focus_dense[j]), query.vector)
-            for j in order
-        ]
+        return [_hit(snap, int(candidates[j]), float(final[j]), float(focus_dense[j]), query) for j in order]
 
     def _fused(
         self,
@@ -295,13 +292,14 @@ def _best_sentence(snap: Snapshot, chunk_index: int, vector: Vectors) -> float:
     return float(sims.max()) if len(sims) else 0.0
 
 
-def _hit(snap: Snapshot, index: int, score: float, dense: float, vector: Vectors) -> RetrievedChunk:
+def _hit(snap: Snapshot, index: int, score: float, dense: float, query: Query) -> RetrievedChunk:
     c = snap.chunks[index]
     d = snap.documents[c.doc]
-    sims = _sentence_sims(snap, index, vector)
+    sims = _sentence_sims(snap, index, query.vector).tolist()
+    question_sims = _sentence_sims(snap, index, query.question_vector).tolist()
     sentences = tuple(
-        Sentence(c.text[s - c.start : e - c.start], s, e, float(sim))
-        for (s, e), sim in zip(c.sentence_offsets, sims.tolist(), strict=True)
+        Sentence(c.text[s - c.start : e - c.start], s, e, float(sim), float(qsim))
+        for (s, e), sim, qsim in zip(c.sentence_offsets, sims, question_sims, strict=True)
     )
     return RetrievedChunk(
         document_id=d.id,

@@ -152,8 +152,9 @@ def write_snapshot(
     (directory / "documents.json").write_text(json.dumps(documents), encoding="utf-8")
     (directory / "chunks.json").write_text(json.dumps(chunks), encoding="utf-8")
     bm25 = bm25s.BM25()
-    if corpus:
-        bm25.index(corpus, show_progress=False)
+    # bm25s cannot save an index it never built: a version with no chunks (the last document was
+    # removed) gets a one-token placeholder; the retriever answers [] for a version without chunks.
+    bm25.index(corpus or [["__empty__"]], show_progress=False)
     bm25.save(str(directory / "bm25"))
 
     files = {str(p.relative_to(directory)): _sha256(p) for p in sorted(directory.rglob("*")) if p.is_file()}

@@ -1,0 +1,5 @@
+"""Conversation memory: a Protocol and two stores (in-process, Redis) that pass one contract test."""
+
+from bot.sessions.store import InMemorySessionStore, RedisSessionStore, SessionStore, new_session_id
+
+__all__ = ["InMemorySessionStore", "RedisSessionStore", "SessionStore", "new_session_id"]

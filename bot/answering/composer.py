@@ -1,0 +1,97 @@
+"""The extractive composer: verbatim sentences from the retrieved passages, each with its citation.
+
+No language model: sentences are scored against the question, the best one is chosen, and its
+neighbours in the same passage are added while they still look relevant and the answer stays short.
+Redundant sentences (too similar to one already chosen) are skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge_base.records import RetrievedChunk, Sentence
+from knowledge_base.text import terms
+
+
+@dataclass(frozen=True, slots=True)
+class ComposerConfig:
+    passages: int = 3  # how many top passages sentences are taken from
+    max_sentences: int = 2
+    max_chars: int = 360
+    lexical_weight: float = 0.3
+    question_weight: float = 0.0  # weight of the similarity to the question alone (vs. with conversation)
+    rank_weight: float = 0.15
+    keep_ratio: float = 0.85  # a neighbour is kept when its score is at least this share of the best
+    redundancy: float = 0.8  # word-overlap ratio above which a sentence repeats one already chosen
+    min_words: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Picked:
+    hit: RetrievedChunk
+    sentence: Sentence
+    score: float
+
+
+def _overlap(question_terms: set[str], sentence: str) -> float:
+    if not question_terms:
+        return 0.0
+    return len(question_terms & set(terms(sentence))) / len(question_terms)
+
+
+def _similar(a: str, b: str) -> float:
+    ta, tb = set(terms(a)), set(terms(b))
+    return len(ta & tb) / max(1, min(len(ta), len(tb)))
+
+
+class ExtractiveComposer:
+    def __init__(self, config: ComposerConfig | None = None) -> None:
+        self.config = config or ComposerConfig()
+
+    def compose(self, question: str, hits: list[RetrievedChunk]) -> list[Picked]:
+        cfg = self.config
+        if not hits:
+            return []
+        question_terms = set(terms(question))
+        top_score = max(h.score for h in hits[: cfg.passages]) or 1.0
+        scored: list[tuple[float, int, int]] = []
+        for h_index, hit in enumerate(hits[: cfg.passages]):
+            prior = cfg.rank_weight * (hit.score / top_score)
+            for s_index, sentence in enumerate(hit.sentences):
+                if len(sentence.text.split()) < cfg.min_words:
+                    continue
+                score = (
+                    (1 - cfg.question_weight) * sentence.similarity
+                    + cfg.question_weight * sentence.question_similarity
+                    + cfg.lexical_weight * _overlap(question_terms, sentence.text)
+                    + prior
+                )
+                scored.append((score, h_index, s_index))
+        if not scored:
+            return []
+        best_score, h_index, s_index = max(scored)
+        hit = hits[h_index]
+        picked = [Picked(hit, hit.sentences[s_index], best_score)]
+        by_position = {(h, s): sc for sc, h, s in scored}
+        chars = len(hit.sentences[s_index].text)
+        for neighbour in (s_index + 1, s_index - 1, s_index + 2):
+            if len(picked) >= cfg.max_sentences or not 0 <= neighbour < len(hit.sentences):
+                continue
+            found = by_position.get((h_index, neighbour))
+            sentence = hit.sentences[neighbour]
+            if found is None or found < cfg.keep_ratio * best_score:
+                continue
+            if chars + len(sentence.text) > cfg.max_chars:
+                continue
+            if any(_similar(p.sentence.text, sentence.text) > cfg.redundancy for p in picked):
+                continue
+            picked.append(Picked(hit, sentence, found))
+            chars += len(sentence.text)
+        picked.sort(key=lambda p: p.sentence.start)
+        return picked
+
+
+def best_similarity(picked: list[Picked]) -> float:
+    return float(np.max([p.sentence.similarity for p in picked])) if picked else 0.0

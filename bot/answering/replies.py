@@ -1,0 +1,40 @@
+"""Canned replies and routing patterns, loaded from versioned data files (one pair per language)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True, slots=True)
+class Replies:
+    texts: dict[str, str]
+
+    def get(self, key: str, **values: object) -> str:
+        return " ".join(self.texts[key].format(**values).split())
+
+
+@dataclass(frozen=True, slots=True)
+class RoutePatterns:
+    patterns: dict[str, tuple[re.Pattern[str], ...]]
+
+    def matches(self, intent: str, text: str) -> bool:
+        return any(p.search(text) for p in self.patterns.get(intent, ()))
+
+
+@lru_cache
+def load_replies(language: str = "en") -> Replies:
+    raw = yaml.safe_load((DATA / f"replies.{language}.yml").read_text(encoding="utf-8"))
+    return Replies({str(k): str(v) for k, v in raw.items()})
+
+
+@lru_cache
+def load_routes(language: str = "en") -> RoutePatterns:
+    raw = yaml.safe_load((DATA / f"routes.{language}.yml").read_text(encoding="utf-8"))
+    return RoutePatterns({str(k): tuple(re.compile(p, re.IGNORECASE) for p in v) for k, v in raw.items()})

@@ -1,0 +1,88 @@
+"""The bot's FastAPI application factory. Everything heavy is built in the lifespan, off the event loop."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from bot.api import errors
+from bot.api.pages import router as pages_router
+from bot.api.routes_chat import router as chat_router
+from bot.api.routes_ops import router as ops_router
+from bot.runtime import Runtime, build_runtime
+from bot.settings import BotSettings, get_settings
+
+log = logging.getLogger(__name__)
+WIDGET_DIR = Path(__file__).resolve().parents[2] / "web_widget" / "static"
+
+
+def content_security_policy(settings: BotSettings) -> str:
+    connect = " ".join(["'self'", *sorted({_origin(settings.login_url)} - {""})])
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src {connect}; font-src 'self'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'self'"
+    )
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def create_app(settings: BotSettings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """`runtime` may be given (tests, `askcity run`); otherwise it is built from settings at start-up."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        app.state.runtime = runtime or await run_in_threadpool(build_runtime, settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.runtime.close()
+
+    app = FastAPI(
+        title="askcity bot",
+        version="1.0",
+        description="Grounded answers from a city's documents, with citations; honest refusals.",
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+    errors.install(app)
+    app.include_router(chat_router)
+    app.include_router(ops_router)
+    app.include_router(pages_router)
+    if WIDGET_DIR.is_dir():
+        app.mount("/widget", StaticFiles(directory=WIDGET_DIR), name="widget")
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Authorization"],
+        )
+    csp = content_security_policy(settings)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Content-Security-Policy", csp)
+        return response
+
+    return app

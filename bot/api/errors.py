@@ -1,0 +1,101 @@
+"""The one place errors become HTTP responses. Bodies are `{"error", "message"}`; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.errors import (
+    AnswerNotFoundError,
+    MessageTooLongError,
+    RateLimitedError,
+    ServiceNotReadyError,
+    SessionNotFoundError,
+)
+from knowledge_base.errors import KnowledgeBaseError, NoPublishedVersionError
+
+log = logging.getLogger(__name__)
+
+
+def _body(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": error, "message": message}, status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        if err.get("type") == "json_invalid":
+            return "The request body is not valid JSON."
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "Invalid request — " + "; ".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(SessionNotFoundError)
+    async def _session(_: Request, __: SessionNotFoundError) -> JSONResponse:
+        return _body(
+            404,
+            "session_not_found",
+            "This conversation has expired or does not exist. Start a new one with POST /api/v1/sessions.",
+        )
+
+    @app.exception_handler(MessageTooLongError)
+    async def _too_long(_: Request, exc: MessageTooLongError) -> JSONResponse:
+        return _body(
+            413,
+            "message_too_long",
+            f"Your message is {exc.length:,} characters long; the limit is {exc.limit:,}. "
+            "Please ask one question at a time.",
+        )
+
+    @app.exception_handler(RateLimitedError)
+    async def _limited(_: Request, exc: RateLimitedError) -> JSONResponse:
+        return _body(
+            429,
+            "rate_limited",
+            f"Too many messages. Please wait {exc.retry_after} seconds and try again.",
+            {"Retry-After": str(exc.retry_after)},
+        )
+
+    @app.exception_handler(AnswerNotFoundError)
+    async def _answer(_: Request, __: AnswerNotFoundError) -> JSONResponse:
+        return _body(404, "answer_not_found", "There is no answer with that id.")
+
+    @app.exception_handler(NoPublishedVersionError)
+    @app.exception_handler(ServiceNotReadyError)
+    async def _not_ready(_: Request, __: Exception) -> JSONResponse:
+        return _body(
+            503,
+            "not_ready",
+            "The assistant is not ready yet (no knowledge base published). Please try again later.",
+            {"Retry-After": "30"},
+        )
+
+    @app.exception_handler(KnowledgeBaseError)
+    async def _kb(_: Request, exc: KnowledgeBaseError) -> JSONResponse:
+        log.error("knowledge base error: %s", exc)
+        return _body(503, "not_ready", "The assistant cannot answer right now. Please try again later.")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _body(422, "invalid_request", _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        messages = {404: "Not found.", 405: "Method not allowed."}
+        return _body(
+            exc.status_code,
+            "http_error",
+            messages.get(exc.status_code, str(exc.detail)),
+            dict(exc.headers or {}),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return _body(500, "internal_error", "Something went wrong on our side. Please try again.")

@@ -1,0 +1,53 @@
+"""Health, readiness, metrics and the widget's configuration."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.api.deps import SettingsDep
+from bot.api.schemas import Health, Readiness, WidgetConfig
+from knowledge_base.errors import KnowledgeBaseError
+
+router = APIRouter(prefix="/api/v1", tags=["operations"])
+
+
+@router.get("/health", response_model=Health)
+def health() -> Health:
+    """The process is up."""
+    return Health()
+
+
+@router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
+def ready(request: Request) -> JSONResponse:
+    """Ready to answer: a knowledge base version is loaded and the stores answer."""
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None:
+        body = Readiness(ready=False, knowledge_base=None, database=False, sessions=False)
+        return JSONResponse(body.model_dump(), status_code=503)
+    try:
+        version: str | None = runtime.retriever.snapshot.name
+    except KnowledgeBaseError:
+        version = None
+    database = runtime.service.database.ping()
+    sessions = runtime.service.sessions.ping()
+    ok = version is not None and database and sessions
+    body = Readiness(ready=ok, knowledge_base=version, database=database, sessions=sessions)
+    return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+
+
+@router.get("/config", response_model=WidgetConfig)
+def widget_config(settings: SettingsDep) -> WidgetConfig:
+    """What the chat widget needs to know about this deployment."""
+    return WidgetConfig(
+        city=settings.city_name,
+        login_url=settings.login_url,
+        max_message_chars=settings.max_message_chars,
+        allowed_link_hosts=settings.allowed_link_hosts,
+    )
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,223 @@
+"""Bot commands: `askcity run` (the demo), `serve`, `ask`, and the editors' `curated` and `unanswered`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from bot.storage.database import BotDatabase
+
+console = Console()
+err = Console(stderr=True)
+curated_app = typer.Typer(help="Editor-pinned answers that win over retrieval.", no_args_is_help=True)
+SAMPLE_DOCUMENTS = Path(__file__).resolve().parents[1] / "ingest" / "sample_kb" / "documents"
+
+HostOption = Annotated[str, typer.Option("--host", help="Interface to listen on.")]
+PortOption = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(1)
+
+
+def _serve(host: str, port: int) -> None:
+    import uvicorn
+
+    from bot.api.app import create_app
+    from bot.logs import configure_logging
+
+    configure_logging()
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
+
+
+def serve_command(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Serve the bot alone (for deployments): the API, the widget and the demo page."""
+    console.print(f"askcity bot on [bold]http://{host}:{port}/[/bold]")
+    _serve(host, port)
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> bool:
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def run_command(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """The demo: ingest the sample city documents if needed, start the records service (seeded, with
+    the dev identity provider) on the next port, and serve the bot with its demo page."""
+    from bot.settings import get_settings
+    from ingest.cli import print_summary
+    from ingest.pipeline import Ingestor
+    from knowledge_base.errors import KnowledgeBaseError
+    from knowledge_base.factory import open_knowledge_base
+
+    records_port = port + 1
+    bot_origin = f"http://{host}:{port}"
+    records_url = f"http://{host}:{records_port}"
+    os.environ.setdefault("ASKCITY_RECORDS_API_URL", records_url)
+    os.environ.setdefault("ASKCITY_LOGIN_URL", f"{records_url}/dev/token")
+    get_settings.cache_clear()
+    settings = get_settings()
+    console.print("Preparing the sample knowledge base…")
+    try:
+        kb = open_knowledge_base(settings)
+        print_summary(Ingestor(kb).ingest([SAMPLE_DOCUMENTS]))
+        kb.close()
+    except KnowledgeBaseError as exc:
+        raise _fail(str(exc)) from None
+
+    env = {
+        **os.environ,
+        "ASKCITY_ENV": "dev",
+        "ASKCITY_DEV_IDENTITY": "1",
+        "ASKCITY_RECORDS_CORS_ORIGINS": f'["{bot_origin}"]',
+    }
+    records = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "records_api",
+            "--host",
+            host,
+            "--port",
+            str(records_port),
+            "--seed-demo",
+            "50",
+        ],
+        env=env,
+    )
+    try:
+        if not _wait_for(f"{records_url}/v1/health", records):
+            err.print("[yellow]warning:[/yellow] the records service did not start; status lookups are off.")
+        else:
+            console.print(f"Records service on {records_url} (demo logins: `askcity records demo-users`)")
+        console.print(f"\n[bold green]askcity is running:[/bold green] open [bold]{bot_origin}/[/bold]\n")
+        _serve(host, port)
+    finally:
+        records.terminate()
+        try:
+            records.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            records.kill()
+
+
+def ask_command(question: Annotated[str, typer.Argument(help="A resident's question.")]) -> None:
+    """Answer one question in the terminal, with citations."""
+    from bot.runtime import build_runtime
+    from bot.settings import get_settings
+    from knowledge_base.errors import KnowledgeBaseError
+
+    try:
+        runtime = build_runtime(get_settings())
+    except KnowledgeBaseError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        service = runtime.service
+        answer = service.chat(service.new_session(), question, "cli")
+    except KnowledgeBaseError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        runtime.close()
+    console.print(f"[bold]{answer.status.value}[/bold] (confidence {answer.confidence:.2f})\n")
+    console.print(answer.text)
+    for number, c in enumerate(answer.citations, 1):
+        section = " › ".join(c.section_path)
+        when = f", effective {c.effective_date}" if c.effective_date else ""
+        console.print(
+            f"  [{number}] {c.title}{' — ' + section if section else ''}{when}\n      {c.source_url}"
+        )
+    for follow_up in answer.follow_ups:
+        console.print(f"  → {follow_up}")
+
+
+def _database() -> BotDatabase:
+    from bot.settings import get_settings
+    from bot.storage.database import BotDatabase
+
+    database = BotDatabase(get_settings().bot_database())
+    database.migrate()
+    return database
+
+
+@curated_app.command("add")
+def curated_add(
+    question: Annotated[list[str], typer.Option("--question", "-q", help="A question variant (repeat).")],
+    answer: Annotated[str, typer.Option("--answer", "-a", help="The fixed answer.")],
+    cite: Annotated[list[str], typer.Option("--cite", help="Document id to cite (repeatable).")] = [],  # noqa: B006
+) -> None:
+    """Pin an answer to one or more question variants."""
+    from bot.answering.context import Citation
+    from bot.settings import get_settings
+    from knowledge_base.errors import KnowledgeBaseError
+    from knowledge_base.factory import open_knowledge_base
+
+    variants = [q.strip() for q in question if q.strip()]
+    if not variants or not answer.strip():
+        raise _fail("give at least one --question and a non-empty --answer")
+    citations = []
+    if cite:
+        try:
+            snapshot = open_knowledge_base(get_settings()).retriever().snapshot
+        except KnowledgeBaseError as exc:
+            raise _fail(str(exc)) from None
+        documents = {d.id: d for d in snapshot.documents}
+        for doc_id in cite:
+            d = documents.get(doc_id)
+            if d is None:
+                raise _fail(f"no published document with id {doc_id!r} (see `askcity kb status`)")
+            citations.append(Citation(d.id, d.title, (), d.source_uri, d.effective_date, "", 0, 0))
+    curated_id = _database().add_curated(variants, answer.strip(), citations)
+    console.print(f"Curated answer {curated_id} added for {len(variants)} question variant(s).")
+
+
+@curated_app.command("list")
+def curated_list() -> None:
+    """List curated answers in service."""
+    table = Table("id", "questions", "answer", "cites")
+    for a in _database().curated_answers():
+        table.add_row(
+            str(a.id), "\n".join(a.questions), a.answer, ", ".join(c.document_id for c in a.citations)
+        )
+    console.print(table)
+
+
+@curated_app.command("remove")
+def curated_remove(curated_id: Annotated[int, typer.Argument(help="Curated answer id.")]) -> None:
+    """Retire a curated answer."""
+    if not _database().retire_curated(curated_id):
+        raise _fail(f"no curated answer {curated_id} in service")
+    console.print(f"Curated answer {curated_id} retired.")
+
+
+def unanswered_command(
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Look back this many days.")] = 30,
+) -> None:
+    """What residents asked that the documents could not answer, most frequent first."""
+    rows = _database().unanswered(days)
+    if not rows:
+        console.print("No unanswered questions in that period.")
+        return
+    table = Table("times", "last asked", "question (redacted)")
+    for row in rows:
+        table.add_row(str(row.times), row.last_asked.strftime("%Y-%m-%d %H:%M"), row.question)
+    console.print(table)

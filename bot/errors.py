@@ -1,0 +1,67 @@
+"""Errors of the bot service. The API maps each to an HTTP response in one place (`bot/api/errors.py`).
+
+BotError
+├── SessionNotFoundError     unknown or expired session id
+├── MessageTooLongError      over the configured message limit
+├── RateLimitedError         too many messages (carries retry_after seconds)
+├── AnswerNotFoundError      feedback for an answer we never gave
+├── ServiceNotReadyError     the knowledge base or a model is not loaded yet
+└── RecordsError             talking to the records service
+    ├── RecordsUnauthorizedError  the resident's token was refused (log in again)
+    ├── RecordsNotFoundError      no such case on this resident's account
+    ├── RecordsThrottledError     too many lookups (carries retry_after seconds)
+    └── RecordsUnavailableError   down, slow or answering nonsense
+"""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base class of the bot's own errors."""
+
+
+class SessionNotFoundError(BotError):
+    pass
+
+
+class MessageTooLongError(BotError):
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"message of {length} characters is over the {limit}-character limit")
+        self.length = length
+        self.limit = limit
+
+
+class RateLimitedError(BotError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"rate limited; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class AnswerNotFoundError(BotError):
+    pass
+
+
+class ServiceNotReadyError(BotError):
+    pass
+
+
+class RecordsError(BotError):
+    pass
+
+
+class RecordsUnauthorizedError(RecordsError):
+    pass
+
+
+class RecordsNotFoundError(RecordsError):
+    pass
+
+
+class RecordsThrottledError(RecordsError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"records lookups throttled for {retry_after} s")
+        self.retry_after = retry_after
+
+
+class RecordsUnavailableError(RecordsError):
+    pass

@@ -1,0 +1,93 @@
+"""Build the bot's components from settings (the composition root; called from the app's lifespan)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import redis
+
+from bot.answering.curated import CuratedIndex
+from bot.answering.factory import AnsweringConfig, build_pipeline
+from bot.answering.gate import GateConfig
+from bot.privacy import PiiDetector, Redactor
+from bot.ratelimit import RateLimiter
+from bot.records_client import HttpRecordsClient
+from bot.service import BotService
+from bot.sessions import InMemorySessionStore, RedisSessionStore, SessionStore
+from bot.settings import BotSettings
+from bot.storage.database import BotDatabase
+from knowledge_base.factory import open_knowledge_base, retrieval_config
+from knowledge_base.kb import KnowledgeBase
+from knowledge_base.retriever import Retriever
+
+
+@dataclass
+class Runtime:
+    service: BotService
+    kb: KnowledgeBase
+    retriever: Retriever
+    records: HttpRecordsClient | None
+    redis: redis.Redis[bytes] | None
+
+    def close(self) -> None:
+        if self.records is not None:
+            self.records.close()
+        if self.redis is not None:
+            self.redis.close()
+        self.service.database.close()
+        self.kb.close()
+
+
+def answering_config(settings: BotSettings) -> AnsweringConfig:
+    gate = GateConfig()
+    if settings.answer_threshold is not None:
+        gate = replace(gate, answer_threshold=settings.answer_threshold)
+    return AnsweringConfig(
+        city=settings.city_name,
+        default_contact=settings.default_contact,
+        login_url=settings.login_url,
+        max_message_chars=settings.max_message_chars,
+        gate=gate,
+    )
+
+
+def build_runtime(settings: BotSettings) -> Runtime:
+    """Load the model, the published index, the PII engine and connect to the stores (blocking)."""
+    kb = open_knowledge_base(settings)
+    retriever = kb.retriever(retrieval_config(settings), settings.reload_check_seconds)
+    redactor = Redactor(PiiDetector())
+    redactor.warm_up()
+    database = BotDatabase(settings.bot_database())
+    database.migrate()
+    client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
+    sessions: SessionStore = (
+        RedisSessionStore(client, settings.redis_prefix, settings.session_ttl_seconds)
+        if client is not None
+        else InMemorySessionStore(settings.session_ttl_seconds)
+    )
+    records = (
+        HttpRecordsClient(settings.records_api_url, settings.records_timeout_seconds)
+        if settings.records_api_url
+        else None
+    )
+    curated = CuratedIndex(
+        database.curated_answers, database.curated_stamp, kb.embedder, settings.curated_threshold
+    )
+    pipeline = build_pipeline(answering_config(settings), redactor, retriever, curated, records)
+    service = BotService(
+        pipeline=pipeline,
+        sessions=sessions,
+        database=database,
+        limiter=RateLimiter(
+            settings.redis_url,
+            settings.rate_limit_session,
+            settings.rate_limit_address,
+            settings.redis_prefix,
+        ),
+        redactor=redactor,
+        max_message_chars=settings.max_message_chars,
+    )
+    kb.embedder.embed(["warm up"])
+    retriever.snapshot  # noqa: B018 - load the published version now, not on the first question
+    curated.refresh()
+    return Runtime(service, kb, retriever, records, client)

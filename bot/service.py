@@ -1,0 +1,56 @@
+"""The bot as a service object: sessions, limits, the pipeline and the transcript, with no web framework."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.answering.context import Answer
+from bot.answering.pipeline import Pipeline
+from bot.errors import MessageTooLongError
+from bot.privacy import Redactor
+from bot.ratelimit import RateLimiter
+from bot.sessions import SessionStore
+from bot.storage.database import BotDatabase
+from knowledge_base.records import Turn
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BotService:
+    pipeline: Pipeline
+    sessions: SessionStore
+    database: BotDatabase
+    limiter: RateLimiter
+    redactor: Redactor
+    max_message_chars: int = 1000
+
+    def new_session(self) -> str:
+        return self.sessions.create()
+
+    def chat(self, session_id: str, message: str, address: str, token: str | None = None) -> Answer:
+        """One turn. Raises SessionNotFoundError, MessageTooLongError or RateLimitedError."""
+        if len(message) > self.max_message_chars:
+            raise MessageTooLongError(len(message), self.max_message_chars)
+        self.limiter.check(session_id, address)
+        history = self.sessions.history(session_id)
+        answer = self.pipeline.run(message, history, token)
+        self.sessions.append(session_id, [Turn("user", answer.redacted_question), Turn("agent", answer.text)])
+        self.database.record(session_id, answer)
+        log.info(
+            "answered",
+            extra={
+                "answer_id": answer.answer_id,
+                "status": answer.status.value,
+                "confidence": answer.confidence,
+                "total_ms": answer.timings_ms.get("total"),
+                "pii_types": list(answer.pii_found),
+            },
+        )
+        return answer
+
+    def feedback(self, answer_id: str, helpful: bool, comment: str = "") -> None:
+        """Store a resident's feedback; the comment is redacted like every other text we keep."""
+        redacted = self.redactor.redact(comment).text if comment.strip() else ""
+        self.database.feedback(answer_id, helpful, redacted[:2000])

@@ -1,0 +1,158 @@
+"""Session stores. A session is an opaque server-issued id and the redacted turns of its conversation.
+
+Ids come from `secrets.token_urlsafe(32)` (256 bits) and are checked against a strict pattern, so a
+client cannot choose one. Sessions expire `ttl_seconds` after their last use; only the last
+`max_turns` turns are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Protocol
+
+import redis
+
+from bot.errors import SessionNotFoundError
+from knowledge_base.records import Turn
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def valid_session_id(session_id: str) -> bool:
+    return bool(_ID.match(session_id))
+
+
+class SessionStore(Protocol):
+    def create(self) -> str: ...
+
+    def history(self, session_id: str) -> list[Turn]:
+        """The session's turns, oldest first; raises SessionNotFoundError if unknown or expired."""
+        ...
+
+    def append(self, session_id: str, turns: Sequence[Turn]) -> None: ...
+
+    def delete(self, session_id: str) -> None: ...
+
+    def ping(self) -> bool: ...
+
+
+class InMemorySessionStore:
+    """For one process (the embedded default). Bounded: the least recently used sessions go first."""
+
+    def __init__(self, ttl_seconds: int = 1800, max_turns: int = 20, max_sessions: int = 100_000) -> None:
+        self.ttl = ttl_seconds
+        self.max_turns = max_turns
+        self.max_sessions = max_sessions
+        self._data: OrderedDict[str, tuple[float, list[Turn]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _live(self, session_id: str) -> list[Turn]:
+        entry = self._data.get(session_id)
+        if entry is None or entry[0] < time.monotonic():
+            self._data.pop(session_id, None)
+            raise SessionNotFoundError(session_id)
+        return entry[1]
+
+    def create(self) -> str:
+        session_id = new_session_id()
+        with self._lock:
+            self._data[session_id] = (time.monotonic() + self.ttl, [])
+            while len(self._data) > self.max_sessions:
+                self._data.popitem(last=False)
+        return session_id
+
+    def history(self, session_id: str) -> list[Turn]:
+        with self._lock:
+            turns = self._live(session_id)
+            self._data[session_id] = (time.monotonic() + self.ttl, turns)
+            self._data.move_to_end(session_id)
+            return list(turns)
+
+    def append(self, session_id: str, turns: Sequence[Turn]) -> None:
+        with self._lock:
+            kept = (self._live(session_id) + list(turns))[-self.max_turns :]
+            self._data[session_id] = (time.monotonic() + self.ttl, kept)
+            self._data.move_to_end(session_id)
+
+    def delete(self, session_id: str) -> None:
+        with self._lock:
+            self._data.pop(session_id, None)
+
+    def ping(self) -> bool:
+        return True
+
+
+class RedisSessionStore:
+    """Shared by every bot process. Keys: `<prefix>s:<id>` (marker) and `<prefix>s:<id>:turns` (list)."""
+
+    def __init__(
+        self,
+        client: redis.Redis[bytes],
+        prefix: str = "askcity:",
+        ttl_seconds: int = 1800,
+        max_turns: int = 20,
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.ttl = ttl_seconds
+        self.max_turns = max_turns
+
+    def _keys(self, session_id: str) -> tuple[str, str]:
+        base = f"{self.prefix}s:{session_id}"
+        return base, f"{base}:turns"
+
+    def create(self) -> str:
+        session_id = new_session_id()
+        marker, _ = self._keys(session_id)
+        self.client.set(marker, str(int(time.time())), ex=self.ttl)
+        return session_id
+
+    def _check(self, session_id: str) -> tuple[str, str]:
+        if not valid_session_id(session_id):
+            raise SessionNotFoundError(session_id)
+        return self._keys(session_id)
+
+    def history(self, session_id: str) -> list[Turn]:
+        marker, turns_key = self._check(session_id)
+        pipe = self.client.pipeline()
+        pipe.expire(marker, self.ttl)
+        pipe.lrange(turns_key, 0, -1)
+        pipe.expire(turns_key, self.ttl)
+        alive, raw, _ = pipe.execute()
+        if not alive:
+            raise SessionNotFoundError(session_id)
+        turns = []
+        for item in raw:
+            data = json.loads(item)
+            turns.append(Turn("agent" if data["role"] == "agent" else "user", str(data["text"])))
+        return turns
+
+    def append(self, session_id: str, turns: Sequence[Turn]) -> None:
+        marker, turns_key = self._check(session_id)
+        if not turns:
+            return
+        pipe = self.client.pipeline()
+        pipe.rpush(turns_key, *[json.dumps({"role": t.role, "text": t.text}) for t in turns])
+        pipe.ltrim(turns_key, -self.max_turns, -1)
+        pipe.expire(turns_key, self.ttl)
+        pipe.expire(marker, self.ttl)
+        pipe.execute()
+
+    def delete(self, session_id: str) -> None:
+        self.client.delete(*self._keys(session_id))
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except redis.RedisError:
+            return False

@@ -1,0 +1,1 @@
+"""The bot's own SQL data: transcripts, feedback and curated answers (SQLite or PostgreSQL)."""

@@ -1,0 +1,183 @@
+"""Engine, migrations and the repositories of the bot's database."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.answering.context import Answer, Citation
+from bot.answering.curated import CuratedAnswer
+from bot.errors import AnswerNotFoundError
+from bot.storage.tables import CuratedRow, FeedbackRow, TranscriptRow
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def migrate(engine: sa.Engine) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def session_ref(session_id: str) -> str:
+    """Transcripts link turns of one conversation without storing the session id itself."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def _citation_json(c: Citation) -> dict[str, object]:
+    raw = asdict(c)
+    raw["section_path"] = list(c.section_path)
+    raw["effective_date"] = c.effective_date.isoformat() if c.effective_date else None
+    return raw
+
+
+def citation_from_json(raw: dict[str, object]) -> Citation:
+    effective = raw.get("effective_date")
+    return Citation(
+        document_id=str(raw.get("document_id", "")),
+        title=str(raw.get("title", "")),
+        section_path=tuple(str(s) for s in raw.get("section_path", []) or []),  # type: ignore[attr-defined]
+        source_url=str(raw.get("source_url", "")),
+        effective_date=date.fromisoformat(str(effective)) if effective else None,
+        quote=str(raw.get("quote", "")),
+        start=int(str(raw.get("start", 0))),
+        end=int(str(raw.get("end", 0))),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredQuestion:
+    question: str
+    times: int
+    last_asked: datetime
+
+
+class BotDatabase:
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as s:
+            yield s
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            return True
+        except sa.exc.SQLAlchemyError:
+            return False
+
+    # ---- transcripts and feedback ---------------------------------------------------------------
+    def record(self, session_id: str, answer: Answer) -> None:
+        with self.session() as s:
+            s.add(
+                TranscriptRow(
+                    answer_id=answer.answer_id,
+                    session_ref=session_ref(session_id),
+                    question=answer.redacted_question,
+                    answer=answer.text,
+                    status=answer.status.value,
+                    confidence=answer.confidence,
+                    citations=[_citation_json(c) for c in answer.citations],
+                    timings_ms=answer.timings_ms,
+                    pii_types=list(answer.pii_found),
+                )
+            )
+
+    def feedback(self, answer_id: str, helpful: bool, comment: str) -> None:
+        with self.session() as s:
+            if s.get(TranscriptRow, answer_id) is None:
+                raise AnswerNotFoundError(answer_id)
+            s.add(FeedbackRow(answer_id=answer_id, helpful=helpful, comment=comment))
+
+    def transcript(self, answer_id: str) -> TranscriptRow | None:
+        with self.session() as s:
+            return s.get(TranscriptRow, answer_id)
+
+    def unanswered(self, days: int = 30, limit: int = 50) -> list[UnansweredQuestion]:
+        """What residents asked that we could not answer, most frequent first (for policy editors)."""
+        since = datetime.now(UTC) - timedelta(days=days)
+        with self.session() as s:
+            rows = s.execute(
+                sa.select(
+                    TranscriptRow.question,
+                    sa.func.count().label("times"),
+                    sa.func.max(TranscriptRow.created_at).label("last"),
+                )
+                .where(TranscriptRow.status == "no_answer", TranscriptRow.created_at >= since)
+                .group_by(TranscriptRow.question)
+                .order_by(sa.desc("times"), sa.desc("last"))
+                .limit(limit)
+            ).all()
+        return [UnansweredQuestion(q, int(t), last) for q, t, last in rows]
+
+    # ---- curated answers --------------------------------------------------------------------
+    def add_curated(self, questions: list[str], answer: str, citations: list[Citation]) -> int:
+        with self.session() as s:
+            row = CuratedRow(
+                questions=questions, answer=answer, citations=[_citation_json(c) for c in citations]
+            )
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def retire_curated(self, curated_id: int) -> bool:
+        with self.session() as s:
+            row = s.get(CuratedRow, curated_id)
+            if row is None or not row.active:
+                return False
+            row.active = False
+            row.updated_at = datetime.now(UTC)
+            return True
+
+    def curated_answers(self) -> list[CuratedAnswer]:
+        with self.session() as s:
+            rows = s.scalars(sa.select(CuratedRow).where(CuratedRow.active.is_(True))).all()
+            return [
+                CuratedAnswer(
+                    r.id, tuple(r.questions), r.answer, tuple(citation_from_json(c) for c in r.citations)
+                )
+                for r in rows
+            ]
+
+    def curated_stamp(self) -> str:
+        """Changes whenever the set of curated answers changes."""
+        with self.session() as s:
+            count, latest = s.execute(sa.select(sa.func.count(), sa.func.max(CuratedRow.updated_at))).one()
+        return f"{count}:{latest}"
