@@ -19,7 +19,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from knowledge_base.records import Chunk, Document, Heading
 
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2  # 2: an over-long title + section prefix is trimmed to fit the model
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
@@ -81,7 +81,7 @@ class Chunker:
     def chunk(self, document: Document) -> list[Chunk]:
         chunks: list[Chunk] = []
         for start, end, path in section_ranges(document):
-            prefix = self._prefix(document.title, path)
+            prefix = self._fit(self._prefix(document.title, path))
             budget = max(32, self._limit - self._count(prefix))
             target = min(self.config.target_tokens, budget)
             for s, e in self._pack(document.text, start, end, target, budget):
@@ -104,6 +104,13 @@ class Chunker:
     def _prefix(title: str, path: tuple[str, ...]) -> str:
         heads = [h for h in (title, *path) if h]
         return "\n".join(heads) + "\n" if heads else ""
+
+    def _fit(self, prefix: str) -> str:
+        """Trim a prefix longer than half the limit, so that prefix and chunk text fit the model together."""
+        while prefix and self._count(prefix) > self._limit // 2:
+            prefix = prefix[: len(prefix) * 3 // 4].rstrip()
+            prefix = f"{prefix}\n" if prefix else ""
+        return prefix
 
     def _pack(self, text: str, start: int, end: int, target: int, budget: int) -> list[tuple[int, int]]:
         pieces: list[tuple[int, int]] = []

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -27,7 +28,7 @@ def _open() -> KnowledgeBase:
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -75,7 +76,9 @@ def print_summary(summary: IngestSummary) -> None:
     table.add_row("published", summary.published.name if summary.published else "no (nothing changed)")
     console.print(table)
     for failure in summary.failed:
-        console.print(f"[yellow]failed[/yellow] {failure.source}: {failure.reason}")
+        console.print(
+            f"[yellow]failed[/yellow] {escape(failure.source)}: {escape(failure.reason)}", soft_wrap=True
+        )
 
 
 @kb_app.command("status")
@@ -97,9 +100,9 @@ def status_command() -> None:
     table = Table("id", "title", "department", "version", "chunks", "state")
     for d in status.documents:
         table.add_row(
-            d.id,
-            d.title,
-            d.department,
+            escape(d.id),
+            escape(d.title),
+            escape(d.department),
             str(d.version),
             str(d.chunks),
             "retired" if d.retired else "in service",
@@ -116,7 +119,9 @@ def remove_command(document_id: Annotated[str, typer.Argument(help="Document id.
         manifest = kb.publish()
     except KnowledgeBaseError as exc:
         raise _fail(str(exc)) from None
-    console.print(f"Retired {document_id}; now serving {manifest.name} ({manifest.documents} documents).")
+    console.print(
+        f"Retired {escape(document_id)}; now serving {manifest.name} ({manifest.documents} documents)."
+    )
 
 
 @kb_app.command("rollback")
@@ -154,8 +159,8 @@ def search_command(
         table.add_row(
             str(rank),
             f"{hit.score:.3f}",
-            hit.title,
-            " › ".join(hit.section_path),
-            snippet[:160] + ("…" if len(snippet) > 160 else ""),
+            escape(hit.title),
+            escape(" › ".join(hit.section_path)),
+            escape(snippet[:160] + ("…" if len(snippet) > 160 else "")),
         )
     console.print(table)

@@ -91,6 +91,8 @@ def load_documents(file: Path, root: Path, max_bytes: int) -> Iterator[Document 
         yield Failure(source, str(exc))
     except OSError as exc:
         yield Failure(source, f"cannot read the file ({exc.strerror or type(exc).__name__})")
+    except Exception as exc:  # a parser library failing on damaged bytes must not stop the batch
+        yield Failure(source, f"damaged or not a valid {suffix(file)} file ({type(exc).__name__})")
 
 
 class Ingestor:

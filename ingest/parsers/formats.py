@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ingest.errors import CorruptFileError, EmptyDocumentError, EncryptedFileError
 from ingest.parsers.structure import TextBuilder, clean, detect_headings, looks_like_heading
@@ -57,9 +58,20 @@ def parse_markdown(data: bytes) -> Parsed:
     tokens = MarkdownIt("commonmark").enable("table").parse(_decode(data))
     builder = TextBuilder()
     level = 0
+    row: list[str] | None = None  # cells of the table row being read: a row is one "a | b | c" line
+    bullet = ""  # marker of the list item being read, kept like the HTML and DOCX parsers keep it
     for token in tokens:
         if token.type == "heading_open":
             level = int(token.tag[1])
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            builder.paragraph(" | ".join(row))
+            row = None
+        elif token.type == "list_item_open":
+            bullet = f"{token.info}{token.markup} " if token.info else "- "
+        elif token.type == "list_item_close":
+            bullet = ""
         elif token.type == "inline":
             words = []
             for child in token.children or []:
@@ -70,8 +82,11 @@ def parse_markdown(data: bytes) -> Parsed:
             text = "".join(words)
             if level:
                 builder.heading(level, text)
+            elif row is not None:
+                row.append(" ".join(text.split()))
             else:
-                builder.paragraph(text)
+                builder.paragraph(bullet + text if text.strip() else text)
+                bullet = ""
         elif token.type == "heading_close":
             level = 0
         elif token.type in ("fence", "code_block"):
@@ -100,6 +115,11 @@ _HTML_BLOCKS = (
 )
 
 
+def _inline_text(element: Any) -> str:
+    """Text as a browser shows it: inline tags (links, emphasis) add no spaces; whitespace runs are one."""
+    return " ".join(element.get_text().split())
+
+
 def parse_html(data: bytes) -> Parsed:
     from bs4 import BeautifulSoup
 
@@ -108,15 +128,17 @@ def parse_html(data: bytes) -> Parsed:
     for tag in soup.find_all(_HTML_DROP):
         tag.decompose()
     root = soup.find("main") or soup.find("article") or soup.body or soup
+    for br in root.find_all("br"):
+        br.replace_with("\n")
     builder = TextBuilder()
     for element in root.find_all(_HTML_BLOCKS):
         if element.find_parent(_HTML_BLOCKS):
             continue  # nested blocks are read with their outermost block
         name = element.name or ""
         if name == "tr":
-            text = " | ".join(c.get_text(" ", strip=True) for c in element.find_all(["th", "td"]))
+            text = " | ".join(_inline_text(c) for c in element.find_all(["th", "td"]))
         else:
-            text = element.get_text(" ", strip=True)
+            text = _inline_text(element)
         if name.startswith("h") and name[1:].isdigit():
             builder.heading(int(name[1:]), text)
         else:
@@ -251,7 +273,7 @@ def parse_pdf(data: bytes) -> Parsed:
 
 def parse_jsonl(data: bytes) -> Iterator[Parsed | CorruptFileError]:
     """The benchmark format: one document per line (id, title, text, domain?, url?). Text kept verbatim."""
-    for number, line in enumerate(_decode(data).splitlines(), start=1):
+    for number, line in enumerate(_decode(data).split("\n"), start=1):  # not splitlines: U+2028 is text
         if not line.strip():
             continue
         try:
