@@ -15,9 +15,7 @@ from bot.errors import RateLimitedError
 class RateLimiter:
     def __init__(self, redis_url: str, per_session: str, per_address: str, prefix: str = "askcity") -> None:
         self.storage: Storage = (
-            RedisStorage(redis_url, key_prefix=f"{prefix.rstrip(':')}-limits")
-            if redis_url
-            else MemoryStorage()
+            RedisStorage(redis_url, key_prefix=f"{prefix}limits") if redis_url else MemoryStorage()
         )
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.per_session = parse(per_session)

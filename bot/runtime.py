@@ -8,7 +8,7 @@ import redis
 
 from bot.answering.curated import CuratedIndex
 from bot.answering.factory import AnsweringConfig, build_pipeline
-from bot.answering.gate import GateConfig
+from bot.answering.gate import load_gate_config
 from bot.privacy import PiiDetector, Redactor
 from bot.ratelimit import RateLimiter
 from bot.records_client import HttpRecordsClient
@@ -39,7 +39,7 @@ class Runtime:
 
 
 def answering_config(settings: BotSettings) -> AnsweringConfig:
-    gate = GateConfig()
+    gate = load_gate_config()
     if settings.answer_threshold is not None:
         gate = replace(gate, answer_threshold=settings.answer_threshold)
     return AnsweringConfig(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.answering.context import Answer
 from bot.answering.pipeline import Pipeline
+from bot.answering.statuses import AnswerStatus
 from bot.errors import MessageTooLongError
 from bot.privacy import Redactor
 from bot.ratelimit import RateLimiter
@@ -36,7 +37,10 @@ class BotService:
         self.limiter.check(session_id, address)
         history = self.sessions.history(session_id)
         answer = self.pipeline.run(message, history, token)
-        self.sessions.append(session_id, [Turn("user", answer.redacted_question), Turn("agent", answer.text)])
+        # Only grounded replies are remembered as the agent's words: retrieval reads them as context,
+        # and a canned "I can't answer that" says nothing about the topic.
+        reply = answer.text if answer.citations or answer.status == AnswerStatus.CURATED else ""
+        self.sessions.append(session_id, [Turn("user", answer.redacted_question), Turn("agent", reply)])
         self.database.record(session_id, answer)
         log.info(
             "answered",

@@ -66,3 +66,42 @@ def retrieval_command(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     _print(report.public(), as_json, "Retrieval")
+
+
+@eval_app.command("calibrate")
+def calibrate_command(
+    documents: Annotated[
+        list[Path], typer.Option("--documents", exists=True, help="Documents of a labelled set (repeatable).")
+    ],
+    questions: Annotated[
+        list[Path],
+        typer.Option("--questions", exists=True, dir_okay=False, help="Questions of that set (same order)."),
+    ],
+    max_false_refusal: Annotated[
+        float, typer.Option(min=0.0, max=0.5, help="Share of answerable questions the gate may refuse.")
+    ] = 0.05,
+    write: Annotated[bool, typer.Option("--write", help="Write bot/answering/data/gate.en.yml.")] = False,
+) -> None:
+    """Fit the confidence gate on answerable and out-of-scope questions; print (and optionally write) it."""
+    from bot.answering.gate import DATA, load_gate_config
+    from evaluation.calibrate import run
+    from knowledge_base.embedder import SentenceTransformerEmbedder
+    from knowledge_base.errors import KnowledgeBaseError
+    from knowledge_base.settings import get_kb_settings
+
+    if len(documents) != len(questions):
+        err.print("[red]error:[/red] give one --questions file for each --documents")
+        raise typer.Exit(1)
+    settings = get_kb_settings()
+    embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_device)
+    try:
+        result = run(list(zip(documents, questions, strict=True)), embedder, max_false_refusal)
+    except (KnowledgeBaseError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    text = result.to_yaml(", ".join(str(q) for q in questions))
+    typer.echo(text)
+    if write:
+        (DATA / "gate.en.yml").write_text(text, encoding="utf-8")
+        load_gate_config.cache_clear()
+        console.print(f"written to {DATA / 'gate.en.yml'}")

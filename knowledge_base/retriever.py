@@ -8,8 +8,9 @@ differ only in how much the conversation weighs:
                 + s * best cosine(q + h * c, sentence of the chunk)
     score     = fused(h_focus) + d * max over the chunk's document of fused(h_topic)
 
-where q is the current question and c the earlier user turns (vectors normalised after summing, BM25
-normalised by its best score). With h_topic > h_focus the conversation decides the document and the
+where q is the current question and c the conversation: the mean vector of the earlier user turns plus
+a share of the mean vector of the last replies given (BM25 uses the user turns; vectors are normalised
+after summing, BM25 by its best score). With h_topic > h_focus the conversation decides the document and the
 question decides the passage. Reciprocal-rank fusion can replace the weighted sum (`fusion="rrf"`).
 
 The retriever watches the published `CURRENT` pointer and swaps to a new version in the background:
@@ -47,6 +48,8 @@ class RetrievalConfig:
     topic_history_weight: float = 4.0
     sentence_weight: float = 0.3
     document_weight: float = 1.5
+    agent_turns: int = 2
+    agent_weight: float = 0.5
     candidates: int = 200
     rrf_k: int = 60
 
@@ -70,6 +73,12 @@ def history_turns(history: Sequence[Turn], turns: int) -> list[str]:
     if turns <= 0:
         return []
     return [t.text for t in history if t.role == "user" and t.text.strip()][-turns:]
+
+
+def _last_agent_turns(history: Sequence[Turn], turns: int) -> list[str]:
+    if turns <= 0:
+        return []
+    return [t.text for t in history if t.role == "agent" and t.text.strip()][-turns:]
 
 
 class Retriever:
@@ -143,8 +152,12 @@ class Retriever:
     # ---- queries ----------------------------------------------------------------------------
     def encode(self, question: str, history: Sequence[Turn] = ()) -> Query:
         turns = history_turns(history, self.config.history_turns)
-        vectors = self._embedder.embed([question, *turns])
-        context_vector = vectors[1:].mean(axis=0) if turns else None
+        replies = _last_agent_turns(history, self.config.agent_turns)
+        vectors = self._embedder.embed([question, *turns, *replies])
+        context_vector = vectors[1 : 1 + len(turns)].mean(axis=0) if turns else None
+        if replies:
+            reply_vector = self.config.agent_weight * vectors[1 + len(turns) :].mean(axis=0)
+            context_vector = reply_vector if context_vector is None else context_vector + reply_vector
 
         def mix(weight: float) -> Vectors:
             if context_vector is None:

@@ -10,6 +10,7 @@ Files of a version directory (all listed with their SHA-256 in manifest.json):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from knowledge_base.embedder import Vectors
 from knowledge_base.errors import CorruptVersionError, ModelMismatchError
 from knowledge_base.records import Document
 from knowledge_base.store import IndexedChunk
+from knowledge_base.termstats import TermStats
 from knowledge_base.text import terms
 
 FORMAT = 1
@@ -199,6 +201,14 @@ class Snapshot:
     @property
     def name(self) -> str:
         return self.manifest.name
+
+    @functools.cached_property
+    def term_stats(self) -> TermStats:
+        """Document frequencies and per-document vocabularies (titles and headings included)."""
+        per_doc: dict[str, set[str]] = {d.id: set(terms(f"{d.title} {d.domain}")) for d in self.documents}
+        for chunk in self.chunks:
+            per_doc[self.documents[chunk.doc].id].update(terms(" ".join((*chunk.section_path, chunk.text))))
+        return TermStats(per_doc)
 
     @classmethod
     def load(cls, directory: Path, model: str) -> Snapshot:

@@ -17,15 +17,16 @@ from knowledge_base.text import terms
 
 @dataclass(frozen=True, slots=True)
 class ComposerConfig:
-    passages: int = 3  # how many top passages sentences are taken from
-    max_sentences: int = 2
-    max_chars: int = 360
-    lexical_weight: float = 0.3
-    question_weight: float = 0.0  # weight of the similarity to the question alone (vs. with conversation)
-    rank_weight: float = 0.15
-    keep_ratio: float = 0.85  # a neighbour is kept when its score is at least this share of the best
+    passages: int = 2  # how many top passages sentences are taken from
+    max_sentences: int = 3
+    max_chars: int = 250
+    lexical_weight: float = 0.6
+    question_weight: float = 0.3  # weight of the similarity to the question alone (vs. with conversation)
+    rank_weight: float = 0.6
+    keep_ratio: float = 0.3  # a neighbour is kept when its score is at least this share of the best
     redundancy: float = 0.8  # word-overlap ratio above which a sentence repeats one already chosen
     min_words: int = 3
+    forward_bonus: float = 0.0  # preference for continuing after the best sentence (reading order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,22 +74,32 @@ class ExtractiveComposer:
             return []
         best_score, h_index, s_index = max(scored)
         hit = hits[h_index]
-        picked = [Picked(hit, hit.sentences[s_index], best_score)]
-        by_position = {(h, s): sc for sc, h, s in scored}
+        by_position = {s: sc for sc, h, s in scored if h == h_index}
+        first = last = s_index
         chars = len(hit.sentences[s_index].text)
-        for neighbour in (s_index + 1, s_index - 1, s_index + 2):
-            if len(picked) >= cfg.max_sentences or not 0 <= neighbour < len(hit.sentences):
-                continue
-            found = by_position.get((h_index, neighbour))
-            sentence = hit.sentences[neighbour]
-            if found is None or found < cfg.keep_ratio * best_score:
-                continue
-            if chars + len(sentence.text) > cfg.max_chars:
-                continue
-            if any(_similar(p.sentence.text, sentence.text) > cfg.redundancy for p in picked):
-                continue
-            picked.append(Picked(hit, sentence, found))
-            chars += len(sentence.text)
+        # grow a contiguous window around the best sentence, towards the better-scoring neighbour
+        while last - first + 1 < cfg.max_sentences:
+            options = []
+            for index in (last + 1, first - 1):
+                neighbour = by_position.get(index)
+                if neighbour is None or neighbour < cfg.keep_ratio * best_score:
+                    continue
+                text = hit.sentences[index].text
+                if chars + len(text) > cfg.max_chars:
+                    continue
+                if any(
+                    _similar(hit.sentences[i].text, text) > cfg.redundancy for i in range(first, last + 1)
+                ):
+                    continue
+                options.append((neighbour + (cfg.forward_bonus if index > last else 0.0), index))
+            if not options:
+                break
+            _, index = max(options)
+            first, last = min(first, index), max(last, index)
+            chars += len(hit.sentences[index].text)
+        picked = [
+            Picked(hit, hit.sentences[i], by_position.get(i, best_score)) for i in range(first, last + 1)
+        ]
         picked.sort(key=lambda p: p.sentence.start)
         return picked
 

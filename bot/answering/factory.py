@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.answering.composer import ComposerConfig, ExtractiveComposer
 from bot.answering.curated import CuratedIndex
-from bot.answering.gate import Gate, GateConfig
+from bot.answering.gate import Gate, GateConfig, load_gate_config
 from bot.answering.pipeline import Pipeline
 from bot.answering.records import RecordsClient, RecordsLookup
 from bot.answering.replies import load_replies, load_routes
@@ -37,7 +37,7 @@ class AnsweringConfig:
     passages: int = 5
     language: str = "en"
     composer: ComposerConfig = field(default_factory=ComposerConfig)
-    gate: GateConfig = field(default_factory=GateConfig)
+    gate: GateConfig = field(default_factory=load_gate_config)
 
 
 def build_pipeline(
@@ -60,6 +60,8 @@ def build_pipeline(
         Retrieve(retriever, config.passages),
         Compose(ExtractiveComposer(config.composer)),
         Verify(),
-        ConfidenceGate(Gate(config.gate, replies, config.default_contact)),
+        ConfidenceGate(
+            Gate(config.gate, replies, config.default_contact, lambda: retriever.snapshot.term_stats)
+        ),
     ]
     return Pipeline(steps)

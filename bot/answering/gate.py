@@ -1,31 +1,59 @@
 """The confidence gate: answer only when retrieval and support are strong; otherwise say so and route.
 
-confidence = clip(a * best answer-sentence similarity + b * passage similarity + c * question-term
-coverage of the cited passage + bias, 0, 1); the weights and the threshold are data
-(`GateConfig`), calibrated on labelled in-scope and out-of-scope questions (`askcity eval answers`).
+Confidence is a logistic score over a few signals of the composed answer (see `FEATURES`):
+
+    sent     best similarity of a shown sentence to the question with its conversation
+    qsent    best similarity of a shown sentence to the question alone
+    dense    similarity of the cited passage to the question with its conversation
+    cov      share of the question's terms found in the cited passage
+    miss     rarity-weighted share of the question's terms the cited document never uses
+    maxmiss  rarity of the rarest such missing term, relative to the question's rarest term
+    absent   rarity-weighted share of the question's terms no document uses
+
+The weights, bias and threshold are data (`data/gate.en.yml`), fitted by `askcity eval calibrate` on
+labelled answerable and out-of-scope questions. `miss` and `maxmiss` catch the near misses that
+embeddings alone do not ("do I need to license my cat?" against the dog licence page).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from bot.answering.context import TurnContext
 from bot.answering.replies import Replies
 from bot.answering.statuses import AnswerStatus
 from knowledge_base.records import RetrievedChunk
+from knowledge_base.termstats import TermStats
 from knowledge_base.text import terms
+
+FEATURES = ("sent", "qsent", "dense", "cov", "miss", "maxmiss", "absent")
+DATA = Path(__file__).parent / "data"
 
 
 @dataclass(frozen=True, slots=True)
 class GateConfig:
-    sentence_weight: float = 0.5
-    passage_weight: float = 0.5
-    coverage_weight: float = 0.2
+    weights: dict[str, float] = field(default_factory=dict)
     bias: float = 0.0
-    answer_threshold: float = 0.45
+    answer_threshold: float = 0.5  # probability that the answer is grounded
     department_floor: float = 0.35  # passage similarity above which its department is the right contact
     clarify_margin: float = 0.04  # top documents this close (relative) make a short question ambiguous
     clarify_max_terms: int = 2
+
+
+@lru_cache
+def load_gate_config(language: str = "en") -> GateConfig:
+    raw = yaml.safe_load((DATA / f"gate.{language}.yml").read_text(encoding="utf-8"))
+    return GateConfig(
+        weights={k: float(v) for k, v in raw["weights"].items()},
+        bias=float(raw["bias"]),
+        answer_threshold=float(raw["threshold"]),
+    )
 
 
 def coverage(question: str, passage: str) -> float:
@@ -33,27 +61,57 @@ def coverage(question: str, passage: str) -> float:
     return len(wanted & set(terms(passage))) / len(wanted) if wanted else 0.0
 
 
+def features(ctx: TurnContext, stats: TermStats | None) -> dict[str, float]:
+    """The gate's signals for a composed turn (all zero when nothing was composed)."""
+    if not ctx.sentences or not ctx.hits or not ctx.citations:
+        return dict.fromkeys(FEATURES, 0.0) | {"miss": 1.0, "maxmiss": 1.0}
+    cited = ctx.citations[0].document_id
+    hit = next((h for h in ctx.hits if h.document_id == cited), ctx.hits[0])
+    shown = {s.text for s in ctx.sentences}
+    picked = [s for h in ctx.hits for s in h.sentences if s.text in shown]
+    values = {
+        "sent": max((s.similarity for s in picked), default=0.0),
+        "qsent": max((s.question_similarity for s in picked), default=0.0),
+        "dense": hit.dense_score,
+        "cov": coverage(ctx.message, hit.text),
+        "miss": 0.0,
+        "maxmiss": 0.0,
+        "absent": 0.0,
+    }
+    wanted = [t for t in set(terms(ctx.message)) if len(t) >= 3]
+    if stats is not None and wanted:
+        weight = {t: stats.idf(t) for t in wanted}
+        total = sum(weight.values()) or 1.0
+        missing = [t for t in wanted if not stats.covered(t, cited)]
+        values["miss"] = sum(weight[t] for t in missing) / total
+        values["maxmiss"] = max((weight[t] for t in missing), default=0.0) / (max(weight.values()) or 1.0)
+        values["absent"] = sum(weight[t] for t in missing if not stats.covered(t)) / total
+    return values
+
+
+def probability(config: GateConfig, values: dict[str, float]) -> float:
+    z = config.bias + sum(config.weights.get(name, 0.0) * values[name] for name in FEATURES)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 class Gate:
-    def __init__(self, config: GateConfig, replies: Replies, default_contact: str) -> None:
+    def __init__(
+        self,
+        config: GateConfig,
+        replies: Replies,
+        default_contact: str,
+        term_stats: Callable[[], TermStats] | None = None,
+    ) -> None:
         self.config = config
         self.replies = replies
         self.default_contact = default_contact
+        self._term_stats = term_stats
 
     def confidence(self, ctx: TurnContext) -> float:
-        if not ctx.sentences or not ctx.hits:
+        if not ctx.sentences:
             return 0.0
-        cfg = self.config
-        cited = {c.document_id for c in ctx.citations}
-        hit = next((h for h in ctx.hits if h.document_id in cited), ctx.hits[0])
-        shown = {s.text for s in ctx.sentences}
-        sims = [s.similarity for h in ctx.hits for s in h.sentences if s.text in shown]
-        raw = (
-            cfg.sentence_weight * (max(sims) if sims else 0.0)
-            + cfg.passage_weight * hit.dense_score
-            + cfg.coverage_weight * coverage(ctx.message, hit.text)
-            + cfg.bias
-        )
-        return max(0.0, min(1.0, raw))
+        stats = self._term_stats() if self._term_stats is not None else None
+        return probability(self.config, features(ctx, stats))
 
     def decide(self, ctx: TurnContext) -> None:
         ctx.confidence = self.confidence(ctx)

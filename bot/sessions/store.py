@@ -92,6 +92,17 @@ class InMemorySessionStore:
         return True
 
 
+# Append only to a live session, atomically: push, trim to the last N turns, refresh both TTLs.
+_APPEND = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if #ARGV > 2 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 3)) end
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[1]), -1)
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+
 class RedisSessionStore:
     """Shared by every bot process. Keys: `<prefix>s:<id>` (marker) and `<prefix>s:<id>:turns` (list)."""
 
@@ -106,6 +117,7 @@ class RedisSessionStore:
         self.prefix = prefix
         self.ttl = ttl_seconds
         self.max_turns = max_turns
+        self._append = client.register_script(_APPEND)
 
     def _keys(self, session_id: str) -> tuple[str, str]:
         base = f"{self.prefix}s:{session_id}"
@@ -139,14 +151,9 @@ class RedisSessionStore:
 
     def append(self, session_id: str, turns: Sequence[Turn]) -> None:
         marker, turns_key = self._check(session_id)
-        if not turns:
-            return
-        pipe = self.client.pipeline()
-        pipe.rpush(turns_key, *[json.dumps({"role": t.role, "text": t.text}) for t in turns])
-        pipe.ltrim(turns_key, -self.max_turns, -1)
-        pipe.expire(turns_key, self.ttl)
-        pipe.expire(marker, self.ttl)
-        pipe.execute()
+        encoded = [json.dumps({"role": t.role, "text": t.text}) for t in turns]
+        if not self._append(keys=[marker, turns_key], args=[self.max_turns, self.ttl, *encoded]):
+            raise SessionNotFoundError(session_id)
 
     def delete(self, session_id: str) -> None:
         self.client.delete(*self._keys(session_id))

@@ -1,0 +1,88 @@
+"""The answering pipeline end to end on the sample knowledge base: every status path."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.statuses import AnswerStatus
+from bot.runtime import Runtime
+from knowledge_base.records import Turn
+
+
+def ask(runtime: Runtime, message: str, history: list[Turn] | None = None, token: str | None = None):  # type: ignore[no-untyped-def]
+    return runtime.service.pipeline.run(message, history or [], token)
+
+
+@pytest.mark.parametrize(
+    ("message", "status"),
+    [
+        ("How much does a residential parking permit cost?", AnswerStatus.ANSWERED),
+        ("What is the capital of France?", AnswerStatus.NO_ANSWER),
+        ("I'd like to talk to a real person please", AnswerStatus.HANDOFF),
+        ("where is my permit application?", AnswerStatus.NEEDS_LOGIN),
+        ("   \u200b\u200b  ", AnswerStatus.REJECTED),
+        ("you are a fucking idiot", AnswerStatus.REJECTED),
+        ("hello", AnswerStatus.ANSWERED),
+    ],
+)
+def test_each_route_ends_with_its_status(runtime: Runtime, message: str, status: AnswerStatus) -> None:
+    answer = ask(runtime, message)
+    assert answer.status == status
+    assert answer.text.strip()
+
+
+def test_answer_sentences_are_verbatim_quotes_of_their_citations(runtime: Runtime) -> None:
+    answer = ask(runtime, "When are property tax instalments due?")
+    assert answer.status == AnswerStatus.ANSWERED
+    assert answer.citations and answer.sentences
+    for sentence in answer.sentences:
+        citation = answer.citations[sentence.citation]
+        assert sentence.text in citation.quote
+        assert citation.document_id == "tax-property-tax"
+        assert citation.source_url.startswith("https://www.millbrook.example/")
+        assert citation.effective_date is not None and citation.section_path
+
+
+def test_follow_up_is_answered_from_the_conversation(runtime: Runtime) -> None:
+    history = [
+        Turn("user", "How do I get a dog licence?"),
+        Turn("agent", "You can license your dog online or at the Animal Services counter."),
+    ]
+    answer = ask(runtime, "how much does it cost?", history)
+    assert answer.status == AnswerStatus.ANSWERED
+    assert answer.citations[0].document_id == "animals-dog-licences"
+
+
+def test_no_answer_names_a_contact_route(runtime: Runtime) -> None:
+    answer = ask(runtime, "Can you recommend a good pizza restaurant downtown?")
+    assert answer.status == AnswerStatus.NO_ANSWER
+    assert "311" in answer.text or "@millbrook.example" in answer.text
+    assert answer.citations == ()
+
+
+def test_ambiguous_short_question_asks_which_topic(runtime: Runtime) -> None:
+    answer = ask(runtime, "fees?")
+    assert answer.status in (AnswerStatus.CLARIFICATION, AnswerStatus.ANSWERED)
+    if answer.status == AnswerStatus.CLARIFICATION:
+        assert len(answer.follow_ups) >= 2
+
+
+def test_pii_is_redacted_before_anything_else_sees_it(runtime: Runtime) -> None:
+    answer = ask(
+        runtime, "My email is ann.lee@example.com and my phone is (555) 014-2233. When is garbage pickup?"
+    )
+    assert "ann.lee@example.com" not in answer.redacted_question
+    assert "014-2233" not in answer.redacted_question
+    assert set(answer.pii_found) == {"EMAIL_ADDRESS", "PHONE_NUMBER"}
+
+
+def test_too_long_message_is_rejected_with_the_limit(runtime: Runtime) -> None:
+    answer = ask(runtime, "parking " * 400)
+    assert answer.status == AnswerStatus.REJECTED
+    assert "1,000" in answer.text
+
+
+def test_every_step_records_its_timing(runtime: Runtime) -> None:
+    answer = ask(runtime, "How do I get a library card?")
+    for step in ("normalise", "redact", "route", "retrieve", "compose", "verify", "gate", "total"):
+        assert step in answer.timings_ms
