@@ -15,9 +15,11 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from bot.storage.database import BotDatabase
+    from bot.switch import KillSwitch
 
 console = Console()
 err = Console(stderr=True)
+chat_app = typer.Typer(help="Switch the resident chat off and on (all bot processes).", no_args_is_help=True)
 curated_app = typer.Typer(help="Editor-pinned answers that win over retrieval.", no_args_is_help=True)
 SAMPLE_DOCUMENTS = Path(__file__).resolve().parents[1] / "ingest" / "sample_kb" / "documents"
 
@@ -221,3 +223,26 @@ def unanswered_command(
     for row in rows:
         table.add_row(str(row.times), row.last_asked.strftime("%Y-%m-%d %H:%M"), row.question)
     console.print(table)
+
+
+def _switch() -> KillSwitch:
+    from bot.settings import get_settings
+    from bot.switch import KillSwitch
+
+    return KillSwitch(get_settings().data_dir / "chat.disabled")
+
+
+@chat_app.command("off")
+def chat_off(
+    message: Annotated[str, typer.Option("--message", "-m", help="What residents see instead.")] = "",
+) -> None:
+    """Switch the chat off: new sessions and messages get 503 with MESSAGE, within a second."""
+    _switch().turn_off(message)
+    console.print("Chat switched OFF. `askcity chat on` switches it back on.")
+
+
+@chat_app.command("on")
+def chat_on() -> None:
+    """Switch the chat back on."""
+    _switch().turn_on()
+    console.print("Chat switched ON.")

@@ -6,6 +6,7 @@ BotError
 ├── RateLimitedError         too many messages (carries retry_after seconds)
 ├── AnswerNotFoundError      feedback for an answer we never gave
 ├── ServiceNotReadyError     the knowledge base or a model is not loaded yet
+    ├── ChatDisabledError        an operator switched the chat off (`askcity chat off`)
 └── RecordsError             talking to the records service
     ├── RecordsUnauthorizedError  the resident's token was refused (log in again)
     ├── RecordsNotFoundError      no such case on this resident's account
@@ -43,6 +44,12 @@ class AnswerNotFoundError(BotError):
 
 class ServiceNotReadyError(BotError):
     pass
+
+
+class ChatDisabledError(BotError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class RecordsError(BotError):

@@ -16,6 +16,7 @@ from bot.service import BotService
 from bot.sessions import InMemorySessionStore, RedisSessionStore, SessionStore
 from bot.settings import BotSettings
 from bot.storage.database import BotDatabase
+from bot.switch import KillSwitch
 from knowledge_base.factory import open_knowledge_base, retrieval_config
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.retriever import Retriever
@@ -86,6 +87,7 @@ def build_runtime(settings: BotSettings) -> Runtime:
         ),
         redactor=redactor,
         max_message_chars=settings.max_message_chars,
+        switch=KillSwitch(settings.data_dir / "chat.disabled"),
     )
     kb.embedder.embed(["warm up"])
     retriever.snapshot  # noqa: B018 - load the published version now, not on the first question

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from bot.answering.context import Answer
 from bot.answering.pipeline import Pipeline
 from bot.answering.statuses import AnswerStatus
-from bot.errors import MessageTooLongError
+from bot.errors import ChatDisabledError, MessageTooLongError
 from bot.privacy import Redactor
 from bot.ratelimit import RateLimiter
 from bot.sessions import SessionStore
 from bot.storage.database import BotDatabase
+from bot.switch import KillSwitch
 from knowledge_base.records import Turn
 
 log = logging.getLogger(__name__)
@@ -26,12 +27,21 @@ class BotService:
     limiter: RateLimiter
     redactor: Redactor
     max_message_chars: int = 1000
+    switch: KillSwitch | None = None
 
     def new_session(self) -> str:
+        self._check_enabled()
         return self.sessions.create()
 
+    def _check_enabled(self) -> None:
+        if self.switch is not None:
+            notice = self.switch.notice()
+            if notice is not None:
+                raise ChatDisabledError(notice)
+
     def chat(self, session_id: str, message: str, address: str, token: str | None = None) -> Answer:
-        """One turn. Raises SessionNotFoundError, MessageTooLongError or RateLimitedError."""
+        """One turn. Raises SessionNotFound-, MessageTooLong-, RateLimited- or ChatDisabledError."""
+        self._check_enabled()
         if len(message) > self.max_message_chars:
             raise MessageTooLongError(len(message), self.max_message_chars)
         self.limiter.check(session_id, address)

@@ -105,3 +105,53 @@ def calibrate_command(
         (DATA / "gate.en.yml").write_text(text, encoding="utf-8")
         load_gate_config.cache_clear()
         console.print(f"written to {DATA / 'gate.en.yml'}")
+
+
+@eval_app.command("answers")
+def answers_command(
+    documents: DocumentsOption,
+    questions: QuestionsOption,
+    history_turns: HistoryOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the real answering pipeline on QUESTIONS over a throwaway knowledge base of DOCUMENTS."""
+    from evaluation.answers import run
+    from knowledge_base.embedder import SentenceTransformerEmbedder
+    from knowledge_base.errors import KnowledgeBaseError
+    from knowledge_base.factory import retrieval_config
+    from knowledge_base.settings import get_kb_settings
+
+    settings = get_kb_settings()
+    try:
+        report = run(
+            documents,
+            questions,
+            SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_device),
+            history_turns=history_turns,
+            retrieval=retrieval_config(settings),
+        )
+    except (KnowledgeBaseError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    _print(report.model_dump(), as_json, "Answers")
+
+
+@eval_app.command("pii")
+def pii_command(
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", exists=True, dir_okay=False, help="Labelled sentences.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Per-entity precision and recall of the PII detector on a labelled sentence set."""
+    from bot.privacy import DEFAULT_DATASET, DatasetError, PiiDetector, evaluate
+
+    try:
+        report = evaluate(PiiDetector(), dataset or DEFAULT_DATASET)
+    except DatasetError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        typer.echo(report.to_table())

@@ -17,4 +17,6 @@ def open_knowledge_base(settings: KnowledgeBaseSettings, migrate: bool = True) -
 
 
 def retrieval_config(settings: KnowledgeBaseSettings) -> RetrievalConfig:
-    return RetrievalConfig(fusion=settings.fusion, history_turns=settings.history_turns)
+    return RetrievalConfig(
+        fusion=settings.fusion, history_turns=settings.history_turns, query_cache=settings.query_cache_size
+    )

@@ -51,6 +51,7 @@ class RetrievalConfig:
     agent_turns: int = 2
     agent_weight: float = 0.5
     candidates: int = 200
+    query_cache: int = 20_000  # recent question/turn vectors kept; 0 turns the cache off
     rrf_k: int = 60
 
 
@@ -90,8 +91,10 @@ class Retriever:
         reload_check_seconds: float = 1.0,
     ) -> None:
         self._versions = versions
-        self._embedder = CachingEmbedder(embedder)
         self.config = config or RetrievalConfig()
+        self._embedder: Embedder = (
+            CachingEmbedder(embedder, self.config.query_cache) if self.config.query_cache > 0 else embedder
+        )
         self._reload_check_seconds = reload_check_seconds
         self._snapshot: Snapshot | None = None
         self._last_check = 0.0

@@ -27,6 +27,7 @@ class KnowledgeBaseSettings(BaseSettings):
     keep_versions: int = Field(default=5, ge=2, description="Published versions kept for rollback.")
     fusion: Literal["weighted", "rrf"] = "weighted"
     history_turns: int = Field(default=10, ge=0, description="Earlier user turns used by retrieval.")
+    query_cache_size: int = Field(default=20_000, ge=0, description="Recent query vectors kept in memory.")
     reload_check_seconds: float = Field(
         default=1.0, ge=0, description="How often a running retriever looks for a new version."
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
@@ -72,7 +73,9 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Authorization"],
+            expose_headers=["Retry-After"],
         )
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # text/event-stream is never compressed
     csp = content_security_policy(settings)
 
     @app.middleware("http")

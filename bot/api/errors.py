@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.errors import (
     AnswerNotFoundError,
+    ChatDisabledError,
     MessageTooLongError,
     RateLimitedError,
     ServiceNotReadyError,
@@ -65,6 +66,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AnswerNotFoundError)
     async def _answer(_: Request, __: AnswerNotFoundError) -> JSONResponse:
         return _body(404, "answer_not_found", "There is no answer with that id.")
+
+    @app.exception_handler(ChatDisabledError)
+    async def _disabled(_: Request, exc: ChatDisabledError) -> JSONResponse:
+        return _body(503, "chat_disabled", exc.message, {"Retry-After": "300"})
 
     @app.exception_handler(NoPublishedVersionError)
     @app.exception_handler(ServiceNotReadyError)

@@ -121,10 +121,17 @@ class BotDatabase:
             )
 
     def feedback(self, answer_id: str, helpful: bool, comment: str) -> None:
+        """One verdict per answer: a later click or comment updates it (an empty comment keeps the old)."""
         with self.session() as s:
             if s.get(TranscriptRow, answer_id) is None:
                 raise AnswerNotFoundError(answer_id)
-            s.add(FeedbackRow(answer_id=answer_id, helpful=helpful, comment=comment))
+            row = s.scalars(sa.select(FeedbackRow).where(FeedbackRow.answer_id == answer_id)).first()
+            if row is None:
+                s.add(FeedbackRow(answer_id=answer_id, helpful=helpful, comment=comment))
+            else:
+                row.helpful = helpful
+                row.comment = comment or row.comment
+                row.created_at = datetime.now(UTC)
 
     def transcript(self, answer_id: str) -> TranscriptRow | None:
         with self.session() as s:

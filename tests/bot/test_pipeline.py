@@ -60,11 +60,20 @@ def test_no_answer_names_a_contact_route(runtime: Runtime) -> None:
     assert answer.citations == ()
 
 
-def test_ambiguous_short_question_asks_which_topic(runtime: Runtime) -> None:
+def test_short_question_matching_several_documents_equally_asks_which(runtime: Runtime) -> None:
     answer = ask(runtime, "fees?")
-    assert answer.status in (AnswerStatus.CLARIFICATION, AnswerStatus.ANSWERED)
-    if answer.status == AnswerStatus.CLARIFICATION:
-        assert len(answer.follow_ups) >= 2
+    assert answer.status == AnswerStatus.CLARIFICATION
+    assert len(answer.follow_ups) >= 2 and answer.citations == ()
+    # the titles offered are the documents retrieval found closest
+    hits = runtime.retriever.retrieve("fees?", k=5)
+    assert answer.follow_ups[0] == hits[0].title
+
+
+def test_the_same_short_question_in_a_conversation_is_answered(runtime: Runtime) -> None:
+    history = [Turn("user", "I want to book a park pavilion"), Turn("agent", "")]
+    answer = ask(runtime, "fees?", history)
+    assert answer.status == AnswerStatus.ANSWERED
+    assert answer.citations[0].document_id == "parks-facility-bookings"
 
 
 def test_pii_is_redacted_before_anything_else_sees_it(runtime: Runtime) -> None:

@@ -106,8 +106,9 @@ def test_resident_gets_a_streamed_cited_answer_gives_feedback_and_finds_it_after
     answer.get_by_label("Tell us more (optional)").fill("Clear and quick, thank you")
     answer.get_by_role("button", name="Send comment").click()
     expect(answer.locator(".ac-feedback-status")).to_have_text("Thank you, your comment was sent.")
-    assert (True, "Clear and quick, thank you") in [
-        (r.helpful, r.comment) for r in feedback_rows(stack, answer_id)
+    # one verdict per answer: the comment updates the row the click made
+    assert [(r.helpful, r.comment) for r in feedback_rows(stack, answer_id)] == [
+        (True, "Clear and quick, thank you")
     ]
 
     # The conversation survives a reload (sessionStorage), with the same session on the server.

@@ -257,7 +257,7 @@
 
   // ---- the bot's API ------------------------------------------------------------------------------------
   class ChatError extends Error {
-    /** kind: network | rate_limited | session | not_ready | rejected | server */
+    /** kind: network | rate_limited | session | not_ready | disabled | rejected | server */
     constructor(kind, message, retryAfter) {
       super(message || kind);
       this.kind = kind;
@@ -288,7 +288,11 @@
     const retryAfter = Number.isFinite(seconds) ? seconds : null;
     if (response.status === 404 && body.error === "session_not_found") return new ChatError("session");
     if (response.status === 429) return new ChatError("rate_limited", message, retryAfter);
-    if (response.status === 503) return new ChatError("not_ready", message, retryAfter);
+    if (response.status === 503) {
+      // an operator switched the chat off: their notice is shown (as text) instead of ours
+      const kind = body.error === "chat_disabled" ? "disabled" : "not_ready";
+      return new ChatError(kind, message, retryAfter);
+    }
     if (response.status === 413 || response.status === 422) return new ChatError("rejected", message);
     return new ChatError("server", message);
   }
@@ -785,6 +789,7 @@
     }
     if (error.kind === "network") return t("offline");
     if (error.kind === "not_ready") return t("notReady");
+    if (error.kind === "disabled") return error.message || t("notReady");
     if (error.kind === "rejected" && error.message && error.message !== error.kind) return error.message;
     return t("serverError");
   }

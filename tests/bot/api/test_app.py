@@ -259,3 +259,22 @@ def test_pii_never_reaches_redis_transcripts_or_logs(
         assert digits not in redis_bytes  # ... but no raw value
         assert value not in rows[0] and value not in rows[1]
         assert value not in logs
+
+
+def test_operator_switch_turns_the_chat_off_and_on(client: TestClient, runtime: Runtime) -> None:
+    switch = runtime.service.switch
+    assert switch is not None
+    sid = new_session(client)
+    switch.turn_off("Maintenance until 14:00. Call 311 for help.")
+    try:
+        off = client.post("/api/v1/chat", json={"session_id": sid, "message": "library card"})
+        assert off.status_code == 503
+        assert off.json() == {
+            "error": "chat_disabled",
+            "message": "Maintenance until 14:00. Call 311 for help.",
+        }
+        assert client.post("/api/v1/sessions").status_code == 503
+        assert client.get("/api/v1/health").status_code == 200
+    finally:
+        switch.turn_on()
+    assert client.post("/api/v1/chat", json={"session_id": sid, "message": "library card"}).status_code == 200

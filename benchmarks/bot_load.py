@@ -1,0 +1,202 @@
+"""Bot latency and throughput.
+
+1. In-process: `/api/v1/chat` through FastAPI's TestClient on the sample knowledge base, one session per
+   labelled question (with its history), in-process sessions and SQLite transcripts: p50/p95 ms.
+2. Load: `askcity serve` in its own process with Redis-backed sessions and rate limits; an asyncio +
+   httpx load generator runs 32 concurrent sessions, each asking sample questions in its own random
+   order for `--seconds`; reports turns/s, p50/p95 ms and status counts. Run twice: with the query
+   embedding cache (repeated questions are free, as in production) and without it (every turn runs
+   the model).
+
+Prints one JSON object. `python -m benchmarks.bot_load [--data-dir DIR] [--seconds S] [--sessions N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from evaluation.questions import load_questions
+from ingest.pipeline import Ingestor
+from knowledge_base.factory import open_knowledge_base
+from knowledge_base.settings import KnowledgeBaseSettings
+
+SAMPLE = Path(__file__).resolve().parents[1] / "ingest" / "sample_kb"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1)))], 2) if ordered else 0.0
+
+
+def prepare(data_dir: Path) -> None:
+    kb = open_knowledge_base(KnowledgeBaseSettings(data_dir=data_dir))
+    Ingestor(kb).ingest([SAMPLE / "documents"])
+    kb.close()
+
+
+def in_process(data_dir: Path) -> dict[str, Any]:
+    from fastapi.testclient import TestClient
+
+    from bot.api.app import create_app
+    from bot.runtime import build_runtime
+    from bot.settings import BotSettings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = BotSettings(
+            data_dir=data_dir,
+            bot_database_url=f"sqlite:///{tmp}/bot.sqlite3",
+            rate_limit_session="100000/minute",
+            rate_limit_address="100000/minute",
+        )
+        runtime = build_runtime(settings)
+        latencies: list[float] = []
+        with TestClient(create_app(settings, runtime)) as client:
+            for q in load_questions(SAMPLE / "questions.jsonl"):
+                sid = client.post("/api/v1/sessions").json()["session_id"]
+                for turn in [t for t in q.history if t.role == "user"]:
+                    client.post("/api/v1/chat", json={"session_id": sid, "message": turn.text})
+                started = time.perf_counter()
+                response = client.post("/api/v1/chat", json={"session_id": sid, "message": q.question})
+                latencies.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+        runtime.close()
+    return {
+        "turns": len(latencies),
+        "p50_ms": _percentile(latencies, 0.5),
+        "p95_ms": _percentile(latencies, 0.95),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _session(
+    client: httpx.AsyncClient, questions: list[str], deadline: float, seed: int, out: dict[str, Any]
+) -> None:
+    rng = random.Random(seed)
+    sid = (await client.post("/api/v1/sessions")).json()["session_id"]
+    order = questions[:]
+    rng.shuffle(order)
+    i = 0
+    while time.perf_counter() < deadline:
+        if i and i % 8 == 0:  # a resident asks a few things, then a new conversation starts
+            sid = (await client.post("/api/v1/sessions")).json()["session_id"]
+        started = time.perf_counter()
+        response = await client.post(
+            "/api/v1/chat", json={"session_id": sid, "message": order[i % len(order)]}
+        )
+        out["latencies"].append((time.perf_counter() - started) * 1000)
+        status = (
+            response.json().get("status", str(response.status_code))
+            if response.status_code == 200
+            else str(response.status_code)
+        )
+        out["statuses"][status] = out["statuses"].get(status, 0) + 1
+        i += 1
+
+
+async def _load(base: str, questions: list[str], sessions: int, seconds: float) -> dict[str, Any]:
+    out: dict[str, Any] = {"latencies": [], "statuses": {}}
+    limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        for q in questions[:5]:  # warm-up
+            sid = (await client.post("/api/v1/sessions")).json()["session_id"]
+            await client.post("/api/v1/chat", json={"session_id": sid, "message": q})
+        out["latencies"].clear()
+        out["statuses"].clear()
+        started = time.perf_counter()
+        deadline = started + seconds
+        await asyncio.gather(*(_session(client, questions, deadline, n, out) for n in range(sessions)))
+        elapsed = time.perf_counter() - started
+    lat = out["latencies"]
+    return {
+        "sessions": sessions,
+        "seconds": round(elapsed, 1),
+        "turns": len(lat),
+        "turns_per_s": round(len(lat) / elapsed, 1),
+        "p50_ms": _percentile(lat, 0.5),
+        "p95_ms": _percentile(lat, 0.95),
+        "statuses": out["statuses"],
+    }
+
+
+def load(data_dir: Path, redis_url: str, sessions: int, seconds: float, query_cache: bool) -> dict[str, Any]:
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "ASKCITY_DATA_DIR": str(data_dir),
+            "ASKCITY_REDIS_URL": redis_url,
+            "ASKCITY_REDIS_PREFIX": f"askcity-bench-{port}:",
+            "ASKCITY_BOT_DATABASE_URL": os.environ.get(
+                "ASKCITY_BENCH_DATABASE_URL", f"sqlite:///{tmp}/bot.sqlite3"
+            ),
+            "ASKCITY_RATE_LIMIT_SESSION": "100000/minute",
+            "ASKCITY_RATE_LIMIT_ADDRESS": "1000000/minute",
+            "ASKCITY_QUERY_CACHE_SIZE": "20000" if query_cache else "0",
+            "HF_HUB_OFFLINE": "1",
+        }
+        server = subprocess.Popen(
+            [sys.executable, "-m", "askcity_cli.main", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/api/v1/ready", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.5)
+            else:
+                raise RuntimeError("the bot did not become ready")
+            questions = [q.question for q in load_questions(SAMPLE / "questions.jsonl")]
+            result = asyncio.run(_load(base, questions, sessions, seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return {**result, "query_cache": query_cache}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ASKCITY_DATA_DIR", "var")))
+    parser.add_argument("--sessions", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("ASKCITY_REDIS_URL")
+        or os.environ.get("ASKCITY_TEST_REDIS_URL")
+        or "redis://127.0.0.1:6379/15",
+    )
+    args = parser.parse_args()
+    prepare(args.data_dir)
+    figures = {
+        "in_process": in_process(args.data_dir),
+        "load_with_query_cache": load(args.data_dir, args.redis_url, args.sessions, args.seconds, True),
+        "load_without_query_cache": load(args.data_dir, args.redis_url, args.sessions, args.seconds, False),
+    }
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Status lookups across the two services: the bot, and the real records service over HTTP
+(PostgreSQL and Redis behind it), with the resident's own token from the dev identity provider."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from bot.answering.statuses import AnswerStatus
+from bot.runtime import Runtime, build_runtime
+from tests.bot.conftest import make_settings
+from tests.web_widget.harness import DemoUser, RecordsService, free_port
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordsService]:
+    import os
+
+    database = os.environ.get("ASKCITY_TEST_DATABASE_URL")
+    redis_url = os.environ.get("ASKCITY_TEST_REDIS_URL")
+    if not database or not redis_url:
+        if os.environ.get("ASKCITY_REQUIRE_SERVICES") == "1":
+            pytest.fail("PostgreSQL and Redis are required for the records flow", pytrace=False)
+        pytest.skip("needs ASKCITY_TEST_DATABASE_URL and ASKCITY_TEST_REDIS_URL")
+    name = f"askcity_records_{free_port()}"
+    admin = sa.create_engine(database, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    service = RecordsService(
+        tmp_path_factory.mktemp("records"), cors_origin="http://127.0.0.1:1", residents=4
+    )
+    service.env["ASKCITY_RECORDS_DATABASE_URL"] = (
+        sa.make_url(database).set(database=name).render_as_string(False)
+    )
+    service.env["ASKCITY_REDIS_URL"] = redis_url
+    service.env["ASKCITY_RECORDS_REDIS_PREFIX"] = f"askcity-test:{name}:"
+    try:
+        with service:
+            yield service
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def residents(records: RecordsService) -> list[DemoUser]:
+    users = [u for u in records.demo_users() if u.role == "resident" and u.case_references]
+    assert len(users) >= 2
+    return users
+
+
+def token_for(records: RecordsService, user: DemoUser) -> str:
+    response = httpx.post(records.login_url, json={"username": user.username, "password": user.password})
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+@pytest.fixture(scope="module")
+def bot(
+    records: RecordsService, sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Runtime]:
+    db = tmp_path_factory.mktemp("bot-records") / "bot.sqlite3"
+    runtime = build_runtime(
+        make_settings(
+            sample_kb_dir, f"sqlite:///{db}", records_api_url=records.url, login_url=records.login_url
+        )
+    )
+    yield runtime
+    runtime.close()
+
+
+def test_status_question_without_a_token_asks_to_log_in(bot: Runtime) -> None:
+    answer = bot.service.pipeline.run("where is my permit application?")
+    assert answer.status == AnswerStatus.NEEDS_LOGIN
+
+
+def test_logged_in_resident_gets_their_own_cases_masked(
+    bot: Runtime, records: RecordsService, residents: list[DemoUser]
+) -> None:
+    user = residents[0]
+    token = token_for(records, user)
+    service = bot.service
+    sid = service.new_session()
+    answer = service.chat(sid, "What is the status of my application?", "10.0.0.1", token)
+    assert answer.status == AnswerStatus.ANSWERED
+    assert any(ref in answer.text for ref in user.case_references)
+    # the records service's own view of those cases, to compare with (same token, same masking)
+    cases = httpx.get(f"{records.url}/v1/me/cases", headers={"Authorization": f"Bearer {token}"}).json()[
+        "cases"
+    ]
+    shown = [c for c in cases if c["reference"] in answer.text]
+    assert shown and all(c["status"].replace("_", " ") in answer.text for c in shown)
+    # nothing of the resident's (masked or not) personal data is echoed, and the token is not stored
+    row = service.database.transcript(answer.answer_id)
+    assert row is not None and token not in json.dumps([row.question, row.answer, row.citations])
+    assert all(token not in t.text for t in service.sessions.history(sid))
+
+
+def test_asking_by_reference_works_for_own_case_and_not_for_anothers(
+    bot: Runtime, records: RecordsService, residents: list[DemoUser]
+) -> None:
+    owner, other = residents[0], residents[1]
+    reference = owner.case_references[0]
+    own = bot.service.pipeline.run(f"status of {reference}?", access_token=token_for(records, owner))
+    assert own.status == AnswerStatus.ANSWERED and reference in own.text
+    foreign = bot.service.pipeline.run(f"status of {reference}?", access_token=token_for(records, other))
+    assert foreign.status == AnswerStatus.NO_ANSWER
+    assert reference not in foreign.text
+
+
+def test_refused_token_means_log_in_again(bot: Runtime) -> None:
+    answer = bot.service.pipeline.run("where is my application?", access_token="not.a.jwt")
+    assert answer.status == AnswerStatus.NEEDS_LOGIN
+
+
+def test_records_service_down_is_a_clear_handoff(sample_kb_dir: Path, tmp_path: Path) -> None:
+    runtime = build_runtime(
+        make_settings(
+            sample_kb_dir,
+            f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+            records_api_url=f"http://127.0.0.1:{free_port()}",
+            records_timeout_seconds=1.0,
+        )
+    )
+    try:
+        answer = runtime.service.pipeline.run("where is my application?", access_token="any-token")
+    finally:
+        runtime.close()
+    assert answer.status == AnswerStatus.HANDOFF
+    assert "can't check" in answer.text
+
+
+def test_records_service_too_slow_times_out_into_the_same_handoff(
+    sample_kb_dir: Path, tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.socket() as silent:  # accepts connections (kernel backlog) but never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        runtime = build_runtime(
+            make_settings(
+                sample_kb_dir,
+                f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+                records_api_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
+                records_timeout_seconds=0.5,
+            )
+        )
+        try:
+            answer = runtime.service.pipeline.run("where is my application?", access_token="any-token")
+        finally:
+            runtime.close()
+    assert answer.status == AnswerStatus.HANDOFF
