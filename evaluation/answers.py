@@ -11,7 +11,6 @@ import collections
 import re
 import statistics
 import string
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from bot.answering.pipeline import Pipeline
 from bot.answering.statuses import AnswerStatus
 from bot.privacy import PiiDetector, Redactor
 from evaluation.questions import LabelledQuestion, load_questions
-from evaluation.retrieval import build
+from evaluation.retrieval import build, workspace
 from knowledge_base.embedder import Embedder
 from knowledge_base.retriever import RetrievalConfig
 
@@ -106,6 +105,7 @@ def run(
     history_turns: int | None = None,
     retrieval: RetrievalConfig | None = None,
     answering: AnsweringConfig | None = None,
+    workdir: Path | None = None,
 ) -> AnswersReport:
     from dataclasses import replace
 
@@ -115,8 +115,8 @@ def run(
     labelled = load_questions(questions)
     redactor = Redactor(PiiDetector())
     redactor.warm_up()
-    with tempfile.TemporaryDirectory(prefix="askcity-eval-") as tmp:
-        built = build(documents, Path(tmp), embedder, retrieval=config)
+    with workspace(workdir) as where:
+        built = build(documents, where, embedder, retrieval=config)
         try:
             pipeline = build_pipeline(answering or AnsweringConfig(), redactor, built.retriever)
             return evaluate(pipeline, labelled)

@@ -8,7 +8,6 @@ threshold is the probability that refuses at most `max_false_refusal` of the ans
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from bot.answering.gate import FEATURES, GateConfig, features
 from bot.answering.statuses import AnswerStatus
 from bot.privacy import PiiDetector, Redactor
 from evaluation.questions import load_questions
-from evaluation.retrieval import build
+from evaluation.retrieval import build, workspace
 from knowledge_base.embedder import Embedder
 from knowledge_base.retriever import Retriever
 
@@ -45,9 +44,9 @@ class Calibration:
             f"{self.out_of_scope_refusal_rate:.1%} of out-of-scope questions.\n"
         )
         body = {
-            "weights": {k: round(v, 4) for k, v in self.weights.items()},
-            "bias": round(self.bias, 4),
-            "threshold": round(self.threshold, 4),
+            "weights": {k: round(float(v), 4) for k, v in self.weights.items()},
+            "bias": round(float(self.bias), 4),
+            "threshold": round(float(self.threshold), 4),
         }
         return header + yaml.safe_dump(body, sort_keys=False)
 
@@ -67,12 +66,12 @@ class _Recorder:
 
 
 def collect(
-    documents: Path, questions: Path, embedder: Embedder, redactor: Redactor
+    documents: Path, questions: Path, embedder: Embedder, redactor: Redactor, workdir: Path | None = None
 ) -> tuple[list[list[float]], list[int]]:
     rows: list[list[float]] = []
     labels: list[int] = []
-    with tempfile.TemporaryDirectory(prefix="askcity-calibrate-") as tmp:
-        built = build(documents, Path(tmp), embedder)
+    with workspace(workdir) as where:
+        built = build(documents, where, embedder)
         try:
             pipeline = build_pipeline(AnsweringConfig(gate=GateConfig()), redactor, built.retriever)
             recorder = _Recorder(built.retriever)
@@ -129,14 +128,20 @@ def fit(
     )
 
 
-def run(pairs: list[tuple[Path, Path]], embedder: Embedder, max_false_refusal: float = 0.05) -> Calibration:
+def run(
+    pairs: list[tuple[Path, Path]],
+    embedder: Embedder,
+    max_false_refusal: float = 0.05,
+    workdir: Path | None = None,
+) -> Calibration:
     redactor = Redactor(PiiDetector())
     redactor.warm_up()
     rows: list[list[float]] = []
     labels: list[int] = []
     groups: list[int] = []
     for index, (documents, questions) in enumerate(pairs):
-        r, lab = collect(documents, questions, embedder, redactor)
+        where = workdir / f"set-{index}" if workdir is not None else None
+        r, lab = collect(documents, questions, embedder, redactor, where)
         rows += r
         labels += lab
         groups += [index] * len(r)

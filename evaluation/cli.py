@@ -26,6 +26,12 @@ HistoryOption = Annotated[
     int | None, typer.Option("--history-turns", min=0, help="Earlier user turns used (default: shipped).")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print only the JSON figures.")]
+WorkdirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workdir", file_okay=False, help="Keep the evaluation's knowledge base here between runs."
+    ),
+]
 
 
 def _print(figures: Mapping[str, object], as_json: bool, title: str) -> None:
@@ -45,6 +51,7 @@ def retrieval_command(
     questions: QuestionsOption,
     history_turns: HistoryOption = None,
     as_json: JsonOption = False,
+    workdir: WorkdirOption = None,
 ) -> None:
     """Build a throwaway knowledge base from DOCUMENTS and measure retrieval on QUESTIONS."""
     from evaluation.retrieval import run
@@ -61,6 +68,7 @@ def retrieval_command(
             SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_device),
             history_turns=history_turns,
             retrieval=retrieval_config(settings),
+            workdir=workdir,
         )
     except (KnowledgeBaseError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}")
@@ -81,6 +89,7 @@ def calibrate_command(
         float, typer.Option(min=0.0, max=0.5, help="Share of answerable questions the gate may refuse.")
     ] = 0.05,
     write: Annotated[bool, typer.Option("--write", help="Write bot/answering/data/gate.en.yml.")] = False,
+    workdir: WorkdirOption = None,
 ) -> None:
     """Fit the confidence gate on answerable and out-of-scope questions; print (and optionally write) it."""
     from bot.answering.gate import DATA, load_gate_config
@@ -95,7 +104,7 @@ def calibrate_command(
     settings = get_kb_settings()
     embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_device)
     try:
-        result = run(list(zip(documents, questions, strict=True)), embedder, max_false_refusal)
+        result = run(list(zip(documents, questions, strict=True)), embedder, max_false_refusal, workdir)
     except (KnowledgeBaseError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
@@ -113,6 +122,7 @@ def answers_command(
     questions: QuestionsOption,
     history_turns: HistoryOption = None,
     as_json: JsonOption = False,
+    workdir: WorkdirOption = None,
 ) -> None:
     """Run the real answering pipeline on QUESTIONS over a throwaway knowledge base of DOCUMENTS."""
     from evaluation.answers import run
@@ -129,6 +139,7 @@ def answers_command(
             SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_device),
             history_turns=history_turns,
             retrieval=retrieval_config(settings),
+            workdir=workdir,
         )
     except (KnowledgeBaseError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}")

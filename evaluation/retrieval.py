@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,6 +136,7 @@ def run(
     history_turns: int | None = None,
     chunking: ChunkingConfig | None = None,
     retrieval: RetrievalConfig | None = None,
+    workdir: Path | None = None,
 ) -> RetrievalReport:
     config = retrieval or RetrievalConfig()
     if history_turns is not None:
@@ -141,9 +144,20 @@ def run(
 
         config = replace(config, history_turns=history_turns)
     labelled = load_questions(questions)
-    with tempfile.TemporaryDirectory(prefix="askcity-eval-") as tmp:
-        built = build(documents, Path(tmp), embedder, chunking, config)
+    with workspace(workdir) as where:
+        built = build(documents, where, embedder, chunking, config)
         try:
             return evaluate(built, labelled)
         finally:
             built.kb.close()
+
+
+@contextlib.contextmanager
+def workspace(workdir: Path | None) -> Iterator[Path]:
+    """A throwaway directory, or `workdir` kept between runs (unchanged documents are not re-embedded)."""
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        yield workdir
+        return
+    with tempfile.TemporaryDirectory(prefix="askcity-eval-") as tmp:
+        yield Path(tmp)

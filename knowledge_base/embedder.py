@@ -7,7 +7,9 @@ site-packages with no network access. Nothing is loaded until `warm_up()` or the
 from __future__ import annotations
 
 import os
+import queue
 import threading
+import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -155,3 +157,92 @@ class CachingEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([found[t] for t in texts]).astype(np.float32, copy=False)
+
+
+class BatchingEmbedder:
+    """Coalesces concurrent embedding calls into one model call (dynamic batching).
+
+    Each caller's texts join a queue; one worker thread takes everything that arrived within
+    `max_wait_seconds` of the first request (up to `max_batch` texts), embeds it in one forward pass and
+    hands each caller its rows. Alone, a caller waits at most `max_wait_seconds` extra; under load, one
+    pass serves many requests, which is what lets two CPU cores answer dozens of residents at once.
+    """
+
+    def __init__(self, inner: Embedder, max_batch: int = 64, max_wait_seconds: float = 0.002) -> None:
+        self._inner = inner
+        self._max_batch = max_batch
+        self._max_wait = max_wait_seconds
+        self._queue: queue.Queue[_Pending] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def dimension(self) -> int:
+        return self._inner.dimension
+
+    @property
+    def max_tokens(self) -> int:
+        return self._inner.max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return self._inner.count_tokens(text)
+
+    def embed(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return self._inner.embed([])
+        self._ensure_worker()
+        pending = _Pending(texts)
+        self._queue.put(pending)
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+        assert pending.result is not None
+        return pending.result
+
+    def _ensure_worker(self) -> None:
+        if self._worker is None:
+            with self._start_lock:
+                if self._worker is None:
+                    self._worker = threading.Thread(target=self._run, name="embed-batcher", daemon=True)
+                    self._worker.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            size = len(batch[0].texts)
+            deadline = time.monotonic() + self._max_wait
+            while size < self._max_batch:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    item = self._queue.get(timeout=remaining)
+                except queue.Empty:
+                    break
+                batch.append(item)
+                size += len(item.texts)
+            try:
+                vectors = self._inner.embed([t for p in batch for t in p.texts])
+                offset = 0
+                for p in batch:
+                    p.result = vectors[offset : offset + len(p.texts)]
+                    offset += len(p.texts)
+            except Exception as exc:  # handed to every waiting caller, raised in its thread
+                for p in batch:
+                    p.error = exc
+            for p in batch:
+                p.done.set()
+
+
+class _Pending:
+    __slots__ = ("done", "error", "result", "texts")
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.done = threading.Event()
+        self.result: Vectors | None = None
+        self.error: Exception | None = None

@@ -29,7 +29,7 @@ from typing import Literal
 import faiss
 import numpy as np
 
-from knowledge_base.embedder import CachingEmbedder, Embedder, Vectors
+from knowledge_base.embedder import BatchingEmbedder, CachingEmbedder, Embedder, Vectors
 from knowledge_base.errors import KnowledgeBaseError, NoPublishedVersionError
 from knowledge_base.records import Filters, RetrievedChunk, Sentence, Turn
 from knowledge_base.snapshot import Snapshot
@@ -92,8 +92,9 @@ class Retriever:
     ) -> None:
         self._versions = versions
         self.config = config or RetrievalConfig()
+        batched = BatchingEmbedder(embedder)  # concurrent questions share one model call
         self._embedder: Embedder = (
-            CachingEmbedder(embedder, self.config.query_cache) if self.config.query_cache > 0 else embedder
+            CachingEmbedder(batched, self.config.query_cache) if self.config.query_cache > 0 else batched
         )
         self._reload_check_seconds = reload_check_seconds
         self._snapshot: Snapshot | None = None

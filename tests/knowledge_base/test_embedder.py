@@ -1,0 +1,64 @@
+"""Embedders: the bundled model offline, the query cache and dynamic batching."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from knowledge_base.embedder import BatchingEmbedder, CachingEmbedder, SentenceTransformerEmbedder
+from knowledge_base.errors import ModelLoadError
+from tests.conftest import CountingEmbedder
+
+TEXTS = [f"How do I renew permit number {i} for my street?" for i in range(24)]
+
+
+def test_bundled_model_loads_offline_with_its_limits() -> None:
+    model = SentenceTransformerEmbedder()
+    vectors = model.embed(["library card"])
+    assert vectors.shape == (1, model.dimension) == (1, 384)
+    assert np.isclose(np.linalg.norm(vectors[0]), 1.0, atol=1e-4)
+    assert model.max_tokens == 256
+    assert model.count_tokens("library card") == 4  # [CLS] library card [SEP]
+
+
+def test_a_model_that_is_not_on_disk_is_a_clear_error() -> None:
+    with pytest.raises(ModelLoadError, match="no downloads happen here"):
+        SentenceTransformerEmbedder("/nonexistent/model-dir").embed(["x"])
+
+
+def test_cache_returns_the_same_vectors_without_calling_the_model_again() -> None:
+    inner = CountingEmbedder()
+    cache = CachingEmbedder(inner, max_entries=10)
+    first = cache.embed(TEXTS[:3])
+    again = cache.embed(TEXTS[:3])
+    assert inner.calls == 1
+    assert np.array_equal(first, again)
+
+
+def test_concurrent_callers_share_model_calls_and_get_their_own_rows() -> None:
+    inner = CountingEmbedder()
+    batcher = BatchingEmbedder(inner, max_batch=64, max_wait_seconds=0.05)
+    expected = {t: CountingEmbedder().embed([t])[0] for t in TEXTS}
+    results: dict[str, np.ndarray] = {}
+    start = threading.Barrier(len(TEXTS))
+
+    def call(text: str) -> None:
+        start.wait()
+        results[text] = batcher.embed([text])[0]
+
+    threads = [threading.Thread(target=call, args=(t,)) for t in TEXTS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert inner.calls < len(TEXTS)
+    for text in TEXTS:
+        assert np.allclose(results[text], expected[text], atol=1e-5)
+
+
+def test_batching_passes_model_errors_to_the_caller() -> None:
+    batcher = BatchingEmbedder(SentenceTransformerEmbedder("/nonexistent/model-dir"))
+    with pytest.raises(ModelLoadError):
+        batcher.embed(["x"])
