@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 
 import redis
@@ -17,9 +18,12 @@ from bot.sessions import InMemorySessionStore, RedisSessionStore, SessionStore
 from bot.settings import BotSettings
 from bot.storage.database import BotDatabase
 from bot.switch import KillSwitch
+from knowledge_base.errors import NoPublishedVersionError
 from knowledge_base.factory import open_knowledge_base, retrieval_config
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.retriever import Retriever
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,6 +33,7 @@ class Runtime:
     retriever: Retriever
     records: HttpRecordsClient | None
     redis: redis.Redis[bytes] | None
+    curated: CuratedIndex
 
     def close(self) -> None:
         if self.records is not None:
@@ -90,6 +95,9 @@ def build_runtime(settings: BotSettings) -> Runtime:
         switch=KillSwitch(settings.data_dir / "chat.disabled"),
     )
     kb.embedder.embed(["warm up"])
-    retriever.snapshot  # noqa: B018 - load the published version now, not on the first question
+    try:
+        retriever.refresh()  # load the published version now, not on the first question
+    except NoPublishedVersionError:
+        log.warning("no knowledge base published yet: /api/v1/ready answers 503 until `askcity ingest`")
     curated.refresh()
-    return Runtime(service, kb, retriever, records, client)
+    return Runtime(service, kb, retriever, records, client, curated)

@@ -92,7 +92,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     summary = Ingestor(kb).ingest([documents])
     kb.close()
     assert not summary.failed, summary.failed
-    with BotServer(bot_settings(root, tmp_path_factory.mktemp("xss-bot"))) as bot:
+    # The gate is not under test here: every hostile passage must come back as an answer to be rendered.
+    with BotServer(bot_settings(root, tmp_path_factory.mktemp("xss-bot"), answer_threshold=0.0)) as bot:
         yield Hostile(bot, planted, questions)
 
 
