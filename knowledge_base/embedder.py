@@ -101,7 +101,7 @@ class SentenceTransformerEmbedder:
     def count_tokens(self, text: str) -> int:
         """Word pieces the model sees for `text`, special tokens included."""
         tokenizer = self._loaded().tokenizer
-        return len(tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+        return len(tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"])
 
     def embed(self, texts: list[str]) -> Vectors:
         if not texts:

@@ -43,7 +43,7 @@ class GateConfig:
     answer_threshold: float = 0.5  # probability that the answer is grounded
     department_floor: float = 0.35  # passage similarity above which its department is the right contact
     clarify_margin: float = 0.04  # top documents this close (relative) make a short question ambiguous
-    clarify_max_terms: int = 2
+    clarify_max_terms: int = 1
 
 
 @lru_cache
