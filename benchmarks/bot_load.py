@@ -136,7 +136,9 @@ async def _load(base: str, questions: list[str], sessions: int, seconds: float) 
     }
 
 
-def load(data_dir: Path, redis_url: str, sessions: int, seconds: float, query_cache: bool) -> dict[str, Any]:
+def load(
+    data_dir: Path, redis_url: str, sessions: int, seconds: float, query_cache: bool, workers: int = 2
+) -> dict[str, Any]:
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -153,7 +155,16 @@ def load(data_dir: Path, redis_url: str, sessions: int, seconds: float, query_ca
             "HF_HUB_OFFLINE": "1",
         }
         server = subprocess.Popen(
-            [sys.executable, "-m", "askcity_cli.main", "serve", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "askcity_cli.main",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -174,7 +185,7 @@ def load(data_dir: Path, redis_url: str, sessions: int, seconds: float, query_ca
         finally:
             server.terminate()
             server.wait(timeout=30)
-    return {**result, "query_cache": query_cache}
+    return {**result, "query_cache": query_cache, "workers": workers}
 
 
 def main() -> None:

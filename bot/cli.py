@@ -32,20 +32,39 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    from bot.api.app import create_app
     from bot.logs import configure_logging
 
     configure_logging()
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning", access_log=False)
+    # share the cores between worker processes instead of each running the model on all of them
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
+    uvicorn.run(
+        "bot.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
 
 
-def serve_command(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+def serve_command(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Processes; more than 1 needs ASKCITY_REDIS_URL.")
+    ] = 1,
+) -> None:
     """Serve the bot alone (for deployments): the API, the widget and the demo page."""
-    console.print(f"askcity bot on [bold]http://{host}:{port}/[/bold]")
-    _serve(host, port)
+    from bot.settings import get_settings
+
+    if workers > 1 and not get_settings().redis_url:
+        raise _fail("several workers share sessions and limits through Redis: set ASKCITY_REDIS_URL")
+    console.print(f"askcity bot on [bold]http://{host}:{port}/[/bold] ({workers} worker(s))")
+    _serve(host, port, workers)
 
 
 def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> bool:

@@ -162,13 +162,14 @@ class CachingEmbedder:
 class BatchingEmbedder:
     """Coalesces concurrent embedding calls into one model call (dynamic batching).
 
-    Each caller's texts join a queue; one worker thread takes everything that arrived within
-    `max_wait_seconds` of the first request (up to `max_batch` texts), embeds it in one forward pass and
-    hands each caller its rows. Alone, a caller waits at most `max_wait_seconds` extra; under load, one
-    pass serves many requests, which is what lets two CPU cores answer dozens of residents at once.
+    Each caller's texts join a queue; one worker thread takes everything queued (up to `max_batch`
+    texts, optionally waiting `max_wait_seconds` for more), embeds it in one forward pass and hands each
+    caller its rows. Alone, a caller pays one thread hand-off; under load, requests pile up while the
+    model runs and the next pass serves them all, which is what lets two CPU cores answer dozens of
+    residents at once.
     """
 
-    def __init__(self, inner: Embedder, max_batch: int = 64, max_wait_seconds: float = 0.002) -> None:
+    def __init__(self, inner: Embedder, max_batch: int = 64, max_wait_seconds: float = 0.0) -> None:
         self._inner = inner
         self._max_batch = max_batch
         self._max_wait = max_wait_seconds
@@ -217,10 +218,8 @@ class BatchingEmbedder:
             deadline = time.monotonic() + self._max_wait
             while size < self._max_batch:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
                 try:
-                    item = self._queue.get(timeout=remaining)
+                    item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
                 batch.append(item)

@@ -157,10 +157,16 @@ class Retriever:
     def encode(self, question: str, history: Sequence[Turn] = ()) -> Query:
         turns = history_turns(history, self.config.history_turns)
         replies = _last_agent_turns(history, self.config.agent_turns)
-        vectors = self._embedder.embed([question, *turns, *replies])
+        # A reply quoted from the knowledge base reuses its stored sentence vectors; others are embedded.
+        snap = self.snapshot
+        known = {r: v for r in replies if (v := snap.quoted_vector(r)) is not None}
+        unknown = [r for r in replies if r not in known]
+        vectors = self._embedder.embed([question, *turns, *unknown])
         context_vector = vectors[1 : 1 + len(turns)].mean(axis=0) if turns else None
         if replies:
-            reply_vector = self.config.agent_weight * vectors[1 + len(turns) :].mean(axis=0)
+            known.update(zip(unknown, vectors[1 + len(turns) :], strict=True))
+            reply_rows = np.vstack([known[r] for r in replies])
+            reply_vector = self.config.agent_weight * reply_rows.mean(axis=0)
             context_vector = reply_vector if context_vector is None else context_vector + reply_vector
 
         def mix(weight: float) -> Vectors:

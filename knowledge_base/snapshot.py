@@ -27,7 +27,7 @@ from knowledge_base.errors import CorruptVersionError, ModelMismatchError
 from knowledge_base.records import Document
 from knowledge_base.store import IndexedChunk
 from knowledge_base.termstats import TermStats
-from knowledge_base.text import terms
+from knowledge_base.text import sentence_spans, terms
 
 FORMAT = 1
 
@@ -201,6 +201,24 @@ class Snapshot:
     @property
     def name(self) -> str:
         return self.manifest.name
+
+    @functools.cached_property
+    def _sentence_rows(self) -> dict[str, int]:
+        rows: dict[str, int] = {}
+        for chunk in self.chunks:
+            for i, (s, e) in enumerate(chunk.sentence_offsets):
+                rows.setdefault(chunk.text[s - chunk.start : e - chunk.start], chunk.first_sentence + i)
+        return rows
+
+    def quoted_vector(self, text: str) -> Vectors | None:
+        """The vector of a text made of this version's sentences (an earlier extractive answer): the
+        normalised mean of their stored vectors, or None when any sentence is not a stored one."""
+        spans = sentence_spans(text)
+        rows = [self._sentence_rows.get(text[s:e]) for s, e in spans]
+        if not rows or any(r is None for r in rows):
+            return None
+        mean = self.sentence_vectors[[r for r in rows if r is not None]].mean(axis=0)
+        return np.asarray(mean / max(float(np.linalg.norm(mean)), 1e-12), dtype=np.float32)
 
     @functools.cached_property
     def term_stats(self) -> TermStats:

@@ -111,3 +111,15 @@ def test_langchain_adapter_returns_documents_with_citation_metadata(sample_retri
     assert len(docs) == 3
     assert docs[0].metadata["document_id"] == "library-cards"
     assert docs[0].page_content and docs[0].metadata["source_uri"]
+
+
+def test_an_earlier_extractive_reply_reuses_stored_sentence_vectors(sample_retriever: Retriever) -> None:
+    hit = sample_retriever.retrieve("How do I get a library card?", k=1)[0]
+    reply = " ".join(s.text for s in hit.sentences[:2])
+    snap = sample_retriever.snapshot
+    vector = snap.quoted_vector(reply)
+    assert vector is not None and abs(float((vector**2).sum()) - 1.0) < 1e-4
+    # the stored vectors stand in for the model: close to embedding the reply afresh
+    fresh = SentenceTransformerEmbedder(DEFAULT_MODEL).embed([reply])[0]
+    assert float(vector @ fresh) > 0.8
+    assert snap.quoted_vector("A sentence the knowledge base never said.") is None
