@@ -111,7 +111,10 @@ def run(
 
     config = retrieval or RetrievalConfig()
     if history_turns is not None:
-        config = replace(config, history_turns=history_turns)
+        # N earlier turns of the conversation: N user turns and at most N of the replies
+        config = replace(
+            config, history_turns=history_turns, agent_turns=min(config.agent_turns, history_turns)
+        )
     labelled = load_questions(questions)
     redactor = Redactor(PiiDetector())
     redactor.warm_up()

@@ -23,7 +23,8 @@ QuestionsOption = Annotated[
     Path, typer.Option("--questions", exists=True, dir_okay=False, help="Labelled questions (JSONL).")
 ]
 HistoryOption = Annotated[
-    int | None, typer.Option("--history-turns", min=0, help="Earlier user turns used (default: shipped).")
+    int | None,
+    typer.Option("--history-turns", min=0, help="Earlier turns used: N user turns, at most N replies."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print only the JSON figures.")]
 WorkdirOption = Annotated[

@@ -142,7 +142,10 @@ def run(
     if history_turns is not None:
         from dataclasses import replace
 
-        config = replace(config, history_turns=history_turns)
+        # N earlier turns of the conversation: N user turns and at most N of the replies
+        config = replace(
+            config, history_turns=history_turns, agent_turns=min(config.agent_turns, history_turns)
+        )
     labelled = load_questions(questions)
     with workspace(workdir) as where:
         built = build(documents, where, embedder, chunking, config)

@@ -282,6 +282,9 @@ def parse_jsonl(data: bytes) -> Iterator[Parsed | CorruptFileError]:
         except (ValueError, KeyError, TypeError) as exc:
             yield CorruptFileError(f"line {number}: not a document object ({type(exc).__name__})")
             continue
+        if not isinstance(row.get("id"), str | int) or not doc_id.strip():
+            yield CorruptFileError(f"line {number}: the document has no usable id")
+            continue
         if not text.strip():
             yield CorruptFileError(f"line {number}: document {doc_id!r} has no text")
             continue

@@ -320,10 +320,12 @@ def test_when_jsonl_has_a_bad_line_then_that_line_is_an_error_and_the_others_are
         json.dumps(["a", "list"]),
         json.dumps({"id": "no-text"}),
         json.dumps({"id": "blank", "text": "   "}),
+        json.dumps({"id": None, "text": "No id."}),
         json.dumps({"id": "b", "text": "Beta text."}),
     ]
     items = list(parse_jsonl("\n".join(lines).encode()))
     errors = [str(i) for i in items if isinstance(i, CorruptFileError)]
     assert [i.extra["id"] for i in items if not isinstance(i, CorruptFileError)] == ["a", "b"]  # type: ignore[index]
-    assert [e.split(":")[0] for e in errors] == ["line 2", "line 3", "line 4", "line 5"]
-    assert "has no text" in errors[-1]
+    assert [e.split(":")[0] for e in errors] == ["line 2", "line 3", "line 4", "line 5", "line 6"]
+    assert "has no text" in errors[-2]
+    assert "no usable id" in errors[-1]
