@@ -56,9 +56,8 @@ def retrieval_command(
 ) -> None:
     """Build a throwaway knowledge base from DOCUMENTS and measure retrieval on QUESTIONS."""
     from evaluation.retrieval import run
-    from knowledge_base.embedder import SentenceTransformerEmbedder
     from knowledge_base.errors import KnowledgeBaseError
-    from knowledge_base.factory import retrieval_config
+    from knowledge_base.factory import make_embedder, retrieval_config
     from knowledge_base.settings import get_kb_settings
 
     settings = get_kb_settings()
@@ -66,7 +65,7 @@ def retrieval_command(
         report = run(
             documents,
             questions,
-            SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_device),
+            make_embedder(settings),
             history_turns=history_turns,
             retrieval=retrieval_config(settings),
             workdir=workdir,
@@ -95,15 +94,15 @@ def calibrate_command(
     """Fit the confidence gate on answerable and out-of-scope questions; print (and optionally write) it."""
     from bot.answering.gate import DATA, load_gate_config
     from evaluation.calibrate import run
-    from knowledge_base.embedder import SentenceTransformerEmbedder
     from knowledge_base.errors import KnowledgeBaseError
+    from knowledge_base.factory import make_embedder
     from knowledge_base.settings import get_kb_settings
 
     if len(documents) != len(questions):
         err.print("[red]error:[/red] give one --questions file for each --documents")
         raise typer.Exit(1)
     settings = get_kb_settings()
-    embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_device)
+    embedder = make_embedder(settings)
     try:
         result = run(list(zip(documents, questions, strict=True)), embedder, max_false_refusal, workdir)
     except (KnowledgeBaseError, ValueError) as exc:
@@ -127,9 +126,8 @@ def answers_command(
 ) -> None:
     """Run the real answering pipeline on QUESTIONS over a throwaway knowledge base of DOCUMENTS."""
     from evaluation.answers import run
-    from knowledge_base.embedder import SentenceTransformerEmbedder
     from knowledge_base.errors import KnowledgeBaseError
-    from knowledge_base.factory import retrieval_config
+    from knowledge_base.factory import make_embedder, retrieval_config
     from knowledge_base.settings import get_kb_settings
 
     settings = get_kb_settings()
@@ -137,7 +135,7 @@ def answers_command(
         report = run(
             documents,
             questions,
-            SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_device),
+            make_embedder(settings),
             history_turns=history_turns,
             retrieval=retrieval_config(settings),
             workdir=workdir,

@@ -6,11 +6,13 @@ site-packages with no network access. Nothing is loaded until `warm_up()` or the
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
@@ -21,6 +23,10 @@ from knowledge_base.settings import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from knowledge_base.onnx_runtime import OnnxEncoder
+
+log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]
 
@@ -53,13 +59,27 @@ def resolve_model(name: str) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model, loaded lazily and thread-safely, run on the CPU by default."""
+    """A sentence-transformers model, loaded lazily and thread-safely, run on the CPU by default.
 
-    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu", batch_size: int = 64) -> None:
+    `backend="auto"` with a `cache_dir` runs the model through ONNX Runtime when it can (same vectors,
+    much faster for short texts; see `knowledge_base.onnx_runtime`), PyTorch otherwise.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        device: str = "cpu",
+        batch_size: int = 64,
+        backend: str = "torch",
+        cache_dir: Path | None = None,
+    ) -> None:
         self._model_name = model
         self._device = device
         self._batch_size = batch_size
+        self._backend = backend
+        self._cache_dir = cache_dir
         self._model: SentenceTransformer | None = None
+        self._onnx: OnnxEncoder | None = None
         self._lock = threading.Lock()
 
     @property
@@ -79,14 +99,38 @@ class SentenceTransformerEmbedder:
                 from sentence_transformers import SentenceTransformer
 
                 try:
-                    self._model = SentenceTransformer(resolve_model(self._model_name), device=self._device)
+                    model = SentenceTransformer(resolve_model(self._model_name), device=self._device)
                 except Exception as exc:
                     raise ModelLoadError(
                         f"Cannot load embedding model {self._model_name!r}: {exc}. Set "
                         "ASKCITY_EMBEDDING_MODEL to a local sentence-transformers directory or "
                         "a model already in the Hugging Face cache (no downloads happen here)."
                     ) from exc
+                self._onnx = self._onnx_encoder(model)
+                self._model = model
         return self._model
+
+    def _onnx_encoder(self, model: SentenceTransformer) -> OnnxEncoder | None:
+        if self._backend not in ("auto", "onnx") or self._cache_dir is None or self._device != "cpu":
+            return None
+        from knowledge_base.onnx_runtime import OnnxEncoder
+
+        try:
+            encoder = OnnxEncoder.build(model, resolve_model(self._model_name), self._cache_dir)
+            if encoder is None:
+                log.info("embedding model shape not supported by the ONNX path; using PyTorch")
+                return None
+            probe = ["a short question?", "A longer sentence about parking permits and their fees."]
+            reference = model.encode(probe, normalize_embeddings=True, convert_to_numpy=True)
+            if float(np.min((encoder.encode(probe) * reference).sum(axis=1))) < 0.999:
+                log.warning("ONNX and PyTorch embeddings differ; using PyTorch")
+                return None
+            return encoder
+        except Exception as exc:  # missing onnx/onnxruntime, export failure: PyTorch still works
+            if self._backend == "onnx":
+                raise ModelLoadError(f"Cannot run {self._model_name!r} with ONNX Runtime: {exc}") from exc
+            log.warning("ONNX Runtime unavailable for the embedding model (%s); using PyTorch", exc)
+            return None
 
     @property
     def dimension(self) -> int:
@@ -106,7 +150,15 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._loaded().encode(
+        model = self._loaded()
+        if self._onnx is not None:
+            return np.vstack(
+                [
+                    self._onnx.encode(texts[i : i + self._batch_size])
+                    for i in range(0, len(texts), self._batch_size)
+                ]
+            )
+        vectors = model.encode(
             texts,
             batch_size=self._batch_size,
             normalize_embeddings=True,

@@ -8,8 +8,17 @@ from knowledge_base.retriever import RetrievalConfig
 from knowledge_base.settings import KnowledgeBaseSettings
 
 
+def make_embedder(settings: KnowledgeBaseSettings) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(
+        settings.embedding_model,
+        settings.embedding_device,
+        backend=settings.embedding_backend,
+        cache_dir=settings.data_dir / "models",
+    )
+
+
 def open_knowledge_base(settings: KnowledgeBaseSettings, migrate: bool = True) -> KnowledgeBase:
-    embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_device)
+    embedder = make_embedder(settings)
     kb = KnowledgeBase(settings.kb_dir, settings.database_url(), embedder, settings.keep_versions)
     if migrate:
         kb.migrate()

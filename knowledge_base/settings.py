@@ -24,6 +24,9 @@ class KnowledgeBaseSettings(BaseSettings):
         description="'bundled:all-MiniLM-L6-v2' or any sentence-transformers name or local path.",
     )
     embedding_device: str = "cpu"
+    embedding_backend: Literal["auto", "torch", "onnx"] = Field(
+        default="auto", description="'auto': ONNX Runtime when the model allows it (faster), else PyTorch."
+    )
     keep_versions: int = Field(default=5, ge=2, description="Published versions kept for rollback.")
     fusion: Literal["weighted", "rrf"] = "weighted"
     history_turns: int = Field(default=10, ge=0, description="Earlier user turns used by retrieval.")

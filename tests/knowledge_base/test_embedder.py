@@ -62,3 +62,16 @@ def test_batching_passes_model_errors_to_the_caller() -> None:
     batcher = BatchingEmbedder(SentenceTransformerEmbedder("/nonexistent/model-dir"))
     with pytest.raises(ModelLoadError):
         batcher.embed(["x"])
+
+
+def test_onnx_runtime_gives_the_same_vectors_as_pytorch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    onnx = SentenceTransformerEmbedder(backend="onnx", cache_dir=tmp_path)
+    torch_model = SentenceTransformerEmbedder(backend="torch")
+    texts = ["library card", "How much does a residential parking permit cost per year?", "x" * 3000]
+    a, b = onnx.embed(texts), torch_model.embed(texts)
+    assert onnx._onnx is not None and list(tmp_path.glob("*.onnx"))
+    assert np.allclose(a, b, atol=1e-4)
+    # a second embedder reuses the exported file
+    again = SentenceTransformerEmbedder(backend="auto", cache_dir=tmp_path)
+    assert np.allclose(again.embed(texts[:1]), a[:1], atol=1e-5)
+    assert len(list(tmp_path.glob("*.onnx"))) == 1
