@@ -17,7 +17,7 @@ from ingest.chunking import ChunkingConfig
 from ingest.pipeline import Ingestor
 from knowledge_base.embedder import Embedder
 from knowledge_base.kb import KnowledgeBase
-from knowledge_base.records import RetrievedChunk
+from knowledge_base.records import RetrievedChunk, Turn
 from knowledge_base.retriever import RetrievalConfig, Retriever
 
 CUTOFFS = (1, 5, 10)
@@ -32,6 +32,8 @@ class RetrievalReport(BaseModel):
     span_recall_at_5: float
     span_recall_at_10: float
     mrr_at_10: float
+    topic_change_n: int
+    topic_change_doc_recall_at_1: float
     mean_chunk_chars: float
     latency_ms_p50: float
     latency_ms_p95: float
@@ -122,11 +124,29 @@ def evaluate(built: BuiltKnowledgeBase, questions: list[LabelledQuestion]) -> Re
         span_recall_at_5=round(span_hits[5] / n, 4),
         span_recall_at_10=round(span_hits[10] / n, 4),
         mrr_at_10=round(reciprocal / n, 4),
+        **_topic_change(built, answerable),
         mean_chunk_chars=round(built.mean_chunk_chars, 1),
         latency_ms_p50=round(_percentile(latencies, 0.5), 2),
         latency_ms_p95=round(_percentile(latencies, 0.95), 2),
         index_seconds=round(built.index_seconds, 2),
     )
+
+
+def _topic_change(built: BuiltKnowledgeBase, answerable: list[LabelledQuestion]) -> dict[str, float]:
+    """doc@1 of each first-turn question asked right after an unrelated one (the next first-turn
+    question of the set with other gold documents): a resident who changes the subject must not be
+    answered from the earlier one."""
+    firsts = [q for q in answerable if not q.history]
+    hits = asked = 0
+    for i, q in enumerate(firsts):
+        gold = set(q.gold_doc_ids)
+        earlier = next((o for o in firsts[i + 1 :] + firsts[:i] if not gold & set(o.gold_doc_ids)), None)
+        if earlier is None:
+            continue
+        top = built.retriever.retrieve(q.question, history=[Turn("user", earlier.question)], k=1)
+        asked += 1
+        hits += bool(top) and top[0].document_id in gold
+    return {"topic_change_n": asked, "topic_change_doc_recall_at_1": round(hits / max(asked, 1), 4)}
 
 
 def run(

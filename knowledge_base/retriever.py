@@ -13,6 +13,10 @@ a share of the mean vector of the last replies given (BM25 uses the user turns; 
 after summing, BM25 by its best score). With h_topic > h_focus the conversation decides the document and the
 question decides the passage. Reciprocal-rank fusion can replace the weighted sum (`fusion="rrf"`).
 
+Residents also change the subject ("thanks, and when is my bin collected?"). When the question alone
+matches some passage clearly better (`topic_shift`, in cosine) than any passage of the document the
+conversation points at, it is treated as a new subject and scored without the conversation (h = 0).
+
 The retriever watches the published `CURRENT` pointer and swaps to a new version in the background:
 queries keep being served by the old version until the new one is fully loaded.
 """
@@ -53,6 +57,9 @@ class RetrievalConfig:
     candidates: int = 200
     query_cache: int = 20_000  # recent question/turn vectors kept; 0 turns the cache off
     rrf_k: int = 60
+    # The resident has moved on to another subject when the question alone matches a passage this much
+    # better (cosine) than anything in the document the conversation points at; 0 turns the check off.
+    topic_shift: float = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,7 @@ class Query:
     topic_vector: Vectors
     question_terms: list[str] = field(default_factory=list)
     history_terms: list[str] = field(default_factory=list)
+    has_context: bool = False
 
 
 def history_turns(history: Sequence[Turn], turns: int) -> list[str]:
@@ -184,6 +192,7 @@ class Retriever:
             topic_vector=mix(self.config.topic_history_weight),
             question_terms=terms(question),
             history_terms=terms(context),
+            has_context=context_vector is not None,
         )
 
     def retrieve(
@@ -228,6 +237,14 @@ class Retriever:
         vectors = snap.chunk_vectors[candidates]
         focus, focus_dense = self._fused(snap, candidates, vectors, query.vector, focus_lexical)
         topic, _ = self._fused(snap, candidates, vectors, query.topic_vector, topic_lexical)
+        if cfg.topic_shift and query.has_context:
+            alone = vectors @ query.question_vector
+            topic_doc = snap.chunk_doc[candidates] == snap.chunk_doc[candidates[int(np.argmax(topic))]]
+            if float(alone.max()) - float(alone[topic_doc].max()) > cfg.topic_shift:
+                # a new subject: the question alone picks both the document and the passage
+                lexical = lex_question if allowed is None else np.where(allowed, lex_question, 0.0)
+                focus, focus_dense = self._fused(snap, candidates, vectors, query.question_vector, lexical)
+                topic = focus
 
         docs = snap.chunk_doc[candidates].tolist()
         doc_best: dict[int, float] = {}

@@ -53,6 +53,14 @@ def test_follow_up_is_answered_from_the_conversation(runtime: Runtime) -> None:
     assert answer.citations[0].document_id == "animals-dog-licences"
 
 
+def test_a_change_of_subject_is_answered_from_the_new_subject(runtime: Runtime) -> None:
+    first = ask(runtime, "How do I get a dog licence?")
+    history = [Turn("user", "How do I get a dog licence?"), Turn("agent", first.text)]
+    answer = ask(runtime, "thanks. which day is my garbage collected?", history)
+    assert answer.status == AnswerStatus.ANSWERED
+    assert answer.citations[0].document_id == "waste-collection-schedule"
+
+
 def test_no_answer_names_a_contact_route(runtime: Runtime) -> None:
     answer = ask(runtime, "Can you recommend a good pizza restaurant downtown?")
     assert answer.status == AnswerStatus.NO_ANSWER

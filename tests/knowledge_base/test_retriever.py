@@ -43,6 +43,25 @@ def test_follow_up_uses_the_conversation_to_find_the_document(sample_retriever: 
     assert alone[0].document_id != "animals-dog-licences" or alone[0].score < with_history[0].score
 
 
+def test_a_new_subject_is_not_pulled_back_to_the_earlier_one(sample_retriever: Retriever) -> None:
+    history = [
+        Turn("user", "How do I get a residential parking permit?"),
+        Turn("agent", "Apply online or in person at City Hall, room 104."),
+    ]
+    question = "which day is my garbage collected?"
+    alone = sample_retriever.retrieve(question, k=1)[0]
+    after_parking = sample_retriever.retrieve(question, history=history, k=1)[0]
+    assert alone.document_id == "waste-collection-schedule"
+    assert after_parking.document_id == "waste-collection-schedule"
+    for other in ("how do I report a pothole?", "can I get a library card?"):
+        assert sample_retriever.retrieve(other, history=history, k=1)[0].document_id != (
+            "parking-residential-permits"
+        )
+    # a follow-up that names no other subject still follows the conversation
+    follow_up = sample_retriever.retrieve("what if I'm over 65?", history=history, k=1)[0]
+    assert follow_up.document_id == "parking-residential-permits"
+
+
 def test_hits_carry_citation_fields_and_sentences(sample_retriever: Retriever) -> None:
     hit = sample_retriever.retrieve("When is the first property tax instalment due?", k=1)[0]
     assert hit.document_id == "tax-property-tax"

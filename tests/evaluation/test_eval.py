@@ -1,0 +1,186 @@
+"""`askcity eval retrieval|answers|calibrate` end to end on a small labelled set in the benchmark format,
+with the real ingest pipeline, bundled model, FAISS and the answering pipeline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from askcity_cli.main import app
+from bot.answering.gate import FEATURES, GateConfig, probability
+from evaluation.answers import token_f1
+from evaluation.calibrate import fit
+from knowledge_base.settings import get_kb_settings
+
+runner = CliRunner()
+
+DOCUMENTS = [
+    {
+        "id": "dogs",
+        "title": "Dog licences",
+        "domain": "animals",
+        "text": "Dog licences\n\nEvery dog older than four months must be licensed with the city. "
+        "A licence costs $20 per year for a spayed or neutered dog and $40 otherwise.\n\n"
+        "Renewing\n\nLicences expire on December 31 and can be renewed online or at the shelter.",
+    },
+    {
+        "id": "waste",
+        "title": "Garbage and recycling collection",
+        "domain": "waste",
+        "text": "Collection days\n\nGarbage is collected every Tuesday morning. Recycling is collected "
+        "every other Friday.\n\nBulky items\n\nSofas and mattresses are picked up by appointment "
+        "for a fee of $25.",
+    },
+    {
+        "id": "library",
+        "title": "Library cards",
+        "domain": "library",
+        "text": "Getting a card\n\nLibrary cards are free for residents. Bring a photo identity document "
+        "and proof of your address to any branch.\n\nLate fees\n\nThe library charges no late fees "
+        "on children's books.",
+    },
+]
+
+QUESTIONS = [
+    {
+        "id": "q1",
+        "question": "how much is a licence for my dog?",
+        "history": [],
+        "gold_doc_ids": ["dogs"],
+        "gold_spans": [
+            {
+                "doc_id": "dogs",
+                "text": "A licence costs $20 per year for a spayed or neutered dog and $40 otherwise.",
+            }
+        ],
+    },
+    {
+        "id": "q2",
+        "question": "when do they expire?",
+        "history": [{"role": "user", "text": "how much is a licence for my dog?"}],
+        "gold_doc_ids": ["dogs"],
+        "gold_spans": [{"doc_id": "dogs", "text": "Licences expire on December 31"}],
+    },
+    {
+        "id": "q3",
+        "question": "which day is garbage picked up?",
+        "history": [],
+        "gold_doc_ids": ["waste"],
+        "gold_spans": [{"doc_id": "waste", "text": "Garbage is collected every Tuesday morning."}],
+    },
+    {
+        "id": "q4",
+        "question": "what do I need to get a library card?",
+        "history": [],
+        "gold_doc_ids": ["library"],
+        "gold_spans": [
+            {
+                "doc_id": "library",
+                "text": "Bring a photo identity document and proof of your address to any branch.",
+            }
+        ],
+    },
+    {"id": "q5", "question": "who won the football match last night?", "history": [], "gold_doc_ids": []},
+]
+
+
+@pytest.fixture
+def labelled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    monkeypatch.setenv("ASKCITY_DATA_DIR", str(tmp_path / "data"))
+    get_kb_settings.cache_clear()
+    documents = tmp_path / "documents.jsonl"
+    questions = tmp_path / "questions.jsonl"
+    documents.write_text("\n".join(json.dumps(d) for d in DOCUMENTS) + "\n", encoding="utf-8")
+    questions.write_text("\n".join(json.dumps(q) for q in QUESTIONS) + "\n", encoding="utf-8")
+    yield documents, questions
+    get_kb_settings.cache_clear()
+
+
+def _json(args: list[str]) -> dict[str, object]:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_eval_retrieval_prints_every_figure(labelled: tuple[Path, Path], tmp_path: Path) -> None:
+    documents, questions = labelled
+    args = ["eval", "retrieval", "--documents", str(documents), "--questions", str(questions), "--json"]
+    figures = _json([*args, "--workdir", str(tmp_path / "work")])
+    assert set(figures) >= {
+        "n",
+        "doc_recall@1",
+        "doc_recall@5",
+        "doc_recall@10",
+        "span_recall@1",
+        "span_recall@5",
+        "span_recall@10",
+        "mrr@10",
+        "mean_chunk_chars",
+        "latency_ms_p50",
+        "latency_ms_p95",
+        "index_seconds",
+        "topic_change_n",
+        "topic_change_doc_recall@1",
+    }
+    assert figures["n"] == 4  # the out-of-scope question is not a retrieval question
+    assert figures["doc_recall@1"] == 1.0 and figures["span_recall@5"] == 1.0
+    # each first-turn question asked right after an unrelated one still finds its own document
+    assert figures["topic_change_n"] == 3 and figures["topic_change_doc_recall@1"] == 1.0
+    assert 0 < float(figures["mean_chunk_chars"]) < 400  # type: ignore[arg-type]
+    # a kept workdir is reused: the second run embeds nothing new and reports the same figures
+    again = _json([*args, "--workdir", str(tmp_path / "work")])
+    assert again["doc_recall@1"] == figures["doc_recall@1"] and again["mrr@10"] == figures["mrr@10"]
+
+
+def test_eval_answers_scores_answers_and_refusals(labelled: tuple[Path, Path]) -> None:
+    documents, questions = labelled
+    figures = _json(
+        ["eval", "answers", "--documents", str(documents), "--questions", str(questions), "--json"]
+    )
+    assert figures["n"] == 5 and figures["out_of_scope_n"] == 1
+    assert sum(figures["status_counts"].values()) == 5  # type: ignore[union-attr]
+    assert figures["out_of_scope_refusal_rate"] == 1.0
+    assert float(figures["answer_f1"]) > 50  # type: ignore[arg-type]
+    assert 0 < float(figures["mean_answer_chars"]) <= 400  # type: ignore[arg-type]
+
+
+def test_eval_rejects_a_broken_question_file_with_a_clear_error(
+    labelled: tuple[Path, Path], tmp_path: Path
+) -> None:
+    documents, _ = labelled
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "x", "question": "ok"}\n{not json\n', encoding="utf-8")
+    for command in ("retrieval", "answers"):
+        result = runner.invoke(
+            app, ["eval", command, "--documents", str(documents), "--questions", str(broken)]
+        )
+        output = " ".join(result.output.split())  # rich wraps long lines
+        assert result.exit_code == 1
+        assert "broken.jsonl:2: not a labelled question" in output
+        assert "Traceback" not in output
+
+
+def test_calibration_separates_and_keeps_the_false_refusal_budget() -> None:
+    def row(strength: float) -> list[float]:
+        # sent, qsent, dense, cov, miss, maxmiss, absent
+        return [strength, strength, strength, strength, 1 - strength, 1 - strength, 1 - strength]
+
+    answerable = [row(0.5 + 0.01 * i) for i in range(40)]
+    out_of_scope = [row(0.05 + 0.02 * i) for i in range(10)]
+    result = fit(answerable + out_of_scope, [1] * 40 + [0] * 10, [0] * 50, max_false_refusal=0.05)
+    assert set(result.weights) == set(FEATURES)
+    assert result.false_refusal_rate <= 0.05 and result.out_of_scope_refusal_rate == 1.0
+    config = GateConfig(weights=result.weights, bias=result.bias, answer_threshold=result.threshold)
+    assert probability(config, dict(zip(FEATURES, row(0.8), strict=True))) >= result.threshold
+    assert probability(config, dict(zip(FEATURES, row(0.1), strict=True))) < result.threshold
+    with pytest.raises(ValueError, match="both answerable and out-of-scope"):
+        fit([row(0.5)], [1], [0])
+
+
+def test_token_f1_is_squad_style() -> None:
+    assert token_f1("The fee is $20.", "fee is $20") == 1.0
+    assert token_f1("nothing in common", "fee is $20") == 0.0
+    assert 0 < token_f1("the fee is $20 per year", "fee is $20") < 1
