@@ -97,7 +97,9 @@ def status_command() -> None:
             f"{m.chunks} chunks, {m.sentences} sentences, model {m.model} ({m.dimension} dims)"
         )
     console.print(f"Kept versions: {', '.join(status.versions) or 'none'}")
-    table = Table("id", "title", "department", "version", "chunks", "state")
+    # "version" and "state" are the working set (what the next publish builds); "served" is the version
+    # of the document in the version being served, which differs after a rollback.
+    table = Table("id", "title", "department", "version", "chunks", "state", "served")
     for d in status.documents:
         table.add_row(
             escape(d.id),
@@ -106,6 +108,7 @@ def status_command() -> None:
             str(d.version),
             str(d.chunks),
             "retired" if d.retired else "in service",
+            str(status.served[d.id]) if d.id in status.served else "no",
         )
     console.print(table)
 
@@ -132,6 +135,10 @@ def rollback_command() -> None:
     except KnowledgeBaseError as exc:
         raise _fail(str(exc)) from None
     console.print(f"Rolled back: now serving {manifest.name} ({manifest.documents} documents).")
+    console.print(
+        "The working set is unchanged: the next ingest or remove publishes from it. "
+        "`askcity kb status` shows both."
+    )
 
 
 def search_command(

@@ -14,7 +14,7 @@ from knowledge_base.embedder import Embedder
 from knowledge_base.errors import DocumentNotFoundError
 from knowledge_base.records import Chunk, Document
 from knowledge_base.retriever import RetrievalConfig, Retriever
-from knowledge_base.snapshot import Manifest, write_snapshot
+from knowledge_base.snapshot import Manifest, served_documents, write_snapshot
 from knowledge_base.store import DocumentSummary, IndexedChunk, MetadataStore
 from knowledge_base.text import sentence_spans
 from knowledge_base.versions import VersionStore
@@ -40,7 +40,8 @@ class SaveResult:
 class Status:
     current: Manifest | None
     versions: list[str]
-    documents: list[DocumentSummary]
+    documents: list[DocumentSummary]  # the working set (what the next publish is built from)
+    served: dict[str, int]  # document id -> version in the version being served
 
 
 class KnowledgeBase:
@@ -132,7 +133,8 @@ class KnowledgeBase:
     def status(self) -> Status:
         current = self.versions.current()
         manifest = Manifest.read(self.versions.versions_dir / current) if current else None
-        return Status(manifest, self.versions.names(), self.store.summaries())
+        served = served_documents(self.versions.versions_dir / current) if current else {}
+        return Status(manifest, self.versions.names(), self.store.summaries(), served)
 
     def retriever(
         self, config: RetrievalConfig | None = None, reload_check_seconds: float = 1.0

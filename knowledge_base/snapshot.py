@@ -56,6 +56,15 @@ class Manifest:
             raise CorruptVersionError(f"{directory.name}: unreadable manifest ({exc})") from exc
 
 
+def served_documents(directory: Path) -> dict[str, int]:
+    """Document id -> document version in a published version, without loading its indexes."""
+    try:
+        raw = json.loads((directory / "documents.json").read_text(encoding="utf-8"))
+        return {str(d["id"]): int(d["version"]) for d in raw}
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise CorruptVersionError(f"{directory.name}: unreadable documents.json ({exc})") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class DocMeta:
     id: str

@@ -199,6 +199,7 @@ def test_kb_status_shows_the_served_version_and_every_document(sample_copy: Path
             rows[meta["id"]][3] == "1"
             and int(rows[meta["id"]][4]) > 0
             and rows[meta["id"]][5] == "in service"
+            and rows[meta["id"]][6] == "1"
         )
 
 
@@ -258,11 +259,15 @@ def test_when_a_document_is_removed_then_search_no_longer_finds_it_and_rollback_
     assert removed.strip() == f"Retired library-cards; now serving v000002 ({documents - 1} documents)."
     assert title not in {t for _, _, t, _ in search_rows(ok(run("search", question, "-k", "10")))}
     status = {row[0]: row for row in table_rows(ok(run("kb", "status")))}
-    assert status["library-cards"][5] == "retired"
+    assert status["library-cards"][5:] == ["retired", "no"]
 
     rolled = ok(run("kb", "rollback"))
-    assert rolled.strip() == f"Rolled back: now serving v000001 ({documents} documents)."
+    assert rolled.splitlines()[0] == f"Rolled back: now serving v000001 ({documents} documents)."
+    assert "The working set is unchanged" in rolled
     assert title in {t for _, _, t, _ in search_rows(ok(run("search", question, "-k", "10")))}
+    # status tells the editor the retired document is served again until the next publish
+    status = {row[0]: row for row in table_rows(ok(run("kb", "status")))}
+    assert status["library-cards"][5:] == ["retired", "1"]
 
 
 # ---- bad input: a one-line message, exit code 1, no traceback ------------------------------------------
