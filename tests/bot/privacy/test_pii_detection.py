@@ -58,6 +58,7 @@ FOUND = [
     ("The portal blocked 203.0.113.54 today", "IP_ADDRESS", "203.0.113.54"),
     ("my ip is 2001:db8::1", "IP_ADDRESS", "2001:db8::1"),
     ("from fe80::1ff:fe23:4567:890a", "IP_ADDRESS", "fe80::1ff:fe23:4567:890a"),
+    ("my router is at fe::ab:cd please", "IP_ADDRESS", "fe::ab:cd"),  # no digit: not skipped
     # CN_RESIDENT_ID
     ("My resident ID is 11010519491231002X.", "CN_RESIDENT_ID", "11010519491231002X"),
     ("id 11010519491231002x", "CN_RESIDENT_ID", "11010519491231002x"),
