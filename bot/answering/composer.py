@@ -2,14 +2,20 @@
 
 No language model: sentences are scored against the question, the best one is chosen, and its
 neighbours in the same passage are added while they still look relevant and the answer stays short.
-Redundant sentences (too similar to one already chosen) are skipped.
+Redundant sentences (too similar to one already chosen) are skipped. A sentence holding the kind of
+answer the question asks for (an amount for "how much", a date for "when": `data/answer_types.*.yml`)
+gets a small bonus.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+import yaml
 
 from knowledge_base.records import RetrievedChunk, Sentence
 from knowledge_base.text import terms
@@ -27,6 +33,7 @@ class ComposerConfig:
     redundancy: float = 0.8  # word-overlap ratio above which a sentence repeats one already chosen
     min_words: int = 3
     forward_bonus: float = 0.0  # preference for continuing after the best sentence (reading order)
+    answer_type_weight: float = 0.2  # bonus for a sentence holding the kind of answer the question wants
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +54,31 @@ def _similar(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
+AnswerTypes = tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+
+
+@lru_cache
+def load_answer_types(language: str = "en") -> AnswerTypes:
+    """(question pattern, answer pattern) pairs from `data/answer_types.<language>.yml`."""
+    path = Path(__file__).parent / "data" / f"answer_types.{language}.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(
+        (re.compile(v["question"], re.IGNORECASE), re.compile(v["answer"], re.IGNORECASE))
+        for v in raw.values()
+    )
+
+
 class ExtractiveComposer:
-    def __init__(self, config: ComposerConfig | None = None) -> None:
+    def __init__(self, config: ComposerConfig | None = None, answer_types: AnswerTypes = ()) -> None:
         self.config = config or ComposerConfig()
+        self.answer_types = answer_types
 
     def compose(self, question: str, hits: list[RetrievedChunk]) -> list[Picked]:
         cfg = self.config
         if not hits:
             return []
         question_terms = set(terms(question))
+        wanted = [answer for asks, answer in self.answer_types if asks.search(question)]
         top_score = max(h.score for h in hits[: cfg.passages]) or 1.0
         scored: list[tuple[float, int, int]] = []
         for h_index, hit in enumerate(hits[: cfg.passages]):
@@ -69,6 +92,8 @@ class ExtractiveComposer:
                     + cfg.lexical_weight * _overlap(question_terms, sentence.text)
                     + prior
                 )
+                if wanted and any(answer.search(sentence.text) for answer in wanted):
+                    score += cfg.answer_type_weight
                 scored.append((score, h_index, s_index))
         if not scored:
             return []

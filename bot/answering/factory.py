@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.answering.composer import ComposerConfig, ExtractiveComposer
+from bot.answering.composer import ComposerConfig, ExtractiveComposer, load_answer_types
 from bot.answering.curated import CuratedIndex
 from bot.answering.gate import Gate, GateConfig, load_gate_config
 from bot.answering.pipeline import Pipeline
@@ -58,7 +58,7 @@ def build_pipeline(
         steps.append(Curated(curated, retriever))
     steps += [
         Retrieve(retriever, config.passages),
-        Compose(ExtractiveComposer(config.composer)),
+        Compose(ExtractiveComposer(config.composer, load_answer_types(config.language))),
         Verify(),
         ConfidenceGate(
             Gate(config.gate, replies, config.default_contact, lambda: retriever.snapshot.term_stats)

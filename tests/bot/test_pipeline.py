@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from bot.answering.composer import load_answer_types
 from bot.answering.statuses import AnswerStatus
 from bot.runtime import Runtime
 from knowledge_base.records import Turn
@@ -51,6 +54,30 @@ def test_follow_up_is_answered_from_the_conversation(runtime: Runtime) -> None:
     answer = ask(runtime, "how much does it cost?", history)
     assert answer.status == AnswerStatus.ANSWERED
     assert answer.citations[0].document_id == "animals-dog-licences"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # a duration, not the fine for not shovelling
+        ("how long do i have to shovel my sidewalk after it snows", r"within 24 hours"),
+        # a date, not a description of the camps
+        ("when does registration for summer camps open?", r"Monday, March 2, 2026"),
+    ],
+)
+def test_the_answer_holds_the_kind_of_thing_the_question_asks_for(
+    runtime: Runtime, question: str, expected: str
+) -> None:
+    answer = ask(runtime, question)
+    assert answer.status == AnswerStatus.ANSWERED
+    assert re.search(expected, answer.text), answer.text
+
+
+def test_answer_types_data_compiles_and_tells_question_kinds_apart() -> None:
+    kinds = load_answer_types("en")
+    assert kinds and all(isinstance(q, re.Pattern) and isinstance(a, re.Pattern) for q, a in kinds)
+    asks = [[bool(q.search(text)) for q, _ in kinds] for text in ("how much is it?", "when is it due?")]
+    assert asks[0] != asks[1] and any(asks[0]) and any(asks[1])
 
 
 def test_a_change_of_subject_is_answered_from_the_new_subject(runtime: Runtime) -> None:
