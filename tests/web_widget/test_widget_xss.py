@@ -149,6 +149,8 @@ def test_hostile_documents_come_back_as_inert_text(hostile: Hostile, open_page: 
 def test_the_probes_catch_an_unsafe_rendering(hostile: Hostile, open_page: Any) -> None:
     """The checks above are shown to fire: the same kinds of payload, planted with innerHTML, are caught."""
     page, record = guarded_page(open_page, hostile)
+    # planted only once the widget has its config: it re-renders its log then, which would drop the plant
+    expect(Widget(page).launcher).to_be_visible()
     page.evaluate(
         PLANT,
         "<img src=x onerror=\"window.__xss='canary'\">"
