@@ -29,16 +29,12 @@ from typing import Any
 import httpx
 
 from evaluation.questions import load_questions
+from evaluation.retrieval import percentile
 from ingest.pipeline import Ingestor
 from knowledge_base.factory import open_knowledge_base
 from knowledge_base.settings import KnowledgeBaseSettings
 
 SAMPLE = Path(__file__).resolve().parents[1] / "ingest" / "sample_kb"
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1)))], 2) if ordered else 0.0
 
 
 def prepare(data_dir: Path) -> None:
@@ -75,8 +71,8 @@ def in_process(data_dir: Path) -> dict[str, Any]:
         runtime.close()
     return {
         "turns": len(latencies),
-        "p50_ms": _percentile(latencies, 0.5),
-        "p95_ms": _percentile(latencies, 0.95),
+        "p50_ms": percentile(latencies, 0.5),
+        "p95_ms": percentile(latencies, 0.95),
     }
 
 
@@ -140,8 +136,8 @@ async def _load(
         "seconds": round(elapsed, 1),
         "turns": len(lat),
         "turns_per_s": round(len(lat) / elapsed, 1),
-        "p50_ms": _percentile(lat, 0.5),
-        "p95_ms": _percentile(lat, 0.95),
+        "p50_ms": percentile(lat, 0.5),
+        "p95_ms": percentile(lat, 0.95),
         "statuses": out["statuses"],
     }
 

@@ -21,7 +21,7 @@ from bot.answering.pipeline import Pipeline
 from bot.answering.statuses import AnswerStatus
 from bot.privacy import PiiDetector, Redactor
 from evaluation.questions import LabelledQuestion, load_questions
-from evaluation.retrieval import build, workspace
+from evaluation.retrieval import build, percentile, with_history_turns, workspace
 from knowledge_base.embedder import Embedder
 from knowledge_base.retriever import RetrievalConfig
 
@@ -83,7 +83,6 @@ def evaluate(pipeline: Pipeline, questions: list[LabelledQuestion]) -> AnswersRe
             chars.append(len(answer.text))
         f1s.append(100 * max((token_f1(text, g) for g in golds), default=0.0))
     answerable = max(1, len(questions) - out_n)
-    ordered = sorted(latencies)
     return AnswersReport(
         n=len(questions),
         answer_f1=round(statistics.fmean(f1s), 2) if f1s else 0.0,
@@ -93,8 +92,8 @@ def evaluate(pipeline: Pipeline, questions: list[LabelledQuestion]) -> AnswersRe
         out_of_scope_refusal_rate=round(refused_out / out_n, 4) if out_n else 0.0,
         answerable_refusal_rate=round(refused_in / answerable, 4),
         mean_answer_chars=round(statistics.fmean(chars), 1) if chars else 0.0,
-        latency_ms_p50=round(ordered[len(ordered) // 2], 2) if ordered else 0.0,
-        latency_ms_p95=round(ordered[int(0.95 * (len(ordered) - 1))], 2) if ordered else 0.0,
+        latency_ms_p50=percentile(latencies, 0.5),
+        latency_ms_p95=percentile(latencies, 0.95),
     )
 
 
@@ -107,14 +106,7 @@ def run(
     answering: AnsweringConfig | None = None,
     workdir: Path | None = None,
 ) -> AnswersReport:
-    from dataclasses import replace
-
-    config = retrieval or RetrievalConfig()
-    if history_turns is not None:
-        # N earlier turns of the conversation: N user turns and at most N of the replies
-        config = replace(
-            config, history_turns=history_turns, agent_turns=min(config.agent_turns, history_turns)
-        )
+    config = with_history_turns(retrieval or RetrievalConfig(), history_turns)
     labelled = load_questions(questions)
     redactor = Redactor(PiiDetector())
     redactor.warm_up()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -46,23 +46,24 @@ def _print(figures: Mapping[str, object], as_json: bool, title: str) -> None:
     typer.echo(json.dumps(figures))
 
 
-@eval_app.command("retrieval")
-def retrieval_command(
-    documents: DocumentsOption,
-    questions: QuestionsOption,
-    history_turns: HistoryOption = None,
-    as_json: JsonOption = False,
-    workdir: WorkdirOption = None,
-) -> None:
-    """Build a throwaway knowledge base from DOCUMENTS and measure retrieval on QUESTIONS."""
-    from evaluation.retrieval import run
+Report = TypeVar("Report")
+
+
+def _measure(
+    run: Callable[..., Report],
+    documents: Path,
+    questions: Path,
+    history_turns: int | None,
+    workdir: Path | None,
+) -> Report:
+    """Run an evaluation with the shipped settings; a bad input file ends with one clear error line."""
     from knowledge_base.errors import KnowledgeBaseError
     from knowledge_base.factory import make_embedder, retrieval_config
     from knowledge_base.settings import get_kb_settings
 
     settings = get_kb_settings()
     try:
-        report = run(
+        return run(
             documents,
             questions,
             make_embedder(settings),
@@ -73,6 +74,20 @@ def retrieval_command(
     except (KnowledgeBaseError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+
+
+@eval_app.command("retrieval")
+def retrieval_command(
+    documents: DocumentsOption,
+    questions: QuestionsOption,
+    history_turns: HistoryOption = None,
+    as_json: JsonOption = False,
+    workdir: WorkdirOption = None,
+) -> None:
+    """Build a throwaway knowledge base from DOCUMENTS and measure retrieval on QUESTIONS."""
+    from evaluation.retrieval import run
+
+    report = _measure(run, documents, questions, history_turns, workdir)
     _print(report.public(), as_json, "Retrieval")
 
 
@@ -126,23 +141,8 @@ def answers_command(
 ) -> None:
     """Run the real answering pipeline on QUESTIONS over a throwaway knowledge base of DOCUMENTS."""
     from evaluation.answers import run
-    from knowledge_base.errors import KnowledgeBaseError
-    from knowledge_base.factory import make_embedder, retrieval_config
-    from knowledge_base.settings import get_kb_settings
 
-    settings = get_kb_settings()
-    try:
-        report = run(
-            documents,
-            questions,
-            make_embedder(settings),
-            history_turns=history_turns,
-            retrieval=retrieval_config(settings),
-            workdir=workdir,
-        )
-    except (KnowledgeBaseError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    report = _measure(run, documents, questions, history_turns, workdir)
     _print(report.model_dump(), as_json, "Answers")
 
 

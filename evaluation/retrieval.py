@@ -7,9 +7,10 @@ import statistics
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 
 from evaluation.questions import LabelledQuestion, load_questions, locate
@@ -91,9 +92,9 @@ def _span_hit(hit: RetrievedChunk, q: LabelledQuestion, texts: dict[str, str]) -
     return False
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of `values`, one of the values itself, to 2 decimals; 0 when empty."""
+    return round(float(np.percentile(values, 100 * q, method="nearest")), 2) if values else 0.0
 
 
 def evaluate(built: BuiltKnowledgeBase, questions: list[LabelledQuestion]) -> RetrievalReport:
@@ -126,8 +127,8 @@ def evaluate(built: BuiltKnowledgeBase, questions: list[LabelledQuestion]) -> Re
         mrr_at_10=round(reciprocal / n, 4),
         **_topic_change(built, answerable),
         mean_chunk_chars=round(built.mean_chunk_chars, 1),
-        latency_ms_p50=round(_percentile(latencies, 0.5), 2),
-        latency_ms_p95=round(_percentile(latencies, 0.95), 2),
+        latency_ms_p50=percentile(latencies, 0.5),
+        latency_ms_p95=percentile(latencies, 0.95),
         index_seconds=round(built.index_seconds, 2),
     )
 
@@ -149,6 +150,13 @@ def _topic_change(built: BuiltKnowledgeBase, answerable: list[LabelledQuestion])
     return {"topic_change_n": asked, "topic_change_doc_recall_at_1": round(hits / max(asked, 1), 4)}
 
 
+def with_history_turns(config: RetrievalConfig, history_turns: int | None) -> RetrievalConfig:
+    """`--history-turns N`: N earlier user turns and at most N of the replies (None: the config's own)."""
+    if history_turns is None:
+        return config
+    return replace(config, history_turns=history_turns, agent_turns=min(config.agent_turns, history_turns))
+
+
 def run(
     documents: Path,
     questions: Path,
@@ -158,14 +166,7 @@ def run(
     retrieval: RetrievalConfig | None = None,
     workdir: Path | None = None,
 ) -> RetrievalReport:
-    config = retrieval or RetrievalConfig()
-    if history_turns is not None:
-        from dataclasses import replace
-
-        # N earlier turns of the conversation: N user turns and at most N of the replies
-        config = replace(
-            config, history_turns=history_turns, agent_turns=min(config.agent_turns, history_turns)
-        )
+    config = with_history_turns(retrieval or RetrievalConfig(), history_turns)
     labelled = load_questions(questions)
     with workspace(workdir) as where:
         built = build(documents, where, embedder, chunking, config)

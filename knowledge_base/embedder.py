@@ -168,14 +168,11 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-class CachingEmbedder:
-    """Remembers the vectors of recent texts (a session's earlier turns, frequent questions)."""
+class _Wrapper:
+    """An embedder around another one: same model, name and tokens; subclasses change how `embed` runs."""
 
-    def __init__(self, inner: Embedder, max_entries: int = 20_000) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self._inner = inner
-        self._max = max_entries
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -191,6 +188,16 @@ class CachingEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return self._inner.count_tokens(text)
+
+
+class CachingEmbedder(_Wrapper):
+    """Remembers the vectors of recent texts (a session's earlier turns, frequent questions)."""
+
+    def __init__(self, inner: Embedder, max_entries: int = 20_000) -> None:
+        super().__init__(inner)
+        self._max = max_entries
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> Vectors:
         with self._lock:
@@ -211,7 +218,7 @@ class CachingEmbedder:
         return np.vstack([found[t] for t in texts]).astype(np.float32, copy=False)
 
 
-class BatchingEmbedder:
+class BatchingEmbedder(_Wrapper):
     """Coalesces concurrent embedding calls into one model call (dynamic batching).
 
     Each caller's texts join a queue; one worker thread takes everything queued (up to `max_batch`
@@ -222,27 +229,12 @@ class BatchingEmbedder:
     """
 
     def __init__(self, inner: Embedder, max_batch: int = 64, max_wait_seconds: float = 0.0) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._max_batch = max_batch
         self._max_wait = max_wait_seconds
         self._queue: queue.Queue[_Pending] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._start_lock = threading.Lock()
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def dimension(self) -> int:
-        return self._inner.dimension
-
-    @property
-    def max_tokens(self) -> int:
-        return self._inner.max_tokens
-
-    def count_tokens(self, text: str) -> int:
-        return self._inner.count_tokens(text)
 
     def embed(self, texts: list[str]) -> Vectors:
         if not texts:

@@ -2,48 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import selectinload
 
 from knowledge_base.embedder import Vectors
 from knowledge_base.records import Chunk, Document, Heading
+from knowledge_base.sql import Database
 from knowledge_base.tables import ChunkRow, DocumentRow, EmbeddingRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def make_engine(url: str) -> sa.Engine:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
-    return engine
-
-
-def migrate(engine: sa.Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,21 +47,9 @@ class DocumentSummary:
     updated_at: datetime
 
 
-class MetadataStore:
+class MetadataStore(Database):
     def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    def migrate(self) -> None:
-        migrate(self.engine)
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        super().__init__(url, MIGRATIONS)
 
     def state(self, document_id: str) -> StoredState | None:
         with self.session() as s:

@@ -3,47 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answering.context import Answer, Citation
 from bot.answering.curated import CuratedAnswer
 from bot.errors import AnswerNotFoundError
 from bot.storage.tables import CuratedRow, FeedbackRow, TranscriptRow
+from knowledge_base.sql import Database
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
-
-
-def make_engine(url: str) -> sa.Engine:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-
-
-def migrate(engine: sa.Engine) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
 
 
 def session_ref(session_id: str) -> str:
@@ -79,21 +51,9 @@ class UnansweredQuestion:
     last_asked: datetime
 
 
-class BotDatabase:
+class BotDatabase(Database):
     def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    def migrate(self) -> None:
-        migrate(self.engine)
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        with self._sessions.begin() as s:
-            yield s
+        super().__init__(url, MIGRATIONS)
 
     def ping(self) -> bool:
         try:
