@@ -4,11 +4,17 @@
    labelled question (with its history), in-process sessions and SQLite transcripts: p50/p95 ms.
 2. Load: `askcity serve` in its own process with Redis-backed sessions and rate limits; an asyncio +
    httpx load generator runs 32 concurrent sessions, each asking sample questions in its own random
-   order for `--seconds`; reports turns/s, p50/p95 ms and status counts. Run twice: with the sample
-   questions repeated (their vectors come from the query cache, as popular questions do in production)
-   and with every question made unique (a turn number appended), so each turn runs the model.
+   order for `--seconds`; reports turns/s, p50/p95 ms and status counts. Each load runs twice: with the
+   sample questions repeated (their vectors come from the query cache, as popular questions do in
+   production) and with every question made unique (a turn number appended), so each turn runs the model.
+   - closed loop ("load_*"): each session sends its next message as soon as the answer arrives, so the
+     server runs flat out: this measures capacity (turns/s), and latency is 32 / turns/s by construction;
+   - paced ("paced_*"): the 32 sessions together send `--rate` messages a second (100 by default: the
+     issue's target) at random, Poisson-distributed times, never two at once: this measures the latency
+     residents see at that load. The achieved turns/s is reported; it falls short if the bot cannot keep up.
 
-Prints one JSON object. `python -m benchmarks.bot_load [--data-dir DIR] [--seconds S] [--sessions N]`.
+Prints one JSON object.
+`python -m benchmarks.bot_load [--data-dir DIR] [--seconds S] [--sessions N] [--rate R]`.
 """
 
 from __future__ import annotations
@@ -89,13 +95,21 @@ async def _session(
     seed: int,
     out: dict[str, Any],
     unique: bool,
+    interval: float | None,
 ) -> None:
     rng = random.Random(seed)
     sid = (await client.post("/api/v1/sessions")).json()["session_id"]
     order = questions[:]
     rng.shuffle(order)
     i = 0
+    due = time.perf_counter()
     while time.perf_counter() < deadline:
+        if interval is not None:
+            # open loop: messages are due at random (Poisson) times; one still unanswered delays the next
+            due += rng.expovariate(1 / interval)
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            if time.perf_counter() >= deadline:
+                break
         if i and i % 8 == 0:  # a resident asks a few things, then a new conversation starts
             sid = (await client.post("/api/v1/sessions")).json()["session_id"]
         message = order[i % len(order)]
@@ -114,7 +128,7 @@ async def _session(
 
 
 async def _load(
-    base: str, questions: list[str], sessions: int, seconds: float, unique: bool = False
+    base: str, questions: list[str], sessions: int, seconds: float, unique: bool, rate: float | None
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"latencies": [], "statuses": {}}
     limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
@@ -124,26 +138,36 @@ async def _load(
             await client.post("/api/v1/chat", json={"session_id": sid, "message": q})
         out["latencies"].clear()
         out["statuses"].clear()
-        started = time.perf_counter()
+        interval = sessions / rate if rate else None
+        started, cpu = time.perf_counter(), time.process_time()
         deadline = started + seconds
         await asyncio.gather(
-            *(_session(client, questions, deadline, n, out, unique) for n in range(sessions))
+            *(_session(client, questions, deadline, n, out, unique, interval) for n in range(sessions))
         )
         elapsed = time.perf_counter() - started
+        generator_cpu = time.process_time() - cpu
     lat = out["latencies"]
     return {
         "sessions": sessions,
+        "offered_turns_per_s": rate or "as fast as answered",
         "seconds": round(elapsed, 1),
         "turns": len(lat),
         "turns_per_s": round(len(lat) / elapsed, 1),
         "p50_ms": percentile(lat, 0.5),
         "p95_ms": percentile(lat, 0.95),
         "statuses": out["statuses"],
+        "generator_cpu_s": round(generator_cpu, 1),  # CPU the load generator took from the same cores
     }
 
 
 def load(
-    data_dir: Path, redis_url: str, sessions: int, seconds: float, unique: bool, workers: int = 2
+    data_dir: Path,
+    redis_url: str,
+    sessions: int,
+    seconds: float,
+    unique: bool,
+    rate: float | None = None,
+    workers: int = 2,
 ) -> dict[str, Any]:
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,7 +210,7 @@ def load(
             else:
                 raise RuntimeError("the bot did not become ready")
             questions = [q.question for q in load_questions(SAMPLE / "questions.jsonl")]
-            result = asyncio.run(_load(base, questions, sessions, seconds, unique))
+            result = asyncio.run(_load(base, questions, sessions, seconds, unique, rate))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -198,6 +222,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("ASKCITY_DATA_DIR", "var")))
     parser.add_argument("--sessions", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--rate", type=float, default=100, help="turns/s offered in the paced phases")
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("ASKCITY_REDIS_URL")
@@ -206,11 +231,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     prepare(args.data_dir)
-    figures = {
-        "in_process": in_process(args.data_dir),
-        "load_repeated_questions": load(args.data_dir, args.redis_url, args.sessions, args.seconds, False),
-        "load_unique_questions": load(args.data_dir, args.redis_url, args.sessions, args.seconds, True),
+    phases = {
+        "load_repeated_questions": (False, None),
+        "load_unique_questions": (True, None),
+        "paced_repeated_questions": (False, args.rate),
+        "paced_unique_questions": (True, args.rate),
     }
+    figures = {"in_process": in_process(args.data_dir)}
+    for name, (unique, rate) in phases.items():
+        figures[name] = load(args.data_dir, args.redis_url, args.sessions, args.seconds, unique, rate)
     print(json.dumps(figures, indent=2))
 
 

@@ -14,6 +14,7 @@ def make_embedder(settings: KnowledgeBaseSettings) -> SentenceTransformerEmbedde
         settings.embedding_device,
         backend=settings.embedding_backend,
         cache_dir=settings.data_dir / "models",
+        query_precision=settings.embedding_query_precision,
     )
 
 

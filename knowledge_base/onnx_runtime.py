@@ -9,11 +9,13 @@ keeps running in PyTorch. `OnnxEncoder.check` compares both runtimes on sample t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,8 +51,11 @@ class OnnxEncoder:
         self._inputs = {i.name for i in session.get_inputs()}
 
     @classmethod
-    def build(cls, model: SentenceTransformer, model_dir: str, cache_dir: Path) -> OnnxEncoder | None:
-        """An encoder for `model`, exporting it to `cache_dir` if needed; None if the shape is unsupported."""
+    def build(
+        cls, model: SentenceTransformer, model_dir: str, cache_dir: Path, int8: bool = False
+    ) -> OnnxEncoder | None:
+        """An encoder for `model`, exporting it to `cache_dir` if needed; None if the shape is unsupported.
+        `int8`: run a copy with 8-bit weights (dynamic quantization), made once from the export."""
         modules = list(model)
         names = [type(m).__name__ for m in modules]
         if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
@@ -63,6 +68,8 @@ class OnnxEncoder:
         path = cache_dir / f"{Path(model_dir).name}-{_fingerprint(model_dir)}.onnx"
         if not path.is_file():
             _export(modules[0].auto_model, model.tokenizer, path)
+        if int8:
+            path = _quantized(path)
         options = ort.SessionOptions()
         options.intra_op_num_threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0)
         options.log_severity_level = 3
@@ -83,6 +90,36 @@ class OnnxEncoder:
         if self._normalize:
             pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return np.ascontiguousarray(pooled, dtype=np.float32)
+
+
+def _quantized(path: Path) -> Path:
+    """An int8 copy of an exported model, made once beside it. Weights are quantized per output channel
+    and activations on the fly (dynamic quantization): about 2.5x faster on a CPU for short texts, with
+    vectors within ~0.99 cosine of the float ones (`SentenceTransformerEmbedder` checks this)."""
+    target = path.with_name(f"{path.stem}-int8.onnx")
+    if target.is_file():
+        return target
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with _quiet_root_logger(), tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        out = Path(tmp) / target.name
+        quantize_dynamic(path, out, per_channel=True, weight_type=QuantType.QInt8)
+        out.replace(target)  # atomic, as for the export
+    log.info("made an int8 copy of the embedding model: %s", target)
+    return target
+
+
+@contextlib.contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """The quantizer logs advice through the root logger (and would configure it if nobody had)."""
+    root, quiet, level = logging.getLogger(), logging.NullHandler(), logging.getLogger().level
+    root.addHandler(quiet)
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.removeHandler(quiet)
+        root.setLevel(level)
 
 
 def _export(transformer: Any, tokenizer: Any, path: Path) -> None:

@@ -33,7 +33,7 @@ from typing import Literal
 import faiss
 import numpy as np
 
-from knowledge_base.embedder import BatchingEmbedder, CachingEmbedder, Embedder, Vectors
+from knowledge_base.embedder import BatchingEmbedder, CachingEmbedder, Embedder, QueryEncoding, Vectors
 from knowledge_base.errors import KnowledgeBaseError, NoPublishedVersionError
 from knowledge_base.records import Filters, RetrievedChunk, Sentence, Turn
 from knowledge_base.snapshot import Snapshot
@@ -100,6 +100,8 @@ class Retriever:
     ) -> None:
         self._versions = versions
         self.config = config or RetrievalConfig()
+        if isinstance(embedder, QueryEncoding):
+            embedder = embedder.for_queries()  # questions may use a faster encoder of the same model
         batched = BatchingEmbedder(embedder)  # concurrent questions share one model call
         self._embedder: Embedder = (
             CachingEmbedder(batched, self.config.query_cache) if self.config.query_cache > 0 else batched
@@ -235,15 +237,25 @@ class Retriever:
         if allowed is not None:
             candidates = candidates[allowed[candidates]]
         vectors = snap.chunk_vectors[candidates]
-        focus, focus_dense = self._fused(snap, candidates, vectors, query.vector, focus_lexical)
-        topic, _ = self._fused(snap, candidates, vectors, query.topic_vector, topic_lexical)
+        # columns: focus (question + some conversation), topic (more conversation), the question alone
+        query_vectors = np.vstack([query.vector, query.topic_vector, query.question_vector])
+        dense = vectors @ query_vectors.T
+        sentences = (
+            snap.best_sentence_similarity(candidates, query_vectors)
+            if cfg.sentence_weight
+            else np.zeros_like(dense)
+        )
+        focus = self._fused(dense[:, 0], focus_lexical[candidates], sentences[:, 0])
+        focus_dense = dense[:, 0]
+        topic = self._fused(dense[:, 1], topic_lexical[candidates], sentences[:, 1])
         if cfg.topic_shift and query.has_context:
-            alone = vectors @ query.question_vector
+            alone = dense[:, 2]
             topic_doc = snap.chunk_doc[candidates] == snap.chunk_doc[candidates[int(np.argmax(topic))]]
             if float(alone.max()) - float(alone[topic_doc].max()) > cfg.topic_shift:
                 # a new subject: the question alone picks both the document and the passage
                 lexical = lex_question if allowed is None else np.where(allowed, lex_question, 0.0)
-                focus, focus_dense = self._fused(snap, candidates, vectors, query.question_vector, lexical)
+                focus = self._fused(alone, lexical[candidates], sentences[:, 2])
+                focus_dense = alone
                 topic = focus
 
         docs = snap.chunk_doc[candidates].tolist()
@@ -255,28 +267,17 @@ class Retriever:
         order = np.argsort(-final, kind="stable")[:k]
         return [_hit(snap, int(candidates[j]), float(final[j]), float(focus_dense[j]), query) for j in order]
 
-    def _fused(
-        self,
-        snap: Snapshot,
-        candidates: np.ndarray,
-        vectors: Vectors,
-        query_vector: Vectors,
-        lexical: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(fused score, dense cosine) of each candidate for one query vector and lexical view."""
+    def _fused(self, dense: np.ndarray, lexical: np.ndarray, best_sentence: np.ndarray) -> np.ndarray:
+        """The fused score of each candidate from its dense cosine, lexical score and best sentence."""
         cfg = self.config
-        dense = vectors @ query_vector
-        lex = lexical[candidates].astype(np.float32)
+        lex = lexical.astype(np.float32)
         if cfg.fusion == "rrf":
             fused = _rrf(dense, cfg.rrf_k) + _rrf(lex, cfg.rrf_k)
             fused = fused / max(float(fused.max()), 1e-12)
         else:
             lex_scaled = lex / max(float(lex.max()), 1e-12)
             fused = cfg.dense_weight * dense + (1 - cfg.dense_weight) * lex_scaled
-        if cfg.sentence_weight:
-            best = np.array([_best_sentence(snap, int(i), query_vector) for i in candidates])
-            fused = fused + cfg.sentence_weight * best.astype(np.float32)
-        return fused, dense
+        return np.asarray(fused + cfg.sentence_weight * best_sentence, dtype=np.float32)
 
 
 def _allowed(snap: Snapshot, filters: Filters | None) -> np.ndarray | None:
@@ -325,11 +326,6 @@ def _sentence_sims(snap: Snapshot, chunk_index: int, vector: Vectors) -> np.ndar
     c = snap.chunks[chunk_index]
     rows = snap.sentence_vectors[c.first_sentence : c.first_sentence + len(c.sentence_offsets)]
     return rows @ vector if len(rows) else np.zeros(0, dtype=np.float32)
-
-
-def _best_sentence(snap: Snapshot, chunk_index: int, vector: Vectors) -> float:
-    sims = _sentence_sims(snap, chunk_index, vector)
-    return float(sims.max()) if len(sims) else 0.0
 
 
 def _hit(snap: Snapshot, index: int, score: float, dense: float, query: Query) -> RetrievedChunk:

@@ -27,6 +27,11 @@ class KnowledgeBaseSettings(BaseSettings):
     embedding_backend: Literal["auto", "torch", "onnx"] = Field(
         default="auto", description="'auto': ONNX Runtime when the model allows it (faster), else PyTorch."
     )
+    embedding_query_precision: Literal["float32", "int8"] = Field(
+        default="int8",
+        description="'int8': questions run through an 8-bit copy of the model (ONNX path only; ~2.5x "
+        "less CPU per question). Passages are always embedded in float32.",
+    )
     keep_versions: int = Field(default=5, ge=2, description="Published versions kept for rollback.")
     fusion: Literal["weighted", "rrf"] = "weighted"
     history_turns: int = Field(default=10, ge=0, description="Earlier user turns used by retrieval.")

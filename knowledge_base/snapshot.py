@@ -202,6 +202,8 @@ class Snapshot:
         self.sentence_vectors = sentence_vectors
         self.bm25 = bm25
         self.chunk_doc = np.array([c.doc for c in chunks], dtype=np.int64)
+        self._first_sentence = np.array([c.first_sentence for c in chunks], dtype=np.int64)
+        self._sentence_count = np.array([len(c.sentence_offsets) for c in chunks], dtype=np.int64)
         # the flat index's own vectors, for exact re-scoring of candidates
         self.chunk_vectors: Vectors = (
             dense.reconstruct_n(0, dense.ntotal) if dense.ntotal else np.zeros((0, dense.d), dtype=np.float32)
@@ -210,6 +212,21 @@ class Snapshot:
     @property
     def name(self) -> str:
         return self.manifest.name
+
+    def best_sentence_similarity(self, chunk_ids: np.ndarray, vectors: Vectors) -> np.ndarray:
+        """The best cosine between any sentence of each chunk and each vector: one row per chunk, one
+        column per vector (0 for a chunk without sentences). One matrix product for all chunks."""
+        out = np.zeros((len(chunk_ids), len(vectors)), dtype=np.float32)
+        counts = self._sentence_count[chunk_ids]
+        has = counts > 0
+        if not has.any():
+            return out
+        counts = counts[has]
+        starts = np.cumsum(counts) - counts  # where each chunk's block begins in the gathered rows
+        rows = np.repeat(self._first_sentence[chunk_ids][has] - starts, counts) + np.arange(counts.sum())
+        sims = self.sentence_vectors[rows] @ np.asarray(vectors, dtype=np.float32).T
+        out[has] = np.maximum.reduceat(sims, starts, axis=0)
+        return out
 
     @functools.cached_property
     def _sentence_rows(self) -> dict[str, int]:

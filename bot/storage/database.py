@@ -65,19 +65,21 @@ class BotDatabase(Database):
 
     # ---- transcripts and feedback ---------------------------------------------------------------
     def record(self, session_id: str, answer: Answer) -> None:
-        with self.session() as s:
-            s.add(
-                TranscriptRow(
-                    answer_id=answer.answer_id,
-                    session_ref=session_ref(session_id),
-                    question=answer.redacted_question,
-                    answer=answer.text,
-                    status=answer.status.value,
-                    confidence=answer.confidence,
-                    citations=[_citation_json(c) for c in answer.citations],
-                    timings_ms=answer.timings_ms,
-                    pii_types=list(answer.pii_found),
-                )
+        """One transcript row per answer: a single INSERT (no ORM unit of work on every turn)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(TranscriptRow),
+                {
+                    "answer_id": answer.answer_id,
+                    "session_ref": session_ref(session_id),
+                    "question": answer.redacted_question,
+                    "answer": answer.text,
+                    "status": answer.status.value,
+                    "confidence": answer.confidence,
+                    "citations": [_citation_json(c) for c in answer.citations],
+                    "timings_ms": answer.timings_ms,
+                    "pii_types": list(answer.pii_found),
+                },
             )
 
     def feedback(self, answer_id: str, helpful: bool, comment: str) -> None:

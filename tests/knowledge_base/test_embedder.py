@@ -7,7 +7,12 @@ import threading
 import numpy as np
 import pytest
 
-from knowledge_base.embedder import BatchingEmbedder, CachingEmbedder, SentenceTransformerEmbedder
+from knowledge_base.embedder import (
+    BatchingEmbedder,
+    CachingEmbedder,
+    QueryEncoding,
+    SentenceTransformerEmbedder,
+)
 from knowledge_base.errors import ModelLoadError
 from tests.conftest import CountingEmbedder
 
@@ -75,3 +80,26 @@ def test_onnx_runtime_gives_the_same_vectors_as_pytorch(tmp_path) -> None:  # ty
     again = SentenceTransformerEmbedder(backend="auto", cache_dir=tmp_path)
     assert np.allclose(again.embed(texts[:1]), a[:1], atol=1e-5)
     assert len(list(tmp_path.glob("*.onnx"))) == 1
+
+
+def test_int8_questions_stay_close_to_the_exact_vectors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model = SentenceTransformerEmbedder(backend="onnx", cache_dir=tmp_path, query_precision="int8")
+    queries = model.for_queries()
+    assert isinstance(model, QueryEncoding) and queries is not model
+    assert queries.name == model.name and queries.dimension == model.dimension
+    exact, fast = model.embed(TEXTS[:4]), queries.embed(TEXTS[:4])
+    assert model._query_onnx is not None and len(list(tmp_path.glob("*-int8.onnx"))) == 1
+    cosines = (exact * fast).sum(axis=1)
+    assert not np.allclose(exact, fast, atol=1e-4)  # the 8-bit copy really is used
+    assert cosines.min() > 0.97
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    assert queries.embed([]).shape == (0, model.dimension)
+
+
+def test_float32_questions_use_the_model_itself(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model = SentenceTransformerEmbedder(backend="onnx", cache_dir=tmp_path, query_precision="float32")
+    assert model.for_queries() is model
+    # with PyTorch there is no int8 copy: questions fall back to the exact vectors
+    torch_model = SentenceTransformerEmbedder(backend="torch", query_precision="int8")
+    assert np.allclose(torch_model.for_queries().embed(TEXTS[:2]), torch_model.embed(TEXTS[:2]))
+    assert not list(tmp_path.glob("*-int8.onnx"))

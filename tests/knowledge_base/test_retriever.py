@@ -142,3 +142,19 @@ def test_an_earlier_extractive_reply_reuses_stored_sentence_vectors(sample_retri
     fresh = SentenceTransformerEmbedder(DEFAULT_MODEL).embed([reply])[0]
     assert float(vector @ fresh) > 0.8
     assert snap.quoted_vector("A sentence the knowledge base never said.") is None
+
+
+def test_int8_questions_find_the_same_documents(sample_kb_dir: Path, tmp_path: Path) -> None:
+    model = SentenceTransformerEmbedder(
+        DEFAULT_MODEL, backend="onnx", cache_dir=tmp_path, query_precision="int8"
+    )
+    exact = Retriever(VersionStore(sample_kb_dir / "kb"), SentenceTransformerEmbedder(DEFAULT_MODEL))
+    fast = Retriever(VersionStore(sample_kb_dir / "kb"), model)
+    for question in (
+        "how much does a residential parking permit cost?",
+        "which day is my garbage collected?",
+        "can my child get a library card?",
+        "how do I license my dog?",
+    ):
+        assert fast.retrieve(question, k=1)[0].document_id == exact.retrieve(question, k=1)[0].document_id
+    assert len(list(tmp_path.glob("*-int8.onnx"))) == 1
