@@ -107,9 +107,9 @@ async def _session(
         if interval is not None:
             # open loop: messages are due at random (Poisson) times; one still unanswered delays the next
             due += rng.expovariate(1 / interval)
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            if time.perf_counter() >= deadline:
+            if due >= deadline:
                 break
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
         if i and i % 8 == 0:  # a resident asks a few things, then a new conversation starts
             sid = (await client.post("/api/v1/sessions")).json()["session_id"]
         message = order[i % len(order)]
@@ -223,6 +223,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rate", type=float, default=100, help="turns/s offered in the paced phases")
+    parser.add_argument("--phases", default="", help="comma-separated phase names (default: all)")
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("ASKCITY_REDIS_URL")
@@ -237,8 +238,11 @@ def main() -> None:
         "paced_repeated_questions": (False, args.rate),
         "paced_unique_questions": (True, args.rate),
     }
-    figures = {"in_process": in_process(args.data_dir)}
+    wanted = set(filter(None, args.phases.split(","))) or {"in_process", *phases}
+    figures = {"in_process": in_process(args.data_dir)} if "in_process" in wanted else {}
     for name, (unique, rate) in phases.items():
+        if name not in wanted:
+            continue
         figures[name] = load(args.data_dir, args.redis_url, args.sessions, args.seconds, unique, rate)
     print(json.dumps(figures, indent=2))
 
