@@ -52,10 +52,16 @@ class OnnxEncoder:
 
     @classmethod
     def build(
-        cls, model: SentenceTransformer, model_dir: str, cache_dir: Path, int8: bool = False
+        cls,
+        model: SentenceTransformer,
+        model_dir: str,
+        cache_dir: Path,
+        int8: bool = False,
+        threads: int | None = None,
     ) -> OnnxEncoder | None:
         """An encoder for `model`, exporting it to `cache_dir` if needed; None if the shape is unsupported.
-        `int8`: run a copy with 8-bit weights (dynamic quantization), made once from the export."""
+        `int8`: run a copy with 8-bit weights (dynamic quantization), made once from the export.
+        `threads`: intra-op threads (default: OMP_NUM_THREADS, else every core)."""
         modules = list(model)
         names = [type(m).__name__ for m in modules]
         if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
@@ -71,7 +77,9 @@ class OnnxEncoder:
         if int8:
             path = _quantized(path)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0)
+        if threads is None:
+            threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0)
+        options.intra_op_num_threads = threads
         options.log_severity_level = 3
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         return cls(session, model.tokenizer, int(model.max_seq_length), pooling, len(modules) == 3)
