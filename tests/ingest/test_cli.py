@@ -17,10 +17,10 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from askcity_cli.main import app
+from knowledge_base.factory import make_embedder
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.records import RetrievedChunk
-from knowledge_base.settings import get_kb_settings
-from tests.conftest import CountingEmbedder
+from knowledge_base.settings import KnowledgeBaseSettings, get_kb_settings
 from tests.ingest.conftest import encrypted_pdf, write_document
 from tests.ingest.samples import DOCUMENTS
 
@@ -84,9 +84,9 @@ def assert_clean_failure(result: Result, message: str) -> None:
     assert result.output.strip().splitlines() == [f"error: {message}"]
 
 
-def expected_hits(
-    data_dir: Path, question: str, embedder: CountingEmbedder, k: int = 5
-) -> list[RetrievedChunk]:
+def expected_hits(data_dir: Path, question: str, k: int = 5) -> list[RetrievedChunk]:
+    """The retriever's own answer, with the embedder the CLI builds (int8 question vectors included)."""
+    embedder = make_embedder(KnowledgeBaseSettings(data_dir=data_dir))
     kb = KnowledgeBase(data_dir / "kb", f"sqlite:///{data_dir / 'kb.sqlite3'}", embedder)
     try:
         return kb.retriever().retrieve(question, k=k)
@@ -219,11 +219,10 @@ def test_search_shows_ranked_chunks_with_title_section_and_score(
     document: str,
     sample_kb_dir: Path,
     use_data_dir: Callable[[Path], None],
-    embedder: CountingEmbedder,
 ) -> None:
     use_data_dir(sample_kb_dir)
     rows = search_rows(ok(run("search", question)))
-    expected = expected_hits(sample_kb_dir, question, embedder)
+    expected = expected_hits(sample_kb_dir, question)
     assert [(rank, title, section) for rank, _, title, section in rows] == [
         (rank, h.title, " › ".join(h.section_path)) for rank, h in enumerate(expected, 1)
     ]
