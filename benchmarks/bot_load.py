@@ -115,8 +115,14 @@ async def _session(
         message = order[i % len(order)]
         if unique:
             message = f"{message} (question {seed}-{i})"
+        # A conversation's last message closes its connection: the next resident connects anew (and the
+        # kernel hands that connection to whichever worker accepts first), as browsers do; otherwise a
+        # few pooled connections would pin an uneven share of all residents to one worker for the run.
+        headers = {"Connection": "close"} if i % 8 == 7 else None
         started = time.perf_counter()
-        response = await client.post("/api/v1/chat", json={"session_id": sid, "message": message})
+        response = await client.post(
+            "/api/v1/chat", json={"session_id": sid, "message": message}, headers=headers
+        )
         out["latencies"].append((time.perf_counter() - started) * 1000)
         status = (
             response.json().get("status", str(response.status_code))
