@@ -4,7 +4,8 @@ the short texts residents type (a single question: ~3.5 ms instead of ~13 ms on 
 The transformer is exported once with `torch.onnx.export` (offline, from the model already on disk)
 into a cache directory, keyed by the model's files and the torch version. Only the common shape is
 supported — a transformer followed by mean or CLS pooling and optional normalisation; any other model
-keeps running in PyTorch. `OnnxEncoder.check` compares both runtimes on sample texts before use.
+keeps running in PyTorch. `SentenceTransformerEmbedder` compares both runtimes on probe texts before use.
+An int8 copy of the export (`int8=True`) serves questions when asked for (ADR 5).
 """
 
 from __future__ import annotations
