@@ -11,6 +11,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from bot.answering.context import Answer
 from bot.answering.statuses import AnswerStatus
 from bot.runtime import Runtime, build_runtime
 from tests.bot.conftest import make_settings
@@ -121,19 +122,25 @@ def test_refused_token_means_log_in_again(bot: Runtime) -> None:
     assert answer.status == AnswerStatus.NEEDS_LOGIN
 
 
-def test_records_service_down_is_a_clear_handoff(sample_kb_dir: Path, tmp_path: Path) -> None:
+def _status_question_with_records_at(sample_kb_dir: Path, tmp_path: Path, url: str, timeout: float) -> Answer:
+    """A logged-in status question to a bot whose records service lives at `url`."""
     runtime = build_runtime(
         make_settings(
             sample_kb_dir,
             f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-            records_api_url=f"http://127.0.0.1:{free_port()}",
-            records_timeout_seconds=1.0,
+            records_api_url=url,
+            records_timeout_seconds=timeout,
         )
     )
     try:
-        answer = runtime.service.pipeline.run("where is my application?", access_token="any-token")
+        return runtime.service.pipeline.run("where is my application?", access_token="any-token")
     finally:
         runtime.close()
+
+
+def test_records_service_down_is_a_clear_handoff(sample_kb_dir: Path, tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    answer = _status_question_with_records_at(sample_kb_dir, tmp_path, url, 1.0)
     assert answer.status == AnswerStatus.HANDOFF
     assert "can't check" in answer.text
 
@@ -146,16 +153,6 @@ def test_records_service_too_slow_times_out_into_the_same_handoff(
     with socket.socket() as silent:  # accepts connections (kernel backlog) but never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
-        runtime = build_runtime(
-            make_settings(
-                sample_kb_dir,
-                f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-                records_api_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
-                records_timeout_seconds=0.5,
-            )
-        )
-        try:
-            answer = runtime.service.pipeline.run("where is my application?", access_token="any-token")
-        finally:
-            runtime.close()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        answer = _status_question_with_records_at(sample_kb_dir, tmp_path, url, 0.5)
     assert answer.status == AnswerStatus.HANDOFF

@@ -99,7 +99,9 @@ def test_int8_questions_stay_close_to_the_exact_vectors(tmp_path) -> None:  # ty
 def test_float32_questions_use_the_model_itself(tmp_path) -> None:  # type: ignore[no-untyped-def]
     model = SentenceTransformerEmbedder(backend="onnx", cache_dir=tmp_path, query_precision="float32")
     assert model.for_queries() is model
+    model.embed(TEXTS[:1])  # loads the model and exports it: no int8 copy is made for float32
+    assert list(tmp_path.glob("*.onnx")) and not list(tmp_path.glob("*-int8.onnx"))
     # with PyTorch there is no int8 copy: questions fall back to the exact vectors
     torch_model = SentenceTransformerEmbedder(backend="torch", query_precision="int8")
     assert np.allclose(torch_model.for_queries().embed(TEXTS[:2]), torch_model.embed(TEXTS[:2]))
-    assert not list(tmp_path.glob("*-int8.onnx"))
+    assert torch_model._query_onnx is None
