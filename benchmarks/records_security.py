@@ -9,7 +9,16 @@ identity provider, then measures:
 2. guessing: 10,000 random well-formed references from one account under the default limits ->
    disclosed, and the share refused by the rate limit once it applies;
 3. masking: every 200 response of phases 1 and 2 (residents, an agent and a supervisor) checked
-   field by field against the masking policy and for raw-value leaks -> violations.
+   field by field against the masking policy and for raw-value leaks -> violations;
+4. lock-out denial (issue 11 §3): 1 or 4 abusive residents make 15 failed lookups each through the
+   bot's one address, unsigned or with the signed resident address, under the default limits ->
+   bystanders (20 other residents behind the bot) denied their own case, abusers locked out;
+5. forwarded addresses: 50 lookups from 127.0.0.1 through the real server (`python -m records_api`),
+   each with a made-up `X-Forwarded-For` -> distinct addresses in the audit trail;
+6. refusals (§6): a locked-out account sends 500 more requests -> audit rows added at once and
+   after the flush, and the count they record;
+7. truncation (§6): every audit row deleted and the head reset -> what `verify` says with and
+   without the latest signed checkpoint.
 
 Prints one JSON object. Run: `.venv/bin/python -m benchmarks.records_security`.
 """
@@ -21,6 +30,9 @@ import json
 import os
 import re
 import secrets
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -30,23 +42,31 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import redis
 import sqlalchemy as sa
+import structlog
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import joinedload
 
 from records_api.api.app import create_app
 from records_api.audit import verify_chain
+from records_api.audit_anchor import latest_checkpoint
 from records_api.masking import MaskingPolicy, ResidentRecord
-from records_api.models import Case
+from records_api.models import AuditEvent, AuditHead, Case
 from records_api.references import new_reference
-from records_api.runtime import build_vault, open_database
+from records_api.runtime import audit_signing_key, build_anchor, build_vault, open_database
 from records_api.seed import demo_users_from_settings, seed_from_settings
 from records_api.settings import Settings
+from trust.audit_chain import GENESIS_HASH
+from trust.service_identity import signed_address_headers
 
 RESIDENTS = 50
 GUESSES = 10_000
 GENEROUS = "1000000/minute"
+BOT, BOT_PEER = "askcity-bot", "10.0.0.5"
+BYSTANDERS = 20
+REFUSALS = 500
 
 
 def _key() -> str:
@@ -149,6 +169,7 @@ def _settings(tmp: Path, url: str, **limits: Any) -> Settings:
         "records_hmac_key": _key(),
         "dev_identity": True,
         "records_anomaly_distinct_residents": 1000,
+        "records_service_keys": {BOT: _key()},
         **limits,
     }
     redis_url = os.environ.get("ASKCITY_TEST_REDIS_URL")
@@ -174,7 +195,155 @@ def _login(client: TestClient, user: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def _scenario(settings: Settings, name: str) -> Settings:
+    """The same database and limits, with lock-out counters of its own."""
+    return settings.model_copy(update={"records_redis_prefix": f"{settings.records_redis_prefix}:{name}"})
+
+
+def _lockout_denial(
+    settings: Settings, residents: list[dict[str, Any]], abusers: int, signed: bool
+) -> dict[str, int]:
+    scenario = _scenario(settings, f"lockout-{abusers}-{signed}")
+    key = scenario.service_keys[BOT]
+    with TestClient(create_app(scenario), client=(BOT_PEER, 50000)) as bot:
+        people = residents[: abusers + BYSTANDERS]
+        tokens = [_login(bot, person)["Authorization"].split()[1] for person in people]
+
+        def headers(n: int) -> dict[str, str]:
+            signature = signed_address_headers(BOT, key, f"203.0.113.{n + 1}", tokens[n]) if signed else {}
+            return {"Authorization": f"Bearer {tokens[n]}", **signature}
+
+        for n in range(abusers):
+            for _ in range(15):
+                bot.get(f"/v1/cases/{new_reference()}", headers=headers(n))
+        own = [
+            bot.get(f"/v1/cases/{people[n]['refs'][0]}", headers=headers(n)).status_code
+            for n in range(len(people))
+        ]
+    return {"abusers_locked_out": own[:abusers].count(429), "bystanders_denied": own[abusers:].count(429)}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _spoofed_forwarded_for(
+    settings: Settings, resident: dict[str, Any], requests: int = 50
+) -> dict[str, int]:
+    """Through the real server: uvicorn used to trust X-Forwarded-For from 127.0.0.1."""
+    scenario = _scenario(settings, "spoof")
+    env = {
+        **os.environ,
+        **{
+            f"ASKCITY_{k.upper()}": str(v)
+            for k, v in {
+                "env": "test",
+                "data_dir": scenario.data_dir,
+                "dev_identity": "1",
+                "records_database_url": scenario.database_url,
+                "records_auto_migrate": "0",
+                "records_encryption_key": scenario.records_encryption_key,
+                "records_hmac_key": scenario.records_hmac_key,
+                "redis_url": scenario.redis_url or "",
+                "records_redis_prefix": scenario.records_redis_prefix,
+            }.items()
+            if v != ""
+        },
+    }
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "records_api", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                httpx.get(f"{base}/v1/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        login = {"username": resident["username"], "password": resident["password"]}
+        token = httpx.post(f"{base}/dev/token", json=login).json()["access_token"]
+        database = open_database(scenario, migrate_schema=False)
+        with database.sessions() as session:
+            since = session.scalar(sa.select(sa.func.max(AuditEvent.seq))) or 0
+        for n in range(requests):
+            forged = f"192.0.2.{n % 250 + 1}"
+            httpx.get(
+                f"{base}/v1/cases/{resident['refs'][0]}",
+                headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": forged},
+            )
+        with database.sessions() as session:
+            seen = session.scalars(sa.select(AuditEvent.client_address).where(AuditEvent.seq > since)).all()
+        database.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return {
+        "requests": requests,
+        "distinct_audited_addresses": len(set(seen)),
+        "audited_as_spoofed": sum(a.startswith("192.0.2.") for a in seen),
+    }
+
+
+def _refusal_rows(settings: Settings, resident: dict[str, Any]) -> dict[str, Any]:
+    app = create_app(_scenario(settings, "refusals"))
+    with TestClient(app) as client:
+        headers = _login(client, resident)
+        for _ in range(11):  # the default limit is 10 failures a minute
+            client.get(f"/v1/cases/{new_reference()}", headers=headers)
+        database = app.state.runtime.database
+        with database.sessions() as session:
+            since = session.scalar(sa.select(sa.func.max(AuditEvent.seq))) or 0
+
+        def added() -> list[AuditEvent]:
+            with database.sessions() as session:
+                return list(session.scalars(sa.select(AuditEvent).where(AuditEvent.seq > since)))
+
+        refused = [
+            client.get(f"/v1/cases/{resident['refs'][0]}", headers=headers).status_code
+            for _ in range(REFUSALS)
+        ]
+        at_once = len(added())
+        app.state.runtime.maintenance.refusals.flush()
+        rows = added()
+    return {
+        "refused_requests": refused.count(429),
+        "rows_at_once": at_once,
+        "rows_after_flush": len(rows),
+        "refusals_recorded": sum(row.repeat_count for row in rows),
+        "rows_per_refused_request": round(len(rows) / max(1, refused.count(429)), 4),
+    }
+
+
+def _truncation(settings: Settings) -> dict[str, Any]:
+    database = open_database(settings, migrate_schema=False)
+    anchor = build_anchor(settings, database.sessions, audit_signing_key(settings))
+    anchor.checkpoint(force=True)
+    with database.engine.begin() as connection:
+        connection.execute(sa.delete(AuditEvent))
+        connection.execute(sa.update(AuditHead).values(seq=0, row_hash=GENESIS_HASH))
+    checkpoint = latest_checkpoint(anchor.store, anchor.public_key)
+    with database.sessions() as session:
+        alone = verify_chain(session)
+        anchored = verify_chain(session, checkpoint=checkpoint)
+    database.close()
+    return {
+        "chain_alone": f"intact={alone.intact} rows={alone.rows}",
+        "against_checkpoint": "intact"
+        if anchored.intact
+        else f"BROKEN: {anchored.first_bad.reason if anchored.first_bad else ''}",
+        "checkpointed_rows": checkpoint.seq if checkpoint else None,
+    }
+
+
 def main() -> None:
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout: the JSON only
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder, _database(Path(folder)) as (url, backend):
         tmp = Path(folder)
@@ -249,6 +418,17 @@ def main() -> None:
                 chain = verify_chain(session)
             database.close()
 
+        lockouts = {
+            f"{abusers}_abusers_{'signed' if signed else 'unsigned'}": _lockout_denial(
+                guarded, residents, abusers, signed
+            )
+            for abusers in (1, 4)
+            for signed in (False, True)
+        }
+        spoofing = _spoofed_forwarded_for(guarded, residents[-1])
+        refusals = _refusal_rows(guarded, residents[-2])
+        truncation = _truncation(guarded)
+
         after = GUESSES - (first_refusal if first_refusal is not None else GUESSES)
         figures = {
             "database": backend,
@@ -278,6 +458,10 @@ def main() -> None:
                 "examples": auditor.violations[:5],
             },
             "audit": {"rows": chain.rows, "chain_intact": chain.intact},
+            "lockout_denial": {"bystanders": BYSTANDERS, **lockouts},
+            "spoofed_forwarded_for": spoofing,
+            "refusals_during_a_lockout": refusals,
+            "truncation": truncation,
             "seconds": round(time.perf_counter() - started, 1),
         }
         _forget_redis_keys(guarded, open_settings)

@@ -23,15 +23,22 @@ def main(argv: list[str] | None = None) -> int:
         help="seed N fake residents first, if the database has none",
     )
     args = parser.parse_args(argv)
+    from records_api.runtime import check_startup
+    from records_api.settings import get_settings
+
     if args.seed_demo:
         from records_api.seed import seed_from_settings
-        from records_api.settings import get_settings
 
         try:
             seed_from_settings(get_settings(), args.seed_demo, seed=4242)
         except (ValidationError, RecordsError) as exc:
             sys.stderr.write(f"records: cannot seed: {exc}\n")
             return 2
+    try:
+        check_startup(get_settings())
+    except (ValidationError, RecordsError) as exc:
+        sys.stderr.write(f"records: cannot start: {exc}\n")
+        return 2
     run(args.host, args.port)
     return 0
 

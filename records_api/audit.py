@@ -1,26 +1,29 @@
 """The tamper-evident audit trail: hash-chained rows appended in the caller's transaction.
 
 Row n stores `prev_hash` (row n-1's hash; 64 zeros for row 1) and
-`row_hash = SHA-256(canonical(row n) || prev_hash)`, where `canonical` is the sorted, compact JSON
-of every column except `id` and the two hashes. Appends lock the single `audit_head` row
+`row_hash = SHA-256(canonical(row n) || prev_hash)` (`trust.audit_chain`), where `canonical` is the
+sorted, compact JSON of every column except `id` and the two hashes; `via_service` and
+`repeat_count` (added later) enter it only when they are not NULL and 1, so older rows keep their
+hashes. A row is never updated once hashed. Appends lock the single `audit_head` row
 (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite transactions already begin IMMEDIATE), so two
 concurrent appends cannot both extend the same head: the chain cannot fork.
 
 `verify_chain` walks the rows in `seq` order and names the first row that breaks: an edited row
 fails its own hash; a deletion, insertion or reordering breaks `seq` or `prev_hash` at the first
-row after the damage. The head row catches rows removed from the end; `expected_head` (a hash
-recorded elsewhere, e.g. printed by an earlier `askcity audit verify`) must be the hash of some
-row, which catches a rewrite of the whole chain by someone able to recompute SHA-256.
+row after the damage. The head row catches rows removed from the end. A signed checkpoint
+(`audit_anchor.py`) must still hold: the row at its `seq` carries its hash and the chain is at least
+that long, which catches a rewrite, a truncation or a reset of the whole chain by someone able to
+write the database. `expected_head` (a hash recorded elsewhere) must be the hash of some row.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy import func, select
@@ -28,8 +31,15 @@ from sqlalchemy.orm import Session
 
 from records_api.enums import AuditAction, AuditOutcome
 from records_api.models import AuditAlert, AuditEvent, AuditHead, utcnow
+from trust.audit_chain import (
+    ChainLink,
+    ChainWalk,
+    Checkpoint,
+    chain_hash,
+    timestamp_text,
+    walk_chain,
+)
 
-GENESIS_HASH = "0" * 64
 HEAD_ID = 1
 
 log = structlog.get_logger("records_api.audit")
@@ -46,6 +56,8 @@ class AuditEntry:
     case_reference: str | None = None
     resident_id: int | None = None
     fields: tuple[str, ...] = ()
+    via_service: str | None = None
+    repeat_count: int = 1
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,7 @@ class ChainReport:
     rows: int
     head_hash: str
     first_bad: BadRow | None
+    checkpoint: Checkpoint | None = None
 
     @property
     def intact(self) -> bool:
@@ -72,14 +85,10 @@ def printable(text: str, limit: int | None = None) -> str:
     return clean if limit is None else clean[:limit]
 
 
-def _timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def canonical_content(row: AuditEvent) -> bytes:
-    content = {
+def row_content(row: AuditEvent) -> dict[str, Any]:
+    content: dict[str, Any] = {
         "seq": row.seq,
-        "occurred_at": _timestamp(row.occurred_at),
+        "occurred_at": timestamp_text(row.occurred_at),
         "actor_subject": row.actor_subject,
         "actor_role": row.actor_role,
         "action": row.action,
@@ -90,11 +99,15 @@ def canonical_content(row: AuditEvent) -> bytes:
         "outcome": row.outcome,
         "client_address": row.client_address,
     }
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    if row.via_service is not None:
+        content["via_service"] = row.via_service
+    if row.repeat_count not in (None, 1):
+        content["repeat_count"] = row.repeat_count
+    return content
 
 
 def row_digest(row: AuditEvent, prev_hash: str) -> str:
-    return hashlib.sha256(canonical_content(row) + prev_hash.encode("ascii")).hexdigest()
+    return chain_hash(row_content(row), prev_hash)
 
 
 class AuditLog:
@@ -129,6 +142,8 @@ class AuditLog:
             purpose=printable(entry.purpose, 2000),
             outcome=entry.outcome.value,
             client_address=printable(entry.client_address, 64),
+            via_service=printable(entry.via_service, 64) if entry.via_service else None,
+            repeat_count=max(1, entry.repeat_count),
             prev_hash=head.row_hash,
         )
         row.row_hash = row_digest(row, head.row_hash)
@@ -167,6 +182,7 @@ class AuditLog:
                 action=AuditAction.ANOMALY,
                 outcome=AuditOutcome.FLAGGED,
                 client_address=entry.client_address,
+                via_service=entry.via_service,
                 purpose=f"read {distinct} distinct residents within {window}s "
                 f"(threshold {self.anomaly_threshold})",
             ),
@@ -194,43 +210,48 @@ class AuditLog:
         return alert
 
 
-def _walk(rows: Iterable[AuditEvent], anchor: str | None) -> tuple[int, str, bool, BadRow | None]:
-    prev_hash, count, anchored = GENESIS_HASH, 0, anchor in (None, GENESIS_HASH)
-    for expected_seq, row in enumerate(rows, start=1):
-        count = expected_seq
-        if row.seq != expected_seq:
-            reason = f"expected sequence number {expected_seq}, found {row.seq}"
-            return count, prev_hash, anchored, BadRow(row.seq, row.id, reason)
-        if row.prev_hash != prev_hash:
-            reason = "does not follow the row before it (a row was deleted, inserted or moved)"
-            return count, prev_hash, anchored, BadRow(row.seq, row.id, reason)
-        if row_digest(row, prev_hash) != row.row_hash:
-            return (
-                count,
-                prev_hash,
-                anchored,
-                BadRow(row.seq, row.id, "content does not match its hash"),
-            )
-        prev_hash = row.row_hash
-        anchored = anchored or prev_hash == anchor
-    return count, prev_hash, anchored, None
-
-
-def verify_chain(session: Session, expected_head: str | None = None) -> ChainReport:
-    """Walk the whole chain; the report names the first bad row, if any."""
+def _links(session: Session, after_seq: int, upto_seq: int | None) -> Iterator[ChainLink]:
+    query = select(AuditEvent).where(AuditEvent.seq > after_seq)
+    if upto_seq is not None:
+        query = query.where(AuditEvent.seq <= upto_seq)
     rows = session.scalars(
-        select(AuditEvent)
-        .order_by(AuditEvent.seq, AuditEvent.id)
-        .execution_options(yield_per=500, populate_existing=True)
+        query.order_by(AuditEvent.seq, AuditEvent.id).execution_options(yield_per=500, populate_existing=True)
     )
-    count, last_hash, anchored, bad = _walk(rows, expected_head)
-    if bad is not None:
-        return ChainReport(rows=count, head_hash=last_hash, first_bad=bad)
+    for row in rows:
+        yield ChainLink(row.seq, row.prev_hash, row.row_hash, row_content(row), row.id)
+
+
+def walk_since(session: Session, after_seq: int, after_hash: str, upto_seq: int) -> ChainWalk:
+    """Check the rows after a known-good position (a checkpoint) up to `upto_seq`."""
+    return walk_chain(_links(session, after_seq, upto_seq), start_seq=after_seq, start_hash=after_hash)
+
+
+def verify_chain(
+    session: Session, expected_head: str | None = None, checkpoint: Checkpoint | None = None
+) -> ChainReport:
+    """Walk the whole chain; the report names the first bad row, if any.
+
+    `checkpoint` must already have been checked against its signature."""
+    pins = {checkpoint.seq: checkpoint.head_hash} if checkpoint is not None else {}
+    walk = walk_chain(_links(session, 0, None), pins=pins, anchor=expected_head)
+    count, last_hash = walk.last_seq, walk.head_hash
+
+    def broken(seq: int | None, row_id: int | None, reason: str) -> ChainReport:
+        return ChainReport(count, last_hash, BadRow(seq, row_id, reason), checkpoint)
+
+    if walk.first_bad is not None:
+        bad = walk.first_bad
+        return broken(bad.seq, bad.row_id, bad.reason)
     head = session.get(AuditHead, HEAD_ID, populate_existing=True)
     if head is None or head.seq != count or head.row_hash != last_hash:
         reason = "the chain head does not match the last row (rows removed from the end?)"
-        return ChainReport(count, last_hash, BadRow(head.seq if head else None, None, reason))
-    if not anchored:
-        reason = "no row carries the expected head hash (the chain was rewritten?)"
-        return ChainReport(count, last_hash, BadRow(count, None, reason))
-    return ChainReport(rows=count, head_hash=last_hash, first_bad=None)
+        return broken(head.seq if head else None, None, reason)
+    if checkpoint is not None and count < checkpoint.seq:
+        reason = (
+            f"the chain ends at seq {count}, but a checkpoint signed at {timestamp_text(checkpoint.at)} "
+            f"recorded it at seq {checkpoint.seq} (rows were deleted or the table emptied)"
+        )
+        return broken(checkpoint.seq, None, reason)
+    if not walk.anchor_seen:
+        return broken(count, None, "no row carries the expected head hash (the chain was rewritten?)")
+    return ChainReport(rows=count, head_hash=last_hash, first_bad=None, checkpoint=checkpoint)

@@ -1,14 +1,14 @@
 """The case desk: who may read which case, what they see, and the audit row for every decision.
 
 Each read, denial and unmask writes its audit row in the same transaction as the read. Denials are
-committed before the error is raised, so a refused request still leaves its trace. A resident asking
-for another resident's case is told exactly what they would be told for a case that does not exist
-(and it counts as a failed lookup alike); only the audit trail tells the two apart.
+committed before the error is raised, so a refused request still leaves its trace; refusals during
+a lock-out are coalesced (`refusals.py`). A resident asking for another resident's case is told
+exactly what they would be told for a case that does not exist (and it counts as a failed lookup
+alike); only the audit trail tells the two apart.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from records_api.audit import AuditEntry, AuditLog
-from records_api.enums import STAFF_ROLES, AuditAction, AuditOutcome, Role
+from records_api.enums import STAFF_ROLES, AuditAction, AuditOutcome, Role, UnmaskCategory
 from records_api.errors import (
     CaseNotFoundError,
     InvalidRequestError,
@@ -26,11 +26,12 @@ from records_api.errors import (
 from records_api.masking import FIELDS, MaskedResident, MaskingPolicy, ResidentRecord
 from records_api.models import Case, Resident, StaffAccount
 from records_api.references import parse_reference
+from records_api.refusals import RefusalLedger
 from records_api.throttle import FailureThrottle
 from records_api.tokens import Principal
+from records_api.unmask_reasons import audited_purpose, clean_reason, rule_text
 from records_api.vault import ResidentVault
 
-MAX_REASON_LENGTH = 1000
 STAFF_RANK = {Role.AGENT.value: 1, Role.SUPERVISOR.value: 2}
 
 
@@ -63,6 +64,7 @@ class MaskedCase:
 class UnmaskedCase:
     case: CaseFacts
     resident: ResidentRecord
+    category: UnmaskCategory
     reason: str
     audit_seq: int
 
@@ -80,18 +82,6 @@ def _facts(case: Case) -> CaseFacts:
     )
 
 
-def clean_reason(reason: str, min_length: int) -> str | None:
-    """A written reason worth auditing: long enough, three different words, not a mash."""
-    text = " ".join(reason.split())
-    letters = [ch for ch in text.lower() if ch.isalpha()]
-    if not min_length <= len(text) <= MAX_REASON_LENGTH:
-        return None
-    words = {w.lower() for w in re.findall(r"[^\W\d_]{2,}", text)}
-    if len(words) < 3 or len(set(letters)) < 5:
-        return None
-    return text
-
-
 class CaseDesk:
     def __init__(
         self,
@@ -100,6 +90,7 @@ class CaseDesk:
         policy: MaskingPolicy,
         audit: AuditLog,
         throttle: FailureThrottle,
+        refusals: RefusalLedger,
         unmask_reason_min_length: int,
     ) -> None:
         self._sessions = sessions
@@ -107,6 +98,7 @@ class CaseDesk:
         self._policy = policy
         self._audit = audit
         self._throttle = throttle
+        self._refusals = refusals
         self._reason_min = unmask_reason_min_length
 
     @staticmethod
@@ -126,18 +118,21 @@ class CaseDesk:
             action=action,
             outcome=outcome,
             client_address=who.client_address,
+            via_service=who.via_service,
             purpose=purpose,
             case_reference=case_reference,
             resident_id=resident_id,
             fields=fields,
         )
 
+    @staticmethod
+    def _purpose(action: AuditAction) -> str:
+        return "status lookup" if action != AuditAction.UNMASK_CASE else "unmask"
+
     def _deny(self, who: Principal, action: AuditAction, outcome: AuditOutcome, ref: str | None) -> None:
         with self._sessions.begin() as session:
-            purpose = "status lookup" if action != AuditAction.UNMASK_CASE else "unmask"
-            self._audit.append(
-                session, self._entry(who, action, outcome, case_reference=ref, purpose=purpose)
-            )
+            entry = self._entry(who, action, outcome, case_reference=ref, purpose=self._purpose(action))
+            self._audit.append(session, entry)
 
     def _staff_allowed(self, session: Session, who: Principal, needed: Role) -> bool:
         """An active staff account whose role covers the token's role, which covers `needed`."""
@@ -157,7 +152,9 @@ class CaseDesk:
         try:
             self._throttle.check(who.subject, who.client_address)
         except TooManyAttemptsError:
-            self._deny(who, action, AuditOutcome.RATE_LIMITED, raw_reference)
+            outcome, purpose = AuditOutcome.RATE_LIMITED, self._purpose(action)
+            entry = self._entry(who, action, outcome, case_reference=raw_reference, purpose=purpose)
+            self._refusals.refused(entry)
             raise
 
     def _find(
@@ -245,7 +242,9 @@ class CaseDesk:
             raise self._not_found(who)
         return view
 
-    def unmask_case(self, who: Principal, raw_reference: str, reason: str) -> UnmaskedCase:
+    def unmask_case(
+        self, who: Principal, raw_reference: str, category: UnmaskCategory, reason: str
+    ) -> UnmaskedCase:
         action = AuditAction.UNMASK_CASE
         if who.role != Role.SUPERVISOR or not self._policy.may_unmask():
             self._deny(who, action, AuditOutcome.FORBIDDEN, raw_reference)
@@ -253,9 +252,7 @@ class CaseDesk:
         text = clean_reason(reason, self._reason_min)
         if text is None:
             self._deny(who, action, AuditOutcome.INVALID_REASON, raw_reference)
-            raise InvalidRequestError(
-                f"Give a written reason of at least {self._reason_min} characters and three words."
-            )
+            raise InvalidRequestError(rule_text(self._reason_min))
         self._check_throttle(who, action, raw_reference)
         reference = parse_reference(raw_reference)
         with self._sessions.begin() as session:
@@ -271,7 +268,7 @@ class CaseDesk:
                 case_reference=reference or raw_reference,
                 resident_id=case.owner_id if case else None,
                 fields=("case", *(f"resident.{f}:raw" for f in FIELDS)) if case else (),
-                purpose=text,
+                purpose=audited_purpose(category, text),
             )
             row = self._audit.append(session, entry)
             if case is not None:
@@ -280,4 +277,4 @@ class CaseDesk:
             raise PermissionDeniedError("no active supervisor account for this subject")
         if case is None or record is None:
             raise self._not_found(who)
-        return UnmaskedCase(_facts(case), record, text, row.seq)
+        return UnmaskedCase(_facts(case), record, category, text, row.seq)

@@ -1,10 +1,11 @@
 """Typer apps the `askcity` command mounts: `records_app` (`askcity records ...`) and `audit_app`
-(`askcity audit ...`)."""
+(`askcity audit verify|checkpoint|keygen`)."""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,9 +14,11 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from records_api.audit import verify_chain
-from records_api.errors import RecordsError
+from records_api.audit import ChainReport, verify_chain
+from records_api.errors import AuditIntegrityError, ConfigurationError, RecordsError
 from records_api.settings import Settings, get_settings
+from trust.audit_chain import Checkpoint, timestamp_text
+from trust.checkpoint_store import CheckpointFile
 
 records_app = typer.Typer(help="The records service.", no_args_is_help=True)
 audit_app = typer.Typer(help="The records service's tamper-evident audit trail.", no_args_is_help=True)
@@ -23,17 +26,22 @@ audit_app = typer.Typer(help="The records service's tamper-evident audit trail."
 DEFAULT_SEED = 4242
 
 
-@audit_app.callback()
-def _audit_group() -> None:
-    """Keep `verify` a subcommand even while it is the only one."""
-
-
 def _settings() -> Settings:
+    """The settings, or exit 2 naming each bad variable (never echoing a value: it may be a secret)."""
     try:
         return get_settings()
     except ValidationError as exc:
-        sys.stderr.write(f"records: invalid settings:\n{exc}\n")
+        lines = []
+        for error in exc.errors(include_input=False, include_url=False):
+            where = f"ASKCITY_{str(error['loc'][0]).upper()}" if error["loc"] else "settings"
+            lines.append(f"  {where}: {error['msg']}")
+        sys.stderr.write("records: invalid settings:\n" + "\n".join(lines) + "\n")
         raise typer.Exit(code=2) from exc
+
+
+def _fail(code: int, message: str) -> typer.Exit:
+    sys.stderr.write(message + "\n")
+    return typer.Exit(code=code)
 
 
 @records_app.command()
@@ -42,9 +50,13 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8001,
 ) -> None:
     """Run the records API (settings from ASKCITY_* environment variables)."""
+    from records_api.runtime import check_startup
     from records_api.server import run
 
-    _settings()
+    try:
+        check_startup(_settings())
+    except ConfigurationError as exc:
+        raise _fail(2, f"records: cannot start: {exc}") from exc
     run(host, port)
 
 
@@ -100,29 +112,117 @@ def demo_users(
     Console().print(table)
 
 
+def _latest_checkpoint(settings: Settings) -> Checkpoint:
+    """The latest signed checkpoint, checked against the key; exit 1 or 2 when there is none."""
+    from records_api.audit_anchor import latest_checkpoint
+    from records_api.runtime import audit_verify_key
+
+    store = CheckpointFile(settings.audit_checkpoint_file)
+    try:
+        key = audit_verify_key(settings)
+    except ConfigurationError as exc:
+        raise _fail(2, f"audit: {exc}") from exc
+    if key is None:
+        raise _fail(2, "audit: no key to check checkpoints with: set ASKCITY_RECORDS_AUDIT_VERIFY_KEY_FILE")
+    try:
+        checkpoint = latest_checkpoint(store, key)
+    except AuditIntegrityError as exc:
+        raise _fail(1, f"audit chain BROKEN at the checkpoint file: {exc}") from exc
+    if checkpoint is None:
+        raise _fail(
+            1,
+            f"audit chain BROKEN at the checkpoint file: no checkpoint in {store.path}; without one, "
+            "removed rows cannot be told from rows never written (--no-checkpoint checks the chain alone)",
+        )
+    return checkpoint
+
+
+def _print_report(report: ChainReport) -> None:
+    if report.first_bad is None:
+        held = ""
+        if report.checkpoint is not None:
+            cp = report.checkpoint
+            held = f" (signed checkpoint of {timestamp_text(cp.at)} at seq {cp.seq} holds)"
+        print(f"audit chain intact: {report.rows} rows{held}; head {report.head_hash}")
+        return
+    bad = report.first_bad
+    where = f"seq {bad.seq}" if bad.seq is not None else "the chain head"
+    row_id = f" (row id {bad.row_id})" if bad.row_id is not None else ""
+    raise _fail(1, f"audit chain BROKEN at {where}{row_id}: {bad.reason}")
+
+
 @audit_app.command()
 def verify(
     expect_head: Annotated[
         str | None, typer.Option(help="A head hash recorded earlier; it must still be in the chain")
     ] = None,
+    no_checkpoint: Annotated[
+        bool, typer.Option("--no-checkpoint", help="Check the chain alone, not against the latest checkpoint")
+    ] = False,
 ) -> None:
-    """Check the audit hash chain; exit 1 naming the first bad row if anything was tampered with."""
+    """Check the audit hash chain against the latest signed checkpoint; exit 1 naming the first bad row
+    (or the checkpoint that no longer holds) if anything was tampered with."""
     from records_api.runtime import open_database
 
-    database = open_database(_settings(), migrate_schema=False)
+    settings = _settings()
+    checkpoint = None if no_checkpoint else _latest_checkpoint(settings)
+    database = open_database(settings, migrate_schema=False)
     try:
         with database.sessions() as session:
-            report = verify_chain(session, expected_head=expect_head)
+            report = verify_chain(session, expected_head=expect_head, checkpoint=checkpoint)
     except SQLAlchemyError as exc:
-        sys.stderr.write(f"audit: cannot read the audit table ({type(exc).__name__})\n")
-        raise typer.Exit(code=2) from exc
+        raise _fail(2, f"audit: cannot read the audit table ({type(exc).__name__})") from exc
     finally:
         database.close()
-    if report.first_bad is None:
-        print(f"audit chain intact: {report.rows} rows; head {report.head_hash}")
-        return
-    bad = report.first_bad
-    where = f"seq {bad.seq}" if bad.seq is not None else "the chain head"
-    row_id = f" (row id {bad.row_id})" if bad.row_id is not None else ""
-    sys.stderr.write(f"audit chain BROKEN at {where}{row_id}: {bad.reason}\n")
-    raise typer.Exit(code=1)
+    _print_report(report)
+
+
+@audit_app.command()
+def checkpoint() -> None:
+    """Sign the current head of the audit chain and append it to the checkpoint file (after checking
+    that every row since the latest checkpoint extends it)."""
+    from records_api.audit_anchor import latest_checkpoint
+    from records_api.runtime import audit_signing_key, build_anchor, open_database
+
+    settings = _settings()
+    try:
+        key = audit_signing_key(settings)
+    except ConfigurationError as exc:
+        raise _fail(2, f"audit: {exc}") from exc
+    database = open_database(settings, migrate_schema=False)
+    anchor = build_anchor(settings, database.sessions, key)
+    try:
+        written = anchor.checkpoint(force=True)
+        latest = written or latest_checkpoint(anchor.store, anchor.public_key)
+    except AuditIntegrityError as exc:
+        raise _fail(1, f"audit chain BROKEN: {exc}; nothing signed") from exc
+    except SQLAlchemyError as exc:
+        raise _fail(2, f"audit: cannot read the audit table ({type(exc).__name__})") from exc
+    except OSError as exc:
+        raise _fail(2, f"audit: cannot write {anchor.store.path} ({type(exc).__name__})") from exc
+    finally:
+        database.close()
+    state = "written" if written is not None else "unchanged"
+    seq = latest.seq if latest is not None else 0
+    print(f"audit checkpoint {state}: seq {seq}; file {anchor.store.path}")
+
+
+@audit_app.command()
+def keygen(
+    path: Annotated[Path, typer.Argument(help="Where to write the Ed25519 private key (PEM, mode 0600)")],
+    public: Annotated[
+        Path | None, typer.Option(help="Also write the public key (PEM) here, for verifying elsewhere")
+    ] = None,
+) -> None:
+    """Make a checkpoint signing key for ASKCITY_RECORDS_AUDIT_SIGNING_KEY_FILE (never in the database)."""
+    from trust.checkpoint_store import load_or_create_signing_key, public_key_pem
+
+    if path.exists():
+        raise _fail(2, f"audit: {path} exists; not overwriting a key")
+    try:
+        key = load_or_create_signing_key(path)
+        if public is not None:
+            public.write_text(public_key_pem(key.public_key()))
+    except OSError as exc:
+        raise _fail(2, f"audit: cannot write the key ({type(exc).__name__})") from exc
+    print(f"audit signing key written to {path}" + (f"; public key to {public}" if public else ""))

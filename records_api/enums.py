@@ -49,3 +49,14 @@ class AuditOutcome(StrEnum):
     INVALID_REASON = "denied_invalid_reason"
     RATE_LIMITED = "denied_rate_limited"
     FLAGGED = "flagged"
+
+
+class UnmaskCategory(StrEnum):
+    """Why a supervisor needs a resident's raw data: the case-related purposes the city allows."""
+
+    RESIDENT_REQUEST = "resident_request"
+    CASE_PROCESSING = "case_processing"
+    LEGAL_OBLIGATION = "legal_obligation"
+    FRAUD_INVESTIGATION = "fraud_investigation"
+    COMPLAINT_HANDLING = "complaint_handling"
+    AUDIT = "audit"

@@ -9,8 +9,10 @@
     ├── CaseNotFoundError             404 (missing, malformed or another resident's: one answer)
     ├── InvalidRequestError           422 (a body that fails validation, e.g. a too-short reason)
     ├── TooManyAttemptsError          429 + Retry-After (failed lookups over the limit: lock-out)
-    └── ServiceUnavailableError       503 (database, rate-limit storage or JWKS unreachable)
-        └── KeyMaterialError          stored ciphertext that does not verify under the key
+    ├── ServiceUnavailableError       503 (database, rate-limit storage or JWKS unreachable)
+    │   └── KeyMaterialError          stored ciphertext that does not verify under the key
+    └── AuditIntegrityError           the audit chain no longer extends its latest signed checkpoint
+                                      (raised by the checkpoint writer, never inside a request)
 
 The HTTP mapping lives in one place, `records_api.api.errors`. `public_message` is what a client
 may see; the exception text itself may carry internals for the logs and never reaches a response.
@@ -71,3 +73,7 @@ class ServiceUnavailableError(RecordsError):
 
 class KeyMaterialError(ServiceUnavailableError):
     """Ciphertext that does not authenticate under the configured key."""
+
+
+class AuditIntegrityError(RecordsError):
+    """The audit chain or the checkpoint file was tampered with: nothing is signed, an alarm is logged."""

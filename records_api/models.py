@@ -143,6 +143,10 @@ class AuditEvent(Base):
     purpose: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(32))
     client_address: Mapped[str] = mapped_column(String(64))
+    # Added in 0002; they enter a row's hash only when they differ from these defaults, so rows
+    # written before them hash exactly as they did.
+    via_service: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    repeat_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from records_api.audit import AuditLog
+from records_api.audit_anchor import AuditAnchor
 from records_api.cases import CaseDesk
 from records_api.crypto import FieldCipher, LookupHasher
 from records_api.db import create_db_engine, migrate, session_factory
@@ -20,11 +22,21 @@ from records_api.dev_identity import (
     load_or_create_private_key,
 )
 from records_api.errors import ConfigurationError
+from records_api.maintenance import AuditMaintenance
 from records_api.masking import MaskingPolicy
+from records_api.refusals import RefusalLedger
 from records_api.settings import Settings
 from records_api.throttle import FailureThrottle, build_storage
 from records_api.tokens import JwksUrlKeySource, KeySource, StaticKeySource, TokenVerifier
 from records_api.vault import ResidentVault
+from trust.checkpoint_store import (
+    CheckpointFile,
+    load_or_create_signing_key,
+    load_signing_key,
+    load_verify_key,
+)
+from trust.errors import KeyFileError
+from trust.service_identity import ServiceSignatureVerifier
 
 log = structlog.get_logger("records_api.runtime")
 
@@ -56,6 +68,66 @@ def build_audit_log(settings: Settings) -> AuditLog:
     )
 
 
+def audit_signing_key(settings: Settings) -> Ed25519PrivateKey:
+    """The checkpoint key: the configured file; outside production, one generated in the data dir."""
+    try:
+        if settings.records_audit_signing_key_file is not None:
+            return load_signing_key(settings.records_audit_signing_key_file)
+        if settings.env == "production":
+            raise ConfigurationError(
+                "set ASKCITY_RECORDS_AUDIT_SIGNING_KEY_FILE to an Ed25519 private key (PEM) kept away "
+                "from the database: `askcity audit keygen PATH` makes one"
+            )
+        return load_or_create_signing_key(settings.generated_audit_signing_key_file)
+    except KeyFileError as exc:
+        raise ConfigurationError(f"audit signing key: {exc}") from exc
+    except OSError as exc:
+        raise ConfigurationError(f"audit signing key: cannot create it ({type(exc).__name__})") from exc
+
+
+def audit_verify_key(settings: Settings) -> Ed25519PublicKey | None:
+    """The key checkpoints are checked with; None when none is configured or generated."""
+    generated = settings.generated_audit_signing_key_file
+    if settings.records_audit_verify_key_file is not None:
+        path = settings.records_audit_verify_key_file
+    elif settings.records_audit_signing_key_file is not None:
+        path = settings.records_audit_signing_key_file
+    elif settings.env != "production" and generated.exists():
+        path = generated
+    else:
+        return None
+    try:
+        return load_verify_key(path)
+    except KeyFileError as exc:
+        raise ConfigurationError(f"audit verify key: {exc}") from exc
+
+
+def build_service_signatures(settings: Settings) -> ServiceSignatureVerifier | None:
+    keys = settings.service_keys
+    if not keys:
+        return None
+    return ServiceSignatureVerifier(keys, max_age_seconds=settings.records_service_signature_max_age_seconds)
+
+
+def build_anchor(
+    settings: Settings, sessions: sessionmaker[Session], signing_key: Ed25519PrivateKey
+) -> AuditAnchor:
+    return AuditAnchor(
+        sessions,
+        signing_key,
+        CheckpointFile(settings.audit_checkpoint_file),
+        every_rows=settings.records_audit_checkpoint_rows,
+        every_seconds=settings.records_audit_checkpoint_seconds,
+    )
+
+
+def check_startup(settings: Settings) -> None:
+    """What would stop the service in its lifespan, as a ConfigurationError before it starts."""
+    if not (settings.jwks_url or settings.dev_identity):
+        raise ConfigurationError("set ASKCITY_JWKS_URL (or ASKCITY_DEV_IDENTITY=1 for a demo)")
+    audit_signing_key(settings)
+
+
 def build_dev_identity(settings: Settings) -> DevIdentityProvider | None:
     if not settings.dev_identity:
         return None
@@ -84,8 +156,14 @@ class Runtime:
     throttle: FailureThrottle
     login_throttle: FailureThrottle
     dev_identity: DevIdentityProvider | None
+    service_signatures: ServiceSignatureVerifier | None
+    maintenance: AuditMaintenance
+
+    def start(self) -> None:
+        self.maintenance.start()
 
     def close(self) -> None:
+        self.maintenance.stop()
         self.database.close()
 
 
@@ -112,13 +190,17 @@ def build_runtime(settings: Settings) -> Runtime:
         per_address=settings.records_failed_lookups_per_address,
         lockout_seconds=settings.records_lockout_seconds,
     )
+    anchor_key = audit_signing_key(settings)  # before the database: refuse early without one
     database = open_database(settings)
+    audit = build_audit_log(settings)
+    refusals = RefusalLedger(database.sessions, audit)
     desk = CaseDesk(
         database.sessions,
         build_vault(settings),
         policy,
-        build_audit_log(settings),
+        audit,
         throttle,
+        refusals,
         unmask_reason_min_length=settings.records_unmask_reason_min_length,
     )
     return Runtime(
@@ -127,6 +209,13 @@ def build_runtime(settings: Settings) -> Runtime:
         desk=desk,
         verifier=verifier,
         throttle=throttle,
-        login_throttle=throttle.scoped("dev-login"),
+        login_throttle=throttle.scoped("dev-login", lock_whole_address=True),
         dev_identity=dev_identity,
+        service_signatures=build_service_signatures(settings),
+        maintenance=AuditMaintenance(
+            build_anchor(settings, database.sessions, anchor_key),
+            refusals,
+            flush_seconds=settings.records_audit_refusal_flush_seconds,
+            tick_seconds=min(5.0, settings.records_audit_checkpoint_seconds),
+        ),
     )

@@ -1,4 +1,9 @@
-"""Run the records service with uvicorn: `records_api.server.run(host, port)`."""
+"""Run the records service with uvicorn: `records_api.server.run(host, port)`.
+
+uvicorn's own proxy-header handling is off: it trusts `X-Forwarded-For` from 127.0.0.1 unless told
+otherwise, which let anything on the host (the bot included) pick the audited address. The app
+applies `ProxyHeadersMiddleware` itself, for `ASKCITY_RECORDS_TRUSTED_PROXIES` only (none by default).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,6 @@ def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
         factory=True,
         host=host,
         port=port,
-        proxy_headers=True,
+        proxy_headers=False,
         log_level="info",
     )

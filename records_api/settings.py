@@ -2,13 +2,20 @@
 
 Secrets (`ASKCITY_RECORDS_ENCRYPTION_KEY`, `ASKCITY_RECORDS_HMAC_KEY`: 32 bytes, URL-safe base64)
 default to published dev values that are refused unless `ASKCITY_ENV=dev`. Generate real ones with
-`python -c "import secrets; print(secrets.token_urlsafe(32))"`.
+`python -c "import secrets; print(secrets.token_urlsafe(32))"`. The same goes for the service keys
+(`ASKCITY_RECORDS_SERVICE_KEYS`): with none configured, a dev service trusts the published dev key
+of the bot, any other trusts no service.
+
+The audit checkpoint signing key is a file that the database does not hold; outside production a
+missing one is generated in the data dir, in production the service refuses to start without
+one (`records_api.runtime.check_startup`, not here: verifying needs only the public key).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -18,11 +25,22 @@ from limits import parse
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from trust.service_identity import (
+    DEFAULT_MAX_AGE_SECONDS,
+    DEV_SERVICE_KEY,
+    DEV_SERVICE_NAME,
+    check_service_name,
+    decode_service_key,
+)
+
 # Published on purpose: good enough for a laptop demo, refused everywhere else.
 DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktYXNrY2l0eS1yZWNvcmRzLWZpZWxka2U"
 DEV_HMAC_KEY = "ZGV2LW9ubHktYXNrY2l0eS1yZWNvcmRzLWhtYWMta2U"
 
 Environment = Literal["dev", "test", "production"]
+
+AUDIT_SIGNING_KEY_FILE = "records-audit-signing-key.pem"
+AUDIT_CHECKPOINT_FILE = "records-audit-checkpoints.jsonl"
 
 
 def decode_key(value: str) -> bytes:
@@ -34,6 +52,16 @@ def decode_key(value: str) -> bytes:
     if len(raw) != 32:
         raise ValueError("must decode to exactly 32 bytes")
     return raw
+
+
+def _split_list(value: object) -> object:
+    """A JSON list, or comma-separated text."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
 
 
 class Settings(BaseSettings):
@@ -58,6 +86,9 @@ class Settings(BaseSettings):
     dev_identity: bool = False
     dev_token_ttl_seconds: int = Field(default=3600, gt=0, le=86400)
     records_cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    records_trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    records_service_keys: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict, repr=False)
+    records_service_signature_max_age_seconds: int = Field(default=DEFAULT_MAX_AGE_SECONDS, ge=5, le=600)
 
     redis_url: str | None = None
     records_redis_prefix: str = "askcity:records"
@@ -69,14 +100,57 @@ class Settings(BaseSettings):
     records_anomaly_window_seconds: int = Field(default=3600, gt=0)
     records_unmask_reason_min_length: int = Field(default=20, ge=10, le=500)
 
+    records_audit_signing_key_file: Path | None = None
+    records_audit_verify_key_file: Path | None = None
+    records_audit_checkpoint_file: Path | None = None
+    records_audit_checkpoint_rows: int = Field(default=1000, gt=0)
+    records_audit_checkpoint_seconds: int = Field(default=60, gt=0, le=86400)
+    records_audit_refusal_flush_seconds: int = Field(default=60, gt=0, le=3600)
+
     @field_validator("records_cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
+        return _split_list(value)
+
+    @field_validator("records_trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("records_trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if entry == "*":
+                raise ValueError("'*' would trust X-Forwarded-For from anyone; list the proxies")
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {entry[:60]!r}") from None
+        return value
+
+    @field_validator("records_service_keys", mode="before")
+    @classmethod
+    def _parse_service_keys(cls, value: object) -> object:
+        """A JSON object, or `name=key,name=key`."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if not text:
+            return {}
+        if text.startswith("{"):
+            return json.loads(text)
+        pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError("write service keys as a JSON object or as name=key,name=key")
+        return {name.strip(): key.strip() for name, key in pairs}
+
+    @field_validator("records_service_keys")
+    @classmethod
+    def _valid_service_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, key in value.items():
+            check_service_name(name)
+            decode_service_key(key)
         return value
 
     @field_validator("records_failed_lookups_per_user", "records_failed_lookups_per_address")
@@ -106,6 +180,12 @@ class Settings(BaseSettings):
                         f"ASKCITY_{name.upper()} is the published dev default; "
                         "set a secret value or ASKCITY_ENV=dev"
                     )
+            published = decode_service_key(DEV_SERVICE_KEY)
+            if any(decode_service_key(k) == published for k in self.records_service_keys.values()):
+                raise ValueError(
+                    "ASKCITY_RECORDS_SERVICE_KEYS holds the published dev key; "
+                    "set a secret value or ASKCITY_ENV=dev"
+                )
         if self.records_encryption_key == self.records_hmac_key:
             raise ValueError("the encryption key and the HMAC key must differ")
         return self
@@ -123,6 +203,23 @@ class Settings(BaseSettings):
     @property
     def hmac_key(self) -> bytes:
         return decode_key(self.records_hmac_key)
+
+    @property
+    def service_keys(self) -> dict[str, bytes]:
+        """Services that may attest a resident's address; the published dev bot key in dev."""
+        configured = self.records_service_keys
+        if not configured and self.env == "dev":
+            configured = {DEV_SERVICE_NAME: DEV_SERVICE_KEY}
+        return {name: decode_service_key(key) for name, key in configured.items()}
+
+    @property
+    def audit_checkpoint_file(self) -> Path:
+        return self.records_audit_checkpoint_file or self.data_dir / AUDIT_CHECKPOINT_FILE
+
+    @property
+    def generated_audit_signing_key_file(self) -> Path:
+        """Where a dev or test service keeps the checkpoint key it generated (never in production)."""
+        return self.data_dir / AUDIT_SIGNING_KEY_FILE
 
 
 @lru_cache

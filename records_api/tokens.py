@@ -25,9 +25,13 @@ REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
 
 @dataclass(frozen=True)
 class Principal:
+    """Who asks, and from where: `client_address` is the address lock-outs and audit rows use;
+    `via_service` names the service that attested it (None: the peer or a trusted proxy's)."""
+
     subject: str
     role: Role
     client_address: str
+    via_service: str | None = None
 
 
 @dataclass(frozen=True)

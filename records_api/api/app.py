@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from records_api.api.errors import install_error_handlers
 from records_api.api.middleware import PathScopedCORSMiddleware, SecurityHeadersMiddleware
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await run_in_threadpool(build_runtime, chosen)
+        await run_in_threadpool(runtime.start)
         app.state.runtime = runtime
         try:
             yield
@@ -55,4 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 allow_origins=chosen.records_cors_origins,
             )
     app.add_middleware(SecurityHeadersMiddleware)
+    if chosen.records_trusted_proxies:
+        # Outermost, so every layer sees the client address; uvicorn's own handling is off
+        # (`server.run`), so nothing else trusts X-Forwarded-For.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=chosen.records_trusted_proxies)
     return app

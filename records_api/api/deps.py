@@ -1,10 +1,17 @@
-"""Dependencies of the routes, as `Annotated` aliases."""
+"""Dependencies of the routes, as `Annotated` aliases.
+
+The client address of a request is the peer's, or the one a configured proxy put in
+`X-Forwarded-For` (`ProxyHeadersMiddleware`, see `api/app.py`). For an authenticated request, a
+service with a key (the bot) may attest the resident's own address with a signed header
+(`trust.service_identity`); a signature that does not verify is ignored and logged, never an error.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 from urllib.parse import parse_qs
 
+import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
@@ -15,8 +22,20 @@ from records_api.dev_identity import DevIdentityProvider
 from records_api.errors import InvalidRequestError, MissingTokenError, ServiceUnavailableError
 from records_api.runtime import Runtime
 from records_api.tokens import Principal
+from trust.errors import ServiceSignatureError
+from trust.service_identity import (
+    CLIENT_ADDRESS_HEADER,
+    HEADERS,
+    SERVICE_HEADER,
+    SIGNATURE_HEADER,
+    AttestedAddress,
+)
+
+log = structlog.get_logger("records_api.api")
 
 MAX_LOGIN_BODY = 4096
+# A known service whose signature fails is misconfigured or attacked: worth a warning.
+LOUD_SIGNATURE_FAILURES = frozenset({"bad_signature", "expired"})
 
 _bearer = HTTPBearer(auto_error=False, description="An RS256 JWT from the configured issuer")
 
@@ -38,7 +57,29 @@ def client_address(request: Request) -> str:
 ClientAddressDep = Annotated[str, Depends(client_address)]
 
 
+def attested_address(runtime: Runtime, request: Request, peer: str, token: str) -> AttestedAddress | None:
+    """The resident's address as signed by a known service, or None (then the peer's is used)."""
+    headers = request.headers
+    if not any(name in headers for name in HEADERS):
+        return None
+    service = headers.get(SERVICE_HEADER)
+    try:
+        if runtime.service_signatures is None:
+            raise ServiceSignatureError("no_service_keys")
+        return runtime.service_signatures.verify(
+            service=service,
+            signature=headers.get(SIGNATURE_HEADER),
+            client_address=headers.get(CLIENT_ADDRESS_HEADER),
+            bearer_token=token,
+        )
+    except ServiceSignatureError as exc:
+        emit = log.warning if exc.reason in LOUD_SIGNATURE_FAILURES else log.info
+        emit("records.service_signature.ignored", reason=exc.reason, service=(service or "")[:64], peer=peer)
+        return None
+
+
 def get_principal(
+    request: Request,
     runtime: RuntimeDep,
     address: ClientAddressDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -47,7 +88,10 @@ def get_principal(
     if credentials is None:
         raise MissingTokenError("no bearer token")
     claims = runtime.verifier.verify(credentials.credentials)
-    return Principal(subject=claims.subject, role=claims.role, client_address=address)
+    attested = attested_address(runtime, request, address, credentials.credentials)
+    if attested is None:
+        return Principal(subject=claims.subject, role=claims.role, client_address=address)
+    return Principal(claims.subject, claims.role, attested.client_address, via_service=attested.service)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

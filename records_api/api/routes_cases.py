@@ -60,7 +60,7 @@ def get_case(reference: str, who: PrincipalDep, desk: DeskDep) -> CaseOut:
     responses=_errors(401, 403, 404, 422, 429, 503),
 )
 def unmask_case(reference: str, body: UnmaskIn, who: PrincipalDep, desk: DeskDep) -> UnmaskedCaseOut:
-    return UnmaskedCaseOut.of(desk.unmask_case(who, reference, body.reason))
+    return UnmaskedCaseOut.of(desk.unmask_case(who, reference, body.category, body.reason))
 
 
 @router.get(

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from records_api.cases import CaseFacts, MaskedCase, UnmaskedCase
-from records_api.enums import CaseStatus, CaseType, Role
+from records_api.enums import CaseStatus, CaseType, Role, UnmaskCategory
 
 
 def _iso_seconds(value: datetime) -> str:
@@ -105,6 +105,7 @@ class CaseListOut(_Out):
 
 
 class UnmaskReceiptOut(_Out):
+    category: UnmaskCategory
     reason: str
     audit_seq: int = Field(description="Sequence number of the audit row recording this unmask")
 
@@ -125,15 +126,17 @@ class UnmaskedCaseOut(_CaseFields):
             email=r.email,
             address=AddressOut(street=r.address.street, city=r.address.city, postcode=r.address.postcode),
         )
-        receipt = UnmaskReceiptOut(reason=view.reason, audit_seq=view.audit_seq)
+        receipt = UnmaskReceiptOut(category=view.category, reason=view.reason, audit_seq=view.audit_seq)
         return cls.model_validate({**_case_fields(view.case), "resident": resident, "unmask": receipt})
 
 
 class UnmaskIn(BaseModel):
+    category: UnmaskCategory = Field(description="Why the raw data is needed, from a closed list")
     reason: str = Field(
         max_length=1000,
-        description="Why the raw data is needed: at least 20 characters and three words",
-        examples=["Resident called to correct the address on file; identity checked by phone."],
+        description="Which request this serves: at least 20 characters (setting), three words, and "
+        "the ticket, request or case number (a token with three digits, or a case reference)",
+        examples=["Resident called (ticket INC-20931) to correct the address on file."],
     )
 
 

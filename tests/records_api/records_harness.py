@@ -16,16 +16,21 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from faker import Faker
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from records_api.admin import StatusStep, add_case, add_resident, add_staff
 from records_api.api.app import create_app
 from records_api.dev_identity import KEY_FILE, load_or_create_private_key, public_jwk
 from records_api.enums import CaseStatus, CaseType, Role
 from records_api.masking import Address, ResidentRecord
+from records_api.models import AuditEvent
 from records_api.runtime import Runtime, build_vault
 from records_api.settings import Settings
+from trust.audit_chain import Checkpoint, parse_checkpoint
+from trust.service_identity import signed_address_headers
 
 GENEROUS = "10000/minute"
+BOT = "askcity-bot"
 
 
 def random_key() -> str:
@@ -177,6 +182,28 @@ class Harness:
     @staticmethod
     def bearer(token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
+
+    def via_bot(
+        self, token: str, resident_address: str, service: str = BOT, **overrides: Any
+    ) -> dict[str, str]:
+        """What the bot sends: the bearer token and the resident's address, signed with its key."""
+        key = overrides.pop("key", None) or self.settings.service_keys[service]
+        signed = signed_address_headers(service, key, resident_address, overrides.pop("signed_token", token))
+        return {**self.bearer(token), **signed, **overrides}
+
+    def events(self) -> list[AuditEvent]:
+        with self.runtime.database.sessions() as session:
+            return list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+
+    def flush_refusals(self) -> int:
+        """What the maintenance thread does every `records_audit_refusal_flush_seconds`."""
+        return self.runtime.maintenance.refusals.flush()
+
+    def checkpoints(self) -> list[Checkpoint]:
+        path = self.settings.audit_checkpoint_file
+        if not path.exists():
+            return []
+        return [parse_checkpoint(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def start_harness(tmp_path: Path, dev_key_pem: Path, database_url: str, **overrides: Any) -> Harness:

@@ -20,7 +20,8 @@ from records_api.models import AuditAlert, AuditEvent, AuditHead
 from records_api.references import new_reference
 from records_api.tokens import Principal
 
-REASON = "Resident phoned to correct the address on file; identity checked by call-back."
+REASON = "Resident phoned (ticket INC-20931) to correct the address on file; identity checked by call-back."
+UNMASK = {"category": "resident_request", "reason": REASON}
 
 
 def _events(h: Harness) -> list[AuditEvent]:
@@ -36,15 +37,9 @@ def test_every_read_denial_and_unmask_is_audited_with_who_what_and_why(pg: Harne
     pg.client.get(f"/v1/cases/{new_reference()}", headers=as_alice)
     pg.client.get("/v1/cases/nonsense", headers=as_alice)
     pg.client.get(f"/v1/cases/{bob.references[0]}", headers=pg.bearer(pg.agent_token()))
+    pg.client.post(f"/v1/cases/{bob.references[0]}/unmask", json=UNMASK, headers=pg.bearer(pg.agent_token()))
     pg.client.post(
-        f"/v1/cases/{bob.references[0]}/unmask",
-        json={"reason": REASON},
-        headers=pg.bearer(pg.agent_token()),
-    )
-    pg.client.post(
-        f"/v1/cases/{bob.references[0]}/unmask",
-        json={"reason": REASON},
-        headers=pg.bearer(pg.supervisor_token()),
+        f"/v1/cases/{bob.references[0]}/unmask", json=UNMASK, headers=pg.bearer(pg.supervisor_token())
     )
 
     rows = [(e.actor_subject, e.actor_role, e.action, e.outcome) for e in _events(pg)]
@@ -62,7 +57,7 @@ def test_every_read_denial_and_unmask_is_audited_with_who_what_and_why(pg: Harne
     assert events[0].client_address == "203.0.113.10"
     assert "resident.national_id:last4" in json.loads(events[0].fields)
     assert json.loads(events[1].fields) == []
-    assert events[-1].purpose == REASON
+    assert events[-1].purpose == f"resident_request: {REASON}"
     assert "resident.national_id:raw" in json.loads(events[-1].fields)
     assert verify_chain_of(pg).first_bad is None
 
@@ -78,36 +73,63 @@ def test_a_supervisor_unmask_returns_raw_values_and_the_audit_row_that_recorded_
     person = pg.add_person(cases=1)
     response = pg.client.post(
         f"/v1/cases/{person.references[0]}/unmask",
-        json={"reason": f"  {REASON}  "},
+        json={"category": "resident_request", "reason": f"  {REASON}  "},
         headers=pg.bearer(pg.supervisor_token()),
     )
     assert response.status_code == 200
     body = response.json()
     assert body["masked"] is False
+    assert body["unmask"]["category"] == "resident_request"
+    assert body["unmask"]["reason"] == REASON
     assert body["resident"]["national_id"] == person.record.national_id
     assert body["resident"]["date_of_birth"] == person.record.date_of_birth.isoformat()
     assert body["resident"]["address"]["street"] == person.record.address.street
     row = next(e for e in _events(pg) if e.seq == body["unmask"]["audit_seq"])
-    assert (row.action, row.outcome, row.purpose) == ("unmask_case", "allowed", REASON)
+    assert (row.action, row.outcome, row.purpose) == ("unmask_case", "allowed", f"resident_request: {REASON}")
     assert row.case_reference == person.references[0]
+
+
+WEAK_REASONS = [
+    "",
+    "because",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "need it need it need it",
+    "ab cd ef gh ij kl mn op",  # accepted before: eight "words", sixteen letters
+    "Resident phoned to correct the address on file; identity checked.",  # names no request
+]
 
 
 def test_unmask_needs_a_meaningful_reason_and_the_refusal_is_audited(pg: Harness) -> None:
     person = pg.add_person(cases=1)
     url = f"/v1/cases/{person.references[0]}/unmask"
-    for reason in ("", "because", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "need it need it need it"):
-        response = pg.client.post(url, json={"reason": reason}, headers=pg.bearer(pg.supervisor_token()))
+    for reason in WEAK_REASONS:
+        body = {"category": "case_processing", "reason": reason}
+        response = pg.client.post(url, json=body, headers=pg.bearer(pg.supervisor_token()))
         assert response.status_code == 422, reason
+        assert "ticket" in response.json()["message"]
         assert person.record.national_id not in response.text
     outcomes = [e.outcome for e in _events(pg)]
-    assert outcomes == ["denied_invalid_reason"] * 4
+    assert outcomes == ["denied_invalid_reason"] * len(WEAK_REASONS)
+    accepted = pg.client.post(url, json=UNMASK, headers=pg.bearer(pg.supervisor_token()))
+    assert accepted.status_code == 200
+
+
+def test_unmask_needs_a_category_from_the_closed_list(pg: Harness) -> None:
+    person = pg.add_person(cases=1)
+    url = f"/v1/cases/{person.references[0]}/unmask"
+    for body in ({"reason": REASON}, {**UNMASK, "category": "curiosity"}, {**UNMASK, "category": None}):
+        response = pg.client.post(url, json=body, headers=pg.bearer(pg.supervisor_token()))
+        assert (response.status_code, response.json()["error"]) == (422, "invalid_request")
+        assert "category" in response.json()["message"]
+        assert "curiosity" not in response.text
+    assert _events(pg) == []
 
 
 def test_residents_and_agents_cannot_unmask(pg: Harness) -> None:
     person = pg.add_person(cases=1)
     url = f"/v1/cases/{person.references[0]}/unmask"
     for token in (pg.resident_token(person), pg.agent_token(), pg.token(pg.AGENT, Role.SUPERVISOR)):
-        response = pg.client.post(url, json={"reason": REASON}, headers=pg.bearer(token))
+        response = pg.client.post(url, json=UNMASK, headers=pg.bearer(token))
         assert response.status_code == 403
         assert person.record.national_id not in response.text
 

@@ -1,5 +1,6 @@
-"""The commands the lead mounts: `askcity records serve|seed|demo-users` and `askcity audit verify`,
-plus `python -m records_api`, the launch path of `askcity run`."""
+"""The commands the lead mounts: `askcity records serve|seed|demo-users` and
+`askcity audit verify|checkpoint|keygen`, plus `python -m records_api`, the launch path of
+`askcity run`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -20,9 +22,12 @@ from typer.testing import CliRunner
 
 from records_api.api.app import create_app
 from records_api.cli import audit_app, records_app
-from records_api.models import Resident
-from records_api.runtime import build_vault, open_database
+from records_api.errors import ConfigurationError
+from records_api.models import AuditEvent, Resident
+from records_api.runtime import build_vault, check_startup, open_database
 from records_api.settings import get_settings
+from trust.audit_chain import sign_checkpoint
+from trust.checkpoint_store import load_signing_key
 
 runner = CliRunner()
 
@@ -163,7 +168,147 @@ def test_python_dash_m_records_api_serves_seeded_demo_data(dev_env: Path) -> Non
                 time.sleep(0.1)
         assert health is not None and health.json()["status"] == "ok"
         users = json.loads(runner.invoke(records_app, ["demo-users", "--json"]).stdout)
-        assert len([u for u in users if u["role"] == "resident"]) == 3
+        residents = [u for u in users if u["role"] == "resident"]
+        assert len(residents) == 3
+        login = {"username": residents[0]["username"], "password": residents[0]["password"]}
+        token = httpx.post(f"http://127.0.0.1:{port}/dev/token", json=login).json()["access_token"]
+        spoofed = {"Authorization": f"Bearer {token}", "X-Forwarded-For": "192.0.2.99"}
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/me/cases", headers=spoofed).status_code == 200
     finally:
         process.terminate()
         process.wait(timeout=10)
+    database = open_database(get_settings(), migrate_schema=False)
+    with database.sessions() as session:
+        audited = set(session.scalars(select(AuditEvent.client_address)))
+    database.close()
+    assert audited == {"127.0.0.1"}  # uvicorn no longer trusts X-Forwarded-For from localhost
+    assert (dev_env / "records-audit-signing-key.pem").exists()  # the demo's generated checkpoint key
+    assert (dev_env / "records-audit-checkpoints.jsonl").read_text().count("\n") >= 2  # start and stop
+
+
+@pytest.fixture
+def test_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, postgres_url: str) -> Path:
+    """A non-dev service on PostgreSQL with real secrets; the audit key generated in the data dir."""
+    monkeypatch.setenv("ASKCITY_ENV", "test")
+    monkeypatch.setenv("ASKCITY_DEV_IDENTITY", "1")
+    monkeypatch.setenv("ASKCITY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ASKCITY_RECORDS_DATABASE_URL", postgres_url)
+    monkeypatch.setenv("ASKCITY_RECORDS_ENCRYPTION_KEY", random_key())
+    monkeypatch.setenv("ASKCITY_RECORDS_HMAC_KEY", random_key())
+    get_settings.cache_clear()
+    return tmp_path
+
+
+def _use_the_service(logins: int = 2) -> None:
+    """Seed, then let the demo users list their cases through the app (which writes checkpoints)."""
+    assert runner.invoke(records_app, ["seed", "--residents", str(logins)]).exit_code == 0
+    users = json.loads(runner.invoke(records_app, ["demo-users", "--json"]).stdout)
+    with TestClient(create_app()) as client:
+        for user in users:
+            login = {"username": user["username"], "password": user["password"]}
+            token = client.post("/dev/token", json=login).json()["access_token"]
+            client.get("/v1/me/cases", headers={"Authorization": f"Bearer {token}"})
+
+
+def test_audit_verify_reports_an_emptied_chain_with_a_reset_head_as_broken(test_env: Path) -> None:
+    _use_the_service()
+    intact = runner.invoke(audit_app, ["verify"])
+    assert intact.exit_code == 0, intact.output
+    assert "signed checkpoint" in intact.stdout
+    database = open_database(get_settings())
+    with database.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_events"))
+        connection.execute(text("UPDATE audit_head SET seq = 0, row_hash = :g"), {"g": "0" * 64})
+    database.close()
+    alone = runner.invoke(audit_app, ["verify", "--no-checkpoint"])
+    assert alone.stdout.startswith("audit chain intact: 0 rows")  # what the issue saw
+    broken = runner.invoke(audit_app, ["verify"])
+    assert broken.exit_code == 1
+    assert "BROKEN" in broken.stderr and "rows were deleted" in broken.stderr
+    refused = runner.invoke(audit_app, ["checkpoint"])
+    assert refused.exit_code == 1 and "nothing signed" in refused.stderr
+
+
+def test_audit_verify_without_a_checkpoint_or_with_a_forged_one_is_broken(test_env: Path) -> None:
+    _use_the_service()
+    checkpoints = get_settings().audit_checkpoint_file
+    good = checkpoints.read_text()
+    checkpoints.unlink()
+    missing = runner.invoke(audit_app, ["verify"])
+    assert missing.exit_code == 1 and "no checkpoint" in missing.stderr
+    stranger = test_env / "stranger.pem"
+    assert runner.invoke(audit_app, ["keygen", str(stranger)]).exit_code == 0
+    forged = sign_checkpoint(load_signing_key(stranger), "records-audit", 0, "0" * 64, datetime.now(UTC))
+    checkpoints.write_text(good + forged.to_line() + "\n")
+    result = runner.invoke(audit_app, ["verify"])
+    assert result.exit_code == 1 and "another key" in result.stderr
+    checkpoints.write_text(good + "{not a checkpoint\n")
+    result = runner.invoke(audit_app, ["verify"])
+    assert result.exit_code == 1 and "not JSON" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_audit_checkpoint_writes_then_reports_unchanged(
+    test_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use_the_service()
+    rows = runner.invoke(audit_app, ["verify"]).stdout.split()[3]
+    assert runner.invoke(audit_app, ["checkpoint"]).stdout.startswith(
+        f"audit checkpoint unchanged: seq {rows};"
+    )
+    elsewhere = test_env / "elsewhere" / "checkpoints.jsonl"
+    monkeypatch.setenv("ASKCITY_RECORDS_AUDIT_CHECKPOINT_FILE", str(elsewhere))
+    get_settings.cache_clear()
+    written = runner.invoke(audit_app, ["checkpoint"])
+    assert written.exit_code == 0, written.output
+    assert written.stdout.startswith(f"audit checkpoint written: seq {rows};")
+    assert runner.invoke(audit_app, ["checkpoint"]).stdout.startswith("audit checkpoint unchanged")
+    assert len(elsewhere.read_text().splitlines()) == 1
+
+
+def test_production_refuses_to_start_without_an_audit_signing_key(
+    test_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASKCITY_ENV", "production")
+    get_settings.cache_clear()
+    result = runner.invoke(records_app, ["serve", "--port", str(_free_port())])
+    assert result.exit_code == 2
+    assert "ASKCITY_RECORDS_AUDIT_SIGNING_KEY_FILE" in result.stderr
+    assert not (test_env / "records-audit-signing-key.pem").exists()
+    with pytest.raises(ConfigurationError):
+        check_startup(get_settings())
+
+
+def test_an_auditor_verifies_with_the_public_key_only(
+    test_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = test_env / "keys"
+    made = runner.invoke(
+        audit_app, ["keygen", str(keys / "audit.pem"), "--public", str(test_env / "audit.pub")]
+    )
+    assert made.exit_code == 0, made.output
+    assert runner.invoke(audit_app, ["keygen", str(keys / "audit.pem")]).exit_code == 2  # never overwritten
+    monkeypatch.setenv("ASKCITY_RECORDS_AUDIT_SIGNING_KEY_FILE", str(keys / "audit.pem"))
+    get_settings.cache_clear()
+    _use_the_service()
+    monkeypatch.setenv("ASKCITY_ENV", "production")
+    monkeypatch.delenv("ASKCITY_RECORDS_AUDIT_SIGNING_KEY_FILE")
+    monkeypatch.setenv("ASKCITY_RECORDS_AUDIT_VERIFY_KEY_FILE", str(test_env / "audit.pub"))
+    get_settings.cache_clear()
+    verified = runner.invoke(audit_app, ["verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "signed checkpoint" in verified.stdout
+    cannot_sign = runner.invoke(audit_app, ["checkpoint"])
+    assert cannot_sign.exit_code == 2 and "ASKCITY_RECORDS_AUDIT_SIGNING_KEY_FILE" in cannot_sign.stderr
+
+
+def test_invalid_settings_are_named_without_echoing_their_values(
+    dev_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secretish = "c2hvcnQtYnV0LXNlY3JldA"
+    monkeypatch.setenv("ASKCITY_RECORDS_SERVICE_KEYS", f"askcity-bot={secretish}")
+    get_settings.cache_clear()
+    result = runner.invoke(audit_app, ["verify"])
+    assert result.exit_code == 2
+    assert "ASKCITY_RECORDS_SERVICE_KEYS" in result.stderr
+    assert secretish not in result.output

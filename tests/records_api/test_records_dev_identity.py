@@ -95,6 +95,24 @@ def test_repeated_failed_logins_are_locked_out(harness_factory: Callable[..., Ha
     assert right.status_code == 429
 
 
+def test_a_locked_address_refuses_every_login_so_user_names_cannot_be_sprayed(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = harness_factory(records_failed_lookups_per_address="3/minute")
+    _account(h, h.add_person(cases=1))
+    sprayed = [
+        h.client.post("/dev/token", json={"username": f"user-{n}", "password": "Winter2026!"}).status_code
+        for n in range(6)
+    ]
+    assert sprayed == [401, 401, 401, 429, 429, 429]
+    right = h.client.post("/dev/token", json={"username": "alice", "password": PASSWORD})
+    assert right.status_code == 429
+    elsewhere = h.client_from("198.51.100.99").post(
+        "/dev/token", json={"username": "alice", "password": PASSWORD}
+    )
+    assert elsewhere.status_code == 200
+
+
 def test_cors_allows_the_widget_origin_on_the_token_endpoint_only(
     tmp_path: Path, dev_key_pem: Path, sqlite_url: str
 ) -> None:

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from records_harness import random_key
 
 from records_api.settings import DEV_ENCRYPTION_KEY, DEV_HMAC_KEY, Settings, get_settings
+from trust.service_identity import DEV_SERVICE_KEY, DEV_SERVICE_NAME, decode_service_key
 
 
 @pytest.mark.parametrize("env", ["production", "test"])
@@ -76,3 +77,48 @@ def test_the_service_will_not_start_in_production_on_dev_secrets(
     monkeypatch.setenv("ASKCITY_ENV", "production")
     with pytest.raises(ValidationError):
         create_app()
+
+
+def test_service_keys_come_as_json_or_name_equals_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    one, two = random_key(), random_key()
+    monkeypatch.setenv("ASKCITY_ENV", "dev")
+    monkeypatch.setenv("ASKCITY_RECORDS_SERVICE_KEYS", f'{{"askcity-bot": "{one}"}}')
+    assert get_settings().records_service_keys == {"askcity-bot": one}
+    get_settings.cache_clear()
+    monkeypatch.setenv("ASKCITY_RECORDS_SERVICE_KEYS", f"askcity-bot={one}, bot-2026={two}")
+    assert set(get_settings().service_keys) == {"askcity-bot", "bot-2026"}
+    assert "records_service_keys" not in repr(get_settings())
+
+
+def test_only_a_dev_service_trusts_the_published_bot_key_by_default() -> None:
+    assert Settings(env="dev").service_keys == {DEV_SERVICE_NAME: decode_service_key(DEV_SERVICE_KEY)}
+    real = Settings(records_encryption_key=random_key(), records_hmac_key=random_key())
+    assert real.service_keys == {}
+    with pytest.raises(ValidationError, match="ASKCITY_RECORDS_SERVICE_KEYS"):
+        Settings(
+            records_encryption_key=random_key(),
+            records_hmac_key=random_key(),
+            records_service_keys={"askcity-bot": DEV_SERVICE_KEY + "="},
+        )
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"records_service_keys": {"askcity-bot": "dG9vLXNob3J0"}},  # 9 bytes
+        {"records_service_keys": {"Bad Name": random_key()}},
+        {"records_service_keys": "askcity-bot"},
+        {"records_trusted_proxies": "*"},
+        {"records_trusted_proxies": "10.0.0.1, proxy.example"},
+        {"records_service_signature_max_age_seconds": 3600},
+    ],
+)
+def test_invalid_trust_settings_are_refused_at_start_up(overrides: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        Settings(env="dev", **overrides)  # type: ignore[arg-type]
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    settings = Settings(env="dev", records_trusted_proxies="10.0.0.1, 192.168.0.0/16, ::1")  # type: ignore[arg-type]
+    assert settings.records_trusted_proxies == ["10.0.0.1", "192.168.0.0/16", "::1"]
+    assert Settings(env="dev").records_trusted_proxies == []

@@ -3,17 +3,22 @@ and the Alembic migrations build exactly the schema the models describe."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from records_harness import Harness, known_record
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
 
+from records_api.audit import verify_chain
 from records_api.crypto import LookupHasher
 from records_api.db import VERSION_TABLE, alembic_config, create_db_engine, migrate
-from records_api.models import Base
+from records_api.models import AuditEvent, Base
 from records_api.runtime import build_vault
+from trust.audit_chain import GENESIS_HASH, chain_hash
 
 
 def test_no_raw_resident_value_is_stored_in_the_clear(pg: Harness) -> None:
@@ -90,5 +95,50 @@ def test_migrations_build_exactly_the_models_and_go_down_and_up(
         assert set(inspect(engine).get_table_names()) <= {VERSION_TABLE}
         migrate(engine)
         assert "audit_events" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_audit_rows_written_before_0002_keep_their_hashes(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("postgres_url" if backend == "postgres" else "sqlite_url")
+    engine = create_db_engine(url)
+    try:
+        migrate(engine, "0001_initial")
+        prev = GENESIS_HASH
+        with engine.begin() as connection:
+            for seq in (1, 2):
+                row = {
+                    "seq": seq,
+                    "occurred_at": "2025-01-09T14:30:00.000000Z",
+                    "actor_subject": f"citizen-{seq}",
+                    "actor_role": "resident",
+                    "action": "read_case",
+                    "case_reference": None,
+                    "resident_id": None,
+                    "fields": "[]",
+                    "purpose": "status lookup",
+                    "outcome": "not_found",
+                    "client_address": "203.0.113.10",
+                }
+                row_hash = chain_hash(row, prev)  # the 0001 canonical form: no via_service, no count
+                connection.execute(
+                    text(
+                        "INSERT INTO audit_events (seq, occurred_at, actor_subject, actor_role, action,"
+                        " case_reference, resident_id, fields, purpose, outcome, client_address, prev_hash,"
+                        " row_hash) VALUES (:seq, :at, :actor_subject, :actor_role, :action, NULL, NULL,"
+                        " :fields, :purpose, :outcome, :client_address, :prev, :hash)"
+                    ),
+                    {**row, "at": datetime(2025, 1, 9, 14, 30, tzinfo=UTC), "prev": prev, "hash": row_hash},
+                )
+                prev = row_hash
+            connection.execute(text("UPDATE audit_head SET seq = 2, row_hash = :h"), {"h": prev})
+        migrate(engine)
+        with Session(engine) as session:
+            report = verify_chain(session)
+            counts = session.scalars(select(AuditEvent.repeat_count)).all()
+        assert (report.rows, report.first_bad, counts) == (2, None, [1, 1])
     finally:
         engine.dispose()

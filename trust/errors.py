@@ -1,0 +1,34 @@
+"""Errors of the shared trust code.
+
+    TrustError
+    ├── ServiceKeyError           a service key that is not URL-safe base64 of >= 32 bytes (also a ValueError)
+    ├── ServiceSignatureError     a signed client address that does not verify; `reason` is a short code
+    ├── KeyFileError              a checkpoint key file that is missing, unreadable or not Ed25519
+    └── CheckpointError           a checkpoint line that does not parse or whose signature does not verify
+
+Messages name what is wrong, never a secret.
+"""
+
+from __future__ import annotations
+
+
+class TrustError(Exception):
+    pass
+
+
+class ServiceKeyError(TrustError, ValueError):
+    pass
+
+
+class ServiceSignatureError(TrustError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class KeyFileError(TrustError):
+    pass
+
+
+class CheckpointError(TrustError):
+    pass
