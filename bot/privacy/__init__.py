@@ -4,9 +4,16 @@ Detect, then transform: `PiiDetector.detect()` returns `PiiSpan`s, `redact()` co
 Importing this package is cheap; presidio is imported by `PiiDetector.warm_up()`.
 """
 
-from bot.privacy.detection import SUPPORTED_ENTITIES, PiiDetector, PiiEntity, PiiSpan
+from bot.privacy.detection import (
+    DEFAULT_PHONE_REGIONS,
+    SUPPORTED_ENTITIES,
+    PiiDetector,
+    PiiEntity,
+    PiiSpan,
+)
 from bot.privacy.errors import (
     DatasetError,
+    DetectorConfigError,
     DetectorNotReadyError,
     InvalidSpanError,
     MaskingPolicyError,
@@ -17,8 +24,10 @@ from bot.privacy.masking import RedactionResult, Redactor, load_placeholders, re
 
 __all__ = [
     "DEFAULT_DATASET",
+    "DEFAULT_PHONE_REGIONS",
     "SUPPORTED_ENTITIES",
     "DatasetError",
+    "DetectorConfigError",
     "DetectorNotReadyError",
     "EntityScores",
     "InvalidSpanError",

@@ -2,6 +2,7 @@
 
     PrivacyError
     ├── DetectorNotReadyError   detect() was called before warm_up()
+    ├── DetectorConfigError     a detector setting is invalid (an unknown phone region)
     ├── InvalidSpanError        a span lies outside the text or is empty
     ├── MaskingPolicyError      placeholders.yml is malformed
     └── DatasetError            a labelled PII dataset file is missing or malformed
@@ -17,6 +18,10 @@ class PrivacyError(Exception):
 
 
 class DetectorNotReadyError(PrivacyError):
+    pass
+
+
+class DetectorConfigError(PrivacyError):
     pass
 
 

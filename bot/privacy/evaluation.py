@@ -1,13 +1,17 @@
 """How well a PII detector does on a labelled dataset (`askcity eval pii`).
 
 The dataset is JSON Lines, one sentence a line:
-`{"text": "...", "entities": [{"type": "EMAIL_ADDRESS", "start": 12, "end": 31}]}`.
+`{"text": "...", "entities": [{"type": "EMAIL_ADDRESS", "start": 12, "end": 31}], "split": "test"}`.
+`split` is "train" (what the detector's rules were developed on) or "test" (what is reported);
+a sentence without one is a test sentence. Offsets count code points, as Python strings do.
 
 Matching rule: a predicted span finds a gold span when the types are equal and they overlap by at
 least half of the gold span's length (`overlap >= 0.5 * (gold.end - gold.start)`). Each predicted
 span finds at most one gold span and the reverse (the largest overlap wins). Then, per entity type:
 precision = found / predicted, recall = found / gold, with 0.0 when the denominator is 0. The
-micro figures pool the counts of all types.
+micro figures pool the counts of the types the detector looks for (`SUPPORTED_ENTITIES`, and any
+type it predicts). Gold types it does not look for at all (names, street addresses) are scored
+apart, in `not_detected`, so that they neither hide nor drag down the others.
 """
 
 from __future__ import annotations
@@ -18,15 +22,16 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from bot.privacy.detection import PiiSpan
+from bot.privacy.detection import SUPPORTED_ENTITIES, PiiSpan
 from bot.privacy.errors import DatasetError
 
 DEFAULT_DATASET = Path(__file__).parent / "data" / "pii_sentences.jsonl"
 MIN_OVERLAP = 0.5
+Split = Literal["train", "test"]
 
 
 class SpanDetector(Protocol):
@@ -48,6 +53,7 @@ class LabelledSentence(BaseModel):
 
     text: str
     entities: tuple[GoldEntity, ...]
+    split: Split = "test"
 
     @model_validator(mode="after")
     def _offsets_fit(self) -> LabelledSentence:
@@ -72,28 +78,35 @@ class EntityScores(BaseModel):
 
 class PiiReport(BaseModel):
     dataset: str
+    split: str  # "train", "test" or "all"
     sentences: int
     negative_sentences: int
     negative_sentences_flagged: int
     per_entity: dict[str, EntityScores]
     micro: EntityScores
+    not_detected: dict[str, EntityScores]
     mean_detect_ms: float
 
     def to_table(self) -> str:
         """A plain-text table, for the CLI to print."""
         lines = [f"{'entity':<16}{'support':>8}{'predicted':>10}{'precision':>10}{'recall':>8}"]
-        rows = [*sorted(self.per_entity.items()), ("micro", self.micro)]
-        for name, scores in rows:
-            lines.append(
-                f"{name:<16}{scores.support:>8}{scores.predicted:>10}"
-                f"{scores.precision:>10.3f}{scores.recall:>8.3f}"
-            )
+        lines += [_row(name, scores) for name, scores in self.per_entity.items()]
+        lines.append(_row("micro", self.micro))
+        if self.not_detected:
+            lines.append("not looked for (no recognizer):")
+            lines += [_row(name, scores) for name, scores in self.not_detected.items()]
         lines.append(
-            f"{self.sentences} sentences; {self.negative_sentences_flagged} of "
+            f"{self.sentences} sentences ({self.split} split); {self.negative_sentences_flagged} of "
             f"{self.negative_sentences} without PII had a detection; "
             f"mean detection time {self.mean_detect_ms:.2f} ms per sentence"
         )
         return "\n".join(lines)
+
+
+def _row(name: str, scores: EntityScores) -> str:
+    return (
+        f"{name:<16}{scores.support:>8}{scores.predicted:>10}{scores.precision:>10.3f}{scores.recall:>8.3f}"
+    )
 
 
 def load_dataset(path: Path) -> list[LabelledSentence]:
@@ -130,9 +143,15 @@ def count_matches(gold: Sequence[GoldEntity], predicted: Sequence[PiiSpan]) -> C
     return found
 
 
-def evaluate(detector: SpanDetector, dataset_path: Path = DEFAULT_DATASET) -> PiiReport:
-    """Run `detector` over every sentence of the dataset and score it per entity type."""
-    sentences = load_dataset(dataset_path)
+def evaluate(
+    detector: SpanDetector, dataset_path: Path = DEFAULT_DATASET, split: Split | None = "test"
+) -> PiiReport:
+    """Run `detector` over the sentences of one split of the dataset (None: all) and score it per type."""
+    sentences = [
+        sentence for sentence in load_dataset(dataset_path) if split is None or sentence.split == split
+    ]
+    if not sentences:
+        raise DatasetError(f"The PII dataset {dataset_path} has no sentences in the {split} split.")
     detector.warm_up()
     support: Counter[str] = Counter()
     predicted: Counter[str] = Counter()
@@ -149,15 +168,22 @@ def evaluate(detector: SpanDetector, dataset_path: Path = DEFAULT_DATASET) -> Pi
         if not sentence.entities:
             negatives += 1
             flagged += bool(spans)
-    types = sorted(set(support) | set(predicted))
+    looked_for = set(SUPPORTED_ENTITIES) | set(predicted)
+    scores = {name: _scores(support[name], predicted[name], found[name]) for name in support | predicted}
     return PiiReport(
         dataset=str(dataset_path),
+        split=split or "all",
         sentences=len(sentences),
         negative_sentences=negatives,
         negative_sentences_flagged=flagged,
-        per_entity={name: _scores(support[name], predicted[name], found[name]) for name in types},
-        micro=_scores(support.total(), predicted.total(), found.total()),
-        mean_detect_ms=1000 * statistics.fmean(timings) if timings else 0.0,
+        per_entity={name: scores[name] for name in sorted(scores) if name in looked_for},
+        micro=_scores(
+            sum(support[name] for name in looked_for),
+            predicted.total(),
+            sum(found[name] for name in looked_for),
+        ),
+        not_detected={name: scores[name] for name in sorted(scores) if name not in looked_for},
+        mean_detect_ms=1000 * statistics.fmean(timings),
     )
 
 

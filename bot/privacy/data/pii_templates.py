@@ -1,16 +1,26 @@
 """Message templates for `build_pii_dataset.py`.
 
-UPPER-case slots are labelled entities: EMAIL, SPELLEDEMAIL ("ann dot lee at gmail dot com"), PHONE
-(any written form), LOCALPHONE (seven digits), BAREPHONE (ten digits, no separators), CARD, SSN,
-BARESSN (nine bare digits), IBAN, IP, CNID, PASSPORT.
+UPPER-case slots are labelled entities:
+- EMAIL (plain, or obfuscated: "ann dot lee at gmail dot com", "ann.lee [at] gmail [dot] com", ...),
+- PHONE (any written form: North American, with an extension, international, the national formats
+  of the default phone regions, digits of other scripts), LOCALPHONE (seven digits),
+- CARD (every scheme in `bot.privacy.card_numbers`, any one separator), SSN (three groups, any one
+  separator), BARESSN (nine digits, bare or spaced out), IBAN (any case and grouping),
+- IP, CNID (PRC resident ID), PASSPORT,
+- NAME (PERSON) and STREET (STREET_ADDRESS): labelled so that their recall is measured, though no
+  recognizer looks for them,
+- BAREPHONE, WORDPHONE, PLAINATEMAIL: forms we know we miss (see `KNOWN_LIMITS`).
 
-Lower-case slots are plain text that must not be flagged: name, street, date, time, amount, ref,
-permit, shortpermit (NNN-NNNN), order, parcel (NNN-NNN-NN), postcode, count, route, minutes, unit,
-version, docref (passport-shaped, no "passport" nearby), badcard (fails Luhn), badiban (wrong check
-digits), badcnid (wrong check character or impossible date), badssn (area 000/666/9xx, group 00).
+Lower-case slots are plain text that must not be flagged: date, time, amount, ref, permit,
+shortpermit (NNN-NNNN), order, parcel (NNN-NNN-NN), postcode, count, year, housenumber, route,
+minutes, unit, version, tracking, isbn, account, meter, city, docref (passport-shaped, no "passport"
+nearby), badcard (fails Luhn), noiincard (passes Luhn, but no card scheme issues it), badiban (wrong
+check digits), badcnid (wrong check character or impossible date), badssn (area 000/666/9xx, group
+00), domain (a web address).
 
-Most templates are what the detector is built to find. `KNOWN_LIMITS` are known misses and a known
-false alarm, each used a fixed number of times, so that the figures stay honest.
+Each list is split by template, not by sentence (see `build_pii_dataset.split_templates`), so the
+test split holds sentences whose wording the detector was never tuned on. `KNOWN_LIMITS` are known
+misses and a known false alarm, each used once, always in the test split, so the figures stay honest.
 """
 
 from __future__ import annotations
@@ -23,27 +33,44 @@ POSITIVE: dict[str, list[str]] = {
         "Hi, I never got the reset link. The account is {EMAIL}",
         "Can you email the receipt for {amount} to {EMAIL} instead of posting it?",
         "I changed my address from {EMAIL} to {EMAIL} last week, which one do you have?",
-        "hello its {name}, write to {EMAIL} pls",
+        "hello its {NAME}, write to {EMAIL} pls",
         "The noise complaint from {date} was filed under {EMAIL}.",
         "Reply-to: {EMAIL} (I check it every evening)",
         "My landlord's email is {EMAIL} if you need to contact him about the repairs.",
-        "Is {EMAIL} still subscribed to the street cleaning alerts for {street}?",
+        "Is {EMAIL} still subscribed to the street cleaning alerts for {STREET}?",
         "Send the bulky waste pickup slot for {date} to {EMAIL}.",
+        "I don't want spam so here it is: {EMAIL}",
+        "The library renewal reminder should go to {EMAIL}, not my old work address.",
+        "Can the inspector confirm the appointment by email? {EMAIL}",
+        "{NAME} here - my e-mail changed to {EMAIL} when I moved to {STREET}.",
+        "Please unsubscribe {EMAIL} from the newsletter.",
+        "why does the portal say {EMAIL} is already registered?",
+        "Forward the tree removal quote to {EMAIL} and cc my wife.",
+        "email: {EMAIL} | phone: none | best time: after {time}",
     ],
     "PHONE_NUMBER": [
         "call me on {PHONE} please",
         "You can reach me at {PHONE} after {time}.",
         "{PHONE} is my mobile, text me when the permit is ready.",
-        "My number is {PHONE}, I live at {street}.",
+        "My number is {PHONE}, I live at {STREET}.",
         "Please have the inspector phone {PHONE} before coming on {date}.",
         "Best number to call is {PHONE}",
         "My landline is {PHONE} but I'm rarely home.",
-        "Contact: {PHONE} ({name})",
+        "Contact: {PHONE} ({NAME})",
         "If the line drops, ring me back on {PHONE}.",
         "Could someone from parking call {LOCALPHONE}? It's about ticket {ref}.",
         "call me at {LOCALPHONE} about the pothole",
         "My cell is {LOCALPHONE}, my work phone is {PHONE}.",
         "I'm a visitor, my phone is {PHONE}, is the museum open on {date}?",
+        "I just moved from abroad, my old number {PHONE} still works on WhatsApp.",
+        "The contractor's number is {PHONE}, he never picks up.",
+        "tel {PHONE}",
+        "Please text {PHONE} when the bin is collected.",
+        "Leave a voicemail at {PHONE} if nobody answers.",
+        "My daughter set up the account, her phone is {PHONE}.",
+        "For the noise complaint on {date} you can call me at {PHONE} or at work.",
+        "Phone: {PHONE} / Name: {NAME}",
+        "Is {PHONE} the right number for the recycling centre? It keeps ringing out.",
     ],
     "CREDIT_CARD": [
         "I paid with card {CARD} and was charged twice",
@@ -54,9 +81,18 @@ POSITIVE: dict[str, list[str]] = {
         "refund please to card number {CARD}",
         "I see two payments of {amount} on {CARD} for one dog licence.",
         "Which card did I use? Probably {CARD}, or my other one.",
-        "card: {CARD} / name: {name} / reason: duplicate charge",
+        "card: {CARD} / name: {NAME} / reason: duplicate charge",
         "Please cancel the recurring payment on {CARD} for the recycling bin.",
-        "The kiosk at {street} rejected {CARD} three times.",
+        "The kiosk at {STREET} rejected {CARD} three times.",
+        "my debit card {CARD} expired, can I update it for the swimming pass?",
+        "The pool charged {CARD} on {date} but I was on holiday.",
+        "Is it safe to give {CARD} to the chatbot? I need to pay the fine.",
+        "I used my husband's card {CARD} for the library fee.",
+        "{CARD} exp 11/26 cvv on the back, please take the {amount}.",
+        "Payment failed with {CARD}, the error said try again later.",
+        "The receipt shows {CARD} but I paid cash!",
+        "Can you refund {amount} to the card ending in the number {CARD}?",
+        "hi, my card number {CARD}, what happened with the parking charge from {date}?",
     ],
     "US_SSN": [
         "My SSN is {SSN}, do you need it for the tax relief form?",
@@ -71,10 +107,18 @@ POSITIVE: dict[str, list[str]] = {
         "my social security number is {BARESSN}, the clerk needs it by {date}",
         "I gave {SSN} when I signed up for the rent relief program.",
         "Do you store SSNs? I entered {BARESSN} for the rebate.",
+        "The caseworker wrote {SSN} on my file.",
+        "Please check the application under {SSN}, name {NAME}.",
+        "My son's SSN {SSN} was rejected by the school lunch form.",
+        "Is {SSN} linked to my property tax account?",
+        "I'm {NAME}, SSN {SSN}, applying for the heating assistance.",
+        "the clerk needs my ssn again: {BARESSN}",
+        "Social Security: {SSN} (I know, I shouldn't post it here)",
+        "Why does the portal show {SSN} next to my name?",
     ],
     "IBAN_CODE": [
         "Please refund the deposit to my IBAN {IBAN}",
-        "IBAN: {IBAN} (account holder {name})",
+        "IBAN: {IBAN} (account holder {NAME})",
         "Can I pay the waste fee by transfer from {IBAN}?",
         "{IBAN} is the account for the rent subsidy.",
         "my bank account is {IBAN}, it is a European account",
@@ -83,6 +127,14 @@ POSITIVE: dict[str, list[str]] = {
         "I moved here from Europe and my salary goes to {IBAN}, can I use it for city fees?",
         "transfer reference {ref}, sent from {IBAN} on {date}",
         "Does the city accept SEPA payments from {IBAN}?",
+        "my iban is {IBAN} please pay the overpaid fee back",
+        "The council paid the grant into {IBAN} instead of my new account.",
+        "Here are my bank details: {IBAN}, {NAME}.",
+        "Could you send the parking refund to {IBAN}?",
+        "I wired {amount} from {IBAN}, did it arrive?",
+        "{NAME} - account {IBAN} - reason: duplicate payment",
+        "Is {IBAN} the right account to give my landlord for the deposit scheme?",
+        "please change the debit account to {IBAN} from next month",
     ],
     "IP_ADDRESS": [
         "The portal blocked my IP {IP} after three failed logins.",
@@ -104,7 +156,7 @@ POSITIVE: dict[str, list[str]] = {
         "For the foreign resident registration I have ID {CNID} and my visa.",
         "The form rejected {CNID}, it says 18 characters but that is what I typed.",
         "my id number {CNID} from China, appointment on {date}",
-        "Hello, I am {name}'s mother, her ID is {CNID}.",
+        "Hello, I am {NAME}'s mother, her ID is {CNID}.",
         "Can the city office verify a Chinese resident ID like {CNID}?",
         "身份证 {CNID}, I need the tenancy registration form in English.",
     ],
@@ -136,6 +188,12 @@ MIXED = [
     "The site blocked {IP}; text me at {PHONE} when it's fixed.",
     "Passport {PASSPORT} and resident ID {CNID} are both in the upload for permit {permit}.",
     "call {LOCALPHONE} or write to {EMAIL}",
+    "{NAME}, {STREET}, {PHONE}, {EMAIL}",
+    "Name: {NAME}. Address: {STREET}. SSN: {SSN}. Phone: {PHONE}.",
+    "The fine of {amount} for case {ref} was paid with {CARD}, call {PHONE} if anything is missing.",
+    "Pay the deposit back to {IBAN} or by cheque to {NAME}, {STREET}.",
+    "my details: {EMAIL}, {PHONE}, born {date}",
+    "I am {NAME} and my card {CARD} was charged {amount} twice on {date}.",
 ]
 
 NEGATIVE = [
@@ -143,7 +201,7 @@ NEGATIVE = [
     "My reference is {ref}, the fine was {amount}.",
     "I was charged {amount} on {date} at {time} for parking.",
     "The council meeting is on {date} at {time}, is it open to the public?",
-    "The streetlight outside {street} has been out since {date}.",
+    "The streetlight outside number {housenumber} has been out since {date}.",
     "Building permit {permit} was approved, when can work start?",
     "Permit number {permit} shows as pending since {date}.",
     "We have {count} trees on our block and none were trimmed this year.",
@@ -155,7 +213,7 @@ NEGATIVE = [
     "Section {version} of the noise bylaw says quiet hours start at {time}.",
     "The permit app (version {version}) crashes when I upload photos.",
     "How much are passport photos at the service center? I have {amount}.",
-    "Where do I renew a passport? The office on {street} was closed on {date}.",
+    "Where do I renew a passport? The office was closed on {date}.",
     "My card {badcard} was declined at the pool, but that number looks off anyway.",
     "I typed {badcard} on the form and it said invalid.",
     "The bank form shows {badiban}, is that a valid account?",
@@ -164,28 +222,49 @@ NEGATIVE = [
     "My friend's number {badcnid} was rejected by the online form.",
     "The letter lists SSN {badssn}, that can't be a real one.",
     "Is {badssn} a valid social security number? The form accepted it.",
-    "Ticket {docref} was issued on {date} at {street}.",
+    "Ticket {docref} was issued on {date} in the {city} garage.",
     "My library card is {docref}, can I book a room for {date}?",
     "Vehicle registration {docref} got a ticket for {amount}.",
-    "Tracking number {order} shows the bin was delivered on {date}.",
+    "Tracking number {tracking} shows the bin was delivered on {date}.",
     "The hearing for case {ref} moved to {date} at {time}.",
     "Bus {route} was {minutes} minutes late again this morning.",
     "The water bill for {date} is {amount}, last year it was {amount}.",
     "Can I pay {amount} in installments for ticket {ref}?",
-    "Route {route} stops at {street} every {minutes} minutes, right?",
-    "Apartment {unit} at {street} has no heating since {date}.",
+    "Route {route} stops at the library every {minutes} minutes, right?",
+    "Apartment {unit} has had no heating since {date}.",
     "My dog licence {permit} expires on {date}.",
     "Zoning file {ref}, lot {order}, hearing on {date}.",
     "The property tax for parcel {parcel} went up to {amount}.",
-    "In {count} the city planted {count} trees here, now half are dead.",
+    "In {year} the city planted {count} trees here, now half are dead.",
     "Is the form for permit {permit} the same as for {permit}?",
+    "My utility account {account} shows {amount} overdue, but I paid on {date}.",
+    "Water meter {meter} reads {count} cubic metres, that can't be right.",
+    "The library says the book {isbn} is overdue since {date}.",
+    "Our house is number {housenumber}, the bin lorry keeps skipping it.",
+    "We bought the house in {year} and the assessment jumped {amount} this year.",
+    "The loyalty card {noiincard} from the leisure centre stopped working.",
+    "Is my membership {noiincard} still valid for the gym at the community centre?",
+    "I saw the form at {domain} but it won't accept my upload.",
+    "Look at {domain}, the opening hours there are different from yours.",
+    "Meet me at the library at {time}, the one next to the town hall.",
+    "The map shows a red dot at the corner of the park, is that a hydrant?",
+    "Please reply at your earliest convenience about case {ref}.",
+    "Where's the nearest EV charger? I'm at the station with {count}% battery.",
+    "The noise starts at {time} and goes on until {time} most nights.",
+    "It cost {amount} to register and another {amount} for the sticker.",
+    "The parking zone {route} price went from {amount} to {amount} per hour.",
+    "Case {ref} was closed on {date} without anyone calling me back.",
+    "My permit renewal {permit} for {year} hasn't come through.",
+    "Can I get a copy of the {year} census form for {city}?",
+    "The event runs {date} to {date}, {time}-{time}.",
 ]
 
-# Known misses and false alarms of the detector's design (see bot/privacy/recognizers.py).
+# Known misses and a known false alarm of the detector's design (see bot/privacy/recognizers/).
 KNOWN_LIMITS = [
-    "write to me at {SPELLEDEMAIL}, I don't want bots scraping it",  # spelled out: not an address
     "my number is {BAREPHONE} (sorry, no dashes)",  # bare digits and no phone word
     "my social is {BARESSN} if you need it",  # "social" alone is not SSN context
     "Passport details: issued in Lagos in 2019, valid for ten years, the number is {PASSPORT}.",
     "Should I call the office about permit {shortpermit}?",  # false alarm: "call" + NNN-NNNN
+    "You can ring me on {WORDPHONE}.",  # digits written as words
+    "reach me at {PLAINATEMAIL} after work",  # the word "at" and a plain dot, no word "email"
 ]

@@ -1,4 +1,8 @@
-"""PiiDetector (bot/privacy/detection.py, recognizers.py, nlp_engine.py) with real presidio."""
+"""PiiDetector (bot/privacy/detection.py, recognizers/, nlp_engine.py) with real presidio.
+
+A few rows per entity type here; every written form of each type has its own table in
+test_pii_phone.py, test_pii_payment.py, test_pii_email.py and test_pii_identity.py.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,11 @@ import itertools
 import pytest
 
 from bot.privacy import DEFAULT_DATASET, SUPPORTED_ENTITIES, PiiDetector, PiiSpan
-from bot.privacy.detection import resolve_overlaps
+from bot.privacy.detection import _may_hold_pii, resolve_overlaps
 from bot.privacy.errors import DetectorNotReadyError
 from bot.privacy.evaluation import load_dataset
-
-
-@pytest.fixture(scope="module")
-def detector() -> PiiDetector:
-    detector = PiiDetector()
-    detector.warm_up()
-    return detector
-
-
-def found(detector: PiiDetector, text: str) -> list[tuple[str, str]]:
-    return [(span.entity_type, text[span.start : span.end]) for span in detector.detect(text)]
-
+from bot.privacy.folding import fold
+from tests.bot.privacy.conftest import found
 
 FOUND = [
     # EMAIL_ADDRESS
@@ -80,6 +74,10 @@ NOTHING = [
     pytest.param("my case number is 555-0142", id="'number' alone is not a phone word"),
     pytest.param("paid $1,250.00 on 2024-03-15 at 10:30", id="amount, date, time"),
     pytest.param("case MB-7K3Q-X9P2 is still open", id="case reference"),
+    pytest.param("case MB-7K2P-9QXD-4R8T-Z is still open", id="long case reference"),
+    pytest.param("we have lived at 1420 Elm Street since 1998", id="house number and year"),
+    pytest.param("postcode SW1A 1AA, or 75001 in Paris", id="postcodes"),
+    pytest.param("paid ١٬٢٥٠ on ٢٠٢٤-٠٣-١٥ at ١٠:٣٠", id="amount, date, time in Arabic-Indic digits"),
     pytest.param("card 4111 1111 1111 1112", id="card failing Luhn"),
     pytest.param("1234 5678 9012 3456", id="digits failing Luhn"),
     pytest.param("SSN 000-12-3456", id="SSN area 000"),
@@ -137,6 +135,26 @@ def test_spans_are_sorted_and_never_overlap_on_the_whole_dataset(detector: PiiDe
         assert spans == sorted(spans, key=lambda span: span.start)
         assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
         assert all(0 <= span.start < span.end <= len(sentence.text) for span in spans)
+
+
+@pytest.mark.parametrize(
+    ("text", "may_hold"),
+    [
+        pytest.param("When is the pool open on Sundays?", False, id="a question"),
+        pytest.param("What is there to do at the library this weekend?", False, id="the word at"),
+        pytest.param("Is the dot on the map a hydrant?", False, id="the word dot"),
+        pytest.param("call ٠٦ ٢٣ ٣٥ ٣٣ ٥٥", True, id="Arabic-Indic digits"),
+        pytest.param("card ４１１１ １１１１", True, id="full-width digits"),
+        pytest.param("jane.doe＠example.org", True, id="full-width at"),
+        pytest.param("jane dot doe at gmail dot com", True, id="at ... dot"),
+        pytest.param("jane [at] gmail.com", True, id="bracketed at"),
+        pytest.param("jane.doe at gmail.com", True, id="at before a dotted name"),
+        pytest.param("fe::ab:cd", True, id="IPv6 without digits"),
+        pytest.param("", False, id="empty"),
+    ],
+)
+def test_the_fast_path_skips_only_texts_without_any_pii_shape(text: str, may_hold: bool) -> None:
+    assert _may_hold_pii(fold(text)) is may_hold
 
 
 def test_when_detect_is_called_before_warm_up_then_it_says_so() -> None:

@@ -1,0 +1,63 @@
+"""Fold look-alike characters to ASCII before detection, one character for one character.
+
+Residents (and people probing the bot) write numbers with digits of other scripts ("٠٦ ٢٣ ٣٥ ٣٣ ٥٥"),
+full-width forms ("４１１１…", "jane＠example.org"), no-break or thin spaces, en dashes and invisible
+joiners between digits. The recognizers are written for ASCII, so `fold()` maps, per character:
+
+| character | becomes | example |
+|---|---|---|
+| a decimal digit of any script (`unicodedata.decimal`) | that digit in ASCII | `٣` -> `3` |
+| one whose compatibility form (NFKC) is one ASCII character | that character | `４` -> `4`, `＠` -> `@` |
+| a space separator (Zs) or an invisible format character (Cf) | a space | no-break space, U+200B |
+| a dash (Pd) or the minus sign | `-` | en dash, non-breaking hyphen |
+
+Everything else is kept. Each character maps to exactly one character, so the folded text has the
+length of the original and every offset in it is an offset in the original: spans found in the folded
+text mask the characters the resident typed. (Python strings index by code point, so this also holds
+for characters outside the Basic Multilingual Plane.)
+
+The table is filled lazily, one code point the first time it is seen; ASCII text is returned as is.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_MINUS_SIGN = 0x2212
+
+
+class _FoldingTable(dict[int, str]):
+    """`str.translate` table that works out, and remembers, the folding of each code point it meets."""
+
+    def __missing__(self, code_point: int) -> str:
+        folded = fold_char(chr(code_point))
+        self[code_point] = folded
+        return folded
+
+
+def fold_char(char: str) -> str:
+    """The one ASCII character `char` folds to, or `char` itself (see the module's table)."""
+    if char.isascii():
+        return char
+    digit = unicodedata.decimal(char, None)
+    if digit is not None:
+        return str(digit)
+    compatible = unicodedata.normalize("NFKC", char)
+    if len(compatible) == 1 and compatible.isascii():
+        return compatible
+    category = unicodedata.category(char)
+    if category in ("Zs", "Cf"):
+        return " "
+    if category == "Pd" or ord(char) == _MINUS_SIGN:
+        return "-"
+    return char
+
+
+_TABLE = _FoldingTable()
+
+
+def fold(text: str) -> str:
+    """`text` with look-alike characters folded to ASCII; always exactly as long as `text`."""
+    if text.isascii():
+        return text
+    return text.translate(_TABLE)

@@ -1,0 +1,85 @@
+"""The presidio recognizers behind `PiiDetector`, and the analyzer that runs them.
+
+They see the text after `bot.privacy.folding.fold()`: digits of any script, full-width forms, odd
+spaces and dashes are already ASCII, with every offset unchanged.
+
+| entity | how (module) | context word needed |
+|---|---|---|
+| EMAIL_ADDRESS | presidio's regex; "at"/"dot" spelled or bracketed; known suffix (`email`) | no |
+| PHONE_NUMBER | `phonenumbers` in the configured regions, extensions, shape rules (`phone`) | weak shapes |
+| CREDIT_CARD | issuer range, length 12-19 and Luhn; any one separator (`payment`) | no |
+| US_SSN | three groups, any one separator; never area 000/666/9xx, group 00 (`identity`) | bare digits |
+| IBAN_CODE | any case and spacing; MOD 97 + the country's BBAN format (`payment`) | no |
+| IP_ADDRESS | presidio's IPv4/IPv6 regexes + `ipaddress` | no |
+| CN_RESIDENT_ID | 18 chars; province, birth date, ISO 7064 MOD 11-2 check character (`identity`) | no |
+| PASSPORT | 1-2 letters + 6-9 digits, or 9 digits (`identity`) | always ("passport") |
+
+Context words are matched as whole words within 5 words before or 3 after a match (stop words not
+counted), using the tokens of `TokenizingNlpEngine` and presidio's `LemmaContextAwareEnhancer`. A
+weak match (score 0.1) becomes 0.45 with one, above the detector's threshold of 0.4. The SSN
+recognizer also looks for the two-word phrase "social security" itself (presidio matches single
+words only).
+
+This package imports presidio, so it is imported only from `PiiDetector.warm_up()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from presidio_analyzer import AnalyzerEngine, LemmaContextAwareEnhancer, RecognizerRegistry
+from presidio_analyzer.predefined_recognizers import IpRecognizer
+
+from bot.privacy.detection import DEFAULT_PHONE_REGIONS
+from bot.privacy.nlp_engine import TokenizingNlpEngine
+from bot.privacy.recognizers.common import CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT
+from bot.privacy.recognizers.email import ObfuscatedEmailRecognizer, OfflineEmailRecognizer
+from bot.privacy.recognizers.identity import (
+    CnResidentIdRecognizer,
+    PassportRecognizer,
+    StrictUsSsnRecognizer,
+)
+from bot.privacy.recognizers.payment import CardRecognizer, IbanRecognizer
+from bot.privacy.recognizers.phone import PhoneRecognizer
+
+__all__ = ["build_analyzer", "build_recognizers"]
+
+
+def build_recognizers(
+    language: str = "en", phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS
+) -> list[Any]:
+    """The recognizers of every type in `PiiEntity` (two for emails)."""
+    return [
+        OfflineEmailRecognizer(supported_language=language),
+        ObfuscatedEmailRecognizer(supported_language=language),
+        PhoneRecognizer(phone_regions, supported_language=language),
+        CardRecognizer(supported_language=language),
+        StrictUsSsnRecognizer(supported_language=language),
+        IbanRecognizer(supported_language=language),
+        IpRecognizer(supported_language=language),
+        CnResidentIdRecognizer(supported_language=language),
+        PassportRecognizer(supported_language=language),
+    ]
+
+
+def build_analyzer(
+    language: str = "en", phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS
+) -> AnalyzerEngine:
+    """An `AnalyzerEngine` over our recognizers and the model-free tokenizer; loads no model."""
+    registry = RecognizerRegistry(
+        recognizers=build_recognizers(language, phone_regions), supported_languages=[language]
+    )
+    enhancer = LemmaContextAwareEnhancer(
+        context_similarity_factor=CONTEXT_BOOST,
+        min_score_with_context_similarity=MIN_SCORE_WITH_CONTEXT,
+        context_prefix_count=5,
+        context_suffix_count=3,
+        context_matching_mode="whole_word",
+    )
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=TokenizingNlpEngine([language]),
+        supported_languages=[language],
+        context_aware_enhancer=enhancer,
+    )

@@ -1,0 +1,40 @@
+"""What the recognizers share: the score scale and a way to report a span to presidio."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+
+# A weak match passes the detector's threshold (0.4) only with a context word nearby: the enhancer
+# adds CONTEXT_BOOST and lifts the score to at least MIN_SCORE_WITH_CONTEXT.
+WEAK_SCORE = 0.1
+CONTEXT_BOOST = 0.35
+MIN_SCORE_WITH_CONTEXT = 0.4
+STRONG_SCORE = 0.6
+CERTAIN_SCORE = 1.0  # a check digit passed
+
+FLAGS = re.DOTALL | re.MULTILINE | re.IGNORECASE
+
+# Between the groups of a number: a space or two, or one of - . / _ with spaces around it or not.
+SEPARATOR = r"(?:[ \t]*[-./_][ \t]*|[ \t]{1,2})"
+
+
+def span_result(
+    recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float, why: str
+) -> Any:
+    """A `RecognizerResult` that names its recognizer, so that the context enhancer can find its words."""
+    return RecognizerResult(
+        entity_type=entity,
+        start=start,
+        end=end,
+        score=score,
+        analysis_explanation=AnalysisExplanation(
+            recognizer=recognizer.name, original_score=score, textual_explanation=why
+        ),
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        },
+    )
