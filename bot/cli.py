@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -32,14 +34,22 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _serve(host: str, port: int, workers: int = 1) -> None:
+def _serve(host: str, port: int, workers: int = 1, announce: str = "") -> None:
+    """Serve until stopped; `announce` is printed once the bot answers its health check."""
     import uvicorn
 
     from bot.logs import configure_logging
 
     configure_logging()
+    if announce:
+        threading.Thread(
+            target=_announce_when_up, args=(f"http://{host}:{port}/api/v1/health", announce), daemon=True
+        ).start()
     # share the cores between worker processes instead of each running the model on all of them
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
+    from bot.settings import get_settings
+
+    proxies = get_settings().trusted_proxies
     uvicorn.run(
         "bot.api.app:create_app",
         factory=True,
@@ -48,6 +58,9 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
         workers=workers,
         log_level="warning",
         access_log=False,
+        # X-Forwarded-For is believed only from the configured proxies (uvicorn trusts 127.0.0.1 by default)
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=",".join(proxies) or None,
     )
 
 
@@ -65,6 +78,29 @@ def serve_command(
         raise _fail("several workers share sessions and limits through Redis: set ASKCITY_REDIS_URL")
     console.print(f"askcity bot on [bold]http://{host}:{port}/[/bold] ({workers} worker(s))")
     _serve(host, port, workers)
+
+
+def _announce_when_up(url: str, message: str, seconds: float = 300) -> None:
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                console.print(message)
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    err.print(f"[yellow]warning:[/yellow] the bot did not answer {url} within {seconds:.0f} s")
+
+
+def _loopback_origins(host: str, port: int) -> list[str]:
+    """The bot's origins as a browser may name them: 127.0.0.1 and localhost are the same machine."""
+    names = {host}
+    if host in ("127.0.0.1", "localhost", "::1"):
+        names |= {"127.0.0.1", "localhost"}
+    return sorted(f"http://{name}:{port}" for name in names)
 
 
 def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> bool:
@@ -111,7 +147,7 @@ def run_command(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None
         **os.environ,
         "ASKCITY_ENV": "dev",
         "ASKCITY_DEV_IDENTITY": "1",
-        "ASKCITY_RECORDS_CORS_ORIGINS": f'["{bot_origin}"]',
+        "ASKCITY_RECORDS_CORS_ORIGINS": json.dumps(_loopback_origins(host, port)),
     }
     records = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
         [
@@ -131,9 +167,17 @@ def run_command(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None
         if not _wait_for(f"{records_url}/v1/health", records):
             err.print("[yellow]warning:[/yellow] the records service did not start; status lookups are off.")
         else:
-            console.print(f"Records service on {records_url} (demo logins: `askcity records demo-users`)")
-        console.print(f"\n[bold green]askcity is running:[/bold green] open [bold]{bot_origin}/[/bold]\n")
-        _serve(host, port)
+            executable = Path(sys.argv[0]) if Path(sys.argv[0]).name == "askcity" else Path("askcity")
+            console.print(
+                f"Records service on {records_url}. Demo logins, with their cases:\n"
+                f"  ASKCITY_ENV=dev ASKCITY_DEV_IDENTITY=1 {executable} records demo-users",
+                soft_wrap=True,
+            )
+        _serve(
+            host,
+            port,
+            announce=f"\n[bold green]askcity is running:[/bold green] open [bold]{bot_origin}/[/bold]\n",
+        )
     finally:
         records.terminate()
         try:
@@ -187,10 +231,10 @@ def curated_add(
     cite: Annotated[list[str], typer.Option("--cite", help="Document id to cite (repeatable).")] = [],  # noqa: B006
 ) -> None:
     """Pin an answer to one or more question variants."""
-    from bot.answering.context import Citation
     from bot.settings import get_settings
     from knowledge_base.errors import KnowledgeBaseError
     from knowledge_base.factory import open_knowledge_base
+    from knowledge_base.records import Citation
 
     variants = [q.strip() for q in question if q.strip()]
     if not variants or not answer.strip():
@@ -206,7 +250,11 @@ def curated_add(
             d = documents.get(doc_id)
             if d is None:
                 raise _fail(f"no published document with id {doc_id!r} (see `askcity kb status`)")
-            citations.append(Citation(d.id, d.title, (), d.source_uri, d.effective_date, "", 0, 0))
+            citations.append(
+                Citation(
+                    document_id=d.id, title=d.title, source_url=d.source_uri, effective_date=d.effective_date
+                )
+            )
     curated_id = _database().add_curated(variants, answer.strip(), citations)
     console.print(f"Curated answer {curated_id} added for {len(variants)} question variant(s).")
 

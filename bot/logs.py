@@ -30,3 +30,7 @@ def configure_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    # httpx logs every request URL at INFO; the records service's URLs hold case references, which are
+    # personal data. The bot logs its own line per lookup, with a keyed hash of the reference instead.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -53,6 +53,7 @@ def answering_config(settings: BotSettings) -> AnsweringConfig:
         default_contact=settings.default_contact,
         login_url=settings.login_url,
         max_message_chars=settings.max_message_chars,
+        allowed_link_hosts=tuple(settings.allowed_link_hosts),
         gate=gate,
     )
 
@@ -72,7 +73,19 @@ def build_runtime(settings: BotSettings) -> Runtime:
         else InMemorySessionStore(settings.session_ttl_seconds)
     )
     records = (
-        HttpRecordsClient(settings.records_api_url, settings.records_timeout_seconds)
+        HttpRecordsClient(
+            settings.records_api_url,
+            settings.records_timeout_seconds,
+            service_name=settings.records_service_name,
+            service_key=settings.records_signing_key(),
+            limiter=RateLimiter(
+                settings.redis_url,
+                settings.records_lookups_per_resident,
+                settings.records_lookups_per_address,
+                f"{settings.redis_prefix}records-",
+            ),
+            log_key=settings.log_hash_key.get_secret_value().encode() or None,
+        )
         if settings.records_api_url
         else None
     )

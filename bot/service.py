@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.answering.context import Answer
+from bot.answering.normalise import normalise
 from bot.answering.pipeline import Pipeline
-from bot.answering.statuses import AnswerStatus
+from bot.answering.turn import Answer
 from bot.errors import ChatDisabledError, MessageTooLongError
 from bot.privacy import Redactor
 from bot.ratelimit import RateLimiter
@@ -42,22 +42,24 @@ class BotService:
     def chat(self, session_id: str, message: str, address: str, token: str | None = None) -> Answer:
         """One turn. Raises SessionNotFound-, MessageTooLong-, RateLimited- or ChatDisabledError."""
         self._check_enabled()
-        if len(message) > self.max_message_chars:
-            raise MessageTooLongError(len(message), self.max_message_chars)
+        # The limit holds after normalisation too: NFKC turns one U+FDFA into 18 characters.
+        length = len(message) if len(message) > self.max_message_chars else len(normalise(message))
+        if length > self.max_message_chars:
+            raise MessageTooLongError(length, self.max_message_chars)
         self.limiter.check(session_id, address)
         history = self.sessions.history(session_id)
-        answer = self.pipeline.run(message, history, token)
-        # Only grounded replies are remembered as the agent's words: retrieval reads them as context,
-        # and a canned "I can't answer that" says nothing about the topic.
-        reply = answer.text if answer.citations or answer.status == AnswerStatus.CURATED else ""
-        self.sessions.append(session_id, [Turn("user", answer.redacted_question), Turn("agent", reply)])
+        answer = self.pipeline.run(message, history, token, address)
+        turns = [Turn("user", answer.redacted_question), Turn("agent", answer.remembered_reply)]
+        self.sessions.append(session_id, turns)
         self.database.record(session_id, answer)
         log.info(
             "answered",
             extra={
                 "answer_id": answer.answer_id,
                 "status": answer.status.value,
+                "intent": answer.intent,
                 "confidence": answer.confidence,
+                "failed_step": answer.failed_step,
                 "total_ms": answer.timings_ms.get("total"),
                 "pii_types": list(answer.pii_found),
             },

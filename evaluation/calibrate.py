@@ -1,28 +1,50 @@
-"""`askcity eval calibrate`: fit the confidence gate on labelled answerable and out-of-scope questions.
+"""`askcity eval calibrate`: fit the confidence gate on the training split of labelled probes.
 
-For every question that reaches the gate we record the gate's features (`bot.answering.gate.features`),
-label it 1 when it has a gold document and 0 when it is out of scope, and fit a class-balanced,
-L2-regularised logistic regression (plain NumPy gradient descent on standardised features). The
-threshold is the probability that refuses at most `max_false_refusal` of the answerable questions.
+The probes are those of `askcity eval carry-over` (a labelled set such as the sample city's: questions
+asked first, after another topic, out-of-scope questions after an answer, elliptical follow-ups) and,
+when given, of `askcity eval near-topic` (a benchmark's questions against a knowledge base with and
+without their own documents). Every probe question runs through the real pipeline with a recording
+gate that keeps the gate's features (`bot.answering.gate.features`); answerable probes are labelled 1,
+the others 0.
+
+scikit-learn's logistic regression is fitted on the `train` split only, each kind of probe weighing
+the same and the two labels balanced; its regularisation strength is chosen by grouped
+cross-validation (groups: documents, dialogues). The threshold is the highest that refuses at most
+`max_false_refusal` of the answerable training probes. Figures for the `test` split come from
+`askcity eval carry-over` / `near-topic` afterwards, with the written gate.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from bot.answering.context import TurnContext
 from bot.answering.factory import AnsweringConfig, build_pipeline
-from bot.answering.gate import FEATURES, GateConfig, features
+from bot.answering.gate import FEATURES, Gate, GateConfig
+from bot.answering.pipeline import Pipeline
 from bot.answering.statuses import AnswerStatus
-from bot.privacy import PiiDetector, Redactor
-from evaluation.questions import load_questions
-from evaluation.retrieval import build, workspace
+from bot.answering.steps import ConfidenceGate
+from bot.answering.turn import Reply, VerifiedDraft
+from bot.privacy import Redactor
+from evaluation.probes import Probe, ask
+from evaluation.retrieval import BuiltKnowledgeBase, build, workspace
 from knowledge_base.embedder import Embedder
-from knowledge_base.retriever import Retriever
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    values: tuple[float, ...]
+    label: int
+    kind: str  # "<set>/<probe kind>": each weighs the same
+    group: str  # what must not straddle cross-validation folds
+    split: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,18 +52,18 @@ class Calibration:
     weights: dict[str, float]
     bias: float
     threshold: float
-    answerable: int
-    out_of_scope: int
-    false_refusal_rate: float
+    c: float
+    rows: int
+    false_refusal_rate: float  # on the training rows, kind-weighted
     out_of_scope_refusal_rate: float
 
     def to_yaml(self, source: str) -> str:
         header = (
             "# Confidence gate (see bot/answering/gate.py), written by `askcity eval calibrate`.\n"
-            f"# Fitted on {source}:\n"
-            f"# {self.answerable} answerable, {self.out_of_scope} out-of-scope questions;\n"
-            f"# on that data it refuses {self.false_refusal_rate:.1%} of answerable and "
-            f"{self.out_of_scope_refusal_rate:.1%} of out-of-scope questions.\n"
+            f"# Fitted on the train split of: {source} ({self.rows} probes, C={self.c}).\n"
+            f"# On that split it refuses {self.false_refusal_rate:.1%} of answerable and "
+            f"{self.out_of_scope_refusal_rate:.1%} of out-of-scope probes (each kind weighing the same);\n"
+            "# test-split figures: `askcity eval carry-over` and `askcity eval near-topic`.\n"
         )
         body = {
             "weights": {k: round(float(v), 4) for k, v in self.weights.items()},
@@ -51,98 +73,191 @@ class Calibration:
         return header + yaml.safe_dump(body, sort_keys=False)
 
 
-class _Recorder:
+class RecordingGate(Gate):
     """Stands in for the gate: records its features and lets every answer through."""
 
-    name = "gate"
+    last: dict[str, float] | None = None
 
-    def __init__(self, retriever: Retriever) -> None:
-        self.retriever = retriever
-        self.last: dict[str, float] | None = None
-
-    def __call__(self, ctx: TurnContext) -> None:
-        self.last = features(ctx, self.retriever.snapshot.term_stats)
-        ctx.stop(AnswerStatus.ANSWERED, " ".join(s.text for s in ctx.sentences))
+    def decide(self, draft: VerifiedDraft) -> Reply:
+        self.last = self.features(draft)
+        return Reply(AnswerStatus.ANSWERED, " ".join(s.text for s in draft.sentences))
 
 
-def collect(
-    documents: Path, questions: Path, embedder: Embedder, redactor: Redactor, workdir: Path | None = None
-) -> tuple[list[list[float]], list[int]]:
-    rows: list[list[float]] = []
-    labels: list[int] = []
+@contextmanager
+def bench(
+    documents: Path,
+    workdir: Path | None,
+    embedder: Embedder,
+    redactor: Redactor,
+    gate: GateConfig | None = None,
+) -> Iterator[tuple[BuiltKnowledgeBase, Pipeline]]:
+    """A knowledge base built from `documents` and the real answering pipeline over it."""
     with workspace(workdir) as where:
         built = build(documents, where, embedder)
         try:
-            pipeline = build_pipeline(AnsweringConfig(gate=GateConfig()), redactor, built.retriever)
-            recorder = _Recorder(built.retriever)
-            pipeline.steps[-1] = recorder
-            for q in load_questions(questions):
-                recorder.last = None
-                pipeline.run(q.question, q.history)
-                if recorder.last is not None:
-                    rows.append([recorder.last[name] for name in FEATURES])
-                    labels.append(1 if q.answerable else 0)
+            config = AnsweringConfig() if gate is None else AnsweringConfig(gate=gate)
+            yield built, build_pipeline(config, redactor, built.retriever)
         finally:
             built.kb.close()
-    return rows, labels
 
 
-def fit(
-    rows: list[list[float]], labels: list[int], groups: list[int], max_false_refusal: float = 0.05
-) -> Calibration:
-    """`groups` weighs each labelled set equally, so a large answerable-only set does not drown the rest."""
-    x = np.asarray(rows, dtype=np.float64)
-    y = np.asarray(labels, dtype=np.float64)
-    g = np.asarray(groups)
+def collect(
+    pipeline: Pipeline, probes: Sequence[Probe], set_name: str, group_of: dict[str, str]
+) -> list[Row]:
+    """Gate features of each training probe's question (the first exchange answered by the real gate)."""
+    gate = pipeline.gate.gate
+    recorder = RecordingGate(
+        gate.config, gate.replies, gate.default_contact, gate._term_stats, gate.cues, gate.answer_types
+    )
+    recording = replace(pipeline, gate=ConfidenceGate(recorder))
+    rows: list[Row] = []
+    for probe in probes:
+        if probe.split != "train":
+            continue
+        recorder.last = None
+        ask(recording, probe, first_pipeline=pipeline)
+        if recorder.last is not None:
+            rows.append(
+                Row(
+                    tuple(recorder.last[name] for name in FEATURES),
+                    int(probe.answerable),
+                    f"{set_name}/{probe.kind}",
+                    group_of.get(probe.id, probe.id),
+                    probe.split,
+                )
+            )
+    return rows
+
+
+def _weights(rows: Sequence[Row]) -> np.ndarray:
+    by_kind: dict[str, int] = defaultdict(int)
+    for r in rows:
+        by_kind[r.kind] += 1
+    w: np.ndarray = np.asarray([1.0 / by_kind[r.kind] for r in rows])
+    y = np.asarray([r.label for r in rows])
+    if (y == 0).any() and (y == 1).any():
+        w[y == 0] *= w[y == 1].sum() / w[y == 0].sum()
+    return np.asarray(w / w.sum())
+
+
+def fit(rows: Sequence[Row], max_false_refusal: float = 0.05) -> Calibration:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.asarray([r.values for r in rows], dtype=np.float64)
+    y = np.asarray([r.label for r in rows])
     if y.min() == y.max():
-        raise ValueError("calibration needs both answerable and out-of-scope questions")
-    weight = np.zeros(len(y))
-    for group in np.unique(g):
-        for label in (0, 1):
-            mask = (g == group) & (y == label)
-            if mask.any():
-                weight[mask] = 1.0 / mask.sum()
-    weight[y == 0] *= weight[y == 1].sum() / weight[y == 0].sum()
-    weight /= weight.sum()
-    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
-    z = (x - mean) / std
-    w = np.zeros(z.shape[1])
-    b = 0.0
-    for _ in range(5000):
-        p = 1.0 / (1.0 + np.exp(-(z @ w + b)))
-        grad = (p - y) * weight
-        w -= 0.5 * (z.T @ grad + 0.01 * w)
-        b -= 0.5 * grad.sum()
-    coef = w / std
-    intercept = b - float((w * mean / std).sum())
+        raise ValueError("calibration needs both answerable and out-of-scope probes")
+    w = _weights(rows)
+    groups = np.asarray([r.group for r in rows])
+    scaler = StandardScaler().fit(x)
+    z = scaler.transform(x)
+    folds = list(GroupKFold(n_splits=5).split(z, y, groups))
+    best: tuple[float, float] | None = None
+    for c in (0.01, 0.03, 0.1, 0.3, 1.0, 3.0):
+        loss = 0.0
+        for train, held in folds:
+            model = LogisticRegression(C=c, max_iter=5000).fit(z[train], y[train], sample_weight=w[train])
+            p = np.clip(model.predict_proba(z[held])[:, 1], 1e-9, 1 - 1e-9)
+            loss -= float(np.sum(w[held] * (y[held] * np.log(p) + (1 - y[held]) * np.log(1 - p))))
+        if best is None or loss < best[0]:
+            best = (loss, c)
+    assert best is not None
+    c = best[1]
+    model = LogisticRegression(C=c, max_iter=5000).fit(z, y, sample_weight=w)
+    coef = model.coef_[0] / scaler.scale_
+    intercept = float(model.intercept_[0] - np.sum(model.coef_[0] * scaler.mean_ / scaler.scale_))
     prob = 1.0 / (1.0 + np.exp(-(x @ coef + intercept)))
-    threshold = float(np.quantile(prob[y == 1], max_false_refusal))
+    threshold = _threshold(prob, y, w, max_false_refusal)
+    refused = prob < threshold
     return Calibration(
-        weights={name: float(c) for name, c in zip(FEATURES, coef, strict=True)},
+        weights={name: float(v) for name, v in zip(FEATURES, coef, strict=True)},
         bias=intercept,
         threshold=threshold,
-        answerable=int((y == 1).sum()),
-        out_of_scope=int((y == 0).sum()),
-        false_refusal_rate=float(np.mean(prob[y == 1] < threshold)),
-        out_of_scope_refusal_rate=float(np.mean(prob[y == 0] < threshold)),
+        c=c,
+        rows=len(rows),
+        false_refusal_rate=float(np.sum(w[(y == 1) & refused]) / np.sum(w[y == 1])),
+        out_of_scope_refusal_rate=float(np.sum(w[(y == 0) & refused]) / np.sum(w[y == 0])),
     )
 
 
+def _threshold(prob: np.ndarray, y: np.ndarray, w: np.ndarray, max_false_refusal: float) -> float:
+    """The highest threshold that refuses at most `max_false_refusal` of the answerable (weighted)."""
+    order = np.argsort(prob[y == 1])
+    p, weight = prob[y == 1][order], w[y == 1][order]
+    cumulative = np.cumsum(weight) / weight.sum()
+    allowed = p[cumulative <= max_false_refusal]
+    return float(allowed[-1]) if len(allowed) else float(p[0])
+
+
+@dataclass(frozen=True, slots=True)
+class NearTopicSet:
+    documents: Path
+    questions: Path
+    domain: str
+
+
 def run(
-    pairs: list[tuple[Path, Path]],
+    documents: Path,
+    questions: Path,
     embedder: Embedder,
+    redactor: Redactor,
+    near_topic: NearTopicSet | None = None,
     max_false_refusal: float = 0.05,
     workdir: Path | None = None,
 ) -> Calibration:
-    redactor = Redactor(PiiDetector())
-    redactor.warm_up()
-    rows: list[list[float]] = []
-    labels: list[int] = []
-    groups: list[int] = []
-    for index, (documents, questions) in enumerate(pairs):
-        where = workdir / f"set-{index}" if workdir is not None else None
-        r, lab = collect(documents, questions, embedder, redactor, where)
-        rows += r
-        labels += lab
-        groups += [index] * len(r)
-    return fit(rows, labels, groups, max_false_refusal)
+    """Collect features on the train split of the carry-over probes of (`documents`, `questions`) and,
+    when given, of the near-topic probes, and fit the gate."""
+    return fit(collect_rows(documents, questions, embedder, redactor, near_topic, workdir), max_false_refusal)
+
+
+def save_rows(rows: Sequence[Row], path: Path) -> None:
+    """Keep collected features (JSON lines) to refit without re-running every probe while tuning."""
+    path.write_text("\n".join(json.dumps(asdict(r)) for r in rows) + "\n", encoding="utf-8")
+
+
+def load_rows(path: Path) -> list[Row]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if rows and len(rows[0]["values"]) != len(FEATURES):
+        raise ValueError(f"{path} holds features of another gate version; collect them again")
+    return [
+        Row(tuple(r["values"]), int(r["label"]), str(r["kind"]), str(r["group"]), str(r["split"]))
+        for r in rows
+    ]
+
+
+def collect_rows(
+    documents: Path,
+    questions: Path,
+    embedder: Embedder,
+    redactor: Redactor,
+    near_topic: NearTopicSet | None = None,
+    workdir: Path | None = None,
+) -> list[Row]:
+    from evaluation import carry_over
+    from evaluation import near_topic as near
+
+    rows: list[Row] = []
+    with workspace(workdir) as where:
+        probes = carry_over.load_probes(questions)
+        with bench(documents, where / "carry-over", embedder, redactor) as (_, pipeline):
+            rows += collect(pipeline, probes, "carry-over", carry_over.groups(probes))
+        if near_topic is not None:
+            in_probes, out_probes = near.probe_sets(
+                near_topic.documents, near_topic.questions, near_topic.domain
+            )
+            reduced = near.without_domain(
+                near_topic.documents,
+                near_topic.domain,
+                where / f"without-{near_topic.domain}" / "documents.jsonl",
+            )
+            with bench(near_topic.documents, where / "near-topic" / "full", embedder, redactor) as (
+                _,
+                pipeline,
+            ):
+                rows += collect(pipeline, in_probes, "near-topic-in", near.groups(in_probes))
+            kb = where / "near-topic" / f"kb-without-{near_topic.domain}"
+            with bench(reduced, kb, embedder, redactor) as (_, pipeline):
+                rows += collect(pipeline, out_probes, "near-topic-out", near.groups(out_probes))
+    return rows

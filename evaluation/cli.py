@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from bot.privacy import Redactor
+    from evaluation.pii_invariance import InvarianceReport as PiiInvariance
+    from knowledge_base.embedder import Embedder
 
 console = Console()
 err = Console(stderr=True)
@@ -91,44 +96,185 @@ def retrieval_command(
     _print(report.public(), as_json, "Retrieval")
 
 
-@eval_app.command("calibrate")
-def calibrate_command(
-    documents: Annotated[
-        list[Path], typer.Option("--documents", exists=True, help="Documents of a labelled set (repeatable).")
-    ],
-    questions: Annotated[
-        list[Path],
-        typer.Option("--questions", exists=True, dir_okay=False, help="Questions of that set (same order)."),
-    ],
-    max_false_refusal: Annotated[
-        float, typer.Option(min=0.0, max=0.5, help="Share of answerable questions the gate may refuse.")
-    ] = 0.05,
-    write: Annotated[bool, typer.Option("--write", help="Write bot/answering/data/gate.en.yml.")] = False,
-    workdir: WorkdirOption = None,
-) -> None:
-    """Fit the confidence gate on answerable and out-of-scope questions; print (and optionally write) it."""
-    from bot.answering.gate import DATA, load_gate_config
-    from evaluation.calibrate import run
-    from knowledge_base.errors import KnowledgeBaseError
+SAMPLE = Path(__file__).resolve().parents[1] / "ingest" / "sample_kb"
+SampleDocuments = Annotated[
+    Path,
+    typer.Option(
+        "--documents", exists=True, help="Documents of a labelled set (default: the sample city's)."
+    ),
+]
+SampleQuestions = Annotated[
+    Path,
+    typer.Option("--questions", exists=True, dir_okay=False, help="Its labelled questions (JSONL)."),
+]
+
+
+def _embedder_and_redactor() -> tuple[Embedder, Redactor]:
+    from bot.privacy import PiiDetector, Redactor
     from knowledge_base.factory import make_embedder
     from knowledge_base.settings import get_kb_settings
 
-    if len(documents) != len(questions):
-        err.print("[red]error:[/red] give one --questions file for each --documents")
-        raise typer.Exit(1)
-    settings = get_kb_settings()
-    embedder = make_embedder(settings)
+    redactor = Redactor(PiiDetector())
+    redactor.warm_up()
+    return make_embedder(get_kb_settings()), redactor
+
+
+def _guarded(run: Callable[[], Report]) -> Report:
+    from knowledge_base.errors import KnowledgeBaseError
+
     try:
-        result = run(list(zip(documents, questions, strict=True)), embedder, max_false_refusal, workdir)
-    except (KnowledgeBaseError, ValueError) as exc:
+        return run()
+    except (KnowledgeBaseError, ValueError, KeyError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
-    text = result.to_yaml(", ".join(str(q) for q in questions))
+
+
+@eval_app.command("calibrate")
+def calibrate_command(
+    documents: SampleDocuments = SAMPLE / "documents",
+    questions: SampleQuestions = SAMPLE / "questions.jsonl",
+    near_documents: Annotated[
+        Path | None,
+        typer.Option(
+            "--near-documents", exists=True, dir_okay=False, help="A benchmark's documents (JSONL)."
+        ),
+    ] = None,
+    near_questions: Annotated[
+        Path | None,
+        typer.Option("--near-questions", exists=True, dir_okay=False, help="Its questions of one domain."),
+    ] = None,
+    domain: Annotated[str, typer.Option("--domain", help="The domain of those questions.")] = "ssa",
+    max_false_refusal: Annotated[
+        float, typer.Option(min=0.0, max=0.5, help="Share of answerable probes the gate may refuse.")
+    ] = 0.05,
+    write: Annotated[bool, typer.Option("--write", help="Write bot/answering/data/gate.en.yml.")] = False,
+    workdir: WorkdirOption = None,
+    rows: Annotated[
+        Path | None,
+        typer.Option(
+            "--rows", dir_okay=False, help="Keep the collected features here; reuse them if present."
+        ),
+    ] = None,
+) -> None:
+    """Fit the confidence gate on the train split of the carry-over probes (and near-topic probes)."""
+    from bot.answering.gate import DATA, load_gate_config
+    from evaluation.calibrate import NearTopicSet, collect_rows, fit, load_rows, save_rows
+
+    near = None
+    if near_documents is not None and near_questions is not None:
+        near = NearTopicSet(near_documents, near_questions, domain)
+    elif near_documents is not None or near_questions is not None:
+        err.print("[red]error:[/red] give both --near-documents and --near-questions")
+        raise typer.Exit(1)
+    if rows is not None and rows.is_file():
+        collected = _guarded(lambda: load_rows(rows))
+    else:
+        embedder, redactor = _embedder_and_redactor()
+        collected = _guarded(lambda: collect_rows(documents, questions, embedder, redactor, near, workdir))
+        if rows is not None:
+            save_rows(collected, rows)
+    result = _guarded(lambda: fit(collected, max_false_refusal))
+    sources = [str(questions)] + (
+        [f"{near_questions} (domain {domain}, with and without it)"] if near else []
+    )
+    text = result.to_yaml(", ".join(sources))
     typer.echo(text)
     if write:
         (DATA / "gate.en.yml").write_text(text, encoding="utf-8")
         load_gate_config.cache_clear()
         console.print(f"written to {DATA / 'gate.en.yml'}")
+
+
+@eval_app.command("carry-over")
+def carry_over_command(
+    documents: SampleDocuments = SAMPLE / "documents",
+    questions: SampleQuestions = SAMPLE / "questions.jsonl",
+    as_json: JsonOption = False,
+    workdir: WorkdirOption = None,
+) -> None:
+    """Each answerable question, then (a) an out-of-scope one, (b) another topic, (c) a follow-up."""
+    from evaluation.carry_over import run
+    from evaluation.probes import misses
+
+    embedder, redactor = _embedder_and_redactor()
+    figures, results = _guarded(lambda: run(documents, questions, embedder, redactor, workdir))
+    out = figures.model_dump()
+    out["misses_test"] = {
+        kind: misses((r for r in results if r.probe.split == "test"), kind, 5)
+        for kind in ("out_of_scope", "other_topic", "follow_up", "out_of_scope_first", "answerable_first")
+    }
+    _print(out, as_json, "Carry-over")
+
+
+@eval_app.command("near-topic")
+def near_topic_command(
+    documents: DocumentsOption,
+    questions: QuestionsOption,
+    domain: Annotated[str, typer.Option("--domain", help="The domain the questions belong to.")] = "ssa",
+    as_json: JsonOption = False,
+    workdir: WorkdirOption = None,
+) -> None:
+    """Questions of one domain against the knowledge base with and without that domain's documents."""
+    from evaluation.near_topic import run
+    from evaluation.probes import misses
+
+    embedder, redactor = _embedder_and_redactor()
+    result = _guarded(lambda: run(documents, questions, domain, embedder, redactor, workdir))
+    out = {
+        "with_domain": result.in_scope.model_dump(),
+        "without_domain": result.out_of_scope.model_dump(),
+        "misses_test_without_domain": {
+            kind: misses((r for r in result.out_results if r.probe.split == "test"), kind, 5)
+            for kind in ("first", "after")
+        },
+    }
+    _print(out, as_json, "Near-topic")
+
+
+@eval_app.command("intent")
+def intent_command(
+    refit: Annotated[
+        bool, typer.Option("--refit", help="Choose the classifier's settings by grouped cross-validation.")
+    ] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="With --refit: write bot/answering/data/intent.en.yml.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Status questions vs. near-miss policy questions: recall and false triggers on the test split."""
+    from bot.answering.intent import write_intent_config
+    from evaluation.intent import run
+
+    embedder, _ = _embedder_and_redactor()
+    report, config = _guarded(lambda: run(embedder, refit))
+    if refit and write:
+        path = write_intent_config(config, "Chosen by grouped 5-fold cross-validation on the train split.")
+        console.print(f"written to {path}")
+    _print(
+        report.model_dump() | {"config": config.__dict__ if hasattr(config, "__dict__") else str(config)},
+        as_json,
+        "Intent",
+    )
+
+
+@eval_app.command("pii-invariance")
+def pii_invariance_command(
+    documents: SampleDocuments = SAMPLE / "documents",
+    questions: SampleQuestions = SAMPLE / "questions.jsonl",
+    as_json: JsonOption = False,
+    workdir: WorkdirOption = None,
+) -> None:
+    """The same questions with personal data around them must get the same answers."""
+    from evaluation.calibrate import bench
+    from evaluation.pii_invariance import evaluate, load
+
+    embedder, redactor = _embedder_and_redactor()
+
+    def measure() -> PiiInvariance:
+        with bench(documents, workdir, embedder, redactor) as (_, pipeline):
+            return evaluate(pipeline, load(questions))
+
+    _print(_guarded(measure).model_dump(), as_json, "PII invariance")
 
 
 @eval_app.command("answers")

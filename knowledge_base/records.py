@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 Role = Literal["user", "agent"]
 
 
@@ -84,6 +86,23 @@ class Sentence:
     question_similarity: float = 0.0
 
 
+class Citation(BaseModel):
+    """The passage of a document that an answer quotes. Declared once: retrieval builds it from a chunk
+    (`RetrievedChunk.citation()`), the answering pipeline carries it, the bot's API returns it and its
+    storage keeps it (`model_dump(mode="json")` / `model_validate`)."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    document_id: str
+    title: str
+    section_path: tuple[str, ...] = ()
+    source_url: str = Field(default="", description="Public address of the document ('' when none).")
+    effective_date: date | None = None
+    quote: str = Field(default="", description="The cited passage, verbatim.")
+    start: int = Field(default=0, description="Character offset of the passage in the document text.")
+    end: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class RetrievedChunk:
     document_id: str
@@ -99,8 +118,21 @@ class RetrievedChunk:
     language: str = "en"
     domain: str = ""
     effective_date: date | None = None
-    dense_score: float = 0.0
+    dense_score: float = 0.0  # cosine with the question as retrieval weighed it (with its conversation)
+    question_score: float = 0.0  # cosine with the current question alone
     sentences: tuple[Sentence, ...] = field(default=())
+
+    def citation(self) -> Citation:
+        return Citation(
+            document_id=self.document_id,
+            title=self.title,
+            section_path=self.section_path,
+            source_url=self.source_uri,
+            effective_date=self.effective_date,
+            quote=self.text,
+            start=self.start,
+            end=self.end,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ unreachable service fails the run instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -38,9 +39,8 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+@contextlib.contextmanager
+def _fresh_postgres_database() -> Iterator[str]:
     import sqlalchemy as sa
 
     base_url = sa.make_url(_service_url("ASKCITY_TEST_DATABASE_URL"))
@@ -61,6 +61,20 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with _fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_url_module() -> Iterator[str]:
+    """A fresh PostgreSQL database shared by the tests of one module (for an expensive runtime)."""
+    with _fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
 def redis_url() -> str:
     """The test Redis URL, checked to answer PING. Tests isolate themselves with `redis_prefix`."""
     import redis
@@ -76,13 +90,9 @@ def redis_url() -> str:
     return url
 
 
-@pytest.fixture
-def redis_prefix(redis_url: str) -> Iterator[str]:
-    """A key prefix unique to one test; its keys are deleted afterwards."""
+def _clean_prefix(redis_url: str, prefix: str) -> None:
     import redis
 
-    prefix = f"askcity-test:{uuid.uuid4().hex[:10]}:"
-    yield prefix
     client = redis.Redis.from_url(redis_url)
     try:
         keys = list(client.scan_iter(match=f"*{prefix}*", count=500))
@@ -90,6 +100,32 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
             client.delete(*keys)
     finally:
         client.close()
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix unique to one test; its keys are deleted afterwards."""
+    prefix = f"askcity-test:{uuid.uuid4().hex[:10]}:"
+    yield prefix
+    _clean_prefix(redis_url, prefix)
+
+
+@pytest.fixture(scope="module")
+def redis_module() -> Iterator[tuple[str, str]]:
+    """(Redis URL, key prefix) shared by the tests of one module; the prefix's keys are deleted after."""
+    import redis
+
+    url = _service_url("ASKCITY_TEST_REDIS_URL")
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        _unavailable(f"Redis unreachable at {url}: {exc}")
+    finally:
+        client.close()
+    prefix = f"askcity-test:{uuid.uuid4().hex[:10]}:"
+    yield url, prefix
+    _clean_prefix(url, prefix)
 
 
 @pytest.fixture

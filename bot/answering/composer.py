@@ -4,21 +4,29 @@ No language model: sentences are scored against the question, the best one is ch
 neighbours in the same passage are added while they still look relevant and the answer stays short.
 Redundant sentences (too similar to one already chosen) are skipped. A sentence holding the kind of
 answer the question asks for (an amount for "how much", a date for "when": `data/answer_types.*.yml`)
-gets a small bonus.
+gets a small bonus, and so does a passage whose own section heading matches the question.
+
+Lists are answered as lists: an item is shown with the sentence that leads into it ("Fees for the
+permit year are:"), and when the question asks for costs, documents or steps, a short list is shown
+whole. Sentences that only describe the page ("This page explains ...") score lower, and a sentence
+asking residents to send personal data, passwords or payments, or pointing outside the city's hosts,
+is never quoted (`data/quotable.*.yml`, `links.LinkPolicy`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 from knowledge_base.records import RetrievedChunk, Sentence
 from knowledge_base.text import terms
+
+DATA = Path(__file__).parent / "data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +42,10 @@ class ComposerConfig:
     min_words: int = 3
     forward_bonus: float = 0.0  # preference for continuing after the best sentence (reading order)
     answer_type_weight: float = 0.2  # bonus for a sentence holding the kind of answer the question wants
+    heading_weight: float = 0.4  # bonus x share of the question's terms in the passage's own heading
+    signpost_penalty: float = 0.3  # "This page explains ..." is about the page, not an answer
+    max_list_items: int = 8  # a list asked for as a whole is shown whole up to this many items ...
+    max_list_chars: int = 520  # ... and characters (lead-in included)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +53,61 @@ class Picked:
     hit: RetrievedChunk
     sentence: Sentence
     score: float
+    list_item: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerType:
+    question: re.Pattern[str]
+    answer: re.Pattern[str]
+    whole_list: bool = False  # a question of this type is answered with a whole (short) list
+
+
+AnswerTypes = tuple[AnswerType, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Quotable:
+    """Which sentences are never quoted, which are signposts, which are list items."""
+
+    send: re.Pattern[str]
+    sensitive: re.Pattern[str]
+    payment_scams: re.Pattern[str]
+    signpost: re.Pattern[str]
+    list_item: re.Pattern[str]
+
+    def never_quote(self, sentence: str) -> bool:
+        return bool(
+            (self.send.search(sentence) and self.sensitive.search(sentence))
+            or self.payment_scams.search(sentence)
+        )
+
+
+@lru_cache
+def load_answer_types(language: str = "en") -> AnswerTypes:
+    """Answer types from `data/answer_types.<language>.yml`."""
+    raw = yaml.safe_load((DATA / f"answer_types.{language}.yml").read_text(encoding="utf-8")) or {}
+    return tuple(
+        AnswerType(
+            re.compile(v["question"], re.IGNORECASE),
+            re.compile(v["answer"], re.IGNORECASE),
+            bool(v.get("whole_list", False)),
+        )
+        for v in raw.values()
+    )
+
+
+@lru_cache
+def load_quotable(language: str = "en") -> Quotable:
+    raw = yaml.safe_load((DATA / f"quotable.{language}.yml").read_text(encoding="utf-8"))
+    never = raw["never_quote"]
+    return Quotable(
+        send=re.compile(never["send"], re.IGNORECASE),
+        sensitive=re.compile(never["sensitive"], re.IGNORECASE),
+        payment_scams=re.compile(never["payment_scams"], re.IGNORECASE),
+        signpost=re.compile(raw["signpost"], re.IGNORECASE),
+        list_item=re.compile(raw["list_item"], re.IGNORECASE),
+    )
 
 
 def _overlap(question_terms: set[str], sentence: str) -> float:
@@ -54,36 +121,47 @@ def _similar(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
-AnswerTypes = tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
-
-
-@lru_cache
-def load_answer_types(language: str = "en") -> AnswerTypes:
-    """(question pattern, answer pattern) pairs from `data/answer_types.<language>.yml`."""
-    path = Path(__file__).parent / "data" / f"answer_types.{language}.yml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return tuple(
-        (re.compile(v["question"], re.IGNORECASE), re.compile(v["answer"], re.IGNORECASE))
-        for v in raw.values()
-    )
+def _heading(hit: RetrievedChunk) -> str:
+    """The passage's own heading: its deepest section (none for the document's opening passage)."""
+    return hit.section_path[-1] if hit.section_path else ""
 
 
 class ExtractiveComposer:
-    def __init__(self, config: ComposerConfig | None = None, answer_types: AnswerTypes = ()) -> None:
+    def __init__(
+        self,
+        config: ComposerConfig | None = None,
+        answer_types: AnswerTypes = (),
+        quotable: Quotable | None = None,
+        allowed: Callable[[str], bool] | None = None,
+    ) -> None:
+        """`allowed(sentence)` may veto a sentence (the link policy: links only to the city's hosts)."""
         self.config = config or ComposerConfig()
         self.answer_types = answer_types
+        self.quotable = quotable or load_quotable()
+        self.allowed = allowed
+
+    def quotable_sentence(self, text: str) -> bool:
+        if self.quotable.never_quote(text):
+            return False
+        return self.allowed is None or self.allowed(text)
 
     def compose(self, question: str, hits: list[RetrievedChunk]) -> list[Picked]:
         cfg = self.config
         if not hits:
             return []
         question_terms = set(terms(question))
-        wanted = [answer for asks, answer in self.answer_types if asks.search(question)]
+        types = [t for t in self.answer_types if t.question.search(question)]
+        whole_list = any(t.whole_list for t in types)
         top_score = max(h.score for h in hits[: cfg.passages]) or 1.0
         scored: list[tuple[float, int, int]] = []
+        blocked: set[tuple[int, int]] = set()
         for h_index, hit in enumerate(hits[: cfg.passages]):
             prior = cfg.rank_weight * (hit.score / top_score)
+            prior += cfg.heading_weight * _overlap(question_terms, _heading(hit))
             for s_index, sentence in enumerate(hit.sentences):
+                if not self.quotable_sentence(sentence.text):
+                    blocked.add((h_index, s_index))
+                    continue
                 if len(sentence.text.split()) < cfg.min_words:
                     continue
                 score = (
@@ -92,22 +170,96 @@ class ExtractiveComposer:
                     + cfg.lexical_weight * _overlap(question_terms, sentence.text)
                     + prior
                 )
-                if wanted and any(answer.search(sentence.text) for answer in wanted):
+                if any(t.answer.search(sentence.text) for t in types):
                     score += cfg.answer_type_weight
+                if self.quotable.signpost.search(sentence.text):
+                    score -= cfg.signpost_penalty
                 scored.append((score, h_index, s_index))
         if not scored:
             return []
         best_score, h_index, s_index = max(scored)
         hit = hits[h_index]
         by_position = {s: sc for sc, h, s in scored if h == h_index}
+        items = [bool(self.quotable.list_item.match(s.text)) for s in hit.sentences]
+        allowed = [(h_index, i) not in blocked for i in range(len(hit.sentences))]
+        chosen = self._list_answer(hit, s_index, items, allowed, by_position, whole_list)
+        if chosen is None:
+            chosen = self._window(hit, s_index, best_score, by_position, items)
+        picked = [
+            Picked(hit, hit.sentences[i], by_position.get(i, best_score), items[i]) for i in sorted(chosen)
+        ]
+        return picked
+
+    def _list_answer(
+        self,
+        hit: RetrievedChunk,
+        best: int,
+        items: list[bool],
+        allowed: list[bool],
+        scores: dict[int, float],
+        whole_list: bool,
+    ) -> set[int] | None:
+        """Sentences for an answer from a list: the lead-in and the best item, or the whole list when
+        the question asks for one and it is short. None when the best sentence is not about a list."""
+        cfg = self.config
+        n = len(items)
+        if items[best]:
+            first = best
+        elif best + 1 < n and items[best + 1] and hit.sentences[best].text.rstrip().endswith(":"):
+            first = best + 1  # the best sentence leads into a list
+        else:
+            return None
+        while first > 0 and items[first - 1]:
+            first -= 1
+        last = first
+        while last + 1 < n and items[last + 1]:
+            last += 1
+        lead = first - 1 if first > 0 and allowed[first - 1] else None
+        run = [i for i in range(first, last + 1) if allowed[i]]
+        if not run:
+            return None
+        lead_chars = len(hit.sentences[lead].text) if lead is not None else 0
+        run_chars = sum(len(hit.sentences[i].text) for i in run)
+        if whole_list and len(run) <= cfg.max_list_items and lead_chars + run_chars <= cfg.max_list_chars:
+            chosen = set(run)
+        else:
+            # the best items, in document order, as many as fit
+            ranked = sorted(run, key=lambda i: -scores.get(i, 0.0))
+            chosen = set()
+            chars = lead_chars
+            best_item = best if items[best] else ranked[0]
+            for i in [best_item, *ranked]:
+                if i in chosen:
+                    continue
+                if chosen and (
+                    len(chosen) >= cfg.max_sentences - (lead is not None)
+                    or chars + len(hit.sentences[i].text) > cfg.max_chars
+                    or scores.get(i, 0.0) < cfg.keep_ratio * scores.get(best_item, 0.0)
+                ):
+                    break
+                chosen.add(i)
+                chars += len(hit.sentences[i].text)
+        if lead is not None:
+            chosen.add(lead)
+        return chosen
+
+    def _window(
+        self,
+        hit: RetrievedChunk,
+        s_index: int,
+        best_score: float,
+        by_position: dict[int, float],
+        items: list[bool],
+    ) -> set[int]:
+        """A contiguous window around the best sentence, grown towards the better-scoring neighbour."""
+        cfg = self.config
         first = last = s_index
         chars = len(hit.sentences[s_index].text)
-        # grow a contiguous window around the best sentence, towards the better-scoring neighbour
         while last - first + 1 < cfg.max_sentences:
             options = []
             for index in (last + 1, first - 1):
                 neighbour = by_position.get(index)
-                if neighbour is None or neighbour < cfg.keep_ratio * best_score:
+                if neighbour is None or neighbour < cfg.keep_ratio * best_score or items[index]:
                     continue
                 text = hit.sentences[index].text
                 if chars + len(text) > cfg.max_chars:
@@ -122,12 +274,4 @@ class ExtractiveComposer:
             _, index = max(options)
             first, last = min(first, index), max(last, index)
             chars += len(hit.sentences[index].text)
-        picked = [
-            Picked(hit, hit.sentences[i], by_position.get(i, best_score)) for i in range(first, last + 1)
-        ]
-        picked.sort(key=lambda p: p.sentence.start)
-        return picked
-
-
-def best_similarity(picked: list[Picked]) -> float:
-    return float(np.max([p.sentence.similarity for p in picked])) if picked else 0.0
+        return set(range(first, last + 1))

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answering.context import Citation
 from knowledge_base.embedder import Embedder, Vectors
+from knowledge_base.records import Citation
 
 
 @dataclass(frozen=True, slots=True)

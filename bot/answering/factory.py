@@ -4,25 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.answering.composer import ComposerConfig, ExtractiveComposer, load_answer_types
+from bot.answering.composer import ComposerConfig, ExtractiveComposer, load_answer_types, load_quotable
 from bot.answering.curated import CuratedIndex
 from bot.answering.gate import Gate, GateConfig, load_gate_config
+from bot.answering.intent import IntentClassifier, load_intent_config, load_intent_examples
+from bot.answering.links import LinkPolicy
 from bot.answering.pipeline import Pipeline
-from bot.answering.records import RecordsClient, RecordsLookup
+from bot.answering.records import RecordsClient, RecordsLookup, load_case_types
 from bot.answering.replies import load_replies, load_routes
 from bot.answering.steps import (
+    CheckLinks,
     Compose,
     ConfidenceGate,
     Curated,
-    Normalise,
+    Encode,
     Redact,
     Retrieve,
     Route,
     StatusLookup,
-    Step,
+    Validate,
     Verify,
 )
-from bot.privacy import Redactor
+from bot.privacy import Redactor, load_placeholders
 from knowledge_base.retriever import Retriever
 
 
@@ -36,8 +39,18 @@ class AnsweringConfig:
     max_message_chars: int = 1000
     passages: int = 5
     language: str = "en"
+    allowed_link_hosts: tuple[str, ...] = ("www.millbrook.example",)
     composer: ComposerConfig = field(default_factory=ComposerConfig)
     gate: GateConfig = field(default_factory=load_gate_config)
+
+
+def build_intents(retriever: Retriever, language: str = "en") -> IntentClassifier:
+    """The status-question classifier, fitted now on the shipped examples (blocking, about a second)."""
+    intents = IntentClassifier(
+        retriever.embed_questions, load_intent_examples(language), load_intent_config(language)
+    )
+    intents.warm_up()
+    return intents
 
 
 def build_pipeline(
@@ -46,22 +59,44 @@ def build_pipeline(
     retriever: Retriever,
     curated: CuratedIndex | None = None,
     records: RecordsClient | None = None,
+    intents: IntentClassifier | None = None,
 ) -> Pipeline:
     replies = load_replies(config.language)
-    steps: list[Step] = [
-        Normalise(replies, config.max_message_chars),
-        Redact(redactor),
-        Route(load_routes(config.language), replies, config.city, config.default_contact),
-        StatusLookup(RecordsLookup(records, replies, config.login_url, config.default_contact)),
-    ]
-    if curated is not None:
-        steps.append(Curated(curated, retriever))
-    steps += [
-        Retrieve(retriever, config.passages),
-        Compose(ExtractiveComposer(config.composer, load_answer_types(config.language))),
-        Verify(),
-        ConfidenceGate(
-            Gate(config.gate, replies, config.default_contact, lambda: retriever.snapshot.term_stats)
+    links = LinkPolicy.of(config.allowed_link_hosts)
+    placeholders = tuple(sorted(set(load_placeholders().values())))
+    lookup = RecordsLookup(
+        records, replies, config.login_url, config.default_contact, load_case_types(config.language)
+    )
+    composer = ExtractiveComposer(
+        config.composer,
+        load_answer_types(config.language),
+        load_quotable(config.language),
+        links.text_allowed,
+    )
+    gate = Gate(
+        config.gate,
+        replies,
+        config.default_contact,
+        lambda: retriever.snapshot.term_stats,
+        answer_types=load_answer_types(config.language),
+    )
+    return Pipeline(
+        redact=Redact(redactor, config.max_message_chars, placeholders),
+        validate=Validate(replies, config.max_message_chars),
+        encode=Encode(retriever),
+        route=Route(
+            load_routes(config.language),
+            replies,
+            intents or build_intents(retriever, config.language),
+            config.city,
+            config.default_contact,
         ),
-    ]
-    return Pipeline(steps)
+        status=StatusLookup(lookup),
+        curated=Curated(curated) if curated is not None else None,
+        retrieve=Retrieve(retriever, config.passages),
+        compose=Compose(composer),
+        verify=Verify(),
+        gate=ConfidenceGate(gate),
+        links=CheckLinks(links),
+        replies=replies,
+    )

@@ -1,33 +1,149 @@
-"""The answering pipeline: small steps over one turn context, each timed, any of them able to stop it."""
+"""The answering pipeline: named, typed steps run in a fixed order, each timed; any of them may end the
+turn with a `Reply`, and a step that fails ends it with an `error` reply instead of an exception.
+
+    redact → validate → encode → route → (status | curated → retrieve → compose → verify → gate) → links
+
+Steps are fields, so a caller swaps one by name (`dataclasses.replace(pipeline, gate=...)`), never by
+position. Redaction is the first step by construction: the raw message exists only in `TurnRequest`,
+and only `Redact` reads it.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
-from bot.answering.context import Answer, TurnContext
+from bot.answering.replies import Replies
 from bot.answering.statuses import AnswerStatus
-from bot.answering.steps import Step
+from bot.answering.steps import (
+    CheckLinks,
+    Compose,
+    ConfidenceGate,
+    Curated,
+    Encode,
+    Redact,
+    Retrieve,
+    Route,
+    StatusLookup,
+    Validate,
+    Verify,
+)
+from bot.answering.turn import Answer, Intent, RedactedMessage, Reply, TurnRequest
 from knowledge_base.records import Turn
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 
+
+class StepFailedError(Exception):
+    def __init__(self, step: str) -> None:
+        super().__init__(f"answering step {step!r} failed")
+        self.step = step
+
+
+class _Timer:
+    """The one mutable thing of a turn: how long each step took."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.timings: dict[str, float] = {}
+        self.steps: list[str] = []
+
+    def run(self, name: str, call: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        try:
+            return call()
+        except Exception as exc:
+            log.exception("answering step failed", extra={"step": name})
+            raise StepFailedError(name) from exc
+        finally:
+            self.timings[name] = round((time.perf_counter() - started) * 1000, 2)
+            self.steps.append(name)
+
+    def total(self) -> dict[str, float]:
+        return {**self.timings, "total": round((time.perf_counter() - self.started) * 1000, 2)}
+
+
+@dataclass(frozen=True)
 class Pipeline:
-    def __init__(self, steps: Sequence[Step]) -> None:
-        self.steps = list(steps)
+    redact: Redact
+    validate: Validate
+    encode: Encode
+    route: Route
+    status: StatusLookup
+    curated: Curated | None
+    retrieve: Retrieve
+    compose: Compose
+    verify: Verify
+    gate: ConfidenceGate
+    links: CheckLinks
+    replies: Replies
 
-    def run(self, message: str, history: Sequence[Turn] = (), access_token: str | None = None) -> Answer:
-        ctx = TurnContext(message=message, history=list(history), access_token=access_token)
-        for step in self.steps:
-            started = time.perf_counter()
-            step(ctx)
-            ctx.timings_ms[step.name] = round((time.perf_counter() - started) * 1000, 2)
-            if ctx.stopped:
-                break
-        if ctx.status is None:  # a pipeline without a gate: nothing decided, so do not guess
-            ctx.stop(AnswerStatus.NO_ANSWER, "")
-        ctx.timings_ms["total"] = round((time.perf_counter() - ctx.started) * 1000, 2)
-        ctx.access_token = None
-        return ctx.answer()
+    def run(
+        self,
+        message: str,
+        history: Sequence[Turn] = (),
+        access_token: str | None = None,
+        client_address: str | None = None,
+    ) -> Answer:
+        request = TurnRequest(message, tuple(history), access_token, client_address)
+        timer = _Timer()
+        redacted: RedactedMessage | None = None
+        intent: Intent = "question"
+        try:
+            redacted = timer.run(self.redact.name, lambda: self.redact(request))
+            reply, intent = self._answer(request, redacted, timer)
+            reply = timer.run(self.links.name, lambda: self.links(reply))
+            failed = None
+        except StepFailedError as exc:
+            reply = Reply(AnswerStatus.ERROR, self.replies.get("error"))
+            failed = exc.step
+        return Answer(
+            answer_id=uuid.uuid4().hex,
+            status=reply.status,
+            text=reply.text,
+            sentences=reply.sentences,
+            citations=reply.citations,
+            confidence=round(reply.confidence, 3),
+            follow_ups=reply.follow_ups,
+            timings_ms=timer.total(),
+            redacted_question=redacted.text if redacted is not None else "",
+            pii_found=redacted.pii_found if redacted is not None else (),
+            intent=intent,
+            private=reply.private,
+            failed_step=failed,
+            steps=tuple(timer.steps),
+        )
+
+    def _answer(self, request: TurnRequest, redacted: RedactedMessage, timer: _Timer) -> tuple[Reply, Intent]:
+        checked = timer.run(self.validate.name, lambda: self.validate(redacted))
+        if isinstance(checked, Reply):
+            return checked, "question"
+        query = timer.run(self.encode.name, lambda: self.encode(checked, request.history))
+        routed = timer.run(self.route.name, lambda: self.route(checked, query))
+        canned = self.route.canned(routed)
+        if canned is not None:
+            return canned, routed.intent
+        if routed.intent == "status":
+            status = routed
+            return (
+                timer.run(
+                    self.status.name,
+                    lambda: self.status(status, request.access_token, request.client_address),
+                ),
+                "status",
+            )
+        curated = self.curated
+        if curated is not None:
+            pinned = timer.run(curated.name, lambda: curated(query))
+            if pinned is not None:
+                return pinned, routed.intent
+        hits = timer.run(self.retrieve.name, lambda: self.retrieve(query, request.history))
+        draft = timer.run(self.compose.name, lambda: self.compose(hits))
+        verified = timer.run(self.verify.name, lambda: self.verify(draft))
+        return timer.run(self.gate.name, lambda: self.gate(verified)), routed.intent

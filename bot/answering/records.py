@@ -1,19 +1,27 @@
 """Status lookups: the resident's own token goes to the records service; masked data comes back.
 
 `RecordsClient` is the protocol (HTTP implementation in `bot.records_client`). The bot never sees
-unmasked data and never keeps the token: it lives in the turn context only for this call.
+unmasked data and never keeps the token: it is passed to this call only. The reply answers the case
+asked about: by its reference, else by the kind of case the question names ("my building permit",
+`data/case_types.*.yml`), else every case on the account, one line each. Status replies are private:
+they are not kept in transcripts or in the conversation.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
-from bot.answering.context import TurnContext
+import yaml
+
 from bot.answering.replies import Replies
 from bot.answering.statuses import AnswerStatus
+from bot.answering.turn import AnswerSentence, Reply
 from bot.errors import (
     RecordsNotFoundError,
     RecordsThrottledError,
@@ -24,6 +32,7 @@ from bot.errors import (
 REFERENCE = re.compile(
     r"\bMB-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]\b", re.I
 )
+MAX_LISTED = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,16 +56,51 @@ class CaseView:
 
 
 class RecordsClient(Protocol):
-    def my_cases(self, token: str) -> list[CaseView]: ...
+    def my_cases(self, token: str, client_address: str | None = None) -> list[CaseView]: ...
 
-    def case(self, token: str, reference: str) -> CaseView: ...
+    def case(self, token: str, reference: str, client_address: str | None = None) -> CaseView: ...
 
 
-def describe(case: CaseView) -> str:
-    kind = case.case_type.replace("_", " ")
+@dataclass(frozen=True, slots=True)
+class CaseType:
+    name: str
+    label: str
+    phrases: tuple[re.Pattern[str], ...]
+    weights: tuple[int, ...]
+
+    def score(self, text: str) -> int:
+        """Words of the matched phrases: "my parking permit" scores 3 for parking, 0 for building."""
+        return sum(w for p, w in zip(self.phrases, self.weights, strict=True) if p.search(text))
+
+
+@lru_cache
+def load_case_types(language: str = "en") -> tuple[CaseType, ...]:
+    path = Path(__file__).parent / "data" / f"case_types.{language}.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(
+        CaseType(
+            name=str(name),
+            label=str(spec["label"]),
+            phrases=tuple(re.compile(rf"\b{re.escape(str(w))}\b", re.I) for w in spec["words"]),
+            weights=tuple(len(str(w).split()) for w in spec["words"]),
+        )
+        for name, spec in raw.items()
+    )
+
+
+def asked_type(question: str, types: Sequence[CaseType]) -> CaseType | None:
+    """The case type the question names, if one clearly scores best."""
+    scored = sorted(((t.score(question), t.name, t) for t in types), key=lambda s: (-s[0], s[1]))
+    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][2]
+
+
+def describe(case: CaseView, types: Sequence[CaseType] = ()) -> str:
+    label = next((t.label for t in types if t.name == case.case_type), case.case_type.replace("_", " "))
     status = case.status.replace("_", " ")
     since = case.history[-1].at.date().isoformat() if case.history else case.updated_at.date().isoformat()
-    text = f"Your {kind} case {case.reference} is {status} (since {since})."
+    text = f"Your {label} case {case.reference} is {status} (since {since})."
     if case.next_step:
         text += f" Next step: {case.next_step.rstrip('.')}."
     if case.office:
@@ -64,42 +108,69 @@ def describe(case: CaseView) -> str:
     return text
 
 
-@dataclass
+@dataclass(frozen=True)
 class RecordsLookup:
     client: RecordsClient | None
     replies: Replies
     login_url: str
     default_contact: str
+    case_types: tuple[CaseType, ...] = ()
 
-    def answer(self, ctx: TurnContext) -> None:
-        if not ctx.access_token or self.client is None:
-            ctx.stop(AnswerStatus.NEEDS_LOGIN, self.replies.get("needs_login"), follow_ups=[])
-            return
-        match = REFERENCE.search(ctx.message)
+    def answer(self, question: str, token: str | None, client_address: str | None = None) -> Reply:
+        if not token or self.client is None:
+            return Reply(AnswerStatus.NEEDS_LOGIN, self.replies.get("needs_login"))
+        match = REFERENCE.search(question)
         try:
             if match:
-                cases = [self.client.case(ctx.access_token, match.group().upper())]
+                cases = [self.client.case(token, match.group().upper(), client_address)]
             else:
-                cases = self.client.my_cases(ctx.access_token)
+                cases = self.client.my_cases(token, client_address)
         except RecordsUnauthorizedError:
-            ctx.stop(AnswerStatus.NEEDS_LOGIN, self.replies.get("needs_login"))
+            return Reply(AnswerStatus.NEEDS_LOGIN, self.replies.get("needs_login"))
         except RecordsNotFoundError:
-            ctx.stop(AnswerStatus.NO_ANSWER, self.replies.get("records_not_found"))
+            return Reply(AnswerStatus.NO_ANSWER, self.replies.get("records_not_found"))
         except RecordsThrottledError as exc:
             minutes = max(1, round(exc.retry_after / 60))
-            ctx.stop(AnswerStatus.NO_ANSWER, self.replies.get("records_throttled", minutes=minutes))
+            return Reply(AnswerStatus.NO_ANSWER, self.replies.get("records_throttled", minutes=minutes))
         except RecordsUnavailableError:
-            ctx.stop(
-                AnswerStatus.HANDOFF,
-                self.replies.get("records_unavailable", contact=self.default_contact),
+            return Reply(
+                AnswerStatus.HANDOFF, self.replies.get("records_unavailable", contact=self.default_contact)
+            )
+        if not cases:
+            return Reply(AnswerStatus.NO_ANSWER, self.replies.get("records_no_cases"))
+        return self._about(question, cases, by_reference=bool(match))
+
+    def _about(self, question: str, cases: list[CaseView], by_reference: bool) -> Reply:
+        """The case(s) the question is about, newest first; every case when it names none."""
+        cases = sorted(cases, key=lambda c: c.updated_at, reverse=True)
+        intro = ""
+        wanted = None if by_reference else asked_type(question, self.case_types)
+        if wanted is not None:
+            matching = [c for c in cases if c.case_type == wanted.name]
+            if matching:
+                cases = matching
+            else:
+                intro = self.replies.get("records_no_case_of_type", kind=wanted.label)
+        shown = cases[:MAX_LISTED]
+        lines = [describe(c, self.case_types) for c in shown]
+        if len(shown) > 1 or intro:
+            intro = intro or self.replies.get("records_cases_intro", count=len(cases))
+            sentences = (
+                AnswerSentence(intro, -1),
+                *(AnswerSentence(f"- {line}", -1, True) for line in lines),
             )
         else:
-            if not cases:
-                ctx.stop(AnswerStatus.NO_ANSWER, self.replies.get("records_no_cases"))
-            else:
-                ctx.confidence = 1.0
-                shown = cases[:3]
-                text = " ".join(describe(c) for c in shown)
-                if len(cases) > len(shown):
-                    text += f" You have {len(cases) - len(shown)} more; ask about one by its reference."
-                ctx.stop(AnswerStatus.ANSWERED, text, follow_ups=[c.reference for c in cases[3:6]])
+            sentences = (AnswerSentence(lines[0], -1),)
+        if len(cases) > len(shown):
+            sentences += (
+                AnswerSentence(self.replies.get("records_more", count=len(cases) - len(shown)), -1),
+            )
+        text = "\n".join(s.text for s in sentences)
+        return Reply(
+            AnswerStatus.ANSWERED,
+            text,
+            sentences=sentences,
+            confidence=1.0,
+            follow_ups=tuple(c.reference for c in cases[MAX_LISTED : MAX_LISTED + 3]),
+            private=True,
+        )

@@ -13,3 +13,4 @@ class AnswerStatus(StrEnum):
     HANDOFF = "handoff"  # the resident asked for a person (or a service we need is down)
     NEEDS_LOGIN = "needs_login"  # a status lookup needs the resident to log in
     REJECTED = "rejected"  # empty, abusive or too long
+    ERROR = "error"  # a step failed; the resident gets a polite reply and the turn is still recorded

@@ -1,163 +1,259 @@
-"""The answering steps. Each takes the turn context and may stop the turn with a reply and a status.
+"""The answering steps. Each is a small callable from one typed value to the next (`bot.answering.turn`),
+or to a `Reply` that ends the turn:
 
-normalise → redact → route → status lookup → curated → retrieve → compose → verify → gate
+    redact    TurnRequest     → RedactedMessage            normalise, mask personal data, search text
+    validate  RedactedMessage → RedactedMessage | Reply    empty or too long
+    encode    RedactedMessage → Query                      embed the question with its conversation
+    route     (RedactedMessage, Query) → Routed | Reply    small talk, handoff, abuse, status questions
+    status    Routed          → Reply                      the resident's own cases (records service)
+    curated   Query           → Reply | None               an editor's pinned answer
+    retrieve  Query           → Hits
+    compose   Hits            → Draft
+    verify    Draft           → VerifiedDraft
+    gate      VerifiedDraft   → Reply                      answer, ask which topic, or refuse and route
+    links     Reply           → Reply                      citation links only to the city's hosts
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from bot.answering.composer import ExtractiveComposer
-from bot.answering.context import AnswerSentence, Citation, TurnContext
 from bot.answering.curated import CuratedIndex
 from bot.answering.gate import Gate
+from bot.answering.intent import IntentClassifier
+from bot.answering.links import LinkPolicy
 from bot.answering.normalise import normalise
 from bot.answering.records import RecordsLookup
 from bot.answering.replies import Replies, RoutePatterns
 from bot.answering.statuses import AnswerStatus
+from bot.answering.turn import (
+    AnswerSentence,
+    Draft,
+    Hits,
+    Intent,
+    RedactedMessage,
+    Reply,
+    Routed,
+    TurnRequest,
+    VerifiedDraft,
+)
 from bot.answering.verify import supported
 from bot.privacy import Redactor
-from knowledge_base.retriever import Retriever
+from knowledge_base.records import Citation, Turn
+from knowledge_base.retriever import Query, Retriever
+from knowledge_base.text import terms
+
+# Intents recognised by patterns over the whole message, in this order (abuse first).
+_CANNED: tuple[Intent, ...] = ("abuse", "greeting", "thanks", "handoff")
+# A message is split into clauses at sentence ends, semicolons, line breaks and commas.
+_CLAUSES = re.compile(r"(?<=[.!?;])\s+|\n+|,\s+")
 
 
-class Step(Protocol):
-    name: str
-
-    def __call__(self, ctx: TurnContext) -> None: ...
-
-
-@dataclass
-class Normalise:
-    replies: Replies
-    max_chars: int
-    name: str = "normalise"
-
-    def __call__(self, ctx: TurnContext) -> None:
-        length = len(ctx.message)
-        ctx.message = normalise(ctx.message)
-        if length > self.max_chars:
-            ctx.message = ctx.message[: self.max_chars]
-            ctx.stop(
-                AnswerStatus.REJECTED,
-                self.replies.get("rejected_too_long", length=f"{length:,}", limit=f"{self.max_chars:,}"),
-            )
-        elif not any(ch.isalnum() for ch in ctx.message):
-            ctx.stop(AnswerStatus.REJECTED, self.replies.get("rejected_empty"))
+def search_text(redacted: str, placeholders: Sequence[str]) -> str:
+    """What retrieval should read of a redacted message: without the clauses that only carried personal
+    data ("my email is [EMAIL]"), as long as the rest still has a content word; otherwise without the
+    placeholders alone. A placeholder is never a search term."""
+    present = [p for p in placeholders if p in redacted]
+    if not present:
+        return redacted
+    clauses = [c for c in _CLAUSES.split(redacted) if c.strip()]
+    kept = [c for c in clauses if not any(p in c for p in present)]
+    if terms(" ".join(kept)):
+        return " ".join(kept)
+    stripped = redacted
+    for placeholder in present:
+        stripped = stripped.replace(placeholder, " ")
+    return " ".join(stripped.split())
 
 
-@dataclass
+@dataclass(frozen=True)
 class Redact:
+    """Normalise, then redact: the first thing that happens to every message. A message far over the
+    limit is cut before redaction (it will be refused; only its redacted start is recorded)."""
+
     redactor: Redactor
+    max_chars: int
+    placeholders: tuple[str, ...]
     name: str = "redact"
 
-    def __call__(self, ctx: TurnContext) -> None:
-        result = self.redactor.redact(ctx.message)
-        ctx.message = result.text
-        ctx.pii_found = sorted({span.entity_type for span in result.spans})
+    def __call__(self, request: TurnRequest) -> RedactedMessage:
+        text = normalise(request.message)
+        length = len(text)
+        result = self.redactor.redact(text[: self.max_chars])
+        return RedactedMessage(
+            text=result.text,
+            search_text=search_text(result.text, self.placeholders),
+            pii_found=tuple(sorted({span.entity_type for span in result.spans})),
+            normalised_chars=length,
+        )
 
 
-@dataclass
+@dataclass(frozen=True)
+class Validate:
+    replies: Replies
+    max_chars: int
+    name: str = "validate"
+
+    def __call__(self, message: RedactedMessage) -> RedactedMessage | Reply:
+        if message.normalised_chars > self.max_chars:
+            return Reply(
+                AnswerStatus.REJECTED,
+                self.replies.get(
+                    "rejected_too_long",
+                    length=f"{message.normalised_chars:,}",
+                    limit=f"{self.max_chars:,}",
+                ),
+            )
+        if not any(ch.isalnum() for ch in message.text):
+            return Reply(AnswerStatus.REJECTED, self.replies.get("rejected_empty"))
+        return message
+
+
+@dataclass(frozen=True)
+class Encode:
+    """Embed the question (its search text) with the conversation, once for every later step."""
+
+    retriever: Retriever
+    name: str = "encode"
+
+    def __call__(self, message: RedactedMessage, history: Sequence[Turn]) -> Query:
+        return self.retriever.encode(message.search_text, history)
+
+
+@dataclass(frozen=True)
 class Route:
+    """Small talk and handoff by patterns over the whole message; status questions by a classifier
+    trained on labelled paraphrases (`bot/answering/data/intent/`), or by a case reference."""
+
     patterns: RoutePatterns
     replies: Replies
+    intents: IntentClassifier
     city: str
     default_contact: str
     name: str = "route"
 
-    def __call__(self, ctx: TurnContext) -> None:
-        text = ctx.message
-        if self.patterns.matches("abuse", text):
-            ctx.stop(AnswerStatus.REJECTED, self.replies.get("rejected_abuse"))
-        elif self.patterns.matches("greeting", text):
-            ctx.intent = "greeting"
-            ctx.stop(AnswerStatus.ANSWERED, self.replies.get("greeting", city=self.city))
-        elif self.patterns.matches("thanks", text):
-            ctx.intent = "thanks"
-            ctx.stop(AnswerStatus.ANSWERED, self.replies.get("thanks"))
-        elif self.patterns.matches("handoff", text):
-            ctx.intent = "handoff"
-            ctx.stop(AnswerStatus.HANDOFF, self.replies.get("handoff", contact=self.default_contact))
-        elif self.patterns.matches("status", text):
-            ctx.intent = "status"
+    def __call__(self, message: RedactedMessage, query: Query) -> Routed:
+        text = message.text
+        for intent in _CANNED:
+            if self.patterns.matches(intent, text):
+                return Routed(message, intent)
+        if self.patterns.matches("case_reference", text):  # a case reference: always a status lookup
+            return Routed(message, "status")
+        probability = self.intents.status_probability(message.search_text, query.question_vector)
+        if probability >= self.intents.threshold:
+            return Routed(message, "status", probability)
+        return Routed(message, "question", 1.0 - probability)
+
+    def canned(self, routed: Routed) -> Reply | None:
+        """The fixed reply of small talk, abuse and handoff requests; None for questions."""
+        match routed.intent:
+            case "abuse":
+                return Reply(AnswerStatus.REJECTED, self.replies.get("rejected_abuse"))
+            case "greeting":
+                return Reply(AnswerStatus.ANSWERED, self.replies.get("greeting", city=self.city))
+            case "thanks":
+                return Reply(AnswerStatus.ANSWERED, self.replies.get("thanks"))
+            case "handoff":
+                return Reply(AnswerStatus.HANDOFF, self.replies.get("handoff", contact=self.default_contact))
+        return None
 
 
-@dataclass
+@dataclass(frozen=True)
 class StatusLookup:
     lookup: RecordsLookup
-    name: str = "status_lookup"
+    name: str = "status"
 
-    def __call__(self, ctx: TurnContext) -> None:
-        if ctx.intent == "status":
-            self.lookup.answer(ctx)
+    def __call__(self, routed: Routed, access_token: str | None, client_address: str | None) -> Reply:
+        return self.lookup.answer(routed.message.text, access_token, client_address)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Curated:
     index: CuratedIndex
-    retriever: Retriever
     name: str = "curated"
 
-    def __call__(self, ctx: TurnContext) -> None:
-        ctx.query = self.retriever.encode(ctx.message, ctx.history)
-        match = self.index.match(ctx.query.question_vector)
-        if match is not None:
-            ctx.citations = list(match.citations)
-            ctx.sentences = [AnswerSentence(match.answer, 0 if match.citations else -1)]
-            ctx.confidence = match.similarity
-            ctx.stop(AnswerStatus.CURATED, match.answer)
+    def __call__(self, query: Query) -> Reply | None:
+        match = self.index.match(query.question_vector)
+        if match is None:
+            return None
+        return Reply(
+            AnswerStatus.CURATED,
+            match.answer,
+            sentences=(AnswerSentence(match.answer, 0 if match.citations else -1),),
+            citations=match.citations,
+            confidence=match.similarity,
+        )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Retrieve:
     retriever: Retriever
     k: int = 5
     name: str = "retrieve"
 
-    def __call__(self, ctx: TurnContext) -> None:
-        if ctx.query is None:
-            ctx.query = self.retriever.encode(ctx.message, ctx.history)
-        ctx.hits = self.retriever.search(ctx.query, k=self.k)
+    def __call__(self, query: Query, history: Sequence[Turn]) -> Hits:
+        found = self.retriever.search_detailed(query, k=self.k)
+        return Hits(
+            query,
+            found.chunks,
+            tuple(history),
+            found.question_best,
+            found.question_by_document,
+            found.question_sentence_best,
+        )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Compose:
     composer: ExtractiveComposer
     name: str = "compose"
 
-    def __call__(self, ctx: TurnContext) -> None:
-        for picked in self.composer.compose(ctx.message, ctx.hits):
-            hit, sentence = picked.hit, picked.sentence
-            citation = Citation(
-                document_id=hit.document_id,
-                title=hit.title,
-                section_path=hit.section_path,
-                source_url=hit.source_uri,
-                effective_date=hit.effective_date,
-                quote=hit.text,
-                start=hit.start,
-                end=hit.end,
+    def __call__(self, hits: Hits) -> Draft:
+        citations: list[Citation] = []
+        sentences: list[AnswerSentence] = []
+        for picked in self.composer.compose(hits.query.question, list(hits.chunks)):
+            citation = picked.hit.citation()
+            if citation not in citations:
+                citations.append(citation)
+            sentences.append(
+                AnswerSentence(picked.sentence.text, citations.index(citation), picked.list_item)
             )
-            if citation not in ctx.citations:
-                ctx.citations.append(citation)
-            ctx.sentences.append(AnswerSentence(sentence.text, ctx.citations.index(citation)))
+        return Draft(hits, tuple(sentences), tuple(citations))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Verify:
     name: str = "verify"
 
-    def __call__(self, ctx: TurnContext) -> None:
-        kept = [s for s in ctx.sentences if supported(s.text, ctx.citations[s.citation].quote)]
+    def __call__(self, draft: Draft) -> VerifiedDraft:
+        kept = [s for s in draft.sentences if supported(s.text, draft.citations[s.citation].quote)]
         used = sorted({s.citation for s in kept})
-        ctx.sentences = [AnswerSentence(s.text, used.index(s.citation)) for s in kept]
-        ctx.citations = [ctx.citations[i] for i in used]
+        return VerifiedDraft(
+            hits=draft.hits,
+            sentences=tuple(replace(s, citation=used.index(s.citation)) for s in kept),
+            citations=tuple(draft.citations[i] for i in used),
+            dropped=len(draft.sentences) - len(kept),
+        )
 
 
-@dataclass
+@dataclass(frozen=True)
 class ConfidenceGate:
     gate: Gate
     name: str = "gate"
 
-    def __call__(self, ctx: TurnContext) -> None:
-        self.gate.decide(ctx)
+    def __call__(self, draft: VerifiedDraft) -> Reply:
+        return self.gate.decide(draft)
+
+
+@dataclass(frozen=True)
+class CheckLinks:
+    """Citation links and any link or address in a reply must point to the city's own hosts."""
+
+    policy: LinkPolicy
+    name: str = "links"
+
+    def __call__(self, reply: Reply) -> Reply:
+        return self.policy.check(reply)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import redis
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -85,6 +87,17 @@ def install(app: FastAPI) -> None:
     async def _kb(_: Request, exc: KnowledgeBaseError) -> JSONResponse:
         log.error("knowledge base error: %s", exc)
         return _body(503, "not_ready", "The assistant cannot answer right now. Please try again later.")
+
+    @app.exception_handler(redis.RedisError)
+    @app.exception_handler(sa.exc.OperationalError)
+    async def _store(_: Request, exc: Exception) -> JSONResponse:
+        log.error("session or transcript store unavailable: %s", type(exc).__name__)
+        return _body(
+            503,
+            "temporarily_unavailable",
+            "The assistant is briefly unavailable. Please try again in a minute.",
+            {"Retry-After": "30"},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.answering.context import Answer
+from bot.answering.turn import Answer
+from knowledge_base.records import Citation
 
-Status = Literal["answered", "curated", "clarification", "no_answer", "handoff", "needs_login", "rejected"]
+Status = Literal[
+    "answered", "curated", "clarification", "no_answer", "handoff", "needs_login", "rejected", "error"
+]
 
 
 class SessionCreated(BaseModel):
@@ -22,20 +24,10 @@ class ChatRequest(BaseModel):
     message: str = Field(max_length=100_000, description="The resident's message (limit enforced: 413).")
 
 
-class CitationOut(BaseModel):
-    document_id: str
-    title: str
-    section_path: list[str]
-    source_url: str
-    effective_date: date | None
-    quote: str = Field(description="The cited passage, verbatim.")
-    start: int = Field(description="Character offset of the passage in the document text.")
-    end: int
-
-
 class SentenceOut(BaseModel):
     text: str
     citation: int = Field(description="Index into `citations`, or -1.")
+    list_item: bool = Field(default=False, description="An item of a list: shown on a line of its own.")
 
 
 class ChatResponse(BaseModel):
@@ -43,7 +35,7 @@ class ChatResponse(BaseModel):
     status: Status
     text: str
     sentences: list[SentenceOut]
-    citations: list[CitationOut]
+    citations: list[Citation]
     confidence: float
     follow_ups: list[str]
 
@@ -53,20 +45,10 @@ class ChatResponse(BaseModel):
             answer_id=answer.answer_id,
             status=answer.status.value,
             text=answer.text,
-            sentences=[SentenceOut(text=s.text, citation=s.citation) for s in answer.sentences],
-            citations=[
-                CitationOut(
-                    document_id=c.document_id,
-                    title=c.title,
-                    section_path=list(c.section_path),
-                    source_url=c.source_url,
-                    effective_date=c.effective_date,
-                    quote=c.quote,
-                    start=c.start,
-                    end=c.end,
-                )
-                for c in answer.citations
+            sentences=[
+                SentenceOut(text=s.text, citation=s.citation, list_item=s.list_item) for s in answer.sentences
             ],
+            citations=list(answer.citations),
             confidence=answer.confidence,
             follow_ups=list(answer.follow_ups),
         )

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.answering.context import Answer, Citation
 from bot.answering.curated import CuratedAnswer
+from bot.answering.turn import Answer
 from bot.errors import AnswerNotFoundError
 from bot.storage.tables import CuratedRow, FeedbackRow, TranscriptRow
+from knowledge_base.records import Citation
 from knowledge_base.sql import Database
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -23,25 +24,15 @@ def session_ref(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
+PRIVATE_ANSWER = "[status answer given: {count} case(s), not stored]"
+
+
 def _citation_json(c: Citation) -> dict[str, object]:
-    raw = asdict(c)
-    raw["section_path"] = list(c.section_path)
-    raw["effective_date"] = c.effective_date.isoformat() if c.effective_date else None
-    return raw
+    return c.model_dump(mode="json")
 
 
 def citation_from_json(raw: dict[str, object]) -> Citation:
-    effective = raw.get("effective_date")
-    return Citation(
-        document_id=str(raw.get("document_id", "")),
-        title=str(raw.get("title", "")),
-        section_path=tuple(str(s) for s in raw.get("section_path", []) or []),  # type: ignore[attr-defined]
-        source_url=str(raw.get("source_url", "")),
-        effective_date=date.fromisoformat(str(effective)) if effective else None,
-        quote=str(raw.get("quote", "")),
-        start=int(str(raw.get("start", 0))),
-        end=int(str(raw.get("end", 0))),
-    )
+    return Citation.model_validate(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +64,19 @@ class BotDatabase(Database):
                     "answer_id": answer.answer_id,
                     "session_ref": session_ref(session_id),
                     "question": answer.redacted_question,
-                    "answer": answer.text,
+                    "answer": (
+                        PRIVATE_ANSWER.format(count=sum(s.list_item for s in answer.sentences) or 1)
+                        if answer.private
+                        else answer.text
+                    ),
                     "status": answer.status.value,
                     "confidence": answer.confidence,
                     "citations": [_citation_json(c) for c in answer.citations],
                     "timings_ms": answer.timings_ms,
                     "pii_types": list(answer.pii_found),
+                    "intent": answer.intent,
+                    "private": answer.private,
+                    "failed_step": answer.failed_step,
                 },
             )
 

@@ -29,6 +29,10 @@ class TranscriptRow(Base):
     citations: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     timings_ms: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     pii_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    intent: Mapped[str] = mapped_column(String(16), default="question")
+    # a private reply (a resident's own case data) is not kept: `answer` then says only what kind it was
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_step: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class FeedbackRow(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.answering.context import Citation
+from knowledge_base.records import Citation
 from bot.answering.statuses import AnswerStatus
 from bot.runtime import build_runtime
 from tests.bot.conftest import make_settings
@@ -17,7 +17,9 @@ def test_curated_answer_wins_for_paraphrases_and_stops_when_retired(
     try:
         database = runtime.service.database
         citation = Citation(
-            "library-cards", "Library Cards", (), "https://www.millbrook.example/library", None, "", 0, 0
+            document_id="library-cards",
+            title="Library Cards",
+            source_url="https://www.millbrook.example/library",
         )
         curated_id = database.add_curated(
             ["Is the library open on Christmas Day?", "library hours on christmas"],

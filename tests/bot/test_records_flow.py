@@ -11,7 +11,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from bot.answering.context import Answer
+from bot.answering.turn import Answer
 from bot.answering.statuses import AnswerStatus
 from bot.runtime import Runtime, build_runtime
 from tests.bot.conftest import make_settings
@@ -99,10 +99,38 @@ def test_logged_in_resident_gets_their_own_cases_masked(
     ]
     shown = [c for c in cases if c["reference"] in answer.text]
     assert shown and all(c["status"].replace("_", " ") in answer.text for c in shown)
-    # nothing of the resident's (masked or not) personal data is echoed, and the token is not stored
+    # nothing of the resident's (masked or not) personal data is echoed, and the token is not stored;
+    # the status answer itself is private: the transcript and the conversation do not keep it
     row = service.database.transcript(answer.answer_id)
     assert row is not None and token not in json.dumps([row.question, row.answer, row.citations])
+    assert row.private and row.intent == "status"
+    assert not any(ref in row.answer for ref in user.case_references)
     assert all(token not in t.text for t in service.sessions.history(sid))
+    assert not any(ref in t.text for t in service.sessions.history(sid) for ref in user.case_references)
+
+
+LABELS = {"permit": "building permit", "licence": "licence", "complaint": "noise complaint", "parking": "parking permit"}
+
+
+def test_the_answer_is_about_the_case_asked_for(
+    bot: Runtime, records: RecordsService, residents: list[DemoUser]
+) -> None:
+    """"has my building permit been approved yet?" answers the permit, not every case (complaint first)."""
+    for user in residents:
+        token = token_for(records, user)
+        cases = httpx.get(f"{records.url}/v1/me/cases", headers={"Authorization": f"Bearer {token}"}).json()
+        kinds = {c["case_type"] for c in cases["cases"]} & set(LABELS)
+        if kinds and len({c["case_type"] for c in cases["cases"]}) >= 2:
+            break
+    else:
+        pytest.skip("no demo resident with two kinds of case")
+    kind = sorted(kinds)[0]
+    answer = bot.service.pipeline.run(f"has my {LABELS[kind]} been approved yet?", access_token=token)
+    assert answer.status == AnswerStatus.ANSWERED and answer.intent == "status"
+    wanted = [c["reference"] for c in cases["cases"] if c["case_type"] == kind]
+    others = [c["reference"] for c in cases["cases"] if c["case_type"] != kind]
+    assert all(ref in answer.text for ref in wanted)
+    assert not any(ref in answer.text for ref in others)
 
 
 def test_asking_by_reference_works_for_own_case_and_not_for_anothers(

@@ -1,5 +1,6 @@
-"""`askcity eval retrieval|answers|calibrate` end to end on a small labelled set in the benchmark format,
-with the real ingest pipeline, bundled model, FAISS and the answering pipeline."""
+"""`askcity eval ...` (retrieval, answers, calibrate, carry-over, near-topic, intent, pii-invariance) end to
+end on a small labelled set in the benchmark format, with the real ingest pipeline, bundled model, FAISS
+and the answering pipeline."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from typer.testing import CliRunner
 from askcity_cli.main import app
 from bot.answering.gate import FEATURES, GateConfig, probability
 from evaluation.answers import token_f1
-from evaluation.calibrate import fit
+from evaluation.calibrate import Row, fit
+from evaluation.carry_over import FollowUp, OutOfScope, build_probes, document_split
+from evaluation.near_topic import build_probes as near_topic_probes
+from evaluation.near_topic import exchange_openers, without_domain
+from evaluation.questions import load_questions
 from knowledge_base.settings import get_kb_settings
 
 runner = CliRunner()
@@ -163,21 +168,99 @@ def test_eval_rejects_a_broken_question_file_with_a_clear_error(
         assert "Traceback" not in output
 
 
-def test_calibration_separates_and_keeps_the_false_refusal_budget() -> None:
-    def row(strength: float) -> list[float]:
-        # sent, qsent, dense, cov, miss, maxmiss, absent
-        return [strength, strength, strength, strength, 1 - strength, 1 - strength, 1 - strength]
+def _row(strength: float, label: int, kind: str, group: int) -> Row:
+    """Features that grow with `strength`; the missing-term ones fall with it."""
+    falling = {"miss", "maxmiss", "absent", "qgap"}
+    values = tuple(1 - strength if name in falling else strength for name in FEATURES)
+    return Row(values, label, kind, f"g{group}", "train")
 
-    answerable = [row(0.5 + 0.01 * i) for i in range(40)]
-    out_of_scope = [row(0.05 + 0.02 * i) for i in range(10)]
-    result = fit(answerable + out_of_scope, [1] * 40 + [0] * 10, [0] * 50, max_false_refusal=0.05)
+
+def test_calibration_separates_and_keeps_the_false_refusal_budget() -> None:
+    answerable = [_row(0.5 + 0.01 * i, 1, "set/answerable", i % 7) for i in range(40)]
+    out_of_scope = [_row(0.05 + 0.02 * i, 0, "set/out_of_scope", i % 7) for i in range(10)]
+    result = fit(answerable + out_of_scope, max_false_refusal=0.05)
     assert set(result.weights) == set(FEATURES)
     assert result.false_refusal_rate <= 0.05 and result.out_of_scope_refusal_rate == 1.0
     config = GateConfig(weights=result.weights, bias=result.bias, answer_threshold=result.threshold)
-    assert probability(config, dict(zip(FEATURES, row(0.8), strict=True))) >= result.threshold
-    assert probability(config, dict(zip(FEATURES, row(0.1), strict=True))) < result.threshold
+    strong = dict(zip(FEATURES, _row(0.8, 1, "x", 0).values, strict=True))
+    weak = dict(zip(FEATURES, _row(0.1, 0, "x", 0).values, strict=True))
+    assert probability(config, strong) >= result.threshold > probability(config, weak)
     with pytest.raises(ValueError, match="both answerable and out-of-scope"):
-        fit([row(0.5)], [1], [0])
+        fit([_row(0.5, 1, "set/answerable", 0)])
+
+
+def test_probes_keep_their_split_and_ask_after_a_real_first_exchange(labelled: tuple[Path, Path]) -> None:
+    _, questions = labelled
+    out_of_scope = [OutOfScope("o1", "what's the weather tomorrow?", "train")]
+    follow_ups = [FollowUp("f1", "dogs", "and when do they expire?")]
+    probes = build_probes(load_questions(questions), out_of_scope, follow_ups)
+    kinds = {p.kind for p in probes}
+    assert kinds == {"answerable_first", "out_of_scope", "other_topic", "follow_up", "out_of_scope_first"}
+    for probe in probes:
+        if probe.kind in ("other_topic", "follow_up"):
+            # the question before and the probe's document sit on the same side of the split
+            assert probe.split == document_split(probe.expected_docs[0])
+            assert probe.before is not None
+    assert all(not p.answerable for p in probes if p.kind.startswith("out_of_scope"))
+    assert {p.expected_docs for p in probes if p.kind == "follow_up"} == {("dogs",)}
+
+
+def test_eval_carry_over_prints_figures_per_kind_and_split(
+    labelled: tuple[Path, Path], tmp_path: Path
+) -> None:
+    documents, questions = labelled
+    figures = _json(
+        [
+            "eval",
+            "carry-over",
+            "--documents",
+            str(documents),
+            "--questions",
+            str(questions),
+            "--json",
+            "--workdir",
+            str(tmp_path / "w"),
+        ]
+    )
+    assert set(figures["figures"]) >= {"answerable_first", "out_of_scope", "other_topic"}  # type: ignore[arg-type]
+    first = figures["figures"]["answerable_first"]["all"]  # type: ignore[index]
+    assert first["n"] == 4 and 0 <= first["correct"] <= 1
+
+
+def test_near_topic_probes_are_answerable_only_with_their_domain(
+    labelled: tuple[Path, Path], tmp_path: Path
+) -> None:
+    documents, questions = labelled
+    reduced = without_domain(documents, "animals", tmp_path / "reduced.jsonl")
+    assert "dogs" not in reduced.read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="no document of domain"):
+        without_domain(documents, "weather", tmp_path / "none.jsonl")
+    dog_questions = [q for q in load_questions(questions) if q.gold_doc_ids == ("dogs",)]
+    openers = exchange_openers(documents, "animals")
+    assert openers and all("Dog" not in o.question for o in openers)
+    inside = near_topic_probes(dog_questions, openers, in_scope=True)
+    outside = near_topic_probes(dog_questions, openers, in_scope=False)
+    assert {p.kind for p in inside} == {"first", "after", "own_history"}
+    assert all(p.answerable for p in inside) and not any(p.answerable for p in outside)
+
+
+def test_eval_intent_reports_recall_and_false_triggers_on_the_test_split() -> None:
+    figures = _json(["eval", "intent", "--json"])
+    assert figures["test_status_n"] >= 90 and figures["test_policy_n"] >= 90  # type: ignore[operator]
+    assert 0.5 < float(figures["status_recall"]) <= 1.0  # type: ignore[arg-type]
+    assert 0.0 <= float(figures["false_trigger_rate"]) < 0.5  # type: ignore[arg-type]
+
+
+def test_eval_pii_invariance_compares_answers_with_and_without_personal_data(
+    labelled: tuple[Path, Path],
+) -> None:
+    documents, questions = labelled
+    figures = _json(
+        ["eval", "pii-invariance", "--documents", str(documents), "--questions", str(questions), "--json"]
+    )
+    assert figures["n"] == 4
+    assert 0.0 <= float(figures["same_both"]) <= 1.0  # type: ignore[arg-type]
+    assert figures["same_document"] >= figures["same_both"]  # type: ignore[operator]
 
 
 def test_token_f1_is_squad_style() -> None:

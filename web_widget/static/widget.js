@@ -584,15 +584,18 @@
       p.append(...richText(asText(answer.text)));
       return p;
     }
+    let afterItem = false;
     for (const sentence of sentences) {
-      appendSentence(p, asText(sentence && sentence.text), sentence && sentence.citation);
+      const item = Boolean(sentence && sentence.list_item) || /^[-•*] /.test(asText(sentence && sentence.text));
+      appendSentence(p, asText(sentence && sentence.text), sentence && sentence.citation, item || afterItem);
+      afterItem = item;
     }
     return p;
   }
 
-  /** A sentence after the ones already in `p`: list items ("- …") start a new line, others follow on. */
-  function appendSentence(p, text, citation) {
-    if (p.childNodes.length) p.append(/^[-•*] /.test(text) ? "\n" : " ");
+  /** A sentence after the ones already in `p`: list items, and what follows a list, start a new line. */
+  function appendSentence(p, text, citation, newLine) {
+    if (p.childNodes.length) p.append((newLine ?? /^[-•*] /.test(text)) ? "\n" : " ");
     p.append(...richText(text));
     const number = Number(citation);
     if (Number.isInteger(number) && number >= 0) {

@@ -1,0 +1,111 @@
+"""Links and addresses in what the bot says may only point to the city's own hosts.
+
+Checked here, in the answering pipeline, so every client of the API gets safe data (the widget checks
+again). A citation whose `source_url` is not `http(s)` on an allowed host keeps its text but loses
+the link; a sentence that holds a link or an email address outside the city's domains is not quoted.
+
+The allowed hosts come from `ASKCITY_ALLOWED_LINK_HOSTS` (exact hosts, e.g. `www.millbrook.example`).
+An email address is the city's when its domain is an allowed host or the domain under it
+(`millbrook.example` for `www.millbrook.example`), or a subdomain of that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from bot.answering.turn import AnswerSentence, Reply
+
+REMOVED = "[link removed]"
+
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@([\w-]+(?:\.[\w-]+)+)\b")
+_SCHEME = re.compile(r"\b[a-z][a-z0-9+.-]*:(?!//)\S+", re.IGNORECASE)
+_UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
+
+
+def _registered(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
+
+
+@dataclass(frozen=True)
+class LinkPolicy:
+    allowed_hosts: frozenset[str]
+
+    @classmethod
+    def of(cls, hosts: Iterable[str]) -> LinkPolicy:
+        return cls(frozenset(h.strip().lower().rstrip(".") for h in hosts if h.strip()))
+
+    @property
+    def domains(self) -> frozenset[str]:
+        return frozenset(_registered(h) for h in self.allowed_hosts)
+
+    def host_allowed(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return host in self.allowed_hosts
+
+    def domain_allowed(self, domain: str) -> bool:
+        domain = domain.lower().rstrip(".")
+        return any(domain == d or domain.endswith("." + d) for d in self.domains)
+
+    def url_allowed(self, url: str) -> bool:
+        if not url or len(url) > 2048:
+            return False
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:
+            return False
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.username:
+            return False
+        return self.host_allowed(parts.hostname)
+
+    def _bad_spans(self, text: str) -> list[tuple[int, int]]:
+        spans = [m.span() for m in _SCHEME.finditer(text) if m.group().lower().startswith(_UNSAFE_SCHEMES)]
+        for match in _URL.finditer(text):
+            url = match.group().rstrip(".,;:!?")
+            if not self.url_allowed(url if url.lower().startswith("http") else "https://" + url):
+                spans.append((match.start(), match.start() + len(url)))
+        spans += [m.span() for m in _EMAIL.finditer(text) if not self.domain_allowed(m.group(1))]
+        return spans
+
+    def text_allowed(self, text: str) -> bool:
+        """False when `text` holds a link or an email address outside the city, or a script/data URI."""
+        return not self._bad_spans(text)
+
+    def scrub(self, text: str) -> str:
+        """`text` with every disallowed link or address replaced by a marker."""
+        for start, end in sorted(self._bad_spans(text), reverse=True):
+            text = text[:start] + REMOVED + text[end:]
+        return text
+
+    def check(self, reply: Reply) -> Reply:
+        """The reply with disallowed citation links blanked and disallowed links in its text removed."""
+        citations = tuple(
+            c.model_copy(update={"source_url": ""})
+            if c.source_url and not self.url_allowed(c.source_url)
+            else c
+            for c in reply.citations
+        )
+        if self.text_allowed(reply.text) and all(self.text_allowed(s.text) for s in reply.sentences):
+            return replace(reply, citations=citations)
+        return replace(
+            reply,
+            text=self.scrub(reply.text),
+            sentences=tuple(replace(s, text=self.scrub(s.text)) for s in reply.sentences),
+            citations=citations,
+        )
+
+
+def join_sentences(sentences: Iterable[AnswerSentence]) -> str:
+    """The text of an answer: sentences joined by spaces; a list item, and whatever follows a list,
+    starts a line of its own."""
+    out = ""
+    previous_item = False
+    for s in sentences:
+        if out:
+            out += "\n" if s.list_item or previous_item else " "
+        out += s.text
+        previous_item = s.list_item
+    return out

@@ -1,0 +1,68 @@
+"""Does the resident's message continue the conversation ("and how much is it?", "what about
+weekends?") or start something new ("what's the weather tomorrow?")?
+
+The conversation may choose among passages, but an answer must also be supported by what was asked
+now. How much the conversation may count depends on whether the message leans on it: an elliptical
+follow-up is short, refers back (pronouns, "and …?", "what about …"), or repeats the conversation's
+own terms. These are measured here as three numbers in [0, 1]. Retrieval uses them to decide whether
+a question that matches another document better is a change of subject; the bot's confidence gate
+weighs them with weights fitted on data (`askcity eval calibrate`). The words that refer back are
+data (`data/continuity.<language>.yml`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from knowledge_base.text import words
+
+
+@dataclass(frozen=True, slots=True)
+class ContinuityCues:
+    refer_back: frozenset[str]
+    openers: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Continuity:
+    """`refers`: the message refers back (a pronoun, "and …?"); `short`: 1 for a message with no
+    content word, 0 from four on; `shared`: share of its content words the conversation already used.
+    All 0 when there is no conversation."""
+
+    refers: float = 0.0
+    short: float = 0.0
+    shared: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return max(self.refers, self.shared, self.short)
+
+
+@lru_cache
+def load_cues(language: str = "en") -> ContinuityCues:
+    path = Path(__file__).parent / "data" / f"continuity.{language}.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return ContinuityCues(
+        refer_back=frozenset(str(w).lower() for w in raw["refer_back"]),
+        openers=re.compile(raw["openers"], re.IGNORECASE),
+    )
+
+
+def continuity(
+    question: str, question_terms: Sequence[str], history_terms: Sequence[str], cues: ContinuityCues
+) -> Continuity:
+    """How much `question` leans on a conversation whose user turns used `history_terms` (none: 0)."""
+    if not history_terms:
+        return Continuity()
+    tokens = [w.replace("’", "'") for w in words(question)]
+    refers = 1.0 if cues.openers.search(question) or any(t in cues.refer_back for t in tokens) else 0.0
+    mine = set(question_terms)
+    short = max(0.0, 1.0 - len(mine) / 4)
+    shared = len(mine & set(history_terms)) / len(mine) if mine else 1.0
+    return Continuity(refers=refers, short=short, shared=shared)

@@ -1,0 +1,181 @@
+"""What a new user saw on the demo (issue 10), through the HTTP API with Redis sessions and limits and
+PostgreSQL transcripts: each failure as a test of its class, not of the one sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from bot.api.app import create_app
+from bot.answering.turn import Hits
+from bot.ratelimit import RateLimiter
+from bot.runtime import Runtime, build_runtime
+from knowledge_base.records import Turn
+from knowledge_base.retriever import Query
+from tests.bot.conftest import make_settings
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+@pytest.fixture(scope="module")
+def served(sample_kb_dir, postgres_url_module: str, redis_module: tuple[str, str]) -> Iterator[tuple[TestClient, Runtime]]:  # type: ignore[no-untyped-def]
+    redis_url, prefix = redis_module
+    settings = make_settings(sample_kb_dir, postgres_url_module, redis_url=redis_url, redis_prefix=prefix)
+    runtime = build_runtime(settings)
+    try:
+        with TestClient(create_app(settings, runtime)) as client:
+            yield client, runtime
+    finally:
+        runtime.close()
+
+
+@pytest.fixture
+def client(served: tuple[TestClient, Runtime]) -> TestClient:
+    return served[0]
+
+
+def converse(client: TestClient, *messages: str) -> list[dict[str, object]]:
+    session = client.post("/api/v1/sessions").json()["session_id"]
+    replies = []
+    for message in messages:
+        response = client.post("/api/v1/chat", json={"session_id": session, "message": message})
+        assert response.status_code == 200, response.text
+        replies.append(response.json())
+    return replies
+
+
+def cited(reply: dict[str, object]) -> str | None:
+    citations = reply["citations"]
+    assert isinstance(citations, list)
+    return str(citations[0]["document_id"]) if citations else None
+
+
+PARKING = "How much does a residential parking permit cost?"
+TICKET = "how do I dispute a parking ticket?"
+
+
+@pytest.mark.parametrize(
+    ("before", "question"),
+    [
+        (PARKING, "what's the weather tomorrow?"),
+        (PARKING, "how do I renew my passport?"),
+        (TICKET, "how do I renew my passport?"),
+        ("When are property tax instalments due?", "who won the football game last night"),
+        ("How do I get a library card?", "can you recommend a good pizza place"),
+    ],
+)
+def test_a_question_the_documents_do_not_cover_is_refused_whatever_came_before(
+    client: TestClient, before: str, question: str
+) -> None:
+    first, second = converse(client, before, question)
+    assert first["status"] == "answered"
+    assert second["status"] == "no_answer", (second["status"], cited(second), second["text"])
+    assert second["citations"] == []
+
+
+def test_a_real_answer_is_given_after_a_change_of_subject(client: TestClient) -> None:
+    first, second = converse(client, PARKING, "How do I get rid of an old sofa?")
+    assert cited(first) == "parking-residential-permits"
+    assert second["status"] == "answered"
+    assert cited(second) == "waste-bulky-item-pickup"
+
+
+def test_an_elliptical_follow_up_stays_on_the_conversations_document(client: TestClient) -> None:
+    _, second = converse(client, "How do I license my dog?", "and if he isn't neutered?")
+    assert second["status"] == "answered"
+    assert cited(second) == "animals-dog-licences"
+
+
+def test_personal_data_in_the_message_does_not_change_the_answer(client: TestClient) -> None:
+    (plain,) = converse(client, "What day is my recycling picked up?")
+    (noisy,) = converse(
+        client, "My email is jane.roe@example.org and my phone is 555-201-3344. What day is my recycling picked up?"
+    )
+    assert plain["status"] == noisy["status"] == "answered"
+    assert cited(plain) == cited(noisy) == "waste-collection-schedule"
+    assert plain["text"] == noisy["text"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "where is my building permit application?",
+        "has my building permit been approved yet?",
+        "any news on my noise complaint",
+        "did they approve my rental assistance yet",
+        "still waiting to hear back about my dog licence renewal",
+    ],
+)
+def test_status_questions_ask_to_log_in(client: TestClient, message: str) -> None:
+    (reply,) = converse(client, message)
+    assert reply["status"] == "needs_login"
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["how long does a building permit take?", "how do I file a noise complaint?", "how much is a dog licence?"],
+)
+def test_policy_questions_about_the_same_things_are_answered_from_the_documents(
+    client: TestClient, message: str
+) -> None:
+    (reply,) = converse(client, message)
+    assert reply["status"] == "answered"
+
+
+def test_a_list_answer_keeps_its_lead_in_and_its_items(client: TestClient) -> None:
+    (reply,) = converse(client, PARKING)
+    text = str(reply["text"])
+    assert "Fees for the 2026–2027 permit year are:" in text
+    assert "First permit in the household: $60 per year" in text
+    sentences = reply["sentences"]
+    assert isinstance(sentences, list) and any(s["list_item"] for s in sentences)
+
+
+def test_a_how_to_question_gets_the_section_about_it_not_the_introduction(client: TestClient) -> None:
+    (reply,) = converse(client, TICKET)
+    assert "within 21 days" in str(reply["text"])
+    assert "This page lists" not in str(reply["text"])
+
+
+def test_a_message_over_the_limit_after_normalisation_is_refused(client: TestClient) -> None:
+    session = client.post("/api/v1/sessions").json()["session_id"]
+    response = client.post("/api/v1/chat", json={"session_id": session, "message": "\ufdfa" * 100})
+    assert response.status_code == 413  # 100 characters, 1,800 after NFKC
+
+
+def test_a_redis_outage_in_the_rate_limiter_is_not_an_error(
+    served: tuple[TestClient, Runtime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, runtime = served
+    dead = RateLimiter("redis://127.0.0.1:1/0", "30/minute", "120/minute")
+    monkeypatch.setattr(runtime.service, "limiter", dead)
+    first, second = converse(client, "How do I get a library card?", "thanks")
+    assert first["status"] == "answered" and second["status"] == "answered"
+    assert dead.degraded
+
+
+def test_a_failing_step_is_a_polite_error_answer_that_is_recorded(
+    served: tuple[TestClient, Runtime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, runtime = served
+
+    class Broken:
+        name = "retrieve"
+
+        def __call__(self, query: Query, history: tuple[Turn, ...]) -> Hits:
+            raise OSError("index file unreadable")
+
+    monkeypatch.setattr(runtime.service, "pipeline", replace(runtime.service.pipeline, retrieve=Broken()))
+    (reply,) = converse(client, "How do I get a library card?")
+    assert reply["status"] == "error" and reply["text"]
+    assert "index" not in str(reply["text"])
+    with runtime.service.database.engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT status, failed_step FROM bot_transcripts WHERE answer_id = :id"),
+            {"id": reply["answer_id"]},
+        ).one()
+    assert tuple(row) == ("error", "retrieve")
