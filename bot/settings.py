@@ -25,6 +25,10 @@ class BotSettings(KnowledgeBaseSettings):
     redis_prefix: str = "askcity:"
     session_ttl_seconds: int = Field(default=1800, ge=60)
     max_message_chars: int = Field(default=1000, ge=50, le=10_000)
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Request bodies above this are refused (413) unread."
+    )
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, description="Request headers above this: 431.")
     rate_limit_session: str = "30/minute"
     rate_limit_address: str = "120/minute"
     records_api_url: str = Field(
@@ -92,6 +96,77 @@ class BotSettings(KnowledgeBaseSettings):
         if key:
             return decode_service_key(key)
         return decode_service_key(DEV_SERVICE_KEY) if self.env == "dev" else None
+
+    # ---- Staff sign-in (issues 12 and 13; docs/staff.md, ADR 10) ---------------------------------------
+    # Staff present the bearer tokens the records service accepts, so the token settings are the records
+    # service's own variables, with its defaults: ASKCITY_JWT_ISSUER, ASKCITY_JWT_AUDIENCE, ASKCITY_JWKS_URL,
+    # ASKCITY_JWT_ROLE_CLAIM, ASKCITY_JWT_LEEWAY_SECONDS, ASKCITY_JWKS_TIMEOUT_SECONDS, _CACHE_SECONDS.
+    jwt_issuer: str = Field(
+        default="askcity-dev-identity",
+        description="Required `iss` of staff tokens; with OIDC, also the issuer whose discovery document is read.",
+    )
+    jwt_audience: str = Field(default="askcity-records", description="Required `aud` of staff access tokens.")
+    jwks_url: str = Field(
+        default="", description="The issuer's JWKS; empty: from OIDC discovery, or the dev identity provider's."
+    )
+    jwt_role_claim: str = Field(default="role", description="Claim holding the role; dotted paths allowed.")
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+    jwks_cache_seconds: int = Field(default=300, gt=0)
+    staff_dev_identity_url: str = Field(
+        default="",
+        description="Dev/test only: base URL of the records service's dev identity provider "
+        "(`askcity run` sets it); staff then sign in with a demo user name and password.",
+    )
+    staff_oidc_client_id: str = Field(
+        default="", description="The bot's client id at the issuer (ASKCITY_JWT_ISSUER); turns OIDC sign-in on."
+    )
+    staff_oidc_client_secret: SecretStr = Field(
+        default=SecretStr(""), description="For a confidential client; empty for a public client (PKCE only)."
+    )
+    staff_oidc_scopes: str = Field(default="openid profile", description="Scopes asked for, space-separated.")
+    staff_public_url: str = Field(
+        default="",
+        description="The bot's public origin (https://askcity.example.org): the OIDC redirect URI and the "
+        "origin state-changing staff requests must come from; empty: taken from each request (dev).",
+    )
+    staff_session_idle_seconds: int = Field(default=1800, ge=60, le=86_400)
+    staff_session_max_seconds: int = Field(default=28_800, ge=300, le=604_800)
+    staff_cookie_secure: bool = Field(
+        default=True, description="Secure cookies; may be off only outside production (http://localhost)."
+    )
+    staff_identity_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+
+    @model_validator(mode="after")
+    def _staff_sign_in_is_safe(self) -> BotSettings:
+        from urllib.parse import urlsplit
+
+        production = self.env == "production"
+        if self.staff_session_idle_seconds > self.staff_session_max_seconds:
+            raise ValueError("ASKCITY_STAFF_SESSION_IDLE_SECONDS must not exceed ASKCITY_STAFF_SESSION_MAX_SECONDS")
+        if production and not self.staff_cookie_secure:
+            raise ValueError("ASKCITY_STAFF_COOKIE_SECURE=0 is for http://localhost in dev, never production")
+        public = urlsplit(self.staff_public_url) if self.staff_public_url else None
+        if public is not None and (public.scheme not in ("http", "https") or not public.netloc or public.path.strip("/")):
+            raise ValueError("ASKCITY_STAFF_PUBLIC_URL must be an origin such as https://askcity.example.org")
+        if public is not None and not self.staff_cookie_secure and public.hostname not in ("localhost", "127.0.0.1", "::1"):
+            raise ValueError("ASKCITY_STAFF_COOKIE_SECURE=0 is only for an http://localhost bot")
+        if production and self.staff_dev_identity_url:
+            raise ValueError("ASKCITY_STAFF_DEV_IDENTITY_URL is the demo's password login: not in production")
+        if self.staff_oidc_client_id:
+            if "openid" not in self.staff_oidc_scopes.split():
+                raise ValueError("ASKCITY_STAFF_OIDC_SCOPES must include openid")
+            issuer = urlsplit(self.jwt_issuer)
+            if production and (issuer.scheme != "https" or public is None or public.scheme != "https"):
+                raise ValueError(
+                    "OIDC sign-in in production needs an https ASKCITY_JWT_ISSUER and ASKCITY_STAFF_PUBLIC_URL"
+                )
+            if issuer.scheme not in ("http", "https") or not issuer.netloc:
+                raise ValueError("with ASKCITY_STAFF_OIDC_CLIENT_ID, ASKCITY_JWT_ISSUER must be the issuer's URL")
+        return self
+
+    def staff_sign_in_enabled(self) -> bool:
+        return bool(self.staff_oidc_client_id or self.staff_dev_identity_url or self.jwks_url)
 
 
 @lru_cache

@@ -17,8 +17,11 @@ from bot.api import errors
 from bot.api.pages import router as pages_router
 from bot.api.routes_chat import router as chat_router
 from bot.api.routes_ops import router as ops_router
+from bot.api.routes_staff_auth import install_staff
+from bot.metrics import ObservabilityMiddleware
 from bot.runtime import Runtime, build_runtime
 from bot.settings import BotSettings, get_settings
+from trust.request_limits import RequestLimitsMiddleware
 
 log = logging.getLogger(__name__)
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "web_widget" / "static"
@@ -65,6 +68,7 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
     app.include_router(chat_router)
     app.include_router(ops_router)
     app.include_router(pages_router)
+    install_staff(app)  # staff sign-in (docs/staff.md); checks every staff route declares its access
     if WIDGET_DIR.is_dir():
         app.mount("/widget", StaticFiles(directory=WIDGET_DIR), name="widget")
     if settings.cors_origins:
@@ -76,6 +80,12 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
             expose_headers=["Retry-After"],
         )
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # text/event-stream is never compressed
+    # outermost: oversized headers and bodies are refused before anything reads them
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        default_body_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
+    )
     csp = content_security_policy(settings)
 
     @app.middleware("http")
@@ -88,4 +98,5 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
         response.headers.setdefault("Content-Security-Policy", csp)
         return response
 
+    app.add_middleware(ObservabilityMiddleware)  # outermost: request ids and latency cover every layer
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from starlette.concurrency import run_in_threadpool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -13,8 +13,10 @@ from records_api.api.errors import install_error_handlers
 from records_api.api.middleware import PathScopedCORSMiddleware, SecurityHeadersMiddleware
 from records_api.api.routes_cases import router as cases_router
 from records_api.api.routes_dev import router as dev_router
+from records_api.metrics import CheckpointCollector, ObservabilityMiddleware, observe_audit, render
 from records_api.runtime import build_runtime
 from records_api.settings import Settings, get_settings
+from trust.request_limits import RequestLimitsMiddleware
 
 DESCRIPTION = """
 The askcity records service: residents' cases behind bearer tokens, with field masking and a
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await run_in_threadpool(build_runtime, chosen)
         await run_in_threadpool(runtime.start)
+        observe_audit(runtime.database.sessions)
         app.state.runtime = runtime
         try:
             yield
@@ -48,6 +51,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(cases_router)
+    checkpoints = CheckpointCollector(chosen.audit_checkpoint_file)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus metrics, for the monitoring network (the service is not behind the public proxy)."""
+        body, media_type = render(checkpoints)
+        return Response(body, media_type=media_type)
+
     if chosen.dev_identity:
         app.include_router(dev_router)
         if chosen.records_cors_origins:
@@ -57,8 +68,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 allow_origins=chosen.records_cors_origins,
             )
     app.add_middleware(SecurityHeadersMiddleware)
+    # oversized headers and bodies are refused before anything reads them (431 / 413)
+    app.add_middleware(RequestLimitsMiddleware, default_body_bytes=16 * 1024, max_header_bytes=16 * 1024)
     if chosen.records_trusted_proxies:
         # Outermost, so every layer sees the client address; uvicorn's own handling is off
         # (`server.run`), so nothing else trusts X-Forwarded-For.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=chosen.records_trusted_proxies)
+    app.add_middleware(ObservabilityMiddleware)  # outermost: request ids and latency cover every layer
     return app

@@ -75,7 +75,9 @@ def test_the_answer_holds_the_kind_of_thing_the_question_asks_for(
 
 def test_answer_types_data_compiles_and_tells_question_kinds_apart() -> None:
     kinds = load_answer_types("en")
-    assert kinds and all(isinstance(k.question, re.Pattern) and isinstance(k.answer, re.Pattern) for k in kinds)
+    assert kinds and all(
+        isinstance(k.question, re.Pattern) and isinstance(k.answer, re.Pattern) for k in kinds
+    )
     asks = [[bool(k.question.search(text)) for k in kinds] for text in ("how much is it?", "when is it due?")]
     assert asks[0] != asks[1] and any(asks[0]) and any(asks[1])
 
@@ -128,7 +130,18 @@ def test_too_long_message_is_rejected_with_the_limit(runtime: Runtime) -> None:
 
 def test_every_step_records_its_timing(runtime: Runtime) -> None:
     answer = ask(runtime, "How do I get a library card?")
-    steps = ("redact", "validate", "encode", "route", "curated", "retrieve", "compose", "verify", "gate", "links")
+    steps = (
+        "redact",
+        "validate",
+        "encode",
+        "route",
+        "curated",
+        "retrieve",
+        "compose",
+        "verify",
+        "gate",
+        "links",
+    )
     assert answer.steps == steps
     for step in (*steps, "total"):
         assert step in answer.timings_ms

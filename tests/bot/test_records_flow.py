@@ -11,8 +11,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from bot.answering.turn import Answer
 from bot.answering.statuses import AnswerStatus
+from bot.answering.turn import Answer
 from bot.runtime import Runtime, build_runtime
 from tests.bot.conftest import make_settings
 from tests.web_widget.harness import DemoUser, RecordsService, free_port
@@ -109,13 +109,18 @@ def test_logged_in_resident_gets_their_own_cases_masked(
     assert not any(ref in t.text for t in service.sessions.history(sid) for ref in user.case_references)
 
 
-LABELS = {"permit": "building permit", "licence": "licence", "complaint": "noise complaint", "parking": "parking permit"}
+LABELS = {
+    "permit": "building permit",
+    "licence": "licence",
+    "complaint": "noise complaint",
+    "parking": "parking permit",
+}
 
 
 def test_the_answer_is_about_the_case_asked_for(
     bot: Runtime, records: RecordsService, residents: list[DemoUser]
 ) -> None:
-    """"has my building permit been approved yet?" answers the permit, not every case (complaint first)."""
+    """ "has my building permit been approved yet?" answers the permit, not every case (complaint first)."""
     for user in residents:
         token = token_for(records, user)
         cases = httpx.get(f"{records.url}/v1/me/cases", headers={"Authorization": f"Bearer {token}"}).json()

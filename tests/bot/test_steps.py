@@ -137,7 +137,10 @@ def test_a_failing_step_becomes_an_error_reply_not_an_exception(pipeline: Pipeli
         ("My email is [EMAIL] and my phone is [PHONE]. What day is recycling?", "What day is recycling?"),
         ("when is recycling, call me at [PHONE]", "when is recycling"),
         ("[EMAIL]", ""),
-        ("is my card [CARD] charged for the parking permit fee", "is my card charged for the parking permit fee"),
+        (
+            "is my card [CARD] charged for the parking permit fee",
+            "is my card charged for the parking permit fee",
+        ),
         ("no personal data here", "no personal data here"),
     ],
 )

@@ -100,6 +100,8 @@ def test_tokens_whose_role_does_not_fit_the_account_or_the_endpoint_are_forbidde
         "agent role, no staff account": (case, pg.token(alice.subject, Role.AGENT)),
         "supervisor role, agent account": (case, pg.token(pg.AGENT, Role.SUPERVISOR)),
         "unknown role": ("/v1/me/cases", pg.token(alice.subject, "admin")),
+        "editor role (not served here)": (case, pg.token(pg.AGENT, Role.EDITOR)),
+        "editor listing own cases": ("/v1/me/cases", pg.token(alice.subject, Role.EDITOR)),
         "two roles": ("/v1/me/cases", pg.token(alice.subject, ["resident", "agent"])),
         "staff listing own cases": ("/v1/me/cases", pg.agent_token()),
     }
@@ -202,3 +204,9 @@ def test_every_response_forbids_caching(lite: Harness) -> None:
     )
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_oversized_headers_and_bodies_are_refused_before_they_are_read(lite: Harness) -> None:
+    assert lite.client.get("/v1/health", headers={"X-Big": "b" * (64 * 1024)}).status_code == 431
+    response = lite.client.post("/dev/token", content=b"x" * (32 * 1024))
+    assert response.status_code == 413 and response.json()["error"] == "body_too_large"

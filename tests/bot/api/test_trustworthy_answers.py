@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from bot.api.app import create_app
 from bot.answering.turn import Hits
+from bot.api.app import create_app
 from bot.ratelimit import RateLimiter
 from bot.runtime import Runtime, build_runtime
 from knowledge_base.records import Turn
@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
 @pytest.fixture(scope="module")
-def served(sample_kb_dir, postgres_url_module: str, redis_module: tuple[str, str]) -> Iterator[tuple[TestClient, Runtime]]:  # type: ignore[no-untyped-def]
+def served(
+    sample_kb_dir, postgres_url_module: str, redis_module: tuple[str, str]
+) -> Iterator[tuple[TestClient, Runtime]]:  # type: ignore[no-untyped-def]
     redis_url, prefix = redis_module
     settings = make_settings(sample_kb_dir, postgres_url_module, redis_url=redis_url, redis_prefix=prefix)
     runtime = build_runtime(settings)
@@ -93,7 +95,8 @@ def test_an_elliptical_follow_up_stays_on_the_conversations_document(client: Tes
 def test_personal_data_in_the_message_does_not_change_the_answer(client: TestClient) -> None:
     (plain,) = converse(client, "What day is my recycling picked up?")
     (noisy,) = converse(
-        client, "My email is jane.roe@example.org and my phone is 555-201-3344. What day is my recycling picked up?"
+        client,
+        "My email is jane.roe@example.org and my phone is 555-201-3344. What day is my recycling picked up?",
     )
     assert plain["status"] == noisy["status"] == "answered"
     assert cited(plain) == cited(noisy) == "waste-collection-schedule"
@@ -117,7 +120,11 @@ def test_status_questions_ask_to_log_in(client: TestClient, message: str) -> Non
 
 @pytest.mark.parametrize(
     "message",
-    ["how long does a building permit take?", "how do I file a noise complaint?", "how much is a dog licence?"],
+    [
+        "how long does a building permit take?",
+        "how do I file a noise complaint?",
+        "how much is a dog licence?",
+    ],
 )
 def test_policy_questions_about_the_same_things_are_answered_from_the_documents(
     client: TestClient, message: str
