@@ -189,3 +189,93 @@ def test_records_service_too_slow_times_out_into_the_same_handoff(
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
         answer = _status_question_with_records_at(sample_kb_dir, tmp_path, url, 0.5)
     assert answer.status == AnswerStatus.HANDOFF
+
+
+def test_one_abusive_resident_cannot_lock_another_out_of_status_lookups(
+    records: RecordsService, residents: list[DemoUser], sample_kb_dir: Path, tmp_path: Path
+) -> None:
+    """Both residents reach the records service through the same bot (one address): the abuser's failed
+    lookups lock the abuser out (at the bot, then at the records service), never the other resident."""
+    runtime = build_runtime(
+        make_settings(
+            sample_kb_dir,
+            f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+            records_api_url=records.url,
+            login_url=records.login_url,
+            records_lookups_per_resident="1000/minute",  # let every guess reach the records service
+        )
+    )
+    try:
+        abuser, victim = residents[-1], residents[0]  # the abuser is used by no later test
+        assert len(residents) >= 3
+        guessing = token_for(records, abuser)
+        replies = [
+            runtime.service.pipeline.run(
+                f"status of MB-AAAA-BBBB-CCCC-{letter}?", access_token=guessing, client_address="198.51.100.7"
+            )
+            for letter in "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+        ]
+        assert "too many lookups" in replies[-1].text  # the abuser is locked out ...
+        own = victim.case_references[0]
+        answer = runtime.service.pipeline.run(
+            f"status of {own}?", access_token=token_for(records, victim), client_address="198.51.100.8"
+        )
+        assert answer.status == AnswerStatus.ANSWERED and own in answer.text
+    finally:
+        runtime.close()
+
+
+def test_the_bot_limits_status_lookups_per_resident_before_calling_the_records_service(
+    records: RecordsService, residents: list[DemoUser], sample_kb_dir: Path, tmp_path: Path
+) -> None:
+    runtime = build_runtime(
+        make_settings(
+            sample_kb_dir,
+            f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+            records_api_url=records.url,
+            login_url=records.login_url,
+            records_lookups_per_resident="3/minute",
+        )
+    )
+    try:
+        token = token_for(records, residents[1])
+        answers = [
+            runtime.service.pipeline.run(
+                "where is my application?", access_token=token, client_address="192.0.2.5"
+            )
+            for _ in range(4)
+        ]
+        assert [a.status for a in answers[:3]] == [AnswerStatus.ANSWERED] * 3
+        assert answers[3].status == AnswerStatus.NO_ANSWER and "too many lookups" in answers[3].text
+        # another resident behind the same bot is not affected
+        other = runtime.service.pipeline.run(
+            "where is my application?",
+            access_token=token_for(records, residents[0]),
+            client_address="192.0.2.6",
+        )
+        assert other.status == AnswerStatus.ANSWERED
+    finally:
+        runtime.close()
+
+
+def test_logs_name_a_case_by_a_keyed_hash_never_by_its_reference(
+    bot: Runtime, records: RecordsService, residents: list[DemoUser], caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from bot.logs import configure_logging
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    configure_logging()  # as `askcity serve` does: httpx's request log (URLs with references) is silenced
+    root.addHandler(caplog.handler)
+    user = residents[0]
+    reference = user.case_references[0]
+    with caplog.at_level(logging.DEBUG):
+        answer = bot.service.pipeline.run(f"status of {reference}?", access_token=token_for(records, user))
+    assert answer.status == AnswerStatus.ANSWERED
+    root.handlers, level = saved
+    root.setLevel(level)
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert reference not in logged and reference.lower() not in logged
+    assert bot.records is not None and bot.records.reference_hash(reference) in logged
