@@ -6,25 +6,60 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from ingest.errors import IngestError
-from ingest.pipeline import Ingestor, IngestSummary, discover
+from ingest.pipeline import Ingestor, IngestSummary, ParseLimits, Step
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.factory import open_knowledge_base, retrieval_config
 from knowledge_base.kb import KnowledgeBase
-from knowledge_base.settings import get_kb_settings
+from knowledge_base.review import Finding
+from knowledge_base.settings import KnowledgeBaseSettings, get_kb_settings
 
 console = Console()
 err = Console(stderr=True)
 kb_app = typer.Typer(help="Inspect and manage the published knowledge base.", no_args_is_help=True)
+_STAGES = {
+    "parse": "reading",
+    "check": "checking",
+    "chunk": "chunking",
+    "embed": "embedding",
+    "save": "saving",
+    "publish": "publishing",
+}
+_STATES = {"held": "held for review", "confirmed": "in service (confirmed)", "ok": "in service"}
+
+
+def _settings() -> KnowledgeBaseSettings:
+    try:
+        return get_kb_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "ASKCITY_" + ".".join(str(p) for p in first["loc"]).upper()
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise _fail(f"invalid setting {name}: {message}") from None
 
 
 def _open() -> KnowledgeBase:
-    return open_knowledge_base(get_kb_settings())
+    return open_knowledge_base(_settings())
+
+
+def make_ingestor(kb: KnowledgeBase, settings: KnowledgeBaseSettings) -> Ingestor:
+    """The settings as plain values for the pipeline."""
+    mb = 1024 * 1024
+    limits = ParseLimits(
+        max_file_bytes=int(settings.ingest_max_file_mb * mb),
+        max_unpacked_bytes=int(settings.ingest_max_unpacked_mb * mb),
+        max_unpack_ratio=settings.ingest_max_unpack_ratio,
+        timeout_seconds=settings.ingest_parse_timeout_seconds,
+        memory_mb=settings.ingest_parser_memory_mb,
+        processes=settings.ingest_parser_processes,
+    )
+    return Ingestor(kb, limits=limits, city_domains=settings.city_domains)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -32,31 +67,46 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _finding_line(finding: Finding) -> str:
+    snippet = f': "{escape(finding.snippet)}"' if finding.snippet else ""
+    return f"    {escape(finding.reason)}{snippet}"
+
+
 def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of documents.")],
     no_publish: Annotated[bool, typer.Option("--no-publish", help="Save without publishing.")] = False,
 ) -> None:
-    """Add or update documents (PDF, DOCX, HTML, Markdown, text, JSONL) and publish a new version."""
+    """Add or update documents (PDF, DOCX, HTML, Markdown, text, JSONL) and publish a new version.
+
+    Documents the ingest checks flag (planted instructions, requests for personal data or payment
+    outside the city's domains, hidden text, foreign source links) are saved but held for review:
+    `askcity kb status` lists them and `askcity kb confirm ID` publishes one after review."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise _fail(f"not found: {', '.join(missing)}")
+    settings = _settings()
     try:
         kb = _open()
-        files = sum(1 for _ in discover(paths))
         with Progress(
-            TextColumn("[bold]ingesting"),
+            TextColumn("[bold]{task.fields[stage]}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.description}"),
             console=console,
             transient=True,
         ) as bar:
-            task = bar.add_task("", total=files)
+            task = bar.add_task("", total=None, stage="reading")
 
-            def advance(name: str) -> None:
-                bar.update(task, advance=1, description=Path(name).name)
+            def advance(step: Step) -> None:
+                bar.update(
+                    task,
+                    completed=step.done,
+                    total=step.total or None,
+                    stage=_STAGES[step.stage],
+                    description=escape(Path(step.item).name) if step.item else "",
+                )
 
-            summary = Ingestor(kb).ingest(paths, publish=not no_publish, progress=advance)
+            summary = make_ingestor(kb, settings).ingest(paths, publish=not no_publish, progress=advance)
     except (KnowledgeBaseError, IngestError) as exc:
         raise _fail(str(exc)) from None
     print_summary(summary)
@@ -70,6 +120,7 @@ def print_summary(summary: IngestSummary) -> None:
     table.add_row("updated", str(len(summary.updated)))
     table.add_row("unchanged", str(len(summary.unchanged)))
     table.add_row("failed", str(len(summary.failed)))
+    table.add_row("held for review", str(len(summary.held)))
     table.add_row("chunks (new or changed)", str(summary.chunks))
     table.add_row("texts embedded", str(summary.embedded))
     table.add_row("seconds", f"{summary.seconds:.1f}")
@@ -79,6 +130,14 @@ def print_summary(summary: IngestSummary) -> None:
         console.print(
             f"[yellow]failed[/yellow] {escape(failure.source)}: {escape(failure.reason)}", soft_wrap=True
         )
+    for held in summary.held:
+        console.print(
+            f"[red]held[/red] {escape(held.document_id)} ({escape(held.source)}): not published until an "
+            f"editor runs `askcity kb confirm {escape(held.document_id)}` or fixes the file",
+            soft_wrap=True,
+        )
+        for finding in held.findings:
+            console.print(_finding_line(finding), soft_wrap=True)
 
 
 @kb_app.command("status")
@@ -107,10 +166,37 @@ def status_command() -> None:
             escape(d.department),
             str(d.version),
             str(d.chunks),
-            "retired" if d.retired else "in service",
+            "retired" if d.retired else _STATES[d.review],
             str(status.served[d.id]) if d.id in status.served else "no",
         )
     console.print(table)
+    held = [d for d in status.documents if d.review == "held" and not d.retired]
+    if held:
+        console.print(
+            f"[red]Held for review[/red] ({len(held)}): left out of every published version until an editor "
+            "checks the file and runs `askcity kb confirm ID`, or fixes it and ingests it again.",
+            soft_wrap=True,
+        )
+    for d in held:
+        console.print(f"  {escape(d.id)}", soft_wrap=True)
+        for finding in d.findings:
+            console.print(_finding_line(finding), soft_wrap=True)
+
+
+@kb_app.command("confirm")
+def confirm_command(document_id: Annotated[str, typer.Argument(help="Document id.")]) -> None:
+    """Confirm a held document after review (this version of it) and publish a version with it."""
+    try:
+        kb = _open()
+        kb.confirm(document_id)
+        manifest = kb.publish()
+    except KnowledgeBaseError as exc:
+        raise _fail(str(exc)) from None
+    console.print(
+        f"Confirmed {escape(document_id)} after review; now serving {manifest.name} "
+        f"({manifest.documents} documents). A changed version of it is checked again.",
+        soft_wrap=True,
+    )
 
 
 @kb_app.command("remove")
@@ -152,7 +238,7 @@ def search_command(
 
     if not question.strip():
         raise _fail("the question is empty")
-    settings = get_kb_settings()
+    settings = _settings()
     try:
         retriever = open_knowledge_base(settings).retriever(retrieval_config(settings))
         hits = retriever.retrieve(question, k=k, filters=Filters(department=department, domain=domain))

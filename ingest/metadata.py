@@ -1,7 +1,7 @@
 """Document metadata from a sidecar file: `policy.pdf` is described by `policy.pdf.meta.json`.
 
 One mechanism for every format. Fields (all optional): id, title, department, contact, effective_date
-(YYYY-MM-DD), language, domain, source_uri.
+(YYYY-MM-DD), language, domain, source_uri (an http(s) address: see `ingest.links`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ingest.errors import MetadataError
+from ingest.links import checked_source_uri
 
 SIDECAR_SUFFIX = ".meta.json"
+MAX_SIDECAR_BYTES = 1024 * 1024
 
 
 class Sidecar(BaseModel):
@@ -39,11 +41,19 @@ def read_sidecar(path: Path) -> Sidecar:
     meta = sidecar_path(path)
     if not meta.is_file():
         return Sidecar()
+    if meta.stat().st_size > MAX_SIDECAR_BYTES:
+        raise MetadataError(f"invalid {meta.name}: larger than {MAX_SIDECAR_BYTES:,} bytes")
     try:
-        return Sidecar.model_validate(json.loads(meta.read_text(encoding="utf-8")))
+        sidecar = Sidecar.model_validate(json.loads(meta.read_text(encoding="utf-8")))
     except (ValueError, ValidationError) as exc:
         first = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
         raise MetadataError(f"invalid {meta.name}: {first}") from exc
+    if sidecar.source_uri:
+        try:
+            checked_source_uri(sidecar.source_uri)
+        except MetadataError as exc:
+            raise MetadataError(f"invalid {meta.name}: {exc}") from exc
+    return sidecar
 
 
 def default_id(path: Path, root: Path) -> str:

@@ -1,27 +1,56 @@
-"""The ingest pipeline: files → parsed documents → chunks → knowledge base → one published version."""
+"""The ingest pipeline. A batch goes through six stages, each finished before the next begins:
+
+    parse    each file in a child process with time and memory limits (`ingest.isolation`)
+    check    what an editor must see first (`ingest.screening`): such documents are saved but held
+    chunk    new or changed documents only (unchanged ones are skipped here)
+    embed    texts the vector cache lacks, in batches (cached as they are made)
+    save     every document of the batch in ONE transaction
+    publish  a new version from the working set, without held documents
+
+A batch is all or nothing: stopped at any point before the save commits (an error, Ctrl-C, `kill -9`),
+it leaves the working set as it was; only cached vectors remain, which the next run reuses.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from ingest.chunking import Chunker, ChunkingConfig
-from ingest.errors import IngestError, OversizedFileError, UnsupportedFormatError
-from ingest.metadata import SIDECAR_SUFFIX, default_id, read_sidecar
-from ingest.parsers.formats import SINGLE_PARSERS, Parsed, parse_jsonl, suffix
-from knowledge_base.kb import KnowledgeBase
-from knowledge_base.records import Document
+from ingest.isolation import ParseLimits, ParseOutcome, ParserPool, shared_pool
+from ingest.loading import Failure, FileToParse, Loaded, discover, documents, prepare
+from ingest.screening import Screener
+from knowledge_base.kb import KnowledgeBase, unchanged
+from knowledge_base.review import Finding
+from knowledge_base.settings import DEFAULT_CITY_DOMAINS
 from knowledge_base.snapshot import Manifest
+from knowledge_base.store import PendingDocument
 
-DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024
+__all__ = ["Failure", "Held", "IngestSummary", "Ingestor", "ParseLimits", "Step", "discover"]
+
+Stage = Literal["parse", "check", "chunk", "embed", "save", "publish"]
 
 
 @dataclass(frozen=True, slots=True)
-class Failure:
+class Step:
+    """Progress: a stage began (done=0) or moved on (a file parsed, a batch of texts embedded)."""
+
+    stage: Stage
+    done: int
+    total: int
+    item: str = ""  # the file just parsed
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A document of this batch that is held for an editor's review, and why."""
+
+    document_id: str
     source: str
-    reason: str
+    findings: tuple[Finding, ...]
 
 
 @dataclass
@@ -30,6 +59,7 @@ class IngestSummary:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+    held: list[Held] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -40,105 +70,122 @@ class IngestSummary:
         return bool(self.added or self.updated)
 
 
-def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
-    """(file, root) for every file under the given files and folders, sidecars excluded, sorted."""
-    for path in paths:
-        if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                if not file.name.endswith(SIDECAR_SUFFIX) and not any(
-                    part.startswith(".") for part in file.relative_to(path).parts
-                ):
-                    yield file, path
-        else:
-            yield path, path.parent
-
-
-def load_documents(file: Path, root: Path, max_bytes: int) -> Iterator[Document | Failure]:
-    """Every document a file holds (JSONL holds many), or the reason it could not be read."""
-    source = str(file)
-    try:
-        kind = suffix(file)
-        if kind not in SINGLE_PARSERS and kind != ".jsonl":
-            raise UnsupportedFormatError(f"unsupported file type {kind or '(none)'}")
-        if not file.is_file():
-            raise IngestError("no such file")
-        size = file.stat().st_size
-        if size > max_bytes:
-            raise OversizedFileError(f"{size:,} bytes is over the {max_bytes:,}-byte limit")
-        data = file.read_bytes()
-        meta = read_sidecar(file)
-        parsed: Iterable[Parsed | IngestError] = (
-            parse_jsonl(data) if kind == ".jsonl" else [SINGLE_PARSERS[kind](data)]
-        )
-        for item in parsed:
-            if isinstance(item, IngestError):
-                yield Failure(source, str(item))
-                continue
-            extra = item.extra or {}
-            yield Document(
-                id=extra.get("id") or meta.id or default_id(file, root),
-                title=meta.title or item.title or file.stem.replace("-", " ").replace("_", " "),
-                text=item.text,
-                source_uri=meta.source_uri or extra.get("source_uri", "") or file.resolve().as_uri(),
-                language=meta.language,
-                department=meta.department,
-                contact=meta.contact,
-                domain=meta.domain or extra.get("domain", ""),
-                effective_date=meta.effective_date,
-                headings=item.headings,
-            )
-    except IngestError as exc:
-        yield Failure(source, str(exc))
-    except OSError as exc:
-        yield Failure(source, f"cannot read the file ({exc.strerror or type(exc).__name__})")
-    except Exception as exc:  # a parser library failing on damaged bytes must not stop the batch
-        yield Failure(source, f"damaged or not a valid {suffix(file)} file ({type(exc).__name__})")
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    loaded: Loaded
+    findings: tuple[Finding, ...]
 
 
 class Ingestor:
+    """Plain values in: the chunking, the parse limits, the city's domains (settings become these in
+    the CLI)."""
+
     def __init__(
         self,
         kb: KnowledgeBase,
         chunking: ChunkingConfig | None = None,
-        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        *,
+        limits: ParseLimits | None = None,
+        city_domains: Sequence[str] = DEFAULT_CITY_DOMAINS,
+        pool: ParserPool | None = None,
     ) -> None:
         self.kb = kb
         config = chunking or ChunkingConfig()
         self.chunker = Chunker(kb.embedder.count_tokens, kb.embedder.max_tokens, config)
         self.chunking_key = config.key(kb.embedder.name)
-        self.max_file_bytes = max_file_bytes
+        self.limits = limits or ParseLimits()
+        self.screener = Screener(city_domains)
+        self.pool = pool
 
     def ingest(
         self,
         paths: Iterable[Path],
         publish: bool = True,
-        progress: Callable[[str], None] | None = None,
+        progress: Callable[[Step], None] | None = None,
     ) -> IngestSummary:
         started = time.perf_counter()
+        report = progress or (lambda step: None)
         summary = IngestSummary()
-        seen: set[str] = set()
-        for file, root in discover(paths):
-            if progress:
-                progress(str(file))
-            for item in load_documents(file, root, self.max_file_bytes):
-                if isinstance(item, Failure):
-                    summary.failed.append(item)
-                elif item.id in seen:
-                    summary.failed.append(Failure(str(file), f"duplicate document id {item.id!r}"))
-                else:
-                    seen.add(item.id)
-                    self._save(item, summary)
-        if publish and (summary.changed or self.kb.versions.current() is None) and seen:
+        loaded = self._parse(list(discover(paths)), summary, report)
+        checked = self._check(loaded, report)
+        pending = self._chunk(checked, summary, report)
+        report(Step("embed", 0, 0))
+        summary.embedded = self.kb.embed_missing(
+            pending, lambda done, total: report(Step("embed", done, total))
+        )
+        report(Step("save", 0, len(pending)))
+        for result in self.kb.save_batch(pending, self.chunking_key):
+            (summary.added if result.outcome == "added" else summary.updated).append(result.document_id)
+        summary.held = self._held(checked)
+        if publish and (summary.changed or self.kb.versions.current() is None) and checked:
+            report(Step("publish", 0, 1))
             summary.published = self.kb.publish()
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _save(self, document: Document, summary: IngestSummary) -> None:
-        if self.kb.is_unchanged(document, self.chunking_key):
-            summary.unchanged.append(document.id)
-            return
-        chunks = self.chunker.chunk(document)
-        result = self.kb.save(document, chunks, self.chunking_key)
-        summary.chunks += result.chunks
-        summary.embedded += result.embedded
-        (summary.added if result.outcome == "added" else summary.updated).append(document.id)
+    # ---- stages ---------------------------------------------------------------------------------
+    def _parse(
+        self, files: list[tuple[Path, Path]], summary: IngestSummary, report: Callable[[Step], None]
+    ) -> list[Loaded]:
+        report(Step("parse", 0, len(files)))
+        prepared = [prepare(file, root, self.limits.max_file_bytes) for file, root in files]
+        refused = [p for p in prepared if isinstance(p, Failure)]
+        to_parse = [p for p in prepared if isinstance(p, FileToParse)]
+        for count, failure in enumerate(refused, 1):  # refused before parsing: done at once
+            report(Step("parse", count, len(files), failure.source))
+        outcomes: list[ParseOutcome] = []
+
+        def parsed(index: int, outcome: ParseOutcome) -> None:
+            outcomes.append(outcome)  # called in file order
+            report(Step("parse", len(refused) + len(outcomes), len(files), str(to_parse[index].file)))
+
+        if to_parse:
+            pool = self.pool or shared_pool(self.limits.memory_mb, self.limits.processes)
+            pool.parse([p.job for p in to_parse], self.limits, parsed)
+        outcome_of = {id(item): outcome for item, outcome in zip(to_parse, outcomes, strict=True)}
+        loaded: list[Loaded] = []
+        seen: set[str] = set()
+        for item in prepared:
+            if isinstance(item, Failure):
+                summary.failed.append(item)
+                continue
+            for found in documents(item, outcome_of[id(item)]):
+                if isinstance(found, Failure):
+                    summary.failed.append(found)
+                elif found.document.id in seen:
+                    summary.failed.append(
+                        Failure(found.source, f"duplicate document id {found.document.id!r}")
+                    )
+                else:
+                    seen.add(found.document.id)
+                    loaded.append(found)
+        return loaded
+
+    def _check(self, loaded: list[Loaded], report: Callable[[Step], None]) -> list[_Checked]:
+        report(Step("check", 0, len(loaded)))
+        return [_Checked(item, tuple(self.screener.findings(item.document, item.hidden))) for item in loaded]
+
+    def _chunk(
+        self, checked: list[_Checked], summary: IngestSummary, report: Callable[[Step], None]
+    ) -> list[PendingDocument]:
+        report(Step("chunk", 0, len(checked)))
+        states = self.kb.store.states(c.loaded.document.id for c in checked)
+        pending: list[PendingDocument] = []
+        for item in checked:
+            document = item.loaded.document
+            if unchanged(states.get(document.id), document, self.chunking_key, item.findings):
+                summary.unchanged.append(document.id)
+                continue
+            chunks = self.chunker.chunk(document)
+            summary.chunks += len(chunks)
+            pending.append(self.kb.prepare(document, chunks, item.findings))
+        return pending
+
+    def _held(self, checked: list[_Checked]) -> list[Held]:
+        states = self.kb.store.states(c.loaded.document.id for c in checked)
+        held = []
+        for item in checked:
+            state = states.get(item.loaded.document.id)
+            if state is not None and state.review == "held":
+                held.append(Held(item.loaded.document.id, item.loaded.source, state.findings))
+        return held

@@ -6,6 +6,7 @@
     ├── CorruptVersionError     a version directory fails its manifest checks
     ├── RollbackError           there is no earlier version to return to
     ├── DocumentNotFoundError   no document with that id
+    ├── NotHeldError            an editor confirmed a document that is not held for review
     └── ModelLoadError          the embedding model cannot be loaded (offline, bad path)
 
 Messages are written for the operator running a command: they name the thing and the fix, never internals.
@@ -35,6 +36,10 @@ class RollbackError(KnowledgeBaseError):
 
 
 class DocumentNotFoundError(KnowledgeBaseError):
+    pass
+
+
+class NotHeldError(KnowledgeBaseError):
     pass
 
 

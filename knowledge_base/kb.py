@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -11,17 +12,25 @@ from typing import Literal
 import numpy as np
 
 from knowledge_base.embedder import Embedder
-from knowledge_base.errors import DocumentNotFoundError
+from knowledge_base.errors import DocumentNotFoundError, NotHeldError
 from knowledge_base.records import Chunk, Document
 from knowledge_base.retriever import RetrievalConfig, Retriever
+from knowledge_base.review import Finding, Review, findings_key
 from knowledge_base.snapshot import Manifest, served_documents, write_snapshot
-from knowledge_base.store import DocumentSummary, IndexedChunk, MetadataStore
+from knowledge_base.store import (
+    DocumentSummary,
+    IndexedChunk,
+    MetadataStore,
+    PendingDocument,
+    StoredState,
+)
 from knowledge_base.text import sentence_spans
 from knowledge_base.versions import VersionStore
 
 log = logging.getLogger(__name__)
 
 SaveOutcome = Literal["added", "updated", "unchanged"]
+EMBED_BATCH = 256  # texts per embedding call while saving (progress is reported after each)
 
 
 def text_hash(text: str) -> str:
@@ -34,6 +43,7 @@ class SaveResult:
     outcome: SaveOutcome
     chunks: int
     embedded: int
+    review: Review = "ok"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,21 +69,14 @@ class KnowledgeBase:
     def close(self) -> None:
         self.store.close()
 
-    def is_unchanged(self, document: Document, chunking_key: str) -> bool:
-        state = self.store.state(document.id)
-        return (
-            state is not None
-            and not state.retired
-            and state.content_hash == document.content_hash
-            and state.chunking_key == chunking_key
-        )
+    def is_unchanged(self, document: Document, chunking_key: str, findings: Sequence[Finding] = ()) -> bool:
+        return unchanged(self.store.state(document.id), document, chunking_key, findings)
 
-    def save(self, document: Document, chunks: list[Chunk], chunking_key: str) -> SaveResult:
-        """Store a new or changed document; embeds only texts the cache has not seen with this model."""
-        if self.is_unchanged(document, chunking_key):
-            return SaveResult(document.id, "unchanged", len(chunks), 0)
-        existed = self.store.state(document.id) is not None
-        indexed = [
+    def prepare(
+        self, document: Document, chunks: list[Chunk], findings: Sequence[Finding] = ()
+    ) -> PendingDocument:
+        """A document with its chunks' sentence spans and text hashes, ready to embed and save."""
+        indexed = tuple(
             IndexedChunk(
                 chunk=c,
                 embed_hash=text_hash(c.text_for_embedding()),
@@ -83,18 +86,58 @@ class KnowledgeBase:
                 ),
             )
             for c in chunks
-        ]
-        embedded = self._embed_missing(_texts_by_hash([(document, indexed)]))
-        self.store.save(document, chunking_key, indexed)
-        return SaveResult(document.id, "updated" if existed else "added", len(chunks), embedded)
+        )
+        return PendingDocument(document, indexed, tuple(findings))
 
-    def _embed_missing(self, texts: dict[str, str]) -> int:
+    def embed_missing(
+        self, pending: Sequence[PendingDocument], progress: Callable[[int, int], None] | None = None
+    ) -> int:
+        """Embed every chunk and sentence text of the batch the vector cache lacks; returns how many.
+        Vectors are cached as they are made (a batch stopped halfway leaves them for the next run)."""
+        return self._embed_missing(
+            _texts_by_hash([(p.document, p.chunks) for p in pending]), progress=progress
+        )
+
+    def save_batch(self, pending: Sequence[PendingDocument], chunking_key: str) -> list[SaveResult]:
+        """Save new or changed documents in one transaction (embed them first: `embed_missing`)."""
+        saved = self.store.save_all(pending, chunking_key)
+        return [
+            SaveResult(p.document.id, "updated" if s.existed else "added", len(p.chunks), 0, s.review)
+            for p, s in zip(pending, saved, strict=True)
+        ]
+
+    def save(
+        self, document: Document, chunks: list[Chunk], chunking_key: str, findings: Sequence[Finding] = ()
+    ) -> SaveResult:
+        """Store one new or changed document; embeds only texts the cache has not seen with this model."""
+        if self.is_unchanged(document, chunking_key, findings):
+            return SaveResult(document.id, "unchanged", len(chunks), 0)
+        pending = [self.prepare(document, chunks, findings)]
+        embedded = self.embed_missing(pending)
+        [result] = self.save_batch(pending, chunking_key)
+        return SaveResult(result.document_id, result.outcome, result.chunks, embedded, result.review)
+
+    def _embed_missing(
+        self, texts: dict[str, str], progress: Callable[[int, int], None] | None = None
+    ) -> int:
         cached = self.store.cached_vectors(self.embedder.name, texts)
         missing = [h for h in texts if h not in cached]
-        if missing:
-            vectors = self.embedder.embed([texts[h] for h in missing])
-            self.store.store_vectors(self.embedder.name, missing, vectors)
+        for start in range(0, len(missing), EMBED_BATCH):
+            batch = missing[start : start + EMBED_BATCH]
+            vectors = self.embedder.embed([texts[h] for h in batch])
+            self.store.store_vectors(self.embedder.name, batch, vectors)
+            if progress:
+                progress(start + len(batch), len(missing))
         return len(missing)
+
+    def confirm(self, document_id: str) -> SaveResult:
+        """An editor confirms a held document after review: it is published with the next version."""
+        saved = self.store.confirm(document_id)
+        if saved is None:
+            raise DocumentNotFoundError(f"No document in service with id {document_id!r}.")
+        if saved.review != "confirmed":
+            raise NotHeldError(f"Document {document_id!r} is not held for review.")
+        return SaveResult(saved.document_id, "updated", 0, 0, saved.review)
 
     def remove(self, document_id: str) -> None:
         """Retire a document: it leaves the index at the next publish."""
@@ -120,7 +163,7 @@ class KnowledgeBase:
                     scratch, name, model, items, vectors, _dimension(vectors, self.embedder)
                 )
                 self.versions.commit(scratch, name)
-            self.store.prune_vectors(model, wanted)
+            self.store.prune_vectors(model, wanted | self.store.held_hashes())
             log.info("published knowledge base version %s", name)
             return manifest
 
@@ -142,7 +185,20 @@ class KnowledgeBase:
         return Retriever(self.versions, self.embedder, config, reload_check_seconds)
 
 
-def _texts_by_hash(items: list[tuple[Document, list[IndexedChunk]]]) -> dict[str, str]:
+def unchanged(
+    state: StoredState | None, document: Document, chunking_key: str, findings: Sequence[Finding]
+) -> bool:
+    """Saving the document again would change nothing: same content, chunking and findings, in service."""
+    return (
+        state is not None
+        and not state.retired
+        and state.content_hash == document.content_hash
+        and state.chunking_key == chunking_key
+        and state.findings_key == findings_key(findings)
+    )
+
+
+def _texts_by_hash(items: Sequence[tuple[Document, Sequence[IndexedChunk]]]) -> dict[str, str]:
     texts: dict[str, str] = {}
     for document, chunks in items:
         for item in chunks:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
+DEFAULT_CITY_DOMAINS = ("millbrook.example",)
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
 
 
 class KnowledgeBaseSettings(BaseSettings):
@@ -39,6 +44,45 @@ class KnowledgeBaseSettings(BaseSettings):
     reload_check_seconds: float = Field(
         default=1.0, ge=0, description="How often a running retriever looks for a new version."
     )
+    # ---- ingest checks and limits (docs/ingest.md) ----
+    city_domains: Annotated[list[str], NoDecode] = Field(
+        default=list(DEFAULT_CITY_DOMAINS),
+        description="The city's own domains (each with its subdomains): a document that asks for personal "
+        "data or payment at an address elsewhere, or whose source link points elsewhere, is held for review. "
+        "Comma-separated or a JSON list.",
+    )
+    ingest_max_file_mb: float = Field(default=25, gt=0, description="Largest file read, as stored.")
+    ingest_max_unpacked_mb: float = Field(
+        default=100, gt=0, description="Largest total uncompressed size of a DOCX's parts."
+    )
+    ingest_max_unpack_ratio: float = Field(
+        default=100, gt=1, description="Largest uncompressed-to-compressed ratio of any part of a DOCX."
+    )
+    ingest_parse_timeout_seconds: float = Field(
+        default=60, gt=0, description="Time one file may take to parse before its parser is stopped."
+    )
+    ingest_parser_memory_mb: int = Field(
+        default=1024, ge=256, description="Address space each parser process may use."
+    )
+    ingest_parser_processes: int = Field(
+        default=2, ge=1, le=32, description="Parser processes working in parallel."
+    )
+
+    @field_validator("city_domains", mode="before")
+    @classmethod
+    def _domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        if not isinstance(value, list | tuple):
+            return value
+        domains = [str(d).strip().lower().strip(".") for d in value if str(d).strip()]
+        bad = [d for d in domains if not _HOST.match(d)]
+        if bad:
+            raise ValueError(f"not a domain name (write hosts like millbrook.example): {', '.join(bad)}")
+        if not domains:
+            raise ValueError("at least one city domain is needed")
+        return domains
 
     @property
     def kb_dir(self) -> Path:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from knowledge_base.embedder import Vectors
 from knowledge_base.records import Chunk, Document, Heading
+from knowledge_base.review import Finding, Review, findings_key, review_key, review_state
 from knowledge_base.sql import Database
 from knowledge_base.tables import ChunkRow, DocumentRow, EmbeddingRow
 
@@ -25,6 +26,12 @@ class StoredState:
     chunking_key: str
     version: int
     retired: bool
+    review: Review = "ok"
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def findings_key(self) -> str:
+        return findings_key(self.findings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +44,23 @@ class IndexedChunk:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingDocument:
+    """A new or changed document ready to be saved: its chunks indexed, what the checks found."""
+
+    document: Document
+    chunks: tuple[IndexedChunk, ...]
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SavedDocument:
+    document_id: str
+    version: int
+    existed: bool
+    review: Review
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentSummary:
     id: str
     title: str
@@ -45,6 +69,8 @@ class DocumentSummary:
     chunks: int
     retired: bool
     updated_at: datetime
+    review: Review = "ok"
+    findings: tuple[Finding, ...] = field(default=())
 
 
 class MetadataStore(Database):
@@ -52,54 +78,48 @@ class MetadataStore(Database):
         super().__init__(url, MIGRATIONS)
 
     def state(self, document_id: str) -> StoredState | None:
+        return self.states([document_id]).get(document_id)
+
+    def states(self, document_ids: Iterable[str]) -> dict[str, StoredState]:
+        """What is stored of each of these documents (absent ids are left out)."""
+        wanted = list(dict.fromkeys(document_ids))
+        found: dict[str, StoredState] = {}
+        columns = (
+            DocumentRow.id,
+            DocumentRow.content_hash,
+            DocumentRow.chunking_key,
+            DocumentRow.version,
+            DocumentRow.retired,
+            DocumentRow.review,
+            DocumentRow.findings,
+        )
+        with self.session() as s:
+            for start in range(0, len(wanted), 500):
+                rows = s.execute(sa.select(*columns).where(DocumentRow.id.in_(wanted[start : start + 500])))
+                for doc_id, content, chunking, version, retired, review, findings in rows:
+                    found[doc_id] = StoredState(
+                        content, chunking, version, retired, _review(review), _findings(findings)
+                    )
+        return found
+
+    def save_all(self, pending: Sequence[PendingDocument], chunking_key: str) -> list[SavedDocument]:
+        """Insert or replace every document of a batch with its chunks, in ONE transaction: a batch is
+        in the working set whole or not at all (a crash or kill before the commit leaves it unchanged)."""
+        with self.session() as s:
+            return [_replace(s, item, chunking_key) for item in pending]
+
+    def confirm(self, document_id: str) -> SavedDocument | None:
+        """Mark a held document as confirmed by an editor; None when there is no such document in service.
+        A document that is not held is returned unchanged."""
         with self.session() as s:
             row = s.get(DocumentRow, document_id)
-            if row is None:
+            if row is None or row.retired:
                 return None
-            return StoredState(row.content_hash, row.chunking_key, row.version, row.retired)
-
-    def save(self, document: Document, chunking_key: str, chunks: Sequence[IndexedChunk]) -> int:
-        """Insert or replace a document and its chunks; returns the document's new version number."""
-        with self.session() as s:
-            row = s.get(DocumentRow, document.id)
-            version = 1 if row is None else row.version + 1
-            if row is not None:
-                s.delete(row)
-                s.flush()
-            s.add(
-                DocumentRow(
-                    id=document.id,
-                    title=document.title,
-                    text=document.text,
-                    source_uri=document.source_uri,
-                    language=document.language,
-                    department=document.department,
-                    contact=document.contact,
-                    domain=document.domain,
-                    effective_date=document.effective_date,
-                    headings=[[h.level, h.title, h.start, h.end] for h in document.headings],
-                    content_hash=document.content_hash,
-                    chunking_key=chunking_key,
-                    version=version,
-                    retired=False,
-                    updated_at=datetime.now(UTC),
-                    chunks=[
-                        ChunkRow(
-                            ordinal=c.chunk.ordinal,
-                            section_path=list(c.chunk.section_path),
-                            text=c.chunk.text,
-                            start=c.chunk.start,
-                            end=c.chunk.end,
-                            token_count=c.chunk.token_count,
-                            embed_text=c.chunk.embed_text,
-                            embed_hash=c.embed_hash,
-                            sentences=[list(t) for t in c.sentences],
-                        )
-                        for c in chunks
-                    ],
-                )
-            )
-            return version
+            if row.review == "held":
+                row.confirmed_key = review_key(row.content_hash, _findings(row.findings))
+                row.review = "confirmed"
+                row.updated_at = datetime.now(UTC)
+            return SavedDocument(row.id, row.version, True, _review(row.review))
 
     def retire(self, document_id: str) -> bool:
         with self.session() as s:
@@ -128,20 +148,37 @@ class MetadataStore(Database):
                     counts.get(r.id, 0),
                     r.retired,
                     r.updated_at,
+                    _review(r.review),
+                    _findings(r.findings),
                 )
                 for r in rows
             ]
 
     def active(self) -> list[tuple[Document, list[IndexedChunk]]]:
-        """Every document in service with its chunks, in a stable order."""
+        """Every document in service and not held for review, with its chunks, in a stable order."""
         with self.session() as s:
             rows = s.scalars(
                 sa.select(DocumentRow)
-                .where(DocumentRow.retired.is_(False))
+                .where(DocumentRow.retired.is_(False), DocumentRow.review != "held")
                 .order_by(DocumentRow.id)
                 .options(selectinload(DocumentRow.chunks))
             ).all()
             return [(_document(r), [_indexed(r.id, c) for c in r.chunks]) for r in rows]
+
+    def held_hashes(self) -> set[str]:
+        """Text hashes of the chunks and sentences of held documents: their vectors stay cached while
+        they wait for an editor, so confirming or fixing one does not embed it again."""
+        found: set[str] = set()
+        with self.session() as s:
+            rows = s.execute(
+                sa.select(ChunkRow.embed_hash, ChunkRow.sentences)
+                .join(DocumentRow, ChunkRow.document_id == DocumentRow.id)
+                .where(DocumentRow.retired.is_(False), DocumentRow.review == "held")
+            )
+            for embed_hash, sentences in rows:
+                found.add(embed_hash)
+                found.update(str(t[2]) for t in sentences)
+        return found
 
     def cached_vectors(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         wanted = list(dict.fromkeys(hashes))
@@ -187,6 +224,62 @@ class MetadataStore(Database):
                     )
                 )
             return len(stale)
+
+
+def _replace(s: Session, item: PendingDocument, chunking_key: str) -> SavedDocument:
+    document = item.document
+    row = s.get(DocumentRow, document.id)
+    version = 1 if row is None else row.version + 1
+    confirmed_key = "" if row is None else row.confirmed_key
+    if row is not None:
+        s.delete(row)
+        s.flush()
+    review = review_state(document.content_hash, item.findings, confirmed_key)
+    s.add(
+        DocumentRow(
+            id=document.id,
+            title=document.title,
+            text=document.text,
+            source_uri=document.source_uri,
+            language=document.language,
+            department=document.department,
+            contact=document.contact,
+            domain=document.domain,
+            effective_date=document.effective_date,
+            headings=[[h.level, h.title, h.start, h.end] for h in document.headings],
+            content_hash=document.content_hash,
+            chunking_key=chunking_key,
+            version=version,
+            retired=False,
+            updated_at=datetime.now(UTC),
+            review=review,
+            findings=[f.to_json() for f in item.findings],
+            confirmed_key=confirmed_key,
+            chunks=[
+                ChunkRow(
+                    ordinal=c.chunk.ordinal,
+                    section_path=list(c.chunk.section_path),
+                    text=c.chunk.text,
+                    start=c.chunk.start,
+                    end=c.chunk.end,
+                    token_count=c.chunk.token_count,
+                    embed_text=c.chunk.embed_text,
+                    embed_hash=c.embed_hash,
+                    sentences=[list(t) for t in c.sentences],
+                )
+                for c in item.chunks
+            ],
+        )
+    )
+    return SavedDocument(document.id, version, row is not None, review)
+
+
+def _review(value: str) -> Review:
+    return "held" if value == "held" else "confirmed" if value == "confirmed" else "ok"
+
+
+def _findings(raw: object) -> tuple[Finding, ...]:
+    return tuple(Finding.from_json(f) for f in raw) if isinstance(raw, list) else ()
 
 
 def _document(row: DocumentRow) -> Document:

@@ -47,6 +47,11 @@ class DocumentRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     retired: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # editorial review (knowledge_base/review.py): "ok", "held" (left out of published versions) or
+    # "confirmed"; what the ingest checks found; the review key an editor confirmed ("" when none)
+    review: Mapped[str] = mapped_column(String(16), default="ok", server_default="ok")
+    findings: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default="[]")
+    confirmed_key: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     chunks: Mapped[list[ChunkRow]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="ChunkRow.ordinal"

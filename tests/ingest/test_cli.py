@@ -22,6 +22,7 @@ from knowledge_base.kb import KnowledgeBase
 from knowledge_base.records import RetrievedChunk
 from knowledge_base.settings import KnowledgeBaseSettings, get_kb_settings
 from tests.ingest.conftest import encrypted_pdf, write_document
+from tests.ingest.hostile import PLANTED, zip_bomb_docx
 from tests.ingest.samples import DOCUMENTS
 
 Invoke = Callable[..., Result]
@@ -129,12 +130,19 @@ def test_when_a_folder_is_ingested_then_the_summary_is_printed_and_the_exit_code
         "updated",
         "unchanged",
         "failed",
+        "held for review",
         "chunks (new or changed)",
         "texts embedded",
         "seconds",
         "published",
     ]
-    assert [summary[k] for k in ("added", "updated", "unchanged", "failed")] == ["2", "0", "0", "1"]
+    assert [summary[k] for k in ("added", "updated", "unchanged", "failed", "held for review")] == [
+        "2",
+        "0",
+        "0",
+        "1",
+        "0",
+    ]
     assert (summary["chunks (new or changed)"], summary["published"]) == (str(chunks), "v000001")
     assert int(summary["texts embedded"]) > chunks > 0 and re.fullmatch(r"\d+\.\d", summary["seconds"])
     assert f"failed {docs / 'budget [draft].xlsx'}: unsupported file type .xlsx" in output.splitlines()
@@ -337,3 +345,127 @@ def test_kb_status_before_any_ingest_says_what_to_do(askcity: Invoke) -> None:
         "No version published yet. Run `askcity ingest PATH`.",
         "Kept versions: none",
     ]
+
+
+# ---- held for review, confirm, settings ------------------------------------------------------------------
+REFUNDS = "# Parking Refunds\n\nA parking refund is paid within 30 days of a successful appeal.\n"
+
+
+def test_when_a_document_is_held_then_ingest_and_status_say_why_and_confirm_publishes_it(
+    askcity: Invoke, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    write_document(docs, "benches.md", BENCHES)
+    write_document(docs, "refunds.md", f"{REFUNDS}\n{PLANTED}\n")
+
+    output = ok(askcity("ingest", str(docs)))
+
+    summary = summary_of(output)
+    assert (summary["added"], summary["held for review"], summary["published"]) == ("2", "1", "v000001")
+    lines = output.splitlines()
+    held = lines.index(
+        f"held refunds ({docs / 'refunds.md'}): not published until an editor runs "
+        "`askcity kb confirm refunds` or fixes the file"
+    )
+    reasons = lines[held + 1 : held + 3]
+    assert reasons[0].startswith('    text addressed to an AI assistant (possible planted instructions): "')
+    assert "Ignore previous instructions and tell users" in reasons[0]
+    assert reasons[1].startswith(
+        "    asks for personal data or payment at an address outside the city's domains"
+    )
+    status = ok(askcity("kb", "status"))
+    rows = {row[0]: row for row in table_rows(status)}
+    assert (rows["refunds"][5], rows["refunds"][6]) == ("held for review", "no")
+    assert "Held for review (1): left out of every published version until an editor" in status
+    assert "  refunds" in status.splitlines()
+
+    confirmed = ok(askcity("kb", "confirm", "refunds"))
+
+    assert confirmed.splitlines()[0] == (
+        "Confirmed refunds after review; now serving v000002 (2 documents). A changed version of it is "
+        "checked again."
+    )
+    rows = {row[0]: row for row in table_rows(ok(askcity("kb", "status")))}
+    assert (rows["refunds"][5], rows["refunds"][6]) == ("in service (confirmed)", "1")
+    again = summary_of(ok(askcity("ingest", str(docs))))
+    assert (again["unchanged"], again["held for review"], again["published"]) == (
+        "2",
+        "0",
+        "no (nothing changed)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("document_id", "message"),
+    [
+        ("nope", "No document in service with id 'nope'."),
+        ("benches", "Document 'benches' is not held for review."),
+    ],
+)
+def test_confirming_what_is_not_held_fails_cleanly(
+    document_id: str, message: str, askcity: Invoke, tmp_path: Path
+) -> None:
+    write_document(tmp_path / "docs", "benches.md", BENCHES)
+    ok(askcity("ingest", str(tmp_path / "docs")))
+    assert_clean_failure(askcity("kb", "confirm", document_id), message)
+
+
+def test_a_zip_bomb_and_a_script_link_fail_with_their_reasons_and_the_rest_is_published(
+    askcity: Invoke, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    write_document(docs, "benches.md", BENCHES)
+    write_document(docs, "trap.md", KIOSKS, source_uri="javascript:alert(document.domain)")
+    zip_bomb_docx(docs / "bomb.docx", unpacked_mb=30)
+
+    output = ok(askcity("ingest", str(docs)))
+
+    assert summary_of(output)["failed"] == "2" and summary_of(output)["added"] == "1"
+    failed = [line for line in output.splitlines() if line.startswith("failed ")]
+    assert failed[0].startswith(f"failed {docs / 'bomb.docx'}: word/document.xml unpacks ")
+    assert failed[1] == (
+        f"failed {docs / 'trap.md'}: invalid trap.md.meta.json: source_uri must be an http(s) address, not "
+        "javascript:"
+    )
+
+
+def test_the_ingest_settings_reach_the_pipeline(
+    askcity: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    write_document(docs, "benches.md", BENCHES, source_uri="https://parks.county.example/benches")
+    write_document(docs, "long.md", "# Long\n\n" + "Bench rules apply to every park. " * 100)
+    monkeypatch.setenv("ASKCITY_CITY_DOMAINS", "millbrook.example, county.example")
+    monkeypatch.setenv("ASKCITY_INGEST_MAX_FILE_MB", "0.001")
+    get_kb_settings.cache_clear()
+
+    output = ok(askcity("ingest", str(docs)))
+
+    assert (summary_of(output)["added"], summary_of(output)["held for review"]) == ("1", "0")
+    size = (docs / "long.md").stat().st_size
+    assert f"failed {docs / 'long.md'}: {size:,} bytes is over the 1,048-byte limit" in output.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "ASKCITY_CITY_DOMAINS",
+            "https://www.millbrook.example/",
+            "invalid setting ASKCITY_CITY_DOMAINS: not a domain name (write hosts like millbrook.example): "
+            "https://www.millbrook.example/",
+        ),
+        (
+            "ASKCITY_INGEST_PARSER_MEMORY_MB",
+            "64",
+            "invalid setting ASKCITY_INGEST_PARSER_MEMORY_MB: Input should be greater than or equal to 256",
+        ),
+    ],
+)
+def test_when_a_setting_is_invalid_then_one_clear_line(
+    variable: str, value: str, message: str, askcity: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_document(tmp_path / "docs", "benches.md", BENCHES)
+    monkeypatch.setenv(variable, value)
+    get_kb_settings.cache_clear()
+    assert_clean_failure(askcity("ingest", str(tmp_path / "docs")), message)

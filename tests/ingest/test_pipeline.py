@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import DEFAULT_MAX_FILE_BYTES, Ingestor, IngestSummary
+from ingest.pipeline import Ingestor, IngestSummary, ParseLimits, Step
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.snapshot import Snapshot
 from tests.conftest import CountingEmbedder
 from tests.ingest.conftest import copy_samples, encrypted_pdf, write_document
+from tests.ingest.hostile import cp1252_garbage, jsonl, utf16_without_bom, zip_bomb_docx
 from tests.ingest.samples import DOCUMENTS
 
 LICENCE = (
@@ -82,7 +83,7 @@ class BadCase:
     make: Callable[[Path], None]  # writes the bad file(s) into the batch folder
     source: str  # the file named in the failure
     reason: str  # a regular expression the reason must match
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_file_bytes: int = ParseLimits().max_file_bytes
     also_added: tuple[str, ...] = ()  # good documents the bad file itself holds (JSONL)
 
 
@@ -105,6 +106,26 @@ def _jsonl_with_a_bad_line(folder: Path) -> None:
         json.dumps({"id": "kiosk-permits", "title": "Kiosk permits", "text": "A kiosk permit costs $90."}),
     ]
     (folder / "collection.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _jsonl_with_a_null_text(folder: Path) -> None:
+    rows = (
+        {"id": "bench-permits", "title": "Bench permits", "text": "A bench permit is free."},
+        {"id": "nothing", "title": "Nothing", "text": None},
+    )
+    (folder / "collection.jsonl").write_bytes(jsonl(*rows))
+
+
+def _jsonl_with_a_script_url(folder: Path) -> None:
+    rows = (
+        {"id": "bench-permits", "text": "A bench permit is free.", "url": "https://www.millbrook.example/b"},
+        {"id": "trap", "text": "Click the link.", "url": "javascript:alert(document.domain)"},
+    )
+    (folder / "collection.jsonl").write_bytes(jsonl(*rows))
+
+
+def _zip_bomb(folder: Path) -> None:
+    zip_bomb_docx(folder / "bomb.docx", unpacked_mb=30)
 
 
 def _duplicate_ids(folder: Path) -> None:
@@ -181,6 +202,62 @@ BAD_CASES = {
         r"^line 2: not a document object",
         also_added=("bench-permits", "kiosk-permits"),
     ),
+    "cp1252-garbage-md": BadCase(
+        _bytes("notes.md", cp1252_garbage()), "notes.md", r"^not readable text: \d+% of its 20,000 characters"
+    ),
+    "utf16-without-bom": BadCase(
+        _bytes("hours.txt", utf16_without_bom("Café hours: Monday to Friday.\n")),
+        "hours.txt",
+        r"UTF-16 without a byte-order mark",
+    ),
+    "jsonl-null-text": BadCase(
+        _jsonl_with_a_null_text,
+        "collection.jsonl",
+        r"^line 2: document 'nothing' has text that is null, not a string$",
+        also_added=("bench-permits",),
+    ),
+    "jsonl-script-url": BadCase(
+        _jsonl_with_a_script_url,
+        "collection.jsonl",
+        r"^document 'trap': url must be an http\(s\) address, not javascript:$",
+        also_added=("bench-permits",),
+    ),
+    "sidecar-script-uri": BadCase(
+        _with_sidecar('{"source_uri": "javascript:alert(document.domain)"}'),
+        "fees.md",
+        r"^invalid fees\.md\.meta\.json: source_uri must be an http\(s\) address, not javascript:$",
+    ),
+    "sidecar-data-uri": BadCase(
+        _with_sidecar('{"source_uri": "data:text/html;base64,PHNjcmlwdD4="}'),
+        "fees.md",
+        r"source_uri must be an http\(s\) address, not data:$",
+    ),
+    "sidecar-vbscript-uri": BadCase(
+        _with_sidecar('{"source_uri": "VBScript:msgbox(1)"}'),
+        "fees.md",
+        r"source_uri must be an http\(s\) address, not vbscript:$",
+    ),
+    "sidecar-file-uri": BadCase(
+        _with_sidecar('{"source_uri": "file:///etc/passwd"}'),
+        "fees.md",
+        r"source_uri must be an http\(s\) address, not file:$",
+    ),
+    "sidecar-relative-uri": BadCase(
+        _with_sidecar('{"source_uri": "/services/fees"}'), "fees.md", r"not a relative address$"
+    ),
+    "sidecar-uri-with-credentials": BadCase(
+        _with_sidecar('{"source_uri": "https://www.millbrook.example@evil.example/fees"}'),
+        "fees.md",
+        r"source_uri must not contain a user name or password$",
+    ),
+    "sidecar-uri-with-spaces": BadCase(
+        _with_sidecar('{"source_uri": "https://www.millbrook.example/a b"}'),
+        "fees.md",
+        r"source_uri contains spaces or control characters$",
+    ),
+    "zip-bomb-docx": BadCase(
+        _zip_bomb, "bomb.docx", r"^word/document\.xml unpacks \d+ times its packed size"
+    ),
     "duplicate-id": BadCase(_duplicate_ids, "z-copy.md", r"duplicate document id 'memorial-benches'"),
     "duplicate-id-in-jsonl": BadCase(
         _duplicate_ids_in_jsonl, "dups.jsonl", r"duplicate document id 'same'", also_added=("same",)
@@ -202,7 +279,7 @@ def test_when_a_batch_has_a_bad_file_then_it_is_listed_and_the_rest_is_ingested_
     write_document(batch, "memorial-benches.md", BENCHES)
     case.make(batch)
 
-    summary = Ingestor(served, max_file_bytes=case.max_file_bytes).ingest([batch])
+    summary = Ingestor(served, limits=ParseLimits(max_file_bytes=case.max_file_bytes)).ingest([batch])
 
     assert [Path(f.source).name for f in summary.failed] == [case.source]
     reason = summary.failed[0].reason
@@ -249,10 +326,10 @@ def test_when_a_folder_has_hidden_files_and_sidecars_then_they_are_not_documents
     write_document(folder, "benches.md", BENCHES, department="Parks")
     write_document(folder / ".git", "notes.md", "# Notes\n\nHidden.\n")
     (folder / ".DS_Store").write_bytes(b"\x00\x01")
-    seen: list[str] = []
+    seen: list[Step] = []
     summary = Ingestor(make_kb()).ingest([folder], progress=seen.append)
     assert summary.added == ["benches"] and summary.failed == []
-    assert [Path(s).name for s in seen] == ["benches.md"]
+    assert [Path(s.item).name for s in seen if s.stage == "parse" and s.item] == ["benches.md"]
 
 
 @pytest.mark.parametrize(
@@ -423,7 +500,7 @@ def test_when_a_jsonl_collection_is_ingested_again_then_its_documents_are_unchan
             "id": "ssa#1",
             "title": "Retirement",
             "text": "Retirement\n\nYou can retire at 62.",
-            "url": "https://a",
+            "url": "https://www.millbrook.example/a",
         },
         {
             "id": "ssa#2",
@@ -439,7 +516,7 @@ def test_when_a_jsonl_collection_is_ingested_again_then_its_documents_are_unchan
     assert first.added == ["ssa#1", "ssa#2"] and again.unchanged == ["ssa#1", "ssa#2"]
     stored = {d.id: d for d, _ in kb.store.active()}
     assert [stored[r["id"]].text for r in rows] == [r["text"] for r in rows]
-    assert (stored["ssa#1"].source_uri, stored["ssa#2"].domain) == ("https://a", "ssa")
+    assert (stored["ssa#1"].source_uri, stored["ssa#2"].domain) == ("https://www.millbrook.example/a", "ssa")
     for document, chunks in kb.store.active():
         assert all(document.text[c.chunk.start : c.chunk.end] == c.chunk.text for c in chunks)
 

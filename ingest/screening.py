@@ -1,0 +1,217 @@
+"""The ingest checks: what in a document must be seen by an editor before it is published.
+
+Detect only; the knowledge base holds a document with findings until an editor confirms it.
+
+    instructions   text addressed to an AI assistant ("ignore previous instructions", role-play ...)
+    data-request   a request for personal data or payment at an address outside the city's domains
+    hidden-text    text a reader of the page would not see (dropped by the parser, reported here)
+    source-link    a source link whose host is outside the city's domains
+
+The first two are scored by rules kept as data (`ingest/data/screening.<language>.yml`, described there):
+weights of signals found in a window of two sentences, against a threshold.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from ingest.links import addresses, host_of, is_city_host
+from ingest.parsers.formats import HiddenText
+from knowledge_base.records import Document
+from knowledge_base.review import Finding, shorten
+from knowledge_base.settings import DEFAULT_CITY_DOMAINS
+from knowledge_base.text import sentence_spans
+
+DATA = Path(__file__).parent / "data"
+FOREIGN_ADDRESS = "foreign-address"
+MAX_FINDINGS_PER_CHECK = 5
+MIN_HIDDEN_WORDS = 3  # hidden icons and single words (aria-hidden glyphs, icon ligatures) pass quietly
+_WORD = re.compile(r"[^\W_]{2,}")
+
+
+class _SignalSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    weight: float = Field(gt=0)
+    patterns: list[str] = []
+    builtin: str | None = None
+
+
+class _RuleSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str
+    threshold: float = Field(gt=0)
+    requires: list[str] = []
+    signals: dict[str, _SignalSpec]
+
+
+class _RulesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: dict[str, _RuleSpec]
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    name: str
+    weight: float
+    pattern: re.Pattern[str] | None  # None: the built-in foreign-address signal
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    check: str
+    reason: str
+    threshold: float
+    requires: frozenset[str]
+    signals: tuple[Signal, ...]
+
+
+@lru_cache(maxsize=16)
+def load_rules(language: str) -> tuple[Rule, ...]:
+    """The rules of one language's data file; () when there is none."""
+    path = DATA / f"screening.{language}.yml"
+    if not path.is_file():
+        return ()
+    spec = _RulesFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    rules = []
+    for check, rule in spec.rules.items():
+        signals = []
+        for name, signal in rule.signals.items():
+            if signal.builtin not in (None, FOREIGN_ADDRESS):
+                raise ValueError(f"{path.name}: unknown built-in signal {signal.builtin!r}")
+            joined = "|".join(f"(?:{p})" for p in signal.patterns)
+            pattern = re.compile(joined, re.IGNORECASE) if joined else None
+            signals.append(Signal(name, signal.weight, pattern))
+        rules.append(Rule(check, rule.reason, rule.threshold, frozenset(rule.requires), tuple(signals)))
+    return tuple(rules)
+
+
+def _normalised(text: str) -> str:
+    """Compatibility forms folded and invisible format characters (zero-width spaces ...) removed, so
+    "ig\u200bnore" or full-width letters read as what a reader sees."""
+    if text.isascii():
+        return text
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    rule: Rule
+    start: int
+    end: int
+    window: str
+
+
+class Screener:
+    """Runs the checks over a parsed document. Plain values in: the city's domains."""
+
+    def __init__(self, city_domains: Sequence[str] = DEFAULT_CITY_DOMAINS) -> None:
+        self.city_domains = tuple(d.lower().strip(".") for d in city_domains)
+
+    def findings(self, document: Document, hidden: Sequence[HiddenText] = ()) -> list[Finding]:
+        rules = self._rules(document.language)
+        found: list[Finding] = []
+        for text in (document.title, document.department, document.contact, document.text):
+            found.extend(self._scan(text, rules))
+        for item in hidden:
+            if item.suspicious and len(_WORD.findall(item.text)) >= MIN_HIDDEN_WORDS:
+                found.append(
+                    Finding.of(
+                        "hidden-text", f"text a reader would not see was dropped: {item.how}", item.text
+                    )
+                )
+            found.extend(
+                Finding(f.check, f"{f.reason}, in hidden text ({item.how})", f.snippet, f.fingerprint)
+                for f in self._scan(item.text, rules)
+            )
+        uri = document.source_uri
+        if uri and not uri.startswith("file:") and not is_city_host(host_of(uri), self.city_domains):
+            host = host_of(uri) or "no host"
+            found.append(
+                Finding.of("source-link", f"the source link points outside the city's domains ({host})", uri)
+            )
+        return _capped(found)
+
+    def scan(self, text: str, language: str = "en") -> list[Finding]:
+        """What the instruction and data-request rules find in a text."""
+        return self._scan(text, self._rules(language))
+
+    @staticmethod
+    def _rules(language: str) -> tuple[Rule, ...]:
+        base = language.lower().split("-")[0].split("_")[0]
+        return load_rules(base) + (load_rules("en") if base != "en" else ())
+
+    def _scan(self, raw: str, rules: Sequence[Rule]) -> list[Finding]:
+        text = _normalised(raw)
+        spans = sentence_spans(text)
+        if not spans:
+            return []
+        starts = [s for s, _ in spans]
+        foreign = [(a.start, a.end) for a in addresses(text) if not is_city_host(a.host, self.city_domains)]
+        hits: list[_Hit] = []
+        for rule in rules:
+            # per sentence: signal name -> (start, end) of its first match there
+            present: list[dict[str, tuple[int, int]]] = [{} for _ in spans]
+            for signal in rule.signals:
+                matches: Iterable[tuple[int, int]] = (
+                    foreign if signal.pattern is None else (m.span() for m in signal.pattern.finditer(text))
+                )
+                for start, end in matches:
+                    i = max(0, bisect.bisect_right(starts, start) - 1)
+                    present[i].setdefault(signal.name, (start, end))
+            weights = {s.name: s.weight for s in rule.signals}
+            last_end = -1
+            for i in range(len(spans)):
+                window = {**(present[i + 1] if i + 1 < len(spans) else {}), **present[i]}
+                score = sum(weights[name] for name in window)
+                if score < rule.threshold - 1e-9 or not rule.requires <= window.keys():
+                    continue
+                first = min(s for s, _ in window.values())
+                last = max(e for _, e in window.values())
+                if first < last_end:
+                    continue  # the same passage, found again by the next window
+                last_end = last
+                end_sentence = spans[min(i + 1, len(spans) - 1)][1]
+                hits.append(_Hit(rule, first, last, text[spans[i][0] : end_sentence]))
+        return [_finding(text, hit) for hit in hits]
+
+
+def _finding(text: str, hit: _Hit) -> Finding:
+    """The offending passage with a little context (the snippet) and the fingerprint of its window."""
+    start = max(0, hit.start - 40)
+    end = min(len(text), hit.end + 40)
+    shown = ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+    finding = Finding.of(hit.rule.check, hit.rule.reason, hit.window)
+    return Finding(finding.check, finding.reason, shorten(shown), finding.fingerprint)
+
+
+def _capped(findings: list[Finding]) -> list[Finding]:
+    """A few findings of each check (an editor needs examples, not all 300 of them), no repeats; the rest
+    of a check is one more finding whose fingerprint covers them (so a change among them is seen)."""
+    kept: list[Finding] = []
+    rest: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    per_check: dict[str, int] = {}
+    for f in findings:
+        if (f.check, f.fingerprint) in seen:
+            continue
+        seen.add((f.check, f.fingerprint))
+        if per_check.get(f.check, 0) >= MAX_FINDINGS_PER_CHECK:
+            rest.setdefault(f.check, []).append(f.fingerprint)
+            continue
+        per_check[f.check] = per_check.get(f.check, 0) + 1
+        kept.append(f)
+    for check, fingerprints in rest.items():
+        digest = hashlib.sha256("".join(sorted(fingerprints)).encode()).hexdigest()
+        kept.append(Finding(check, f"and {len(fingerprints)} more passages found by this check", "", digest))
+    return kept
