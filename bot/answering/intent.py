@@ -48,10 +48,17 @@ class IntentExample:
     case_type: str = ""
 
 
+# status: questions about the resident's own case; policy: near misses about the same things;
+# general: ordinary questions residents ask (the sample set's and out-of-scope ones), all "policy"
+FILES = (("status", "status"), ("policy", "policy"), ("general", "policy"))
+
+
 def load_intent_examples(language: str = "en", folder: Path = DATA) -> list[IntentExample]:
     examples: list[IntentExample] = []
-    for label in ("status", "policy"):
-        path = folder / f"{label}.{language}.jsonl"
+    for name, label in FILES:
+        path = folder / f"{name}.{language}.jsonl"
+        if name == "general" and not path.is_file():
+            continue  # optional: extra ordinary questions
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from knowledge_base.records import Citation
 from bot.answering.statuses import AnswerStatus
 from bot.runtime import build_runtime
+from knowledge_base.records import Citation
 from tests.bot.conftest import make_settings
 
 
