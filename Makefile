@@ -4,6 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.askcity-installed
+# PyTorch's CPU build from PyTorch's own wheel index (a plain `torch` requirement pulls the CUDA build).
+# Keep TORCH_VERSION within pyproject.toml's torch range and equal to the Dockerfile's.
+TORCH_VERSION := 2.13.0
+TORCH_INDEX := https://download.pytorch.org/whl/cpu
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
@@ -17,7 +21,10 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PIP) install -q --upgrade pip
 	@# The CPU build of torch must come first: a plain `torch` requirement would pull a CUDA build.
-	@$(PY) -c "import torch" 2>/dev/null || $(PIP) install -q torch==2.13.0
+	@# Without access to download.pytorch.org (a local CPU wheel that pip finds first, e.g. find-links),
+	@# the index is only a warning; --retries 1 stops each failed lookup from costing ~8 s of back-off.
+	@$(PY) -c "import torch" 2>/dev/null || \
+	  $(PIP) install -q --retries 1 --timeout 30 "torch==$(TORCH_VERSION)" --index-url $(TORCH_INDEX)
 	$(PIP) install -q -e '.[dev]'
 	@touch $(STAMP)
 

@@ -50,7 +50,7 @@ class IntentExample:
 
 # status: questions about the resident's own case; policy: near misses about the same things;
 # general: ordinary questions residents ask (the sample set's and out-of-scope ones), all "policy"
-FILES = (("status", "status"), ("policy", "policy"), ("general", "policy"))
+FILES: tuple[tuple[str, Label], ...] = (("status", "status"), ("policy", "policy"), ("general", "policy"))
 
 
 def load_intent_examples(language: str = "en", folder: Path = DATA) -> list[IntentExample]:

@@ -17,6 +17,7 @@ from bot.api.schemas import (
     SentenceOut,
     SessionCreated,
 )
+from bot.metrics import observe_answer
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 
@@ -38,7 +39,9 @@ def create_session(service: ServiceDep, settings: SettingsDep) -> SessionCreated
 @router.post("/chat", response_model=ChatResponse, responses=ERRORS)
 def chat(body: ChatRequest, service: ServiceDep, address: AddressDep, token: TokenDep) -> ChatResponse:
     """Answer one message. Send `Authorization: Bearer <token>` for status lookups of your own cases."""
-    return ChatResponse.of(service.chat(body.session_id, body.message, address, token))
+    answer = service.chat(body.session_id, body.message, address, token)
+    observe_answer(answer)
+    return ChatResponse.of(answer)
 
 
 def _event(name: str, data: object) -> str:
@@ -54,7 +57,9 @@ def chat_stream(
 ) -> StreamingResponse:
     """The same turn as server-sent events: `start`, one `sentence` per sentence, then `done` with the
     whole response (status, citations, follow-ups). Errors before the stream starts are plain JSON."""
-    response = ChatResponse.of(service.chat(body.session_id, body.message, address, token))
+    answer = service.chat(body.session_id, body.message, address, token)
+    observe_answer(answer)
+    response = ChatResponse.of(answer)
 
     def events() -> Iterator[str]:
         yield _event("start", {"answer_id": response.answer_id})

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.api.deps import SettingsDep
 from bot.api.schemas import Health, Readiness, WidgetConfig
+from bot.metrics import KnowledgeBaseCollector, render
+from bot.runtime import Runtime
 from knowledge_base.errors import KnowledgeBaseError
 
 router = APIRouter(prefix="/api/v1", tags=["operations"])
@@ -26,10 +27,7 @@ def ready(request: Request) -> JSONResponse:
     if runtime is None:
         body = Readiness(ready=False, knowledge_base=None, database=False, sessions=False)
         return JSONResponse(body.model_dump(), status_code=503)
-    try:
-        version: str | None = runtime.retriever.snapshot.name
-    except KnowledgeBaseError:
-        version = None
+    version = _served_version(runtime)
     database = runtime.service.database.ping()
     sessions = runtime.service.sessions.ping()
     ok = version is not None and database and sessions
@@ -48,6 +46,18 @@ def widget_config(settings: SettingsDep) -> WidgetConfig:
     )
 
 
+def _served_version(runtime: Runtime | None) -> str | None:
+    if runtime is None:
+        return None
+    try:
+        return runtime.retriever.snapshot.name
+    except KnowledgeBaseError:
+        return None
+
+
 @router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics (every worker's, in multiprocess mode). Not for the public: the proxy hides it."""
+    runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+    body, media_type = render(KnowledgeBaseCollector(lambda: _served_version(runtime)))
+    return Response(body, media_type=media_type)
