@@ -10,6 +10,7 @@ import structlog
 def configure_logging(level: int = logging.INFO) -> None:
     structlog.configure(
         processors=[
+            structlog.contextvars.merge_contextvars,  # the request id bound by the metrics middleware
             structlog.stdlib.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.JSONRenderer(),
@@ -21,6 +22,7 @@ def configure_logging(level: int = logging.INFO) -> None:
         structlog.stdlib.ProcessorFormatter(
             processor=structlog.processors.JSONRenderer(),
             foreign_pre_chain=[
+                structlog.contextvars.merge_contextvars,
                 structlog.stdlib.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
                 structlog.stdlib.ExtraAdder(),

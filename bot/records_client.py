@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import structlog
 
 from bot.answering.records import CaseView, StatusEvent
 from bot.errors import (
@@ -85,6 +86,9 @@ class HttpRecordsClient:
 
     def _headers(self, token: str, client_address: str | None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {token}"}
+        request_id = structlog.contextvars.get_contextvars().get("request_id")
+        if isinstance(request_id, str):
+            headers["X-Request-ID"] = request_id  # one id across both services' logs
         if self._service_key is not None and self._service_name and client_address:
             # not an IP address (a test client, a socket path): send none; the records service sees ours
             with contextlib.suppress(ValueError):

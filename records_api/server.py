@@ -22,4 +22,7 @@ def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
         port=port,
         proxy_headers=False,
         log_level="info",
+        # the access log would print request paths, which hold case references (personal data);
+        # every read is in the audit trail instead
+        access_log=False,
     )
