@@ -133,6 +133,7 @@ def run_command(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None
     records_url = f"http://{host}:{records_port}"
     os.environ.setdefault("ASKCITY_RECORDS_API_URL", records_url)
     os.environ.setdefault("ASKCITY_LOGIN_URL", f"{records_url}/dev/token")
+    os.environ.setdefault("ASKCITY_STAFF_DEV_IDENTITY_URL", records_url)  # staff sign-in at /staff/login
     get_settings.cache_clear()
     settings = get_settings()
     console.print("Preparing the sample knowledge base…")
@@ -169,7 +170,8 @@ def run_command(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None
         else:
             executable = Path(sys.argv[0]) if Path(sys.argv[0]).name == "askcity" else Path("askcity")
             console.print(
-                f"Records service on {records_url}. Demo logins, with their cases:\n"
+                f"Records service on {records_url}. Demo logins (residents with their cases; agent, "
+                f"editor and supervisor for {bot_origin}/staff):\n"
                 f"  ASKCITY_ENV=dev ASKCITY_DEV_IDENTITY=1 {executable} records demo-users",
                 soft_wrap=True,
             )

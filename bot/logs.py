@@ -36,3 +36,6 @@ def configure_logging(level: int = logging.INFO) -> None:
     # personal data. The bot logs its own line per lookup, with a keyed hash of the reference instead.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # libraries that narrate their start-up at INFO (recognisers loaded, migration context)
+    for noisy in ("presidio-analyzer", "presidio-anonymizer", "alembic", "sentence_transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
