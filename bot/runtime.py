@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
+import httpx
 import redis
 
 from bot.answering.curated import CuratedIndex
@@ -16,12 +17,19 @@ from bot.records_client import HttpRecordsClient
 from bot.service import BotService
 from bot.sessions import InMemorySessionStore, RedisSessionStore, SessionStore
 from bot.settings import BotSettings
+from bot.staff.auth import StaffAuth
+from bot.staff.dev_login import DevPasswordLogin
+from bot.staff.oidc import DiscoveredKeySource, OidcClient
+from bot.staff.roles import ACCEPTED_ROLES
+from bot.staff.sessions import StaffSessions
+from bot.staff.store import InMemoryStaffStore, RedisStaffStore, StaffStore
 from bot.storage.database import BotDatabase
 from bot.switch import KillSwitch
 from knowledge_base.errors import NoPublishedVersionError
 from knowledge_base.factory import open_knowledge_base, retrieval_config
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.retriever import Retriever
+from trust.tokens import JwksUrlKeySource, KeySource, TokenVerifier
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +42,11 @@ class Runtime:
     records: HttpRecordsClient | None
     redis: redis.Redis[bytes] | None
     curated: CuratedIndex
+    staff: StaffAuth | None = None  # staff sign-in; None when no identity provider is configured
 
     def close(self) -> None:
+        if self.staff is not None:
+            self.staff.close()
         if self.records is not None:
             self.records.close()
         if self.redis is not None:
@@ -113,4 +124,48 @@ def build_runtime(settings: BotSettings) -> Runtime:
     except NoPublishedVersionError:
         log.warning("no knowledge base published yet: /api/v1/ready answers 503 until `askcity ingest`")
     curated.refresh()
-    return Runtime(service, kb, retriever, records, client, curated)
+    return Runtime(service, kb, retriever, records, client, curated, build_staff_auth(settings, client))
+
+
+def build_staff_auth(settings: BotSettings, client: redis.Redis[bytes] | None) -> StaffAuth | None:
+    """Staff sign-in (docs/staff.md): the shared token verifier, sessions, the dev login and OIDC."""
+    if not settings.staff_sign_in_enabled():
+        return None
+    http = httpx.Client(timeout=settings.staff_identity_timeout_seconds, follow_redirects=False)
+    oidc = (
+        OidcClient(
+            settings.jwt_issuer,
+            settings.staff_oidc_client_id,
+            settings.staff_oidc_client_secret.get_secret_value(),
+            settings.staff_oidc_scopes,
+            http,
+            allow_http_loopback=settings.env != "production",
+        )
+        if settings.staff_oidc_client_id
+        else None
+    )
+    dev_login = (
+        DevPasswordLogin(settings.staff_dev_identity_url, http) if settings.staff_dev_identity_url else None
+    )
+    timeout, cache = settings.jwks_timeout_seconds, settings.jwks_cache_seconds
+    keys: KeySource
+    if settings.jwks_url:
+        keys = JwksUrlKeySource(settings.jwks_url, timeout, cache)
+    elif oidc is not None:
+        keys = DiscoveredKeySource(oidc, timeout, cache)
+    else:
+        assert dev_login is not None
+        keys = JwksUrlKeySource(dev_login.jwks_url, timeout, cache)
+    verifier = TokenVerifier(
+        keys,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        leeway_seconds=settings.jwt_leeway_seconds,
+        role_claim=settings.jwt_role_claim,
+        roles=ACCEPTED_ROLES,
+    )
+    store: StaffStore = (
+        RedisStaffStore(client, settings.redis_prefix) if client is not None else InMemoryStaffStore()
+    )
+    sessions = StaffSessions(store, settings.staff_session_idle_seconds, settings.staff_session_max_seconds)
+    return StaffAuth(verifier, sessions, dev_login, oidc, http)

@@ -103,11 +103,12 @@ class BotSettings(KnowledgeBaseSettings):
     # ASKCITY_JWT_ROLE_CLAIM, ASKCITY_JWT_LEEWAY_SECONDS, ASKCITY_JWKS_TIMEOUT_SECONDS, _CACHE_SECONDS.
     jwt_issuer: str = Field(
         default="askcity-dev-identity",
-        description="Required `iss` of staff tokens; with OIDC, also the issuer whose discovery document is read.",
+        description="Required `iss` of staff tokens; with OIDC, also the issuer whose discovery is read.",
     )
     jwt_audience: str = Field(default="askcity-records", description="Required `aud` of staff access tokens.")
     jwks_url: str = Field(
-        default="", description="The issuer's JWKS; empty: from OIDC discovery, or the dev identity provider's."
+        default="",
+        description="The issuer's JWKS; empty: from OIDC discovery, or the dev identity provider's.",
     )
     jwt_role_claim: str = Field(default="role", description="Claim holding the role; dotted paths allowed.")
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
@@ -119,7 +120,8 @@ class BotSettings(KnowledgeBaseSettings):
         "(`askcity run` sets it); staff then sign in with a demo user name and password.",
     )
     staff_oidc_client_id: str = Field(
-        default="", description="The bot's client id at the issuer (ASKCITY_JWT_ISSUER); turns OIDC sign-in on."
+        default="",
+        description="The bot's client id at the issuer (ASKCITY_JWT_ISSUER); turns OIDC sign-in on.",
     )
     staff_oidc_client_secret: SecretStr = Field(
         default=SecretStr(""), description="For a confidential client; empty for a public client (PKCE only)."
@@ -143,13 +145,21 @@ class BotSettings(KnowledgeBaseSettings):
 
         production = self.env == "production"
         if self.staff_session_idle_seconds > self.staff_session_max_seconds:
-            raise ValueError("ASKCITY_STAFF_SESSION_IDLE_SECONDS must not exceed ASKCITY_STAFF_SESSION_MAX_SECONDS")
+            raise ValueError(
+                "ASKCITY_STAFF_SESSION_IDLE_SECONDS must not exceed ASKCITY_STAFF_SESSION_MAX_SECONDS"
+            )
         if production and not self.staff_cookie_secure:
             raise ValueError("ASKCITY_STAFF_COOKIE_SECURE=0 is for http://localhost in dev, never production")
         public = urlsplit(self.staff_public_url) if self.staff_public_url else None
-        if public is not None and (public.scheme not in ("http", "https") or not public.netloc or public.path.strip("/")):
+        if public is not None and (
+            public.scheme not in ("http", "https") or not public.netloc or public.path.strip("/")
+        ):
             raise ValueError("ASKCITY_STAFF_PUBLIC_URL must be an origin such as https://askcity.example.org")
-        if public is not None and not self.staff_cookie_secure and public.hostname not in ("localhost", "127.0.0.1", "::1"):
+        if (
+            public is not None
+            and not self.staff_cookie_secure
+            and public.hostname not in ("localhost", "127.0.0.1", "::1")
+        ):
             raise ValueError("ASKCITY_STAFF_COOKIE_SECURE=0 is only for an http://localhost bot")
         if production and self.staff_dev_identity_url:
             raise ValueError("ASKCITY_STAFF_DEV_IDENTITY_URL is the demo's password login: not in production")
@@ -159,10 +169,12 @@ class BotSettings(KnowledgeBaseSettings):
             issuer = urlsplit(self.jwt_issuer)
             if production and (issuer.scheme != "https" or public is None or public.scheme != "https"):
                 raise ValueError(
-                    "OIDC sign-in in production needs an https ASKCITY_JWT_ISSUER and ASKCITY_STAFF_PUBLIC_URL"
+                    "OIDC sign-in in production needs https ASKCITY_JWT_ISSUER and ASKCITY_STAFF_PUBLIC_URL"
                 )
             if issuer.scheme not in ("http", "https") or not issuer.netloc:
-                raise ValueError("with ASKCITY_STAFF_OIDC_CLIENT_ID, ASKCITY_JWT_ISSUER must be the issuer's URL")
+                raise ValueError(
+                    "with ASKCITY_STAFF_OIDC_CLIENT_ID, ASKCITY_JWT_ISSUER must be the issuer's URL"
+                )
         return self
 
     def staff_sign_in_enabled(self) -> bool:

@@ -101,14 +101,18 @@ def demo_users(
                 "password": u.password,
                 "role": u.role.value,
                 "case_references": u.case_references,
+                "case_types": u.case_types,
             }
             for u in users
         ]
         print(json.dumps(rows, indent=2))
         return
-    table = Table("username", "password", "role", "cases")
+    table = Table("username", "password", "role", "cases (type)")
     for u in users:
-        table.add_row(u.username, u.password, u.role.value, " ".join(u.case_references))
+        cases = "\n".join(
+            f"{ref} ({kind})" for ref, kind in zip(u.case_references, u.case_types, strict=True)
+        )
+        table.add_row(u.username, u.password, u.role.value, cases)
     Console().print(table)
 
 

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from trust.tokens import Role
 
-class Role(StrEnum):
-    RESIDENT = "resident"
-    AGENT = "agent"
-    SUPERVISOR = "supervisor"
-
-
+# Every role a token may carry is `trust.tokens.Role` (the dev identity provider issues all of them);
+# the records service serves these: a token with any other (`editor`) is refused with a 403.
+SERVED_ROLES = frozenset({Role.RESIDENT, Role.AGENT, Role.SUPERVISOR})
 STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
+
+__all__ = [
+    "SERVED_ROLES",
+    "STAFF_ROLES",
+    "AuditAction",
+    "AuditOutcome",
+    "CaseStatus",
+    "CaseType",
+    "Role",
+    "UnmaskCategory",
+]
 
 
 class CaseType(StrEnum):

@@ -8,7 +8,7 @@ guessable one). Seeding a database that already has residents does nothing.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from faker import Faker
@@ -65,6 +65,9 @@ NEXT_STEPS = {
 
 AGENT_SUBJECT = "dev-agent-1"
 SUPERVISOR_SUBJECT = "dev-supervisor-1"
+# An editor works on the bot's knowledge base (staff sign-in, docs/staff.md): a dev login, no staff
+# account here, since the records service serves no editors (its tokens get a 403).
+EDITOR_SUBJECT = "dev-editor-1"
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class DemoUser:
     password: str
     role: Role
     case_references: list[str]
+    case_types: list[str] = field(default_factory=list)  # the type of each case, in the same order
 
 
 def resident_username(index: int) -> str:
@@ -153,6 +157,7 @@ def seed_demo(
                 for i in range(1, residents + 1)
             ]
             accounts += [("agent", Role.AGENT, AGENT_SUBJECT)]
+            accounts += [("editor", Role.EDITOR, EDITOR_SUBJECT)]
             accounts += [("supervisor", Role.SUPERVISOR, SUPERVISOR_SUBJECT)]
             for username, role, subject in accounts:
                 password = demo_password(password_seed, username)
@@ -165,19 +170,22 @@ def demo_users(sessions: sessionmaker[Session], password_seed: bytes) -> list[De
     with sessions() as session:
         users = session.scalars(select(DevUser).order_by(DevUser.id)).all()
         refs: dict[str, list[str]] = {}
+        types: dict[str, list[str]] = {}
         rows = session.execute(
-            select(Resident.subject, Case.reference)
+            select(Resident.subject, Case.reference, Case.case_type)
             .join(Case, Case.owner_id == Resident.id)
             .order_by(Case.id)
         )
-        for subject, reference in rows:
+        for subject, reference, case_type in rows:
             refs.setdefault(subject, []).append(reference)
+            types.setdefault(subject, []).append(str(case_type))
         return [
             DemoUser(
                 username=user.username,
                 password=demo_password(password_seed, user.username),
                 role=Role(user.role),
                 case_references=refs.get(user.subject, []),
+                case_types=types.get(user.subject, []),
             )
             for user in users
         ]

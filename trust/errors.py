@@ -4,7 +4,11 @@
     ├── ServiceKeyError           a service key that is not URL-safe base64 of >= 32 bytes (also a ValueError)
     ├── ServiceSignatureError     a signed client address that does not verify; `reason` is a short code
     ├── KeyFileError              a checkpoint key file that is missing, unreadable or not Ed25519
-    └── CheckpointError           a checkpoint line that does not parse or whose signature does not verify
+    ├── CheckpointError           a checkpoint line that does not parse or whose signature does not verify
+    ├── TokenError                a bearer or ID token refused (`trust.tokens`); the text is for logs only
+    │   ├── InvalidTokenError     malformed, forged, expired, wrong issuer/audience/nonce, unknown kid (401)
+    │   └── TokenRoleError        verifies, but holds no single role the service serves (403)
+    └── KeySetUnavailableError    the issuer's JWKS cannot be fetched (503)
 
 Messages name what is wrong, never a secret.
 """
@@ -31,4 +35,20 @@ class KeyFileError(TrustError):
 
 
 class CheckpointError(TrustError):
+    pass
+
+
+class TokenError(TrustError):
+    pass
+
+
+class InvalidTokenError(TokenError):
+    pass
+
+
+class TokenRoleError(TokenError):
+    pass
+
+
+class KeySetUnavailableError(TrustError):
     pass

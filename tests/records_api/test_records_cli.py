@@ -60,14 +60,18 @@ def test_demo_users_log_in_and_see_exactly_their_listed_cases(dev_env: Path) -> 
     listed = runner.invoke(records_app, ["demo-users", "--json"])
     assert listed.exit_code == 0, listed.output
     users = json.loads(listed.stdout)
-    assert {u["role"] for u in users} == {"resident", "agent", "supervisor"}
-    assert all(set(u) == {"username", "password", "role", "case_references"} for u in users)
+    assert {u["role"] for u in users} == {"resident", "agent", "editor", "supervisor"}
+    assert all(set(u) == {"username", "password", "role", "case_references", "case_types"} for u in users)
     resident = next(u for u in users if u["role"] == "resident")
     with TestClient(create_app()) as client:
         login = {"username": resident["username"], "password": resident["password"]}
         token = client.post("/dev/token", data=login).json()["access_token"]
         cases = client.get("/v1/me/cases", headers={"Authorization": f"Bearer {token}"})
     assert sorted(c["reference"] for c in cases.json()["cases"]) == sorted(resident["case_references"])
+    by_reference = {c["reference"]: c["case_type"] for c in cases.json()["cases"]}
+    assert [by_reference[r] for r in resident["case_references"]] == resident["case_types"]
+    table = runner.invoke(records_app, ["demo-users"])
+    assert table.exit_code == 0 and f"({resident['case_types'][0]})" in table.stdout
     stored = b"".join(path.read_bytes() for path in dev_env.glob("records.sqlite3*"))
     assert all(user["password"].encode() not in stored for user in users)
 

@@ -103,6 +103,7 @@ class DemoUser:
     password: str
     role: str
     case_references: list[str]
+    case_types: list[str]
 
 
 class RecordsService:
