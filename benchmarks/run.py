@@ -2,6 +2,8 @@
 
     retrieval   askcity eval retrieval on doc2dial (../shared/benchmarks, when present) and the sample set
     answers     askcity eval answers on the same sets
+    ingest      a fresh ingest beside the LangChain tutorial build of the same documents, re-publishing
+                one changed document, raw sentence-transformers encode of the same texts
     pii         per-entity precision/recall of the PII detector
     bot         in-process latency and the 32-session load test (Redis)
     records     authorization, enumeration and masking figures of the records service
@@ -43,6 +45,7 @@ def commands() -> dict[str, list[list[str]]]:
             _askcity("eval", "answers", "--documents", str(d), "--questions", str(q), "--json")
             for _, d, q in _sets()
         ],
+        "ingest": [[sys.executable, "-m", "benchmarks.ingest_speed"]],
         "pii": [_askcity("eval", "pii", "--json")],
         "bot": [[sys.executable, "-m", "benchmarks.bot_load"]],
         "records": [[sys.executable, "-m", "benchmarks.records_security"]],

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -103,6 +103,7 @@ class SentenceTransformerEmbedder:
         self._model: SentenceTransformer | None = None
         self._onnx: OnnxEncoder | None = None
         self._query_onnx: OnnxEncoder | None = None
+        self._counter: Any = None  # the model's Rust tokenizer, never truncating (None: a slow tokenizer)
         self._lock = threading.Lock()
 
     @property
@@ -129,6 +130,7 @@ class SentenceTransformerEmbedder:
                         "ASKCITY_EMBEDDING_MODEL to a local sentence-transformers directory or "
                         "a model already in the Hugging Face cache (no downloads happen here)."
                     ) from exc
+                self._counter = _rust_counter(model.tokenizer)
                 self._onnx = self._onnx_encoder(model)
                 if self._onnx is not None and self._query_precision == "int8":
                     self._query_onnx = self._int8_encoder(model)
@@ -185,12 +187,7 @@ class SentenceTransformerEmbedder:
         self._loaded()
         if self._query_onnx is None or not texts:
             return self.embed(texts)
-        return np.vstack(
-            [
-                self._query_onnx.encode(texts[i : i + self._batch_size])
-                for i in range(0, len(texts), self._batch_size)
-            ]
-        )
+        return self._query_onnx.encode(texts)
 
     @property
     def dimension(self) -> int:
@@ -204,20 +201,18 @@ class SentenceTransformerEmbedder:
 
     def count_tokens(self, text: str) -> int:
         """Word pieces the model sees for `text`, special tokens included."""
-        tokenizer = self._loaded().tokenizer
-        return len(tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"])
+        model = self._loaded()
+        if self._counter is not None:
+            return len(self._counter.encode(text))
+        encoded = model.tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)
+        return len(encoded["input_ids"])
 
     def embed(self, texts: list[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self._loaded()
         if self._onnx is not None:
-            return np.vstack(
-                [
-                    self._onnx.encode(texts[i : i + self._batch_size])
-                    for i in range(0, len(texts), self._batch_size)
-                ]
-            )
+            return self._onnx.encode(texts)
         vectors = model.encode(
             texts,
             batch_size=self._batch_size,
@@ -226,6 +221,16 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _rust_counter(tokenizer: Any) -> Any:
+    """A non-truncating copy of a fast tokenizer's Rust tokenizer; None for a slow (Python) tokenizer,
+    which `count_tokens` then calls as before."""
+    if getattr(tokenizer, "backend_tokenizer", None) is None:
+        return None
+    from knowledge_base.onnx_runtime import truncating
+
+    return truncating(tokenizer, None)
 
 
 class _Wrapper:

@@ -30,7 +30,7 @@ from knowledge_base.versions import VersionStore
 log = logging.getLogger(__name__)
 
 SaveOutcome = Literal["added", "updated", "unchanged"]
-EMBED_BATCH = 256  # texts per embedding call while saving (progress is reported after each)
+EMBED_BATCH = 1024  # texts per embedding call while saving (cached and reported after each)
 
 
 def text_hash(text: str) -> str:
@@ -95,7 +95,7 @@ class KnowledgeBase:
         """Embed every chunk and sentence text of the batch the vector cache lacks; returns how many.
         Vectors are cached as they are made (a batch stopped halfway leaves them for the next run)."""
         return self._embed_missing(
-            _texts_by_hash([(p.document, p.chunks) for p in pending]), progress=progress
+            texts_by_hash([(p.document, p.chunks) for p in pending]), progress=progress
         )
 
     def save_batch(self, pending: Sequence[PendingDocument], chunking_key: str) -> list[SaveResult]:
@@ -120,8 +120,9 @@ class KnowledgeBase:
     def _embed_missing(
         self, texts: dict[str, str], progress: Callable[[int, int], None] | None = None
     ) -> int:
-        cached = self.store.cached_vectors(self.embedder.name, texts)
-        missing = [h for h in texts if h not in cached]
+        cached = self.store.known_hashes(self.embedder.name, texts)
+        # shortest first: each call's texts are of similar length, whatever order the documents came in
+        missing = sorted((h for h in texts if h not in cached), key=lambda h: len(texts[h]))
         for start in range(0, len(missing), EMBED_BATCH):
             batch = missing[start : start + EMBED_BATCH]
             vectors = self.embedder.embed([texts[h] for h in batch])
@@ -154,7 +155,7 @@ class KnowledgeBase:
             }
             vectors = self.store.cached_vectors(model, wanted)
             if len(vectors) < len(wanted):  # e.g. the configured model changed since ingest
-                texts = _texts_by_hash(items)
+                texts = texts_by_hash(items)
                 self._embed_missing({h: texts[h] for h in wanted - vectors.keys()})
                 vectors = self.store.cached_vectors(model, wanted)
             name = self.versions.next_name()
@@ -198,7 +199,8 @@ def unchanged(
     )
 
 
-def _texts_by_hash(items: Sequence[tuple[Document, Sequence[IndexedChunk]]]) -> dict[str, str]:
+def texts_by_hash(items: Sequence[tuple[Document, Sequence[IndexedChunk]]]) -> dict[str, str]:
+    """Every text the index embeds (each chunk's text for embedding and its sentences), by text hash."""
     texts: dict[str, str] = {}
     for document, chunks in items:
         for item in chunks:

@@ -154,12 +154,16 @@ class MetadataStore(Database):
                 for r in rows
             ]
 
-    def active(self) -> list[tuple[Document, list[IndexedChunk]]]:
-        """Every document in service and not held for review, with its chunks, in a stable order."""
+    def active(self, include_held: bool = False) -> list[tuple[Document, list[IndexedChunk]]]:
+        """Every document in service and not held for review (`include_held`: held ones too), with its
+        chunks, in a stable order."""
         with self.session() as s:
             rows = s.scalars(
                 sa.select(DocumentRow)
-                .where(DocumentRow.retired.is_(False), DocumentRow.review != "held")
+                .where(
+                    DocumentRow.retired.is_(False),
+                    sa.true() if include_held else DocumentRow.review != "held",
+                )
                 .order_by(DocumentRow.id)
                 .options(selectinload(DocumentRow.chunks))
             ).all()
@@ -180,6 +184,11 @@ class MetadataStore(Database):
                 found.update(str(t[2]) for t in sentences)
         return found
 
+    def known_hashes(self, model: str, hashes: Iterable[str]) -> set[str]:
+        """Which of these text hashes have a cached vector of `model` (the vectors are not read)."""
+        with self.session() as s:
+            return _known(s, model, list(dict.fromkeys(hashes)))
+
     def cached_vectors(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         wanted = list(dict.fromkeys(hashes))
         found: dict[str, np.ndarray] = {}
@@ -195,18 +204,20 @@ class MetadataStore(Database):
         return found
 
     def store_vectors(self, model: str, hashes: Sequence[str], vectors: Vectors) -> None:
+        """Cache the vectors of texts not cached yet (multi-row INSERTs, no ORM objects); a hash repeated
+        in one call keeps its first vector."""
+        fresh: dict[str, np.ndarray] = {}
+        for text_hash, vector in zip(hashes, vectors, strict=True):
+            fresh.setdefault(text_hash, vector)
         with self.session() as s:
-            existing = set(
-                s.scalars(
-                    sa.select(EmbeddingRow.text_hash).where(
-                        EmbeddingRow.model == model, EmbeddingRow.text_hash.in_(list(hashes))
-                    )
-                )
-            )
-            for text_hash, vector in zip(hashes, vectors, strict=True):
-                if text_hash not in existing:
-                    existing.add(text_hash)
-                    s.add(EmbeddingRow(model=model, text_hash=text_hash, vector=vector.tobytes()))
+            known = _known(s, model, list(fresh))
+            rows = [
+                {"model": model, "text_hash": h, "vector": v.tobytes()}
+                for h, v in fresh.items()
+                if h not in known
+            ]
+            if rows:
+                s.execute(sa.insert(EmbeddingRow), rows)
 
     def prune_vectors(self, model: str, keep: set[str]) -> int:
         """Delete cached vectors of `model` no chunk refers to any more; returns how many."""
@@ -224,6 +235,19 @@ class MetadataStore(Database):
                     )
                 )
             return len(stale)
+
+
+def _known(s: Session, model: str, hashes: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(hashes), 500):
+        found.update(
+            s.scalars(
+                sa.select(EmbeddingRow.text_hash).where(
+                    EmbeddingRow.model == model, EmbeddingRow.text_hash.in_(hashes[start : start + 500])
+                )
+            )
+        )
+    return found
 
 
 def _replace(s: Session, item: PendingDocument, chunking_key: str) -> SavedDocument:

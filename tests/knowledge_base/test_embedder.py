@@ -105,3 +105,50 @@ def test_float32_questions_use_the_model_itself(tmp_path) -> None:  # type: igno
     torch_model = SentenceTransformerEmbedder(backend="torch", query_precision="int8")
     assert np.allclose(torch_model.for_queries().embed(TEXTS[:2]), torch_model.embed(TEXTS[:2]))
     assert torch_model._query_onnx is None
+
+
+# texts of very different lengths: batches of similar length must not change any text's vector
+MIXED = [
+    "x",
+    "Bins go out by 7 am.",
+    "A residential parking permit costs $60 per year for the first car and $90 for a second one. " * 4,
+    "Library cards are free.",
+    "word " * 400,  # past the model's 256 tokens: cut, as sentence-transformers cuts it
+    "Café opening hours — naïve façade rules (§ 12).",
+    "",
+]
+
+
+def test_vectors_do_not_depend_on_batching_or_the_order_of_texts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    model = SentenceTransformerEmbedder(backend="onnx", cache_dir=tmp_path, query_precision="float32")
+    together = model.embed(MIXED)
+    assert model._onnx is not None
+    one_by_one = np.vstack([model.embed([t]) for t in MIXED])
+    reversed_order = model.embed(MIXED[::-1])[::-1]
+    tiny_batches = model._onnx.encode(MIXED, batch_tokens=16)
+    for other in (one_by_one, reversed_order, tiny_batches):
+        assert np.allclose(together, other, atol=1e-5)
+    exact = SentenceTransformerEmbedder(backend="torch").embed(MIXED)
+    assert float(np.min(np.sum(together * exact, axis=1))) > 0.999
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "library card",
+        "Café naïve — § 12",
+        "don't re-apply",
+        "word " * 600,
+        "日本語のテキスト",
+        "a\n\nb\tc",
+    ],
+)
+def test_token_counts_are_the_model_tokenizer_s_without_truncation(text: str) -> None:
+    model = SentenceTransformerEmbedder()
+    model.warm_up()
+    tokenizer = model._loaded().tokenizer
+    expected = len(tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"])
+    assert model.count_tokens(text) == expected
+    model._counter = None  # as with a slow (Python) tokenizer, which has no Rust copy: the wrapper counts
+    assert model.count_tokens(text) == expected
