@@ -47,7 +47,7 @@ def with_personal_data(question: str, index: int, fake: Faker) -> str:
         phone=fake.phone_number(),
         name=fake.name(),
         ssn=fake.ssn(),
-        card=fake.credit_card_number(),
+        card=fake.credit_card_number(card_type=("visa16", "mastercard", "amex", "discover")[index % 4]),
         iban=fake.iban(),
     )
 

@@ -1,9 +1,9 @@
 """Term statistics of a published version: how rare each term is, and which terms each document uses.
 
 Used to ask "does the document we are about to cite talk about the specific thing the resident
-asked about?" — a question term counts as covered by a document when the document has it, a word it
-is a prefix of (or that is a prefix of it, four letters at least: "temp" / "temporarili"), or a close
-spelling (typos: "birhtday").
+asked about?" — a question term counts as covered by a document when the document has it, another
+form of the same word (one is a prefix of the other, four letters at least and most of the longer
+one: "renew" / "renewal", but not "pass" / "passport"), or a close spelling (typos: "birhtday").
 """
 
 from __future__ import annotations
@@ -38,8 +38,12 @@ class TermStats:
         if term in vocabulary:
             return True
         candidates = [t for t in self._by_prefix.get(term[:2], ()) if t in vocabulary]
-        if len(term) >= 4 and any(
-            t.startswith(term) or (len(t) >= 4 and term.startswith(t)) for t in candidates
-        ):
+        if len(term) >= 4 and any(_same_word(term, t) for t in candidates):
             return True
         return len(term) >= 5 and bool(difflib.get_close_matches(term, candidates, n=1, cutoff=0.8))
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two forms of one word: the shorter (four letters at least) starts the longer and is most of it."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 4 and long_.startswith(short) and len(short) >= 0.6 * len(long_)

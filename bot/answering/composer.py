@@ -151,7 +151,7 @@ class ExtractiveComposer:
             return []
         question_terms = set(terms(question))
         types = [t for t in self.answer_types if t.question.search(question)]
-        whole_list = any(t.whole_list for t in types)
+        list_types = [t for t in types if t.whole_list]
         top_score = max(h.score for h in hits[: cfg.passages]) or 1.0
         scored: list[tuple[float, int, int]] = []
         blocked: set[tuple[int, int]] = set()
@@ -182,7 +182,7 @@ class ExtractiveComposer:
         by_position = {s: sc for sc, h, s in scored if h == h_index}
         items = [bool(self.quotable.list_item.match(s.text)) for s in hit.sentences]
         allowed = [(h_index, i) not in blocked for i in range(len(hit.sentences))]
-        chosen = self._list_answer(hit, s_index, items, allowed, by_position, whole_list)
+        chosen = self._list_answer(hit, s_index, items, allowed, by_position, list_types)
         if chosen is None:
             chosen = self._window(hit, s_index, best_score, by_position, items)
         picked = [
@@ -197,10 +197,11 @@ class ExtractiveComposer:
         items: list[bool],
         allowed: list[bool],
         scores: dict[int, float],
-        whole_list: bool,
+        list_types: list[AnswerType],
     ) -> set[int] | None:
-        """Sentences for an answer from a list: the lead-in and the best item, or the whole list when
-        the question asks for one and it is short. None when the best sentence is not about a list."""
+        """Sentences for an answer from a list: the lead-in and the best item, or the whole list when the
+        question asks for that kind of list (costs, documents, steps), most of its items are of that
+        kind, and it is short. None when the best sentence is not about a list."""
         cfg = self.config
         n = len(items)
         if items[best]:
@@ -220,7 +221,9 @@ class ExtractiveComposer:
             return None
         lead_chars = len(hit.sentences[lead].text) if lead is not None else 0
         run_chars = sum(len(hit.sentences[i].text) for i in run)
-        if whole_list and len(run) <= cfg.max_list_items and lead_chars + run_chars <= cfg.max_list_chars:
+        texts = [hit.sentences[i].text for i in run]
+        of_kind = any(sum(bool(t.answer.search(x)) for x in texts) * 2 > len(texts) for t in list_types)
+        if of_kind and len(run) <= cfg.max_list_items and lead_chars + run_chars <= cfg.max_list_chars:
             chosen = set(run)
         else:
             # the best items, in document order, as many as fit

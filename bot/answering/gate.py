@@ -3,9 +3,7 @@ otherwise say so and route to a person.
 
 Confidence is a logistic score over signals of the verified draft (`FEATURES`):
 
-    sent     best similarity of a shown sentence to the question with its conversation
     qsent    best similarity of a shown sentence to the question alone
-    dense    similarity of the cited passage to the question with its conversation
     qdense   similarity of the cited passage to the question alone
     qgap     how much better the question alone matches some other document than the cited one
     qbest    best similarity of the question alone to any passage
@@ -14,17 +12,25 @@ Confidence is a logistic score over signals of the verified draft (`FEATURES`):
     maxmiss  rarity of the rarest such missing term, relative to the question's rarest term
     absent   rarity-weighted share of the question's terms no document uses
     refers, short, shared   how much the message leans on the conversation (`continuity.py`)
-    csent, cdense           sent and dense, counted only as far as the message leans on the conversation
+    csent, cdense           the best shown sentence's and the cited passage's similarity to the question
+                            *with its conversation*, counted only as far as the message leans on it
     scov     share of the question's terms found in the shown sentences themselves
     typed    1 when the question asks for a kind of thing (an amount, a date, …) and a shown sentence
              holds one, 0 when none does, 0.5 when the question asks for no particular kind
     qmargin  how much better the question alone matches its best document than the second best
     qsentbest best similarity of the question alone to any sentence of the candidate passages
     nterms   the question's content words (a tenth of their number, at most 1)
+    unknown  1 when some content word of the question (four letters or more) is used by no document
+             at all, not even in a near form ("oakfield", "asylum"), else 0
+    bestcov  rarity-weighted share of the question's terms found in the single best-covering document
+    tcov     rarity-weighted share of the question's terms in the cited document's title and section
+             headings: is the page *about* what was asked, or does it only mention it?
+    pcov     rarity-weighted share of the question's terms found in the cited passage itself
 
-Without the last five, an unrelated question after a few on parking ("what's the weather tomorrow?")
-was answered from the parking page: the conversation's similarity carried it. With them the model
-learns that the conversation's support counts for a follow-up and not for a new question.
+The conversation's similarity enters only through `csent` and `cdense`: when it entered on its own,
+an unrelated question after a few on parking ("what's the weather tomorrow?") was answered from the
+parking page, carried by the conversation. Now its support counts for a follow-up, not for a new
+question.
 The weights, bias and threshold are data (`data/gate.en.yml`) fitted by `askcity eval calibrate`.
 """
 
@@ -49,9 +55,7 @@ from knowledge_base.termstats import TermStats
 from knowledge_base.text import terms
 
 FEATURES = (
-    "sent",
     "qsent",
-    "dense",
     "qdense",
     "qgap",
     "qbest",
@@ -69,6 +73,10 @@ FEATURES = (
     "qmargin",
     "qsentbest",
     "nterms",
+    "unknown",
+    "bestcov",
+    "tcov",
+    "pcov",
 )
 DATA = Path(__file__).parent / "data"
 
@@ -118,9 +126,7 @@ def features(
     )
     sent = max((s.similarity for s in picked), default=0.0)
     values = {
-        "sent": sent,
         "qsent": max((s.question_similarity for s in picked), default=0.0),
-        "dense": hit.dense_score,
         "qdense": hit.question_score,
         "qgap": max(0.0, hits.question_best - hits.question_by_document.get(cited, hit.question_score)),
         "qbest": hits.question_best,
@@ -138,6 +144,10 @@ def features(
         "qmargin": _margin(hits.question_by_document),
         "qsentbest": hits.question_sentence_best,
         "nterms": min(1.0, len(set(query.question_terms)) / 10),
+        "unknown": 0.0,
+        "bestcov": 0.0,
+        "tcov": 0.0,
+        "pcov": 0.0,
     }
     wanted = [t for t in set(terms(question)) if len(t) >= 3]
     if stats is not None and wanted:
@@ -147,6 +157,16 @@ def features(
         values["miss"] = sum(weight[t] for t in missing) / total
         values["maxmiss"] = max((weight[t] for t in missing), default=0.0) / (max(weight.values()) or 1.0)
         values["absent"] = sum(weight[t] for t in missing if not stats.covered(t)) / total
+        values["unknown"] = float(any(len(t) >= 4 and t.isalpha() and not stats.covered(t) for t in wanted))
+        near = sorted(hits.question_by_document, key=lambda d: -hits.question_by_document[d])[:5]
+        docs = {h.document_id for h in hits.chunks} | set(near)
+        values["bestcov"] = max(
+            (sum(weight[t] for t in wanted if stats.covered(t, d)) / total for d in docs), default=0.0
+        )
+        heading = set(terms(" ".join([hit.title, *hit.section_path])))
+        passage = set(terms(hit.text))
+        values["tcov"] = sum(weight[t] for t in wanted if t in heading) / total
+        values["pcov"] = sum(weight[t] for t in wanted if t in passage) / total
     return values
 
 

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -175,8 +178,43 @@ class _Fitted:
         ).tocsr()
 
     def probability(self, text: str, vector: Vectors) -> float:
-        row = self.features([text], np.asarray(vector, dtype=np.float32).reshape(1, -1))
-        return float(self.model.predict_proba(row)[0, 1])
+        """The same probability as `model.predict_proba` over `features`, computed per message without
+        scikit-learn's per-call validation and sparse matrices (2–4 ms a turn under load → ~0.1 ms)."""
+        return self.scorer.probability(text, vector)
+
+    @cached_property
+    def scorer(self) -> _Scorer:
+        coef = self.model.coef_[0]
+        parts = []
+        start = 0
+        for vectorizer in (self.words, self.chars):
+            vocabulary: dict[str, int] = vectorizer.vocabulary_
+            idf = vectorizer.idf_
+            table = {term: (float(idf[i]), float(coef[start + i])) for term, i in vocabulary.items()}
+            parts.append((vectorizer.build_analyzer(), table))
+            start += len(vocabulary)
+        embedding = np.asarray(coef[start:], dtype=np.float64) * self.weight
+        return _Scorer(tuple(parts), embedding, float(self.model.intercept_[0]))
+
+
+@dataclass(frozen=True)
+class _Scorer:
+    """A fitted model's decision function for one message: for each TF-IDF part, sublinear term counts
+    times IDF, L2-normalised, dotted with the part's coefficients; plus the scaled embedding's."""
+
+    parts: tuple[tuple[Callable[[str], list[str]], dict[str, tuple[float, float]]], ...]
+    embedding: np.ndarray
+    intercept: float
+
+    def probability(self, text: str, vector: Vectors) -> float:
+        z = self.intercept + float(np.dot(self.embedding, np.asarray(vector, dtype=np.float64).ravel()))
+        for analyzer, table in self.parts:
+            counts = Counter(t for t in analyzer(text) if t in table)
+            weighted = [((1.0 + math.log(n)) * table[t][0], table[t][1]) for t, n in counts.items()]
+            norm = math.sqrt(sum(w * w for w, _ in weighted))
+            if norm > 0:
+                z += sum(w * c for w, c in weighted) / norm
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def _fit(texts: list[str], vectors: Vectors, labels: np.ndarray, c: float, weight: float) -> _Fitted:

@@ -3,6 +3,10 @@ turn with a `Reply`, and a step that fails ends it with an `error` reply instead
 
     redact → validate → encode → route → (status | curated → retrieve → compose → verify → gate) → links
 
+A question asked in a conversation that the gate refuses is read once more on its own (retrieve,
+compose, verify and gate again, without the conversation): a new subject the conversation hid gets
+its answer; anything else is still refused.
+
 Steps are fields, so a caller swaps one by name (`dataclasses.replace(pipeline, gate=...)`), never by
 position. Redaction is the first step by construction: the raw message exists only in `TurnRequest`,
 and only `Redact` reads it.
@@ -34,6 +38,7 @@ from bot.answering.steps import (
 )
 from bot.answering.turn import Answer, Intent, RedactedMessage, Reply, TurnRequest
 from knowledge_base.records import Turn
+from knowledge_base.retriever import Query
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +148,20 @@ class Pipeline:
             pinned = timer.run(curated.name, lambda: curated(query))
             if pinned is not None:
                 return pinned, routed.intent
-        hits = timer.run(self.retrieve.name, lambda: self.retrieve(query, request.history))
-        draft = timer.run(self.compose.name, lambda: self.compose(hits))
-        verified = timer.run(self.verify.name, lambda: self.verify(draft))
-        return timer.run(self.gate.name, lambda: self.gate(verified)), routed.intent
+        reply = self._retrieve_and_answer(query, request.history, timer)
+        if reply.status == AnswerStatus.NO_ANSWER and query.has_context:
+            # Read on its own, the question may be a new subject the conversation hid ("how do I get rid
+            # of an old sofa?" after parking): answer it as a first question would be, or refuse.
+            alone = timer.run("encode_alone", lambda: self.encode(checked, ()))
+            second = self._retrieve_and_answer(alone, (), timer, suffix="_alone")
+            if second.status in (AnswerStatus.ANSWERED, AnswerStatus.CLARIFICATION):
+                reply = second
+        return reply, routed.intent
+
+    def _retrieve_and_answer(
+        self, query: Query, history: Sequence[Turn], timer: _Timer, suffix: str = ""
+    ) -> Reply:
+        hits = timer.run(self.retrieve.name + suffix, lambda: self.retrieve(query, history))
+        draft = timer.run(self.compose.name + suffix, lambda: self.compose(hits))
+        verified = timer.run(self.verify.name + suffix, lambda: self.verify(draft))
+        return timer.run(self.gate.name + suffix, lambda: self.gate(verified))

@@ -16,7 +16,6 @@ or to a `Reply` that ends the turn:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -28,6 +27,7 @@ from bot.answering.links import LinkPolicy
 from bot.answering.normalise import normalise
 from bot.answering.records import RecordsLookup
 from bot.answering.replies import Replies, RoutePatterns
+from bot.answering.search_text import search_text
 from bot.answering.statuses import AnswerStatus
 from bot.answering.turn import (
     AnswerSentence,
@@ -44,29 +44,9 @@ from bot.answering.verify import supported
 from bot.privacy import Redactor
 from knowledge_base.records import Citation, Turn
 from knowledge_base.retriever import Query, Retriever
-from knowledge_base.text import terms
 
 # Intents recognised by patterns over the whole message, in this order (abuse first).
 _CANNED: tuple[Intent, ...] = ("abuse", "greeting", "thanks", "handoff")
-# A message is split into clauses at sentence ends, semicolons, line breaks and commas.
-_CLAUSES = re.compile(r"(?<=[.!?;])\s+|\n+|,\s+")
-
-
-def search_text(redacted: str, placeholders: Sequence[str]) -> str:
-    """What retrieval should read of a redacted message: without the clauses that only carried personal
-    data ("my email is [EMAIL]"), as long as the rest still has a content word; otherwise without the
-    placeholders alone. A placeholder is never a search term."""
-    present = [p for p in placeholders if p in redacted]
-    if not present:
-        return redacted
-    clauses = [c for c in _CLAUSES.split(redacted) if c.strip()]
-    kept = [c for c in clauses if not any(p in c for p in present)]
-    if terms(" ".join(kept)):
-        return " ".join(kept)
-    stripped = redacted
-    for placeholder in present:
-        stripped = stripped.replace(placeholder, " ")
-    return " ".join(stripped.split())
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 
 from bot.answering.pipeline import Pipeline
+from bot.answering.search_text import search_text
 from bot.answering.statuses import AnswerStatus
-from bot.answering.steps import search_text
 from bot.answering.turn import (
     Draft,
     Hits,
@@ -136,13 +136,26 @@ def test_a_failing_step_becomes_an_error_reply_not_an_exception(pipeline: Pipeli
     [
         ("My email is [EMAIL] and my phone is [PHONE]. What day is recycling?", "What day is recycling?"),
         ("when is recycling, call me at [PHONE]", "when is recycling"),
-        ("[EMAIL]", ""),
         (
-            "is my card [CARD] charged for the parking permit fee",
-            "is my card charged for the parking permit fee",
+            "can the contractor park on the street all week My IBAN is [IBAN].",
+            "can the contractor park on the street all week",
         ),
+        (
+            "Brandon Drake here, [PHONE]. do i need a licence for a home business?",
+            "do i need a licence for a home business?",
+        ),
+        ("Hi, I'm Jane Roe, email [EMAIL]. when is garbage day", "when is garbage day"),
+        ("My email is [EMAIL] and my phone is [PHONE]. by when?", "by when?"),
+        ("hello, my SSN is [SSN] if you need it. where can my parents park?", "where can my parents park?"),
+        (
+            "camp ends at 4, is there after care You can reach me at [PHONE] or [EMAIL].",
+            "camp ends at 4, is there after care",
+        ),
+        ("when is garbage day\nJane Roe\n[EMAIL]\n[PHONE]", "when is garbage day"),
+        ("[EMAIL]", ""),
+        ("is my card [CARD] charged for the parking permit fee", "charged for the parking permit fee"),
         ("no personal data here", "no personal data here"),
     ],
 )
 def test_placeholders_are_never_search_terms(redacted: str, expected: str) -> None:
-    assert search_text(redacted, ("[EMAIL]", "[PHONE]", "[CARD]")) == expected
+    assert search_text(redacted, ("[EMAIL]", "[PHONE]", "[CARD]", "[IBAN]", "[SSN]")) == expected

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +24,7 @@ from knowledge_base.kb import KnowledgeBase
 from tests.conftest import CountingEmbedder
 from tests.web_widget.harness import BotServer, bot_settings
 from tests.web_widget.widget_page import Widget
-from tests.web_widget.xss_corpus import Payload, Question, write_documents
+from tests.web_widget.xss_corpus import Payload, Question, write_documents, write_refused
 
 pytestmark = pytest.mark.browser
 
@@ -87,11 +88,15 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     documents.mkdir()
     embedder = CountingEmbedder()
     planted, questions = write_documents(documents, embedder.count_tokens)
+    refused = write_refused(documents)
     kb = KnowledgeBase(root / "kb", f"sqlite:///{root / 'kb.sqlite3'}", embedder)
     kb.migrate()
     summary = Ingestor(kb).ingest([documents])
     kb.close()
-    assert not summary.failed, summary.failed
+    # Links that are not http(s) with a host are refused at ingest, each with its reason; the rest go in.
+    failed = {Path(f.source).name: f.reason for f in summary.failed}
+    assert failed.keys() == refused.keys(), failed
+    assert all(failed[name].endswith(reason) for name, reason in refused.items()), failed
     # The gate is not under test here: every hostile passage must come back as an answer to be rendered.
     with BotServer(bot_settings(root, tmp_path_factory.mktemp("xss-bot"), answer_threshold=0.0)) as bot:
         yield Hostile(bot, planted, questions)

@@ -163,15 +163,19 @@ HEADING_TEMPLATES = (
     "<b onmouseover={js}>x</b>",
 )
 
-# Where a citation's link would point: only the first one is on the allow-list.
+# Where a citation's link would point: only the first one is on the allow-list; the others are
+# accepted at ingest (http(s) with a host) and must be dropped by the API and the widget.
 SOURCE_URIS = (
     "https://www.millbrook.example/services/xss-corpus/{id}",
-    "javascript:window.__xss='{id}'",
-    "JaVaScRiPt:alert('{id}')",
-    "data:text/html,<script>alert('{id}')</script>",
     f"{EVIL}/{{id}}",
-    "https://www.millbrook.example@evil.example/{id}",
     "https://www.millbr\u043e\u043ek.example/{id}",
+)
+# Refused at ingest, with the reason the editor is shown: never stored, never handed out.
+REFUSED_SOURCE_URIS = (
+    ("javascript:window.__xss='{id}'", "must be an http(s) address, not javascript:"),
+    ("JaVaScRiPt:alert('{id}')", "must be an http(s) address, not JaVaScRiPt:"),
+    ("data:text/html,<script>alert('{id}')</script>", "must be an http(s) address, not data:"),
+    ("https://www.millbrook.example@evil.example/{id}", "must not contain a user name or password"),
 )
 
 TOPICS = (
@@ -329,3 +333,16 @@ def write_documents(root: Path, count_tokens: Callable[[str], int]) -> tuple[lis
         (root / f"{doc_id}.txt").write_text("\n".join(lines), encoding="utf-8")
         (root / f"{doc_id}.txt.meta.json").write_text(_sidecar(doc_id, title, source), encoding="utf-8")
     return planted, questions
+
+
+def write_refused(root: Path) -> dict[str, str]:
+    """One plain document per source link that ingest must refuse; returns file name -> expected reason."""
+    expected: dict[str, str] = {}
+    for number, (template, reason) in enumerate(REFUSED_SOURCE_URIS, 1):
+        doc_id = f"xss-refused-{number:02d}"
+        title = Payload(f"r{number:02d}", f"Refused source {number}", "title", "title")
+        source = Payload(f"r{number:02d}", template.format(id=f"r{number:02d}"), "source_uri", "source_uri")
+        (root / f"{doc_id}.txt").write_text(f"{title.text}\n\nThe fee is $10.\n", encoding="utf-8")
+        (root / f"{doc_id}.txt.meta.json").write_text(_sidecar(doc_id, title, source), encoding="utf-8")
+        expected[f"{doc_id}.txt"] = reason
+    return expected
