@@ -2,7 +2,8 @@
 
 Checked here, in the answering pipeline, so every client of the API gets safe data (the widget checks
 again). A citation whose `source_url` is not `http(s)` on an allowed host keeps its text but loses
-the link; a sentence that holds a link or an email address outside the city's domains is not quoted.
+the link; a sentence that holds a link or an email address outside the city's domains is not quoted,
+and such links are taken out of citations' quotes, titles and section paths.
 
 The allowed hosts come from `ASKCITY_ALLOWED_LINK_HOSTS` (exact hosts, e.g. `www.millbrook.example`).
 An email address is the city's when its domain is an allowed host or the domain under it
@@ -17,6 +18,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from bot.answering.turn import AnswerSentence, Reply
+from knowledge_base.records import Citation
 
 REMOVED = "[link removed]"
 
@@ -80,14 +82,24 @@ class LinkPolicy:
             text = text[:start] + REMOVED + text[end:]
         return text
 
+    def _citation(self, citation: Citation) -> Citation:
+        """The citation with a disallowed link blanked and disallowed links in its quote, title and
+        section path removed: the quote is shown to residents as much as the answer is."""
+        update: dict[str, object] = {}
+        if citation.source_url and not self.url_allowed(citation.source_url):
+            update["source_url"] = ""
+        for field in ("quote", "title"):
+            value = getattr(citation, field)
+            if value and not self.text_allowed(value):
+                update[field] = self.scrub(value)
+        if not all(self.text_allowed(part) for part in citation.section_path):
+            update["section_path"] = tuple(self.scrub(part) for part in citation.section_path)
+        return citation.model_copy(update=update) if update else citation
+
     def check(self, reply: Reply) -> Reply:
-        """The reply with disallowed citation links blanked and disallowed links in its text removed."""
-        citations = tuple(
-            c.model_copy(update={"source_url": ""})
-            if c.source_url and not self.url_allowed(c.source_url)
-            else c
-            for c in reply.citations
-        )
+        """The reply with disallowed citation links blanked and disallowed links in its text and its
+        citations' quotes removed."""
+        citations = tuple(self._citation(c) for c in reply.citations)
         if self.text_allowed(reply.text) and all(self.text_allowed(s.text) for s in reply.sentences):
             return replace(reply, citations=citations)
         return replace(

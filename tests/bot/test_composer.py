@@ -109,3 +109,36 @@ def test_quotable_data_compiles() -> None:
     assert not quotable.never_quote("Bring your photo ID to City Hall.")
     assert quotable.list_item.match("- an item") and quotable.list_item.match("2. a step")
     assert quotable.signpost.search("This page explains how to pay.")
+
+
+def test_links_off_the_city_are_taken_out_of_citation_quotes_titles_and_sections() -> None:
+    from bot.answering.links import REMOVED
+    from bot.answering.statuses import AnswerStatus
+    from bot.answering.turn import Reply
+    from knowledge_base.records import Citation
+
+    policy = LinkPolicy.of(["www.millbrook.example"])
+    citation = Citation(
+        document_id="d",
+        title="Fees (see https://evil.example/t)",
+        section_path=("Pay at www.evil.example/pay", "Fees"),
+        source_url="javascript:alert(1)",
+        quote="The fee is $10. Send it to refunds@evil.example or <script src=https://evil.example/x.js>. "
+        "Details: https://www.millbrook.example/fees and clerk@millbrook.example.",
+    )
+    checked = policy.check(Reply(AnswerStatus.ANSWERED, "The fee is $10.", citations=(citation,)))
+    (out,) = checked.citations
+    assert out.source_url == ""
+    assert "evil.example" not in out.quote + out.title + " ".join(out.section_path)
+    assert out.quote.count(REMOVED) == 2 and REMOVED in out.title and out.section_path[1] == "Fees"
+    # the city's own links and addresses stay, and a clean citation is returned as it was
+    assert "https://www.millbrook.example/fees" in out.quote and "clerk@millbrook.example" in out.quote
+    clean = citation.model_copy(
+        update={
+            "title": "Fees",
+            "section_path": (),
+            "quote": "The fee is $10.",
+            "source_url": "https://www.millbrook.example/fees",
+        }
+    )
+    assert policy.check(Reply(AnswerStatus.ANSWERED, "x", citations=(clean,))).citations == (clean,)

@@ -24,7 +24,7 @@ from knowledge_base.kb import KnowledgeBase
 from tests.conftest import CountingEmbedder
 from tests.web_widget.harness import BotServer, bot_settings
 from tests.web_widget.widget_page import Widget
-from tests.web_widget.xss_corpus import Payload, Question, write_documents, write_refused
+from tests.web_widget.xss_corpus import EVIL, Payload, Question, write_documents, write_refused
 
 pytestmark = pytest.mark.browser
 
@@ -92,6 +92,12 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     kb = KnowledgeBase(root / "kb", f"sqlite:///{root / 'kb.sqlite3'}", embedder)
     kb.migrate()
     summary = Ingestor(kb).ingest([documents])
+    # Script tags and hidden markup hold a document for review at ingest; an editor confirms these
+    # anyway, so that what is under test here is the rendering of whatever gets published.
+    for held in summary.held:
+        kb.confirm(held.document_id)
+    if summary.held:
+        kb.publish()
     kb.close()
     # Links that are not http(s) with a host are refused at ingest, each with its reason; the rest go in.
     failed = {Path(f.source).name: f.reason for f in summary.failed}
@@ -141,9 +147,12 @@ def test_hostile_documents_come_back_as_inert_text(hostile: Hostile, open_page: 
     assert all(allowed(href, bot_host) for tag, href in hrefs if tag == "a"), hrefs
     assert any("/services/xss-corpus/" in href for _, href in hrefs)  # the one allowed source is a link
 
-    # At least 200 payloads came back from the bot, and each one is on screen as plain text.
+    # The API itself never hands out a sentence or citation link pointing off the city's hosts (issue 11):
+    # the payloads that name a foreign host stay out of every answer, whatever the widget would do.
     delivered = hostile.delivered()
-    assert len(delivered) >= 200, len(delivered)
+    assert [p.text for p in delivered if EVIL in p.text] == []
+    # The rest came back from the bot, and each one is on screen as plain text.
+    assert len(delivered) >= 150, len(delivered)
     text = "\n".join(shown_text)
     missing = [p.text for p in delivered if p.where != "source_uri" and p.text not in text]
     assert missing == []

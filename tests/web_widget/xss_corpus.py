@@ -173,7 +173,7 @@ SOURCE_URIS = (
 # Refused at ingest, with the reason the editor is shown: never stored, never handed out.
 REFUSED_SOURCE_URIS = (
     ("javascript:window.__xss='{id}'", "must be an http(s) address, not javascript:"),
-    ("JaVaScRiPt:alert('{id}')", "must be an http(s) address, not JaVaScRiPt:"),
+    ("JaVaScRiPt:alert('{id}')", "must be an http(s) address, not javascript:"),
     ("data:text/html,<script>alert('{id}')</script>", "must be an http(s) address, not data:"),
     ("https://www.millbrook.example@evil.example/{id}", "must not contain a user name or password"),
 )
