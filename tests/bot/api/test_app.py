@@ -278,3 +278,54 @@ def test_operator_switch_turns_the_chat_off_and_on(client: TestClient, runtime: 
     finally:
         switch.turn_on()
     assert client.post("/api/v1/chat", json={"session_id": sid, "message": "library card"}).status_code == 200
+
+
+# Formats that got through before issue 11 (Luhn-valid 2-series Mastercard with " - ", a 19-digit
+# Visa, a French national phone number, a US number with an extension, a lower-case IBAN, an SSN with
+# slashes, a spelled-out email address, a card in Arabic-Indic digits).
+HARD_PII = {
+    "mastercard": "2221 - 7777 - 7777 - 7774",
+    "visa19": "4777777777777777775",
+    "french phone": "06 23 35 33 55",
+    "extension": "555-201-3344 ext. 42",
+    "iban": "gb82 west 1234 5698 7654 32",
+    "ssn": "123/45/6780",
+    "spelled email": "maria dot gonzalez at example dot net",
+    "arabic-indic card": "\u0664\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 "
+    "\u0661\u0661\u0661\u0661",
+}
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_hard_personal_data_formats_are_redacted_in_transcripts_and_feedback(
+    service_client: tuple[TestClient, Runtime],
+) -> None:
+    client, built = service_client
+    sid = new_session(client)
+    listed = ", ".join(HARD_PII.values())
+    response = client.post(
+        "/api/v1/chat", json={"session_id": sid, "message": f"{listed}. How do I appeal a parking ticket?"}
+    )
+    assert response.status_code == 200
+    feedback = client.post(
+        "/api/v1/feedback",
+        json={"answer_id": response.json()["answer_id"], "helpful": False, "comment": f"reach me: {listed}"},
+    )
+    assert feedback.status_code == 204
+    engine = sa.create_engine(built.service.database.engine.url)
+    with engine.connect() as conn:
+        question = conn.execute(
+            sa.text("SELECT question FROM bot_transcripts WHERE answer_id = :a"),
+            {"a": response.json()["answer_id"]},
+        ).scalar_one()
+        comment = conn.execute(
+            sa.text("SELECT comment FROM bot_feedback WHERE answer_id = :a"),
+            {"a": response.json()["answer_id"]},
+        ).scalar_one()
+    engine.dispose()
+    for kind, value in HARD_PII.items():
+        for stored in (question, comment):
+            assert value not in stored, (kind, stored)
+            assert value.split()[-1] not in stored, (kind, stored)  # not even its last group
+    assert question.count("[CARD]") == 3 and comment.count("[PHONE]") == 2
