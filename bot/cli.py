@@ -280,6 +280,42 @@ def curated_remove(curated_id: Annotated[int, typer.Argument(help="Curated answe
     console.print(f"Curated answer {curated_id} retired.")
 
 
+@curated_app.command("drafts")
+def curated_drafts(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
+) -> None:
+    """Curated-answer drafts agents saved from the console, newest first, for an editor to approve
+    (`askcity curated add` with the edited text publishes one)."""
+    drafts = _database().curated_drafts()
+    if as_json:
+        for d in drafts:
+            row = {
+                "id": d.id,
+                "question": d.question,
+                "answer": d.answer,
+                "cites": [c.document_id for c in d.citations],
+                "ticket_id": d.ticket_id,
+                "author": d.author_name or d.author_subject,
+                "created_at": d.created_at.isoformat(),
+            }
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not drafts:
+        console.print("No drafts waiting.")
+        return
+    table = Table("id", "question (redacted)", "answer (redacted)", "cites", "by", "saved")
+    for d in drafts:
+        table.add_row(
+            str(d.id),
+            d.question,
+            d.answer,
+            ", ".join(c.document_id for c in d.citations),
+            d.author_name or d.author_subject,
+            d.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    console.print(table)
+
+
 def unanswered_command(
     days: Annotated[int, typer.Option(min=1, max=3650, help="Look back this many days.")] = 30,
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import httpx
 import redis
@@ -11,24 +11,33 @@ import redis
 from bot.answering.curated import CuratedIndex
 from bot.answering.factory import AnsweringConfig, build_pipeline
 from bot.answering.gate import load_gate_config
+from bot.answering.replies import load_replies
+from bot.events import EventBroker, InMemoryEventBroker, RedisEventBroker
 from bot.privacy import PiiDetector, Redactor
 from bot.ratelimit import RateLimiter
 from bot.records_client import HttpRecordsClient
 from bot.service import BotService
 from bot.sessions import InMemorySessionStore, RedisSessionStore, SessionStore
 from bot.settings import BotSettings
+from bot.staff.assist import Assistant
 from bot.staff.auth import StaffAuth
+from bot.staff.departments import Department, Directory
+from bot.staff.desk import HandoffDesk, HandoffPolicy
 from bot.staff.dev_login import DevPasswordLogin
+from bot.staff.hours import OfficeHours
 from bot.staff.oidc import DiscoveredKeySource, OidcClient
+from bot.staff.records import StaffRecords
 from bot.staff.roles import ACCEPTED_ROLES
 from bot.staff.sessions import StaffSessions
 from bot.staff.store import InMemoryStaffStore, RedisStaffStore, StaffStore
 from bot.storage.database import BotDatabase
+from bot.storage.tickets import TicketStore
 from bot.switch import KillSwitch
 from knowledge_base.errors import NoPublishedVersionError
 from knowledge_base.factory import open_knowledge_base, retrieval_config
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.retriever import Retriever
+from knowledge_base.snapshot import DocMeta
 from trust.tokens import JwksUrlKeySource, KeySource, TokenVerifier
 
 log = logging.getLogger(__name__)
@@ -43,8 +52,15 @@ class Runtime:
     redis: redis.Redis[bytes] | None
     curated: CuratedIndex
     staff: StaffAuth | None = None  # staff sign-in; None when no identity provider is configured
+    events: EventBroker = field(default_factory=InMemoryEventBroker)  # live events (SSE)
+    desk: HandoffDesk | None = None  # tickets and queues; None when handoff is off
+    assistant: Assistant | None = None  # suggested replies and search for agents
+    staff_records: StaffRecords | None = None  # the records service on a staff member's behalf
 
     def close(self) -> None:
+        self.events.close()
+        if self.staff_records is not None:
+            self.staff_records.close()
         if self.staff is not None:
             self.staff.close()
         if self.records is not None:
@@ -104,6 +120,12 @@ def build_runtime(settings: BotSettings) -> Runtime:
         database.curated_answers, database.curated_stamp, kb.embedder, settings.curated_threshold
     )
     pipeline = build_pipeline(answering_config(settings), redactor, retriever, curated, records)
+    events: EventBroker = (
+        RedisEventBroker(client, settings.redis_prefix, settings.events_buffer, settings.session_ttl_seconds)
+        if client is not None
+        else InMemoryEventBroker(settings.events_buffer, settings.session_ttl_seconds)
+    )
+    desk = build_desk(settings, database, events, retriever, redactor) if settings.handoff_enabled else None
     service = BotService(
         pipeline=pipeline,
         sessions=sessions,
@@ -117,6 +139,8 @@ def build_runtime(settings: BotSettings) -> Runtime:
         redactor=redactor,
         max_message_chars=settings.max_message_chars,
         switch=KillSwitch(settings.data_dir / "chat.disabled"),
+        desk=desk,
+        records=records,
     )
     kb.embedder.embed(["warm up"])
     try:
@@ -124,7 +148,52 @@ def build_runtime(settings: BotSettings) -> Runtime:
     except NoPublishedVersionError:
         log.warning("no knowledge base published yet: /api/v1/ready answers 503 until `askcity ingest`")
     curated.refresh()
-    return Runtime(service, kb, retriever, records, client, curated, build_staff_auth(settings, client))
+    return Runtime(
+        service,
+        kb,
+        retriever,
+        records,
+        client,
+        curated,
+        build_staff_auth(settings, client),
+        events=events,
+        desk=desk,
+        assistant=Assistant(pipeline, settings.assist_suggestions),
+        staff_records=(
+            StaffRecords(settings.records_api_url, settings.records_timeout_seconds)
+            if settings.records_api_url
+            else None
+        ),
+    )
+
+
+def build_desk(
+    settings: BotSettings,
+    database: BotDatabase,
+    events: EventBroker,
+    retriever: Retriever,
+    redactor: Redactor,
+) -> HandoffDesk:
+    """The call-centre desk (docs/call_center.md): tickets in the bot's database, departments from the
+    published documents, opening hours and capacity from the settings."""
+
+    def documents() -> list[DocMeta]:
+        return list(retriever.snapshot.documents)
+
+    return HandoffDesk(
+        TicketStore(database.engine),
+        events,
+        Directory(documents, Department(settings.handoff_general_department, settings.default_contact)),
+        HandoffPolicy(
+            hours=OfficeHours(settings.handoff_hours, settings.handoff_timezone),
+            capacity=settings.handoff_queue_capacity,
+            abandon_seconds=settings.handoff_abandon_seconds,
+            handle_seconds=settings.handoff_handle_seconds,
+            max_message_chars=settings.staff_message_max_chars,
+        ),
+        load_replies(),
+        redactor,
+    )
 
 
 def build_staff_auth(settings: BotSettings, client: redis.Redis[bytes] | None) -> StaffAuth | None:

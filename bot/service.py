@@ -1,22 +1,49 @@
-"""The bot as a service object: sessions, limits, the pipeline and the transcript, with no web framework."""
+"""The bot as a service object: sessions, limits, the pipeline and the transcript, with no web framework.
+
+With a handoff desk (`bot.staff.desk`), a request for a person ("talk to a person", the handoff
+intent, or "yes" right after a `no_answer`) opens a ticket with the redacted conversation so far, and
+from then on the bot is silent in that conversation: the resident's messages are relayed (redacted) to
+the ticket until the agent resolves it, when the bot answers again and says so.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from bot.answering.normalise import normalise
 from bot.answering.pipeline import Pipeline
+from bot.answering.records import RecordsClient
+from bot.answering.statuses import AnswerStatus
 from bot.answering.turn import Answer
-from bot.errors import ChatDisabledError, MessageTooLongError
+from bot.errors import ChatDisabledError, MessageTooLongError, RecordsError
 from bot.privacy import Redactor
 from bot.ratelimit import RateLimiter
 from bot.sessions import SessionStore
-from bot.storage.database import BotDatabase
+from bot.staff.departments import Department
+from bot.staff.desk import HandoffDesk, HandoffRequest, HandoffView, cited_documents, transcript_messages
+from bot.storage.database import BotDatabase, TranscriptTurn, session_ref
 from bot.switch import KillSwitch
 from knowledge_base.records import Turn
 
 log = logging.getLogger(__name__)
+
+# "yes" to the offer of a person that follows a `no_answer`
+_YES = re.compile(
+    r"^\s*(yes|yeah|yep|yup|y|sure|ok(ay)?|please|yes,? please|please do|go ahead)[\s!.]*$", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TurnOutcome:
+    """A turn's answer, and where the resident stands with a person (`relayed`: a person reads it)."""
+
+    answer: Answer
+    handoff: HandoffView | None = None
+    relayed: bool = False
 
 
 @dataclass
@@ -28,6 +55,9 @@ class BotService:
     redactor: Redactor
     max_message_chars: int = 1000
     switch: KillSwitch | None = None
+    desk: HandoffDesk | None = None
+    records: RecordsClient | None = None
+    language: str = "en"
 
     def new_session(self) -> str:
         self._check_enabled()
@@ -41,6 +71,10 @@ class BotService:
 
     def chat(self, session_id: str, message: str, address: str, token: str | None = None) -> Answer:
         """One turn. Raises SessionNotFound-, MessageTooLong-, RateLimited- or ChatDisabledError."""
+        return self.turn(session_id, message, address, token).answer
+
+    def turn(self, session_id: str, message: str, address: str, token: str | None = None) -> TurnOutcome:
+        """One turn, with the handoff: relayed to a person, a new ticket, or the pipeline's answer."""
         self._check_enabled()
         # The limit holds after normalisation too: NFKC turns one U+FDFA into 18 characters.
         length = len(message) if len(message) > self.max_message_chars else len(normalise(message))
@@ -48,7 +82,28 @@ class BotService:
             raise MessageTooLongError(length, self.max_message_chars)
         self.limiter.check(session_id, address)
         history = self.sessions.history(session_id)
+        desk = self.desk
+        if desk is not None:
+            ticket = desk.open_ticket(session_ref(session_id))
+            if ticket is not None:
+                redacted = self.redactor.redact(normalise(message)).text
+                desk.relay(ticket, redacted)
+                answer = _handoff_answer(redacted, "")
+                log.info("relayed to a person", extra={"ticket": ticket.id, "status": ticket.status.value})
+                return TurnOutcome(answer, desk.view(ticket), relayed=True)
+            if _YES.match(message) and self.database.last_status(session_id) == AnswerStatus.NO_ANSWER:
+                answer = _handoff_answer(self.redactor.redact(normalise(message)).text, "")
+                return self._hand_off(session_id, answer, token, address)
         answer = self.pipeline.run(message, history, token, address)
+        if desk is not None and answer.status == AnswerStatus.HANDOFF:
+            return self._hand_off(session_id, answer, token, address)
+        offer = desk is not None and answer.status == AnswerStatus.NO_ANSWER
+        if offer and desk is not None and desk.unavailable(desk.directory.general) is None:
+            answer = replace(answer, text=f"{answer.text} {desk.replies.get('handoff_offer')}")
+        self._remember(session_id, answer)
+        return TurnOutcome(answer)
+
+    def _remember(self, session_id: str, answer: Answer) -> None:
         turns = [Turn("user", answer.redacted_question), Turn("agent", answer.remembered_reply)]
         self.sessions.append(session_id, turns)
         self.database.record(session_id, answer)
@@ -64,9 +119,79 @@ class BotService:
                 "pii_types": list(answer.pii_found),
             },
         )
-        return answer
+
+    def _hand_off(
+        self,
+        session_id: str,
+        answer: Answer,
+        token: str | None,
+        address: str,
+    ) -> TurnOutcome:
+        """Open a ticket for the conversation so far (or say why none can be opened)."""
+        assert self.desk is not None
+        desk = self.desk
+        turns = self.database.conversation(session_id)
+        department = self._department(turns)
+        logged_in, references = self._resident_cases(token, address)
+        transcript = transcript_messages([(t.question, t.answer) for t in turns])
+        transcript += transcript_messages([(answer.redacted_question, "")])
+        view = desk.open(
+            HandoffRequest(
+                session_ref(session_id), department, self.language, logged_in, references, transcript
+            )
+        )
+        answer = replace(answer, text=view.text, follow_ups=())
+        self._remember(session_id, answer)
+        log.info("handoff", extra={"state": view.state, "department": view.department})
+        return TurnOutcome(answer, view)
+
+    def _department(self, turns: Sequence[TranscriptTurn]) -> Department:
+        """The department of the documents the conversation cited (latest first); else of the passage
+        that best matches the resident's last question, when it matches well; else the general queue."""
+        assert self.desk is not None
+        directory = self.desk.directory
+        cited = directory.of_documents(cited_documents([[c.document_id for c in t.citations] for t in turns]))
+        if cited is not None:
+            return cited
+        questions = [t.question for t in turns if t.status == AnswerStatus.NO_ANSWER and t.question.strip()]
+        if questions:
+            retriever = self.pipeline.retrieve.retriever
+            hits = retriever.search(retriever.encode(questions[-1]), k=1)
+            floor = self.pipeline.gate.gate.config.department_floor
+            if hits and hits[0].question_score >= floor:
+                found = directory.of_documents([hits[0].document_id])
+                if found is not None:
+                    return found
+        return directory.general
+
+    def _resident_cases(self, token: str | None, address: str) -> tuple[bool, tuple[str, ...]]:
+        """(logged in, their case references): the records service vouches for the resident's token."""
+        if token is None or self.records is None:
+            return False, ()
+        try:
+            cases = self.records.my_cases(token, address)
+        except RecordsError as exc:
+            log.info("handoff without the resident's cases: %s", type(exc).__name__)
+            return False, ()
+        return True, tuple(c.reference for c in cases)
 
     def feedback(self, answer_id: str, helpful: bool, comment: str = "") -> None:
         """Store a resident's feedback; the comment is redacted like every other text we keep."""
         redacted = self.redactor.redact(comment).text if comment.strip() else ""
         self.database.feedback(answer_id, helpful, redacted[:2000])
+
+
+def _handoff_answer(redacted_question: str, text: str) -> Answer:
+    """A turn the pipeline did not answer: relayed to a person, or a "yes" to the offer of one."""
+    return Answer(
+        answer_id=uuid.uuid4().hex,
+        status=AnswerStatus.HANDOFF,
+        text=text,
+        sentences=(),
+        citations=(),
+        confidence=1.0,
+        follow_ups=(),
+        timings_ms={},
+        redacted_question=redacted_question,
+        intent="handoff",
+    )

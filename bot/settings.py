@@ -180,6 +180,70 @@ class BotSettings(KnowledgeBaseSettings):
     def staff_sign_in_enabled(self) -> bool:
         return bool(self.staff_oidc_client_id or self.staff_dev_identity_url or self.jwks_url)
 
+    # ---- Call-centre handoff, live events and the agent console (issue 12; docs/call_center.md, ADR 11) --
+    # A resident who asks for a person gets a ticket in a department's queue; agents claim tickets in the
+    # staff console and answer over a server-sent-events stream per session. Opening hours and capacity
+    # decide whether a ticket is opened at all; a waiting ticket is abandoned after `handoff_abandon_seconds`.
+    handoff_enabled: bool = Field(default=True, description="Offer live handoff to a person at all.")
+    handoff_hours: str = Field(
+        default="mon-sun 00:00-24:00",
+        description="When agents answer: `mon-fri 08:00-18:00; sat 09:00-12:00` (days, then HH:MM-HH:MM).",
+    )
+    handoff_timezone: str = Field(default="UTC", description="IANA time zone of `handoff_hours`.")
+    handoff_queue_capacity: int = Field(
+        default=50,
+        ge=1,
+        le=10_000,
+        description="Waiting tickets at most; beyond, residents get the contact route.",
+    )
+    handoff_abandon_seconds: int = Field(
+        default=900, ge=30, le=86_400, description="A ticket nobody claims within this is abandoned."
+    )
+    handoff_handle_seconds: int = Field(
+        default=300,
+        ge=10,
+        le=7200,
+        description="Assumed handling time for wait estimates before any is measured.",
+    )
+    handoff_sweep_seconds: float = Field(
+        default=15.0, gt=0, le=600, description="How often abandonment is checked."
+    )
+    handoff_general_department: str = Field(
+        default="Contact centre", description="The queue of conversations no document's department claims."
+    )
+    staff_message_max_chars: int = Field(
+        default=2000, ge=50, le=10_000, description="Agents' replies (413 above)."
+    )
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=120, description="SSE comment heartbeats.")
+    events_stream_seconds: float = Field(
+        default=300.0,
+        ge=5,
+        le=3600,
+        description="An event stream ends after this; clients resume with Last-Event-ID.",
+    )
+    events_buffer: int = Field(
+        default=500, ge=10, le=100_000, description="Events kept per channel for resume."
+    )
+    assist_suggestions: int = Field(default=3, ge=1, le=5, description="Suggested replies per request.")
+
+    @model_validator(mode="after")
+    def _handoff_settings_are_valid(self) -> BotSettings:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from bot.staff.hours import parse_hours
+
+        try:
+            ZoneInfo(self.handoff_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"ASKCITY_HANDOFF_TIMEZONE: unknown time zone {self.handoff_timezone!r}"
+            ) from None
+        try:
+            parse_hours(self.handoff_hours)
+        except ValueError as exc:
+            raise ValueError(f"ASKCITY_HANDOFF_HOURS: {exc}") from None
+        return self
+
 
 @lru_cache
 def get_settings() -> BotSettings:

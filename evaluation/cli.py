@@ -292,6 +292,22 @@ def answers_command(
     _print(report.model_dump(), as_json, "Answers")
 
 
+@eval_app.command("assist")
+def assist_command(
+    documents: DocumentsOption,
+    questions: QuestionsOption,
+    history_turns: HistoryOption = None,
+    as_json: JsonOption = False,
+    workdir: WorkdirOption = None,
+) -> None:
+    """The agent console's three suggested replies on QUESTIONS: best-of-three answer F1, gold document
+    among the suggestions' citations, latency (a throwaway knowledge base of DOCUMENTS)."""
+    from evaluation.assist import run
+
+    report = _measure(run, documents, questions, history_turns, workdir)
+    _print(report.model_dump(), as_json, "Suggested replies")
+
+
 @eval_app.command("pii")
 def pii_command(
     dataset: Annotated[

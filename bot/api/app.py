@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -16,8 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from bot.api import errors
 from bot.api.pages import router as pages_router
 from bot.api.routes_chat import router as chat_router
+from bot.api.routes_events import router as events_router
 from bot.api.routes_ops import router as ops_router
 from bot.api.routes_staff_auth import install_staff
+from bot.api.routes_staff_console import router as staff_console_router
+from bot.api.routes_staff_pages import router as staff_pages_router
 from bot.metrics import ObservabilityMiddleware
 from bot.runtime import Runtime, build_runtime
 from bot.settings import BotSettings, get_settings
@@ -43,6 +48,19 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+async def _sweep_abandoned(runtime: Runtime, every: float) -> None:
+    """Abandon tickets nobody claimed in time (every process runs this; each ticket ends once)."""
+    desk = runtime.desk
+    if desk is None:
+        return
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await run_in_threadpool(desk.sweep)
+        except Exception:  # the database or Redis is briefly away: try again next round
+            log.warning("handoff sweep failed", exc_info=True)
+
+
 def create_app(settings: BotSettings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """`runtime` may be given (tests, `askcity run`); otherwise it is built from settings at start-up."""
     settings = settings or get_settings()
@@ -51,9 +69,13 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
         app.state.runtime = runtime or await run_in_threadpool(build_runtime, settings)
+        sweeper = asyncio.create_task(_sweep_abandoned(app.state.runtime, settings.handoff_sweep_seconds))
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             if owned:
                 app.state.runtime.close()
 
@@ -66,6 +88,9 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
     app.include_router(chat_router)
+    app.include_router(events_router)
+    app.include_router(staff_console_router)
+    app.include_router(staff_pages_router)
     app.include_router(ops_router)
     app.include_router(pages_router)
     install_staff(app)  # staff sign-in (docs/staff.md); checks every staff route declares its access
@@ -75,8 +100,8 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "Authorization"],
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type", "Authorization", "Last-Event-ID"],
             expose_headers=["Retry-After"],
         )
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # text/event-stream is never compressed

@@ -19,6 +19,15 @@ from bot.errors import (
     ServiceNotReadyError,
     SessionNotFoundError,
 )
+from bot.events.errors import InvalidEventIdError
+from bot.staff.errors import (
+    CaseLookupError,
+    DeskError,
+    StaffMessageTooLongError,
+    TicketConflictError,
+    TicketNotFoundError,
+    UnknownDepartmentError,
+)
 from knowledge_base.errors import KnowledgeBaseError, NoPublishedVersionError
 
 log = logging.getLogger(__name__)
@@ -99,6 +108,19 @@ def install(app: FastAPI) -> None:
             {"Retry-After": "30"},
         )
 
+    @app.exception_handler(InvalidEventIdError)
+    async def _event_id(_: Request, __: InvalidEventIdError) -> JSONResponse:
+        return _body(
+            400,
+            "invalid_last_event_id",
+            "Last-Event-ID must be the id of an event this stream sent (digits-digits). "
+            "Reconnect without it to get every kept event.",
+        )
+
+    @app.exception_handler(DeskError)
+    async def _desk(_: Request, exc: DeskError) -> JSONResponse:
+        return desk_error(exc)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return _body(422, "invalid_request", _validation_message(exc))
@@ -117,3 +139,30 @@ def install(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
         return _body(500, "internal_error", "Something went wrong on our side. Please try again.")
+
+
+def desk_error(exc: DeskError) -> JSONResponse:
+    """The call-centre desk's errors (tickets, replies, cases on a staff member's behalf)."""
+    no_store = {"Cache-Control": "no-store"}
+    if isinstance(exc, TicketNotFoundError):
+        return _body(404, "ticket_not_found", "There is no ticket with that id.", no_store)
+    if isinstance(exc, TicketConflictError):
+        return _body(409, exc.code, exc.message, no_store)
+    if isinstance(exc, UnknownDepartmentError):
+        return _body(
+            422, "unknown_department", "There is no queue of that name: see /api/v1/staff/departments."
+        )
+    if isinstance(exc, StaffMessageTooLongError):
+        return _body(
+            413,
+            "message_too_long",
+            f"The message is {exc.length:,} characters long; the limit is {exc.limit:,}.",
+            no_store,
+        )
+    if isinstance(exc, CaseLookupError):
+        headers = dict(no_store)
+        if exc.retry_after:
+            headers["Retry-After"] = str(exc.retry_after)
+        return _body(exc.status, exc.code, exc.message, headers)
+    log.error("unexpected desk error: %s", type(exc).__name__)
+    return _body(500, "internal_error", "Something went wrong on our side. Please try again.")

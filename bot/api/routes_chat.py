@@ -39,9 +39,10 @@ def create_session(service: ServiceDep, settings: SettingsDep) -> SessionCreated
 @router.post("/chat", response_model=ChatResponse, responses=ERRORS)
 def chat(body: ChatRequest, service: ServiceDep, address: AddressDep, token: TokenDep) -> ChatResponse:
     """Answer one message. Send `Authorization: Bearer <token>` for status lookups of your own cases."""
-    answer = service.chat(body.session_id, body.message, address, token)
-    observe_answer(answer)
-    return ChatResponse.of(answer)
+    outcome = service.turn(body.session_id, body.message, address, token)
+    if not outcome.relayed:
+        observe_answer(outcome.answer)
+    return ChatResponse.of(outcome.answer, outcome.handoff, outcome.relayed)
 
 
 def _event(name: str, data: object) -> str:
@@ -57,13 +58,16 @@ def chat_stream(
 ) -> StreamingResponse:
     """The same turn as server-sent events: `start`, one `sentence` per sentence, then `done` with the
     whole response (status, citations, follow-ups). Errors before the stream starts are plain JSON."""
-    answer = service.chat(body.session_id, body.message, address, token)
-    observe_answer(answer)
-    response = ChatResponse.of(answer)
+    outcome = service.turn(body.session_id, body.message, address, token)
+    if not outcome.relayed:
+        observe_answer(outcome.answer)
+    response = ChatResponse.of(outcome.answer, outcome.handoff, outcome.relayed)
 
     def events() -> Iterator[str]:
         yield _event("start", {"answer_id": response.answer_id})
-        pieces = response.sentences or [SentenceOut(text=response.text, citation=-1)]
+        pieces = response.sentences or (
+            [SentenceOut(text=response.text, citation=-1)] if response.text else []
+        )
         for index, sentence in enumerate(pieces):
             yield _event("sentence", {"index": index, **sentence.model_dump()})
         yield _event("done", response.model_dump(mode="json"))

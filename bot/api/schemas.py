@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from bot.answering.turn import Answer
+from bot.staff.desk import HandoffView
 from knowledge_base.records import Citation
 
 Status = Literal[
@@ -30,6 +31,28 @@ class SentenceOut(BaseModel):
     list_item: bool = Field(default=False, description="An item of a list: shown on a line of its own.")
 
 
+class HandoffOut(BaseModel):
+    """Where the resident stands with a person: follow `GET /api/v1/sessions/{id}/events` for changes."""
+
+    state: Literal["waiting", "active", "closed", "full", "resolved", "abandoned"]
+    text: str = Field(description="What to tell the resident (queue place and wait, who is chatting, ...).")
+    position: int | None = Field(default=None, description="Place in the department's queue (1 = next).")
+    estimated_wait_seconds: int | None = None
+    agent_name: str | None = None
+    department: str | None = None
+
+    @classmethod
+    def of(cls, view: HandoffView) -> HandoffOut:
+        return cls(
+            state=view.state,
+            text=view.text,
+            position=view.position,
+            estimated_wait_seconds=view.estimated_wait_seconds,
+            agent_name=view.agent_name,
+            department=view.department,
+        )
+
+
 class ChatResponse(BaseModel):
     answer_id: str
     status: Status
@@ -38,10 +61,18 @@ class ChatResponse(BaseModel):
     citations: list[Citation]
     confidence: float
     follow_ups: list[str]
+    handoff: HandoffOut | None = Field(
+        default=None, description="Set when the conversation is (or was just asked to be) with a person."
+    )
+    relayed: bool = Field(
+        default=False, description="The message went to the person handling the conversation; no bot answer."
+    )
 
     @classmethod
-    def of(cls, answer: Answer) -> ChatResponse:
+    def of(cls, answer: Answer, handoff: HandoffView | None = None, relayed: bool = False) -> ChatResponse:
         return cls(
+            handoff=HandoffOut.of(handoff) if handoff is not None else None,
+            relayed=relayed,
             answer_id=answer.answer_id,
             status=answer.status.value,
             text=answer.text,

@@ -68,3 +68,49 @@ class IdentityProviderError(StaffError):
 
 class StaffSignInDisabledError(StaffError):
     pass
+
+
+# ---- The call-centre desk (issue 12). Mapped to HTTP in `bot/api/routes_staff_console.py`. ----------------
+#
+#     DeskError
+#     ├── TicketNotFoundError         no such ticket: 404
+#     ├── TicketConflictError         claimed by someone else, held by another agent, already closed: 409
+#     ├── UnknownDepartmentError      a transfer to a department the knowledge base does not name: 422
+#     ├── StaffMessageTooLongError    an agent's reply over `staff_message_max_chars`: 413
+#     └── CaseLookupError             the records service on an agent's behalf; `status` is the HTTP status
+#                                     (403 refused, 404 no such case, 422 weak reason, 429, 503)
+
+
+class DeskError(Exception):
+    pass
+
+
+class TicketNotFoundError(DeskError):
+    pass
+
+
+class TicketConflictError(DeskError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class UnknownDepartmentError(DeskError):
+    pass
+
+
+class StaffMessageTooLongError(DeskError):
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"reply of {length} characters is over the {limit}-character limit")
+        self.length = length
+        self.limit = limit
+
+
+class CaseLookupError(DeskError):
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from bot.answering.curated import CuratedAnswer
 from bot.answering.turn import Answer
 from bot.errors import AnswerNotFoundError
-from bot.storage.tables import CuratedRow, FeedbackRow, TranscriptRow
+from bot.storage.tables import CuratedDraftRow, CuratedRow, FeedbackRow, TranscriptRow
 from knowledge_base.records import Citation
 from knowledge_base.sql import Database
 
@@ -40,6 +40,30 @@ class UnansweredQuestion:
     question: str
     times: int
     last_asked: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptTurn:
+    """One recorded turn of a conversation: the resident's redacted question and what the bot said."""
+
+    question: str
+    answer: str
+    status: str
+    citations: tuple[Citation, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CuratedDraft:
+    id: int
+    question: str
+    answer: str
+    citations: tuple[Citation, ...]
+    ticket_id: str | None
+    author_subject: str
+    author_name: str
+    status: str
+    created_at: datetime
 
 
 class BotDatabase(Database):
@@ -148,3 +172,82 @@ class BotDatabase(Database):
         with self.session() as s:
             count, latest = s.execute(sa.select(sa.func.count(), sa.func.max(CuratedRow.updated_at))).one()
         return f"{count}:{latest}"
+
+    # ---- conversations (the handoff reads them) ------------------------------------------------------
+    def conversation(self, session_id: str, limit: int = 40) -> list[TranscriptTurn]:
+        """The session's recorded turns, oldest first (the last `limit`)."""
+        with self.session() as s:
+            rows = s.scalars(
+                sa.select(TranscriptRow)
+                .where(TranscriptRow.session_ref == session_ref(session_id))
+                .order_by(TranscriptRow.created_at.desc())
+                .limit(limit)
+            ).all()
+            turns = [
+                TranscriptTurn(
+                    r.question,
+                    r.answer,
+                    r.status,
+                    tuple(citation_from_json(c) for c in r.citations),
+                    r.created_at,
+                )
+                for r in rows
+            ]
+        return turns[::-1]
+
+    def last_status(self, session_id: str) -> str | None:
+        """The status of the session's latest recorded answer."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(TranscriptRow.status)
+                .where(TranscriptRow.session_ref == session_ref(session_id))
+                .order_by(TranscriptRow.created_at.desc())
+                .limit(1)
+            ).scalar()
+
+    # ---- curated-answer drafts (agents propose, editors approve) ---------------------------------------
+    def add_curated_draft(
+        self,
+        question: str,
+        answer: str,
+        citations: list[Citation],
+        ticket_id: str | None,
+        author_subject: str,
+        author_name: str,
+    ) -> int:
+        with self.session() as s:
+            row = CuratedDraftRow(
+                question=question,
+                answer=answer,
+                citations=[_citation_json(c) for c in citations],
+                ticket_id=ticket_id,
+                author_subject=author_subject,
+                author_name=author_name,
+                status="draft",
+            )
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def curated_drafts(self, status: str = "draft", limit: int = 200) -> list[CuratedDraft]:
+        with self.session() as s:
+            rows = s.scalars(
+                sa.select(CuratedDraftRow)
+                .where(CuratedDraftRow.status == status)
+                .order_by(CuratedDraftRow.created_at.desc())
+                .limit(limit)
+            ).all()
+            return [
+                CuratedDraft(
+                    r.id,
+                    r.question,
+                    r.answer,
+                    tuple(citation_from_json(c) for c in r.citations),
+                    r.ticket_id,
+                    r.author_subject,
+                    r.author_name,
+                    r.status,
+                    r.created_at,
+                )
+                for r in rows
+            ]

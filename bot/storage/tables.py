@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -56,3 +68,70 @@ class CuratedRow(Base):
     citations: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+# ---- The call-centre desk (issue 12): tickets, their messages, curated-answer drafts ------------------
+_OPEN_TICKET = "status IN ('waiting', 'active')"
+
+
+class TicketRow(Base):
+    """A conversation handed to a person. At most one open ticket per session (a partial unique index)."""
+
+    __tablename__ = "bot_tickets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    session_ref: Mapped[str] = mapped_column(String(64), index=True)  # a hash, never the session id
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    department: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    logged_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    agent_subject: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    agent_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    transfers: Mapped[int] = mapped_column(Integer, default=0)
+    # the logged-in resident's case references, for the agent's lookups; emptied when the ticket closes
+    case_references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        Index(
+            "uq_bot_tickets_open_session",
+            "session_ref",
+            unique=True,
+            postgresql_where=text(_OPEN_TICKET),
+            sqlite_where=text(_OPEN_TICKET),
+        ),
+    )
+
+
+class TicketMessageRow(Base):
+    __tablename__ = "bot_ticket_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("bot_tickets.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    author: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)  # redacted
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_bot_ticket_messages_seq"),)
+
+
+class CuratedDraftRow(Base):
+    """An agent's reply and the resident's question, proposed as a curated answer for an editor to approve."""
+
+    __tablename__ = "bot_curated_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    citations: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    ticket_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    author_subject: Mapped[str] = mapped_column(String(200))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

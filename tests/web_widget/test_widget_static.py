@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 STATIC = Path(__file__).resolve().parents[2] / "web_widget" / "static"
+CONSOLE = Path(__file__).resolve().parents[2] / "web_widget" / "staff" / "static" / "console.js"
 GZIP_BUDGET = 25 * 1024
 
 # Sinks that parse or run strings, and inline handlers/styles (CSP would block them, and they are unsafe).
@@ -42,11 +43,13 @@ def test_widget_fits_the_size_budget_gzipped() -> None:
     assert size <= GZIP_BUDGET, f"widget.js is {size} bytes gzipped; the budget is {GZIP_BUDGET}"
 
 
+@pytest.mark.parametrize("script", [STATIC / "widget.js", CONSOLE], ids=["widget", "agent-console"])
 @pytest.mark.parametrize("name", sorted(BANNED))
-def test_widget_uses_no_sink_that_parses_or_runs_strings(name: str) -> None:
+def test_widget_uses_no_sink_that_parses_or_runs_strings(name: str, script: Path) -> None:
+    """The resident's widget and the agent console's script both show resident-supplied text."""
     hits = [
         f"{number}: {line.strip()}"
-        for number, line in enumerate(code_of(STATIC / "widget.js").splitlines(), 1)
+        for number, line in enumerate(code_of(script).splitlines(), 1)
         if re.search(BANNED[name], line)
     ]
     assert hits == []

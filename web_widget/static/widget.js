@@ -83,6 +83,8 @@
       notReady: "The assistant is not available right now. Please try again in a moment.",
       serverError: "Something went wrong. Please try again.",
       retry: "Try again",
+      agentSaid: "{name} said:",
+      person2: "A person",
     },
   };
 
@@ -232,7 +234,7 @@
       }
     },
     /** Messages about the resident's own cases (sent with a token) are replaced by a note, never stored. */
-    save(sessionId, messages) {
+    save(sessionId, messages, handoff) {
       const kept = [];
       for (const m of messages) {
         const item = m.private ? { role: "note", text: t("privateGone") } : m;
@@ -241,7 +243,10 @@
         kept.push(item);
       }
       try {
-        sessionStorage.setItem(STORE_KEY, JSON.stringify({ sessionId, messages: kept.slice(-MAX_STORED) }));
+        sessionStorage.setItem(
+          STORE_KEY,
+          JSON.stringify({ sessionId, messages: kept.slice(-MAX_STORED), handoff: handoff || null }),
+        );
       } catch {
         /* storage full or disabled: the conversation just won't survive navigation */
       }
@@ -343,14 +348,16 @@
 
   function parseEvent(block) {
     let event = "message";
+    let id = null;
     const data = [];
     for (const line of block.split(/\r?\n/)) {
       if (line.startsWith("event:")) event = line.slice(6).trim();
       else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+      else if (line.startsWith("id:")) id = line.slice(3).trim();
     }
     if (!data.length) return null;
     try {
-      return { event, data: JSON.parse(data.join("\n")) };
+      return { event, id, data: JSON.parse(data.join("\n")) };
     } catch {
       return null;
     }
@@ -404,10 +411,12 @@
     // city's page could read it, and not in the DOM. Leaving the page forgets it (by design).
     auth: null,
     inline: false,
+    // A conversation with a person: {state, text, lastEventId}; followed over server-sent events.
+    handoff: saved.handoff && typeof saved.handoff === "object" ? saved.handoff : null,
   };
 
   const token = () => (state.auth && state.auth.expiresAt > Date.now() ? state.auth.token : null);
-  const persist = () => store.save(state.sessionId, state.messages);
+  const persist = () => store.save(state.sessionId, state.messages, state.handoff);
   const city = () => options.city || asText(state.config.city) || "City";
 
   // ---- building the panel -------------------------------------------------------------------------------
@@ -436,6 +445,7 @@
       "aria-label": t("log"),
     });
     ui.typing = h("div", { class: "ac-typing", role: "status" });
+    ui.handoff = h("p", { class: "ac-handoff", role: "status" });
     ui.alert = h("div", { class: "ac-alert", role: "alert" });
     ui.login = h("div", { class: "ac-login-slot" });
     ui.input = h("textarea", {
@@ -487,6 +497,7 @@
           },
       h("header", { class: "ac-header" }, h("div", { class: "ac-heading" }, ui.title, ui.subtitle), ui.close),
       ui.log,
+      ui.handoff,
       ui.typing,
       ui.alert,
       ui.login,
@@ -539,6 +550,14 @@
         { class: "ac-msg ac-msg--user" },
         sr(t("you") + " "),
         h("p", { class: "ac-text" }, asText(message.text)),
+      );
+    }
+    if (message.role === "agent") {
+      return h(
+        "div",
+        { class: "ac-msg ac-msg--agent" },
+        h("p", { class: "ac-agent-name", text: t("agentSaid", { name: asText(message.name) || t("person2") }) }),
+        h("p", { class: "ac-text" }, ...richText(asText(message.text))),
       );
     }
     if (message.role === "note") {
@@ -855,7 +874,8 @@
       });
       draft.remove();
       if (answer.status === "needs_login" && authToken) state.auth = null; // the token was refused
-      addMessage(normalise(answer, message, Boolean(authToken)));
+      if (!answer.relayed) addMessage(normalise(answer, message, Boolean(authToken)));
+      if (answer.handoff && typeof answer.handoff === "object") onHandoff(answer.handoff);
       updateLogout();
     } catch (error) {
       draft.remove();
@@ -998,6 +1018,12 @@
 
   function clearConversation() {
     if (state.busy) return; // an answer is on its way; it would land in the cleared conversation
+    if (state.handoff && state.sessionId) {
+      request(endpoint("sessions/" + encodeURIComponent(state.sessionId) + "/handoff"), { method: "DELETE" }).catch(
+        () => {},
+      );
+    }
+    endHandoff();
     state.messages = [];
     state.sessionId = null;
     state.auth = null;
@@ -1008,6 +1034,88 @@
     renderAll();
     ui.typing.textContent = t("cleared");
     ui.input.focus();
+  }
+
+  // ---- a person: the queue, then their messages, over the session's event stream ------------------------
+  let follower = null; // the AbortController of the stream being read
+
+  function showHandoff() {
+    const live = state.handoff && (state.handoff.state === "waiting" || state.handoff.state === "active");
+    ui.handoff.textContent = live ? asText(state.handoff.text) : "";
+  }
+
+  /** A chat response said where the resident stands with a person. */
+  function onHandoff(handoff) {
+    const kind = asText(handoff.state);
+    if (kind !== "waiting" && kind !== "active") return;
+    const lastEventId = state.handoff ? state.handoff.lastEventId : null;
+    state.handoff = { state: kind, text: asText(handoff.text), lastEventId };
+    persist();
+    showHandoff();
+    follow();
+  }
+
+  function endHandoff() {
+    if (follower) follower.abort();
+    follower = null;
+    state.handoff = null;
+    showHandoff();
+  }
+
+  const HANDOFF_ENDS = new Set(["resolved", "abandoned", "left"]);
+
+  function onEvent(kind, id, data) {
+    if (!state.handoff) return;
+    if (id) state.handoff.lastEventId = id;
+    const text = asText(data && data.text);
+    if (kind === "queue" || kind === "transferred") {
+      state.handoff.state = "waiting";
+      state.handoff.text = text;
+    } else if (kind === "agent_joined") {
+      state.handoff.state = "active";
+      state.handoff.text = text;
+      addMessage({ role: "note", text });
+    } else if (kind === "message") {
+      addMessage({ role: "agent", name: asText(data.agent), text });
+    } else if (HANDOFF_ENDS.has(kind)) {
+      addMessage({ role: "note", text });
+      endHandoff();
+    }
+    persist();
+    showHandoff();
+  }
+
+  /** Read the session's events until the handoff ends, reconnecting with the last event id. */
+  async function follow() {
+    if (follower || !state.sessionId) return;
+    const controller = new AbortController();
+    follower = controller;
+    let delay = 1000;
+    while (follower === controller && state.handoff) {
+      const last = state.handoff.lastEventId;
+      const url =
+        endpoint("sessions/" + encodeURIComponent(state.sessionId) + "/events") +
+        (last ? "?last_event_id=" + encodeURIComponent(last) : "");
+      try {
+        const response = await request(url, { method: "GET", signal: controller.signal });
+        if (response.status === 404) {
+          endHandoff(); // the session is gone; so is the conversation with the person
+          return;
+        }
+        if (response.ok && response.body) {
+          delay = 1000;
+          for await (const { event, id, data } of readEvents(response.body)) {
+            if (follower !== controller) return;
+            onEvent(event, id, data);
+          }
+          continue; // the server ended the stream: resume at once
+        }
+      } catch {
+        if (controller.signal.aborted) return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 15000);
+    }
   }
 
   // ---- opening and closing ------------------------------------------------------------------------------
@@ -1069,6 +1177,8 @@
     applyConfig();
     renderAll();
     updateLogout();
+    showHandoff();
+    if (state.handoff) follow();
     (mount || document.body).append(host);
     configReady = loadConfig().then((config) => {
       state.config = config && typeof config === "object" ? config : {};

@@ -1,0 +1,361 @@
+"""The call-centre desk: tickets in department queues, and the live events that follow each change.
+
+Everything that changes a ticket goes through here, so each change is stored first (one conditional
+UPDATE in `bot.storage.tickets`) and then announced: to the resident's widget on the session's channel
+(`queue`, `agent_joined`, `message`, `transferred`, `resolved`, `abandoned`, `left`) and to the agent
+console on the ticket's channel (`message`, `status`). Every text that is stored is redacted; an agent's
+reply reaches the resident as written (a department's phone number must survive) and is stored redacted.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from bot.answering.normalise import normalise
+from bot.answering.replies import Replies
+from bot.events import EventBroker
+from bot.privacy import Redactor
+from bot.staff.departments import Department, Directory
+from bot.staff.errors import StaffMessageTooLongError, UnknownDepartmentError
+from bot.staff.hours import OfficeHours
+from bot.staff.tickets import (
+    MessageRole,
+    NewMessage,
+    Outcome,
+    QueueOverview,
+    Ticket,
+    TicketMessage,
+    TicketStatus,
+    session_channel,
+)
+from bot.storage.tickets import TicketStore
+
+HandoffState = Literal["waiting", "active", "closed", "full", "resolved", "abandoned"]
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffPolicy:
+    hours: OfficeHours
+    capacity: int = 50
+    abandon_seconds: int = 900
+    handle_seconds: int = 300
+    max_message_chars: int = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffView:
+    """What the resident is told about their request for a person."""
+
+    state: HandoffState
+    text: str
+    position: int | None = None
+    estimated_wait_seconds: int | None = None
+    agent_name: str | None = None
+    department: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    subject: str
+    name: str
+    supervisor: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRequest:
+    session_ref: str
+    department: Department
+    language: str
+    logged_in: bool
+    case_references: tuple[str, ...]
+    transcript: tuple[NewMessage, ...]
+
+
+def _clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class HandoffDesk:
+    def __init__(
+        self,
+        store: TicketStore,
+        broker: EventBroker,
+        directory: Directory,
+        policy: HandoffPolicy,
+        replies: Replies,
+        redactor: Redactor,
+        clock: Callable[[], datetime] = _clock,
+    ) -> None:
+        self.store = store
+        self.broker = broker
+        self.directory = directory
+        self.policy = policy
+        self.replies = replies
+        self.redactor = redactor
+        self.clock = clock
+
+    # ---- the resident's side ---------------------------------------------------------------------------
+    def unavailable(self, department: Department) -> HandoffView | None:
+        """Why no ticket can be opened now (outside hours, queue full), or None."""
+        if not self.policy.hours.is_open(self.clock()):
+            text = self.replies.get(
+                "handoff_closed", hours=self.policy.hours.describe(), contact=department.contact
+            )
+            return HandoffView("closed", text, department=department.name)
+        if self.store.waiting_count() >= self.policy.capacity:
+            return HandoffView(
+                "full",
+                self.replies.get("handoff_full", contact=department.contact),
+                department=department.name,
+            )
+        return None
+
+    def open(self, request: HandoffRequest) -> HandoffView:
+        """Put the conversation in its department's queue (or say why not)."""
+        existing = self.store.open_for_session(request.session_ref)
+        if existing is not None:
+            return self.view(existing)
+        refused = self.unavailable(request.department)
+        if refused is not None:
+            return refused
+        ticket, created = self.store.open(
+            request.session_ref,
+            request.department.name,
+            request.language,
+            request.logged_in,
+            request.case_references,
+            request.transcript,
+            self.clock(),
+        )
+        view = self.view(ticket)
+        if created:
+            view = replace(
+                view,
+                text=self.replies.get(
+                    "handoff_queued",
+                    department=ticket.department,
+                    position=view.position,
+                    wait=self._wait_text(view.estimated_wait_seconds or 0),
+                ),
+            )
+            self._status(ticket)
+            self.broker.publish(ticket.session_channel, "queue", _view_data(view))
+        return view
+
+    def open_ticket(self, session_ref: str) -> Ticket | None:
+        return self.store.open_for_session(session_ref)
+
+    def view(self, ticket: Ticket) -> HandoffView:
+        if ticket.status == TicketStatus.WAITING:
+            position, wait = self.estimate(ticket)
+            text = self.replies.get("handoff_position", position=position, wait=self._wait_text(wait))
+            return HandoffView("waiting", text, position, wait, department=ticket.department)
+        if ticket.status == TicketStatus.ACTIVE:
+            agent = ticket.agent_name or ""
+            text = self.replies.get("handoff_joined", agent=agent)
+            return HandoffView("active", text, agent_name=agent, department=ticket.department)
+        if ticket.status == TicketStatus.ABANDONED:
+            contact = self.directory.contact(ticket.department)
+            return HandoffView("abandoned", self.replies.get("handoff_abandoned", contact=contact))
+        if ticket.outcome == Outcome.RESIDENT_LEFT:
+            return HandoffView("resolved", self.replies.get("handoff_left"))
+        return HandoffView(
+            "resolved",
+            self.replies.get("handoff_resolved", agent=ticket.agent_name or ""),
+            agent_name=ticket.agent_name,
+        )
+
+    def relay(self, ticket: Ticket, redacted: str) -> TicketMessage:
+        """A resident's message (already redacted) while a person handles the conversation."""
+        message = self.store.add_message(ticket.id, NewMessage(MessageRole.RESIDENT, redacted), self.clock())
+        self.broker.publish(ticket.channel, "message", _message_data(message))
+        return message
+
+    def leave(self, session_ref: str) -> HandoffView | None:
+        ticket = self.store.leave(session_ref, self.clock())
+        if ticket is None:
+            return None
+        self._close(ticket, "The resident left.")
+        view = self.view(ticket)
+        self.broker.publish(ticket.session_channel, "left", {"text": view.text})
+        self._announce(ticket.department)
+        return view
+
+    # ---- the agent's side --------------------------------------------------------------------------------
+    def claim(self, ticket_id: str, agent: Agent) -> Ticket:
+        ticket = self.store.claim(ticket_id, agent.subject, agent.name, self.clock())
+        self._note(ticket, f"{agent.name} took the conversation.")
+        self._status(ticket)
+        self.broker.publish(
+            ticket.session_channel,
+            "agent_joined",
+            {"agent": agent.name, "text": self.replies.get("handoff_joined", agent=agent.name)},
+        )
+        self._announce(ticket.department)
+        return ticket
+
+    def transfer(self, ticket_id: str, department_name: str, agent: Agent) -> Ticket:
+        department = self.directory.named(department_name)
+        if department is None:
+            raise UnknownDepartmentError(department_name[:200])
+        before = self.store.get(ticket_id)
+        ticket = self.store.transfer(ticket_id, department.name, agent.subject, agent.supervisor)
+        self._note(ticket, f"{agent.name} passed the conversation to {department.name}.")
+        self._status(ticket)
+        position, wait = self.estimate(ticket)
+        text = self.replies.get(
+            "handoff_transferred", department=department.name, position=position, wait=self._wait_text(wait)
+        )
+        self.broker.publish(
+            ticket.session_channel,
+            "transferred",
+            _view_data(HandoffView("waiting", text, position, wait, department=department.name)),
+        )
+        self._announce(before.department, department.name, skip=ticket.id)
+        return ticket
+
+    def resolve(self, ticket_id: str, outcome: Outcome, agent: Agent) -> Ticket:
+        ticket = self.store.resolve(ticket_id, outcome, agent.subject, agent.supervisor, self.clock())
+        if ticket.agent_name is None:  # a supervisor closing a ticket nobody had claimed
+            ticket = replace(ticket, agent_name=agent.name)
+        self._close(ticket, f"{agent.name} ended the chat ({outcome.value}).")
+        text = self.replies.get("handoff_resolved", agent=ticket.agent_name or agent.name)
+        self.broker.publish(ticket.session_channel, "resolved", {"agent": ticket.agent_name, "text": text})
+        self._announce(ticket.department)
+        return ticket
+
+    def send(self, ticket_id: str, agent: Agent, text: str) -> TicketMessage:
+        """An agent's reply: stored redacted, delivered to the resident as written."""
+        written = normalise(text)
+        if len(written) > self.policy.max_message_chars:
+            raise StaffMessageTooLongError(len(written), self.policy.max_message_chars)
+        redacted = self.redactor.redact(written).text
+        message = self.store.add_message(
+            ticket_id, NewMessage(MessageRole.AGENT, redacted, agent.name), self.clock(), agent.subject
+        )
+        self.broker.publish(f"ticket:{ticket_id}", "message", _message_data(message))
+        ticket = self.store.get(ticket_id)
+        self.broker.publish(
+            ticket.session_channel,
+            "message",
+            {"seq": message.seq, "agent": agent.name, "text": written},
+        )
+        return message
+
+    def sweep(self) -> list[Ticket]:
+        """Abandon tickets nobody claimed within the timeout; every process may call it."""
+        now = self.clock()
+        gone = self.store.abandon_overdue(now - timedelta(seconds=self.policy.abandon_seconds), now)
+        for ticket in gone:
+            self._close(ticket, "Nobody claimed the conversation in time.")
+            self.broker.publish(ticket.session_channel, "abandoned", {"text": self.view(ticket).text})
+        self._announce(*sorted({t.department for t in gone}))
+        return gone
+
+    # ---- figures -------------------------------------------------------------------------------------------
+    def estimate(self, ticket: Ticket) -> tuple[int, int]:
+        """(position in its queue, estimated wait in seconds): position x handling time / agents at work."""
+        position = self.store.position(ticket)
+        return position, self._wait(position)
+
+    def _wait(self, position: int, handle: float | None = None, agents: int | None = None) -> int:
+        if handle is None:
+            handle, agents = self._pace()
+        return math.ceil(position * handle / max(1, agents or 1))
+
+    def _pace(self) -> tuple[float, int]:
+        recent = self.store.recent_handle_seconds()
+        handle = statistics.median(recent) if len(recent) >= 5 else float(self.policy.handle_seconds)
+        agents = self.store.agents_since(self.clock() - timedelta(hours=1))
+        return handle, max(1, agents)
+
+    def overview(self) -> QueueOverview:
+        return self.store.overview(self.clock())
+
+    def _wait_text(self, seconds: int) -> str:
+        if seconds < 60:
+            return self.replies.get("handoff_wait_short")
+        return self.replies.get("handoff_wait_minutes", minutes=max(1, round(seconds / 60)))
+
+    # ---- announcing ----------------------------------------------------------------------------------------
+    def _note(self, ticket: Ticket, text: str) -> None:
+        message = self.store.add_message(ticket.id, NewMessage(MessageRole.SYSTEM, text), self.clock())
+        self.broker.publish(ticket.channel, "message", _message_data(message))
+
+    def _close(self, ticket: Ticket, text: str) -> None:
+        message = self.store.add_closing_message(
+            ticket.id, NewMessage(MessageRole.SYSTEM, text), self.clock()
+        )
+        self.broker.publish(ticket.channel, "message", _message_data(message))
+        self._status(ticket)
+
+    def _status(self, ticket: Ticket) -> None:
+        self.broker.publish(
+            ticket.channel,
+            "status",
+            {
+                "status": ticket.status.value,
+                "department": ticket.department,
+                "agent": ticket.agent_name,
+                "outcome": ticket.outcome.value if ticket.outcome else None,
+            },
+        )
+
+    def _announce(self, *departments: str, skip: str | None = None) -> None:
+        """Tell everyone still waiting in these queues their new place."""
+        handle, agents = self._pace()
+        for department in dict.fromkeys(departments):
+            for position, ticket in enumerate(
+                self.store.listed([TicketStatus.WAITING], department=department), start=1
+            ):
+                if ticket.id == skip:
+                    continue
+                wait = self._wait(position, handle, agents)
+                text = self.replies.get("handoff_position", position=position, wait=self._wait_text(wait))
+                self.broker.publish(
+                    session_channel(ticket.session_ref),
+                    "queue",
+                    _view_data(HandoffView("waiting", text, position, wait, department=department)),
+                )
+
+
+def _view_data(view: HandoffView) -> dict[str, object]:
+    return {
+        "state": view.state,
+        "text": view.text,
+        "position": view.position,
+        "estimated_wait_seconds": view.estimated_wait_seconds,
+        "department": view.department,
+        "agent": view.agent_name,
+    }
+
+
+def _message_data(message: TicketMessage) -> dict[str, object]:
+    return {
+        "seq": message.seq,
+        "role": message.role.value,
+        "author": message.author,
+        "text": message.text,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def transcript_messages(turns: Iterable[tuple[str, str]]) -> tuple[NewMessage, ...]:
+    """(question, answer) pairs of the bot's transcript as ticket messages."""
+    out: list[NewMessage] = []
+    for question, answer in turns:
+        if question.strip():
+            out.append(NewMessage(MessageRole.RESIDENT, question))
+        if answer.strip():
+            out.append(NewMessage(MessageRole.ASSISTANT, answer, "Assistant"))
+    return tuple(out)
+
+
+def cited_documents(citations: Sequence[Sequence[str]]) -> list[str]:
+    """Document ids, latest turn first, each once."""
+    return list(dict.fromkeys(doc for turn in reversed(citations) for doc in turn))

@@ -1,0 +1,125 @@
+"""Tickets: a resident's conversation handed to a person, and the messages in it (all text redacted).
+
+A ticket is `waiting` in a department's queue until an agent claims it (`active`), and ends `resolved`
+(by the agent, with an outcome code, or by the resident leaving the queue) or `abandoned` (nobody
+claimed it in time). A transfer puts it back in another department's queue, keeping its place in time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    ACTIVE = "active"
+    RESOLVED = "resolved"
+    ABANDONED = "abandoned"
+
+
+OPEN = (TicketStatus.WAITING, TicketStatus.ACTIVE)
+
+
+class Outcome(StrEnum):
+    """How a ticket ended. Agents choose among the first four; the last two are the system's."""
+
+    ANSWERED = "answered"  # the resident's question was answered
+    REFERRED = "referred"  # sent to an office, a form or another service
+    CALLBACK = "callback_arranged"  # someone will call or write back
+    NOT_RESOLVED = "not_resolved"  # could not be helped now
+    RESIDENT_LEFT = "resident_left"  # the resident left the queue
+    ABANDONED = "abandoned"  # nobody claimed it in time
+
+
+AGENT_OUTCOMES = (Outcome.ANSWERED, Outcome.REFERRED, Outcome.CALLBACK, Outcome.NOT_RESOLVED)
+OUTCOME_LABELS = {
+    Outcome.ANSWERED: "Answered",
+    Outcome.REFERRED: "Referred elsewhere",
+    Outcome.CALLBACK: "Call-back arranged",
+    Outcome.NOT_RESOLVED: "Not resolved",
+    Outcome.RESIDENT_LEFT: "Resident left",
+    Outcome.ABANDONED: "Abandoned (nobody claimed it)",
+}
+
+
+class MessageRole(StrEnum):
+    RESIDENT = "resident"
+    AGENT = "agent"
+    ASSISTANT = "assistant"  # the bot's answers before the handoff
+    SYSTEM = "system"  # what happened: claimed, transferred, resolved
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: str
+    session_ref: str
+    status: TicketStatus
+    department: str
+    language: str
+    logged_in: bool
+    queued_at: datetime
+    claimed_at: datetime | None = None
+    closed_at: datetime | None = None
+    agent_subject: str | None = None
+    agent_name: str | None = None
+    outcome: Outcome | None = None
+    transfers: int = 0
+    case_references: tuple[str, ...] = ()
+    last_seq: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    @property
+    def channel(self) -> str:
+        """The event channel of the agent console's view of this ticket."""
+        return f"ticket:{self.id}"
+
+    @property
+    def session_channel(self) -> str:
+        """The event channel of the resident's widget."""
+        return session_channel(self.session_ref)
+
+
+def session_channel(session_ref: str) -> str:
+    return f"session:{session_ref}"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketMessage:
+    ticket_id: str
+    seq: int
+    role: MessageRole
+    author: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to add to a ticket (already redacted)."""
+
+    role: MessageRole
+    text: str
+    author: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLoad:
+    agent_subject: str
+    agent_name: str
+    active_tickets: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueueOverview:
+    """What supervisors watch: the queue's size, its longest wait, each agent's load."""
+
+    waiting: int
+    active: int
+    longest_wait_seconds: int
+    waiting_by_department: dict[str, int]
+    agents: tuple[AgentLoad, ...]

@@ -1,0 +1,114 @@
+"""Suggested replies for agents and the console's knowledge-base search, on the sample knowledge base."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.staff.assist import Assistant, Said
+from tests.bot.staff.staff_harness import StaffStack
+
+
+@pytest.fixture(scope="module")
+def assistant(stack: StaffStack) -> Assistant:
+    assert stack.runtime.assistant is not None
+    return stack.runtime.assistant
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much does a residential parking permit cost?",
+        "How do I get a dog licence?",
+        "When is recycling collected?",
+        "How do I appeal a parking ticket?",
+    ],
+)
+def test_three_suggestions_each_from_a_different_passage_with_citations(
+    assistant: Assistant, question: str
+) -> None:
+    found = assistant.suggest([Said("resident", question)])
+    assert len(found.suggestions) == 3
+    passages = [(s.citations[0].document_id, s.citations[0].start) for s in found.suggestions]
+    assert len(set(passages)) == 3
+    for s in found.suggestions:
+        assert s.source == "passage" and 0.0 <= s.confidence <= 1.0
+        assert s.citations[0].title and s.citations[0].effective_date is not None
+        for sentence in s.sentences:  # every sentence is quoted from its cited passage
+            assert sentence.text in s.citations[sentence.citation].quote
+    assert found.suggestions[0].confidence >= 0.5  # the sample documents answer these
+
+
+def test_the_conversation_decides_what_a_follow_up_is_about(assistant: Assistant) -> None:
+    found = assistant.suggest(
+        [
+            Said("resident", "I want to get a licence for my dog."),
+            Said("agent", "Happy to help with that."),
+            Said("resident", "How much does it cost?"),
+        ]
+    )
+    assert found.question == "How much does it cost?"
+    assert "dog" in found.suggestions[0].citations[0].document_id
+
+
+def test_personal_data_in_the_conversation_is_redacted_before_anything_reads_it(assistant: Assistant) -> None:
+    found = assistant.suggest([Said("resident", "I'm jane@example.com, how do I renew my parking permit?")])
+    assert "jane@example.com" not in found.question and "[EMAIL]" in found.question
+    assert found.suggestions
+
+
+def test_a_curated_answer_comes_first(stack: StaffStack, assistant: Assistant) -> None:
+    database = stack.runtime.service.database
+    curated = database.add_curated(
+        ["Can I bring my own compost bin to the depot?"], "Yes, Monday to Saturday, free of charge.", []
+    )
+    try:
+        stack.runtime.curated.refresh()
+        found = assistant.suggest([Said("resident", "Can I bring my own compost bin to the depot?")])
+        assert found.suggestions[0].source == "curated"
+        assert found.suggestions[0].text == "Yes, Monday to Saturday, free of charge."
+        assert len(found.suggestions) == 3
+    finally:
+        database.retire_curated(curated)
+        stack.runtime.curated.refresh()
+
+
+def test_nothing_to_answer_gives_no_suggestion(assistant: Assistant) -> None:
+    assert assistant.suggest([Said("agent", "Hello, how can I help?")]).suggestions == ()
+    assert assistant.suggest([Said("resident", "???")]).suggestions == ()
+
+
+def test_the_assist_and_search_api(stack: StaffStack) -> None:
+    client = stack.client()
+    headers = stack.bearer("agent")
+    response = client.post(
+        "/api/v1/staff/assist",
+        json={"conversation": [{"role": "resident", "text": "How do I book a park shelter?"}]},
+        headers=headers,
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["suggestions"]) == 3
+    first = body["suggestions"][0]
+    assert {"title", "section_path", "effective_date", "quote"} <= set(first["citations"][0])
+    assert 0 <= first["confidence"] <= 1
+
+    search = client.get(
+        "/api/v1/staff/search", params={"q": "noise at night"}, headers=stack.bearer("editor")
+    )
+    assert search.status_code == 200 and search.json()["results"][0]["citation"]["title"]
+
+    too_long = client.post(
+        "/api/v1/staff/assist",
+        json={"conversation": [{"role": "resident", "text": "x" * 1001}]},
+        headers=headers,
+    )
+    assert (too_long.status_code, too_long.json()["error"]) == (413, "message_too_long")
+    empty = client.post("/api/v1/staff/assist", json={"conversation": []}, headers=headers)
+    assert empty.status_code == 422
+    wrong_role = client.post(
+        "/api/v1/staff/assist",
+        json={"conversation": [{"role": "resident", "text": "hi"}]},
+        headers=stack.bearer("editor"),
+    )
+    assert wrong_role.status_code == 403
+    assert client.get("/api/v1/staff/search", params={"q": ""}, headers=headers).status_code == 422

@@ -1,0 +1,323 @@
+"""A resident asks for a person; an agent claims, replies and resolves — over real HTTP, against the real
+bot (sample knowledge base) with staff tokens from the real dev identity provider."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.api.app import create_app
+from bot.staff.desk import HandoffDesk
+from bot.storage.database import session_ref
+from tests.bot.staff.console_harness import Resident, read_stream
+from tests.bot.staff.staff_harness import ServedApp, StaffStack
+from tests.web_widget.harness import bot_settings
+
+PARKING = "How much does a residential parking permit cost?"
+
+
+@pytest.fixture(scope="module")
+def served(
+    stack: StaffStack, sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedApp]:
+    settings = bot_settings(
+        sample_kb_dir,
+        tmp_path_factory.mktemp("handoff-api"),
+        staff_dev_identity_url=stack.records.url,
+        events_heartbeat_seconds=0.3,
+        events_stream_seconds=30,
+    )
+    with ServedApp(create_app(settings, stack.runtime)) as app:
+        yield app
+
+
+@pytest.fixture
+def resident(served: ServedApp) -> Iterator[Resident]:
+    person = Resident(served.url)
+    yield person
+    person.close()
+
+
+def agent(
+    stack: StaffStack, served: ServedApp, role: str = "agent", subject: str | None = None
+) -> httpx.Client:
+    token = stack.token(role, subject=subject)
+    return httpx.Client(base_url=served.url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+
+def desk_of(stack: StaffStack) -> HandoffDesk:
+    assert stack.runtime.desk is not None
+    return stack.runtime.desk
+
+
+def ticket_of(stack: StaffStack, person: Resident) -> str:
+    ticket = desk_of(stack).store.latest_for_session(session_ref(person.session_id))
+    assert ticket is not None
+    return ticket.id
+
+
+def test_asking_for_a_person_opens_a_ticket_in_the_cited_documents_department(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    first = resident.say(PARKING)
+    assert first["status"] == "answered"
+    handoff = resident.say("I want to talk to a person")
+    assert handoff["status"] == "handoff"
+    assert handoff["handoff"]["state"] == "waiting"
+    assert handoff["handoff"]["position"] >= 1 and handoff["handoff"]["estimated_wait_seconds"] > 0
+    assert "Parking" in handoff["handoff"]["department"]
+    assert f"number {handoff['handoff']['position']} in the queue" in handoff["text"]
+
+    listed = agent(stack, served).get("/api/v1/staff/tickets").json()["tickets"]
+    mine = next(t for t in listed if t["id"] == ticket_of(stack, resident))
+    assert (mine["status"], mine["language"], mine["logged_in"]) == ("waiting", "en", False)
+    assert mine["department"] == handoff["handoff"]["department"]
+    assert [t["queued_at"] for t in listed] == sorted(t["queued_at"] for t in listed)  # oldest first
+
+    detail = agent(stack, served).get(f"/api/v1/staff/tickets/{mine['id']}").json()
+    said = [(m["role"], m["text"]) for m in detail["messages"]]
+    assert said[0] == ("resident", PARKING)
+    assert said[1][0] == "assistant" and "$" in said[1][1]
+    assert said[-1] == ("resident", "I want to talk to a person")
+
+
+def test_the_bot_is_silent_while_a_person_has_the_conversation_and_says_so_when_it_is_back(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say(PARKING)
+    resident.say("Can I talk to a real person please")
+    ticket = ticket_of(stack, resident)
+    waiting = resident.say("My email is jane.doe@example.com, how long will this take?")
+    assert waiting["relayed"] is True and waiting["text"] == "" and waiting["handoff"]["state"] == "waiting"
+
+    alex = agent(stack, served, subject="agent-alex")
+    assert alex.post(f"/api/v1/staff/tickets/{ticket}/claim").status_code == 200
+    assert resident.say("Hello?")["handoff"]["state"] == "active"
+    sent = alex.post(f"/api/v1/staff/tickets/{ticket}/messages", json={"text": "Call 555-0160 if urgent."})
+    assert sent.status_code == 201
+
+    stream = read_stream(resident.events_url, until=lambda s: "message" in s.kinds())
+    assert stream.kinds()[:2] == ["queue", "agent_joined"]
+    message = next(e for e in stream.events if e.event == "message")
+    assert message.data["text"] == "Call 555-0160 if urgent."  # delivered as written
+    messages = desk_of(stack).store.messages(ticket)
+    texts = [m.text for m in messages]
+    assert "My email is [EMAIL], how long will this take?" in texts  # stored redacted
+    assert "jane.doe@example.com" not in " ".join(texts)
+    assert messages[-1].role.value == "agent" and "555-0160" not in messages[-1].text  # stored redacted
+
+    resolved = alex.post(f"/api/v1/staff/tickets/{ticket}/resolve", json={"outcome": "answered"})
+    assert resolved.status_code == 200 and resolved.json()["outcome"] == "answered"
+    after = read_stream(
+        resident.events_url, until=lambda s: "resolved" in s.kinds(), headers={"Last-Event-ID": message.id}
+    )
+    assert after.kinds() == ["resolved"]
+    assert "I'm the city's assistant again" in after.events[0].data["text"]
+    back = resident.say(PARKING)
+    assert back["status"] == "answered" and back["relayed"] is False
+
+
+def test_a_reconnecting_resident_gets_exactly_what_was_missed(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say("talk to a person")
+    ticket = ticket_of(stack, resident)
+    alex = agent(stack, served, subject="agent-resume")
+    alex.post(f"/api/v1/staff/tickets/{ticket}/claim")
+    for n in range(3):
+        alex.post(f"/api/v1/staff/tickets/{ticket}/messages", json={"text": f"part {n}"})
+    seen = read_stream(resident.events_url, until=lambda s: s.kinds().count("message") >= 1)
+    first = next(e for e in seen.events if e.event == "message")
+    for n in range(3, 5):
+        alex.post(f"/api/v1/staff/tickets/{ticket}/messages", json={"text": f"part {n}"})
+    rest = read_stream(
+        f"{resident.events_url}?last_event_id={first.id}",
+        until=lambda s: s.kinds().count("message") >= 4,
+    )
+    assert [e.data["text"] for e in rest.events if e.event == "message"] == [f"part {n}" for n in range(1, 5)]
+    header = read_stream(
+        resident.events_url,
+        until=lambda s: s.kinds().count("message") >= 4,
+        headers={"Last-Event-ID": first.id},
+    )
+    assert [e.id for e in header.events] == [e.id for e in rest.events]
+
+
+def test_an_idle_stream_sends_heartbeats(served: ServedApp, resident: Resident) -> None:
+    stream = read_stream(resident.events_url, until=lambda s: len(s.comments) >= 3)
+    assert stream.status == 200 and stream.events == []
+    assert sum(c.startswith("ping") for c in stream.comments) >= 2
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status", "error"),
+    [
+        ("/api/v1/sessions/{sid}/events", {"Last-Event-ID": "not-an-id"}, 400, "invalid_last_event_id"),
+        ("/api/v1/sessions/{sid}/events?last_event_id=1-2-3", {}, 400, "invalid_last_event_id"),
+        ("/api/v1/sessions/{sid}/events", {"Last-Event-ID": "9" * 60}, 422, "invalid_request"),
+        ("/api/v1/sessions/" + "A" * 43 + "/events", {}, 404, "session_not_found"),
+        ("/api/v1/sessions/nonsense/handoff", {}, 404, "session_not_found"),
+    ],
+)
+def test_bad_stream_requests_get_a_clear_4xx(
+    served: ServedApp, resident: Resident, path: str, headers: dict[str, str], status: int, error: str
+) -> None:
+    response = httpx.get(served.url + path.format(sid=resident.session_id), headers=headers, timeout=30)
+    assert (response.status_code, response.json()["error"]) == (status, error)
+    assert "Traceback" not in response.text
+
+
+def test_two_agents_claiming_one_ticket_one_wins_the_other_gets_409(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say("I need to speak to a human")
+    ticket = ticket_of(stack, resident)
+    first = agent(stack, served, subject="agent-one").post(f"/api/v1/staff/tickets/{ticket}/claim")
+    second = agent(stack, served, subject="agent-two").post(f"/api/v1/staff/tickets/{ticket}/claim")
+    assert (first.status_code, second.status_code) == (200, 409)
+    assert second.json()["error"] == "ticket_not_waiting"
+    other = agent(stack, served, subject="agent-two")
+    refused = other.post(f"/api/v1/staff/tickets/{ticket}/messages", json={"text": "hi"})
+    assert (refused.status_code, refused.json()["error"]) == (409, "ticket_not_yours")
+
+
+def test_staff_api_errors_are_clear_4xx(stack: StaffStack, served: ServedApp, resident: Resident) -> None:
+    resident.say("talk to a person")
+    ticket = ticket_of(stack, resident)
+    alex = agent(stack, served, subject="agent-errors")
+    assert alex.post(f"/api/v1/staff/tickets/{'f' * 32}/claim").json()["error"] == "ticket_not_found"
+    assert alex.get("/api/v1/staff/tickets/" + "x" * 500).status_code == 404
+    assert alex.post(f"/api/v1/staff/tickets/{ticket}/claim").status_code == 200
+    too_long = alex.post(f"/api/v1/staff/tickets/{ticket}/messages", json={"text": "x" * 2001})
+    assert (too_long.status_code, too_long.json()["error"]) == (413, "message_too_long")
+    unknown = alex.post(f"/api/v1/staff/tickets/{ticket}/transfer", json={"department": "Ministry of Magic"})
+    assert (unknown.status_code, unknown.json()["error"]) == (422, "unknown_department")
+    bad_outcome = alex.post(f"/api/v1/staff/tickets/{ticket}/resolve", json={"outcome": "vanished"})
+    assert bad_outcome.status_code == 422
+    assert (
+        agent(stack, served, role="editor").post(f"/api/v1/staff/tickets/{ticket}/claim").status_code == 403
+    )
+    assert agent(stack, served, role="resident").get("/api/v1/staff/tickets").status_code == 403
+    assert httpx.get(served.url + "/api/v1/staff/tickets").status_code == 401
+    assert agent(stack, served).get("/api/v1/staff/overview").status_code == 403  # supervisors only
+    for response in (too_long, unknown, bad_outcome):
+        assert "Traceback" not in response.text
+
+
+def test_a_transfer_moves_the_ticket_to_another_queue_and_tells_the_resident(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say(PARKING)
+    resident.say("talk to a person")
+    ticket = ticket_of(stack, resident)
+    alex = agent(stack, served, subject="agent-transfer")
+    departments = [d["name"] for d in alex.get("/api/v1/staff/departments").json()]
+    target = next(d for d in departments if "Waste" in d or "Library" in d)
+    alex.post(f"/api/v1/staff/tickets/{ticket}/claim")
+    moved = alex.post(f"/api/v1/staff/tickets/{ticket}/transfer", json={"department": target})
+    assert moved.status_code == 200
+    assert (moved.json()["status"], moved.json()["department"], moved.json()["transfers"]) == (
+        "waiting",
+        target,
+        1,
+    )
+    stream = read_stream(resident.events_url, until=lambda s: "transferred" in s.kinds())
+    transferred = next(e for e in stream.events if e.event == "transferred")
+    assert transferred.data["department"] == target and target in transferred.data["text"]
+    bea = agent(stack, served, subject="agent-bea")
+    assert bea.post(f"/api/v1/staff/tickets/{ticket}/claim").status_code == 200
+
+
+def test_no_answer_then_yes_opens_a_ticket(stack: StaffStack, served: ServedApp, resident: Resident) -> None:
+    refused = resident.say("What is the capital of Mongolia?")
+    assert refused["status"] == "no_answer" and "talk to a person" in refused["text"]
+    yes = resident.say("yes please")
+    assert yes["status"] == "handoff" and yes["handoff"]["state"] == "waiting"
+
+
+def test_outside_opening_hours_or_with_a_full_queue_the_resident_gets_hours_and_contact(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    desk = desk_of(stack)
+    closed = dataclasses.replace(desk.policy, hours=type(desk.policy.hours)("sun 03:00-03:01", "UTC"))
+    full = dataclasses.replace(desk.policy, capacity=1)
+    original = desk.policy
+    resident.say(PARKING)
+    try:
+        desk.policy = closed
+        answer = resident.say("talk to a person")
+        assert answer["handoff"]["state"] == "closed"
+        assert "Sunday 03:00–03:01 (UTC)" in answer["text"] and "555-" in answer["text"]
+        desk.policy = full
+        other = Resident(served.url)
+        other.say("talk to a person")  # fills the queue (or it is already full)
+        answer = resident.say("talk to a person")
+        assert answer["handoff"]["state"] == "full" and "queue is full" in answer["text"]
+        other.close()
+    finally:
+        desk.policy = original
+    assert desk.store.open_for_session(session_ref(resident.session_id)) is None
+
+
+def test_a_ticket_nobody_claims_is_abandoned_and_the_resident_is_told(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say("talk to a person")
+    ticket = ticket_of(stack, resident)
+    desk = desk_of(stack)
+    later = HandoffDesk(
+        desk.store,
+        desk.broker,
+        desk.directory,
+        desk.policy,
+        desk.replies,
+        desk.redactor,
+        clock=lambda: datetime.now(UTC) + timedelta(seconds=desk.policy.abandon_seconds + 1),
+    )
+    assert ticket in [t.id for t in later.sweep()]
+    assert desk.store.get(ticket).status.value == "abandoned"
+    stream = read_stream(resident.events_url, until=lambda s: "abandoned" in s.kinds())
+    assert "nobody could take your conversation" in stream.events[-1].data["text"]
+    assert resident.say(PARKING)["status"] == "answered"  # the bot is back
+
+
+def test_supervisors_see_the_queue_size_longest_wait_and_agents_load(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say("talk to a person")
+    overview = agent(stack, served, role="supervisor").get("/api/v1/staff/overview").json()
+    assert overview["waiting"] >= 1 and overview["longest_wait_seconds"] >= 0
+    assert sum(overview["waiting_by_department"].values()) == overview["waiting"]
+    assert all(a["active_tickets"] >= 1 for a in overview["agents"])
+
+
+def test_the_resident_may_leave_the_queue(stack: StaffStack, served: ServedApp, resident: Resident) -> None:
+    resident.say("talk to a person")
+    left = resident.client.delete(f"/api/v1/sessions/{resident.session_id}/handoff").json()
+    assert left["handoff"]["state"] == "resolved"
+    state = resident.client.get(f"/api/v1/sessions/{resident.session_id}/handoff").json()
+    assert state["handoff"]["state"] == "resolved"
+    assert resident.say(PARKING)["status"] == "answered"
+
+
+def test_save_as_curated_answer_makes_a_redacted_draft(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say("talk to a person")
+    ticket = ticket_of(stack, resident)
+    body = {
+        "question": "Can I pay my parking permit by card? my phone is 212-555-0187",
+        "answer": "Yes, online or at City Hall.",
+        "ticket_id": ticket,
+    }
+    created = agent(stack, served, subject="agent-drafts").post("/api/v1/staff/curated-drafts", json=body)
+    assert created.status_code == 201
+    draft = next(d for d in stack.runtime.service.database.curated_drafts() if d.id == created.json()["id"])
+    assert draft.status == "draft" and "[PHONE]" in draft.question and "212-555-0187" not in draft.question
+    missing = agent(stack, served).post("/api/v1/staff/curated-drafts", json={**body, "ticket_id": "0" * 32})
+    assert missing.status_code == 404

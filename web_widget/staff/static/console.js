@@ -1,0 +1,486 @@
+/*!
+ * askcity agent console — the live parts of the staff pages (plain JavaScript, no framework).
+ *
+ * Rules this file keeps (it runs under `script-src 'self'`, and every string it shows may come from a
+ * resident or a document): text only through textContent / text nodes, never innerHTML or any other
+ * HTML parser; no inline handlers or styles; requests only to this origin, with the session's CSRF token.
+ */
+(() => {
+  "use strict";
+
+  const root = document.querySelector(".console");
+  if (!root) return;
+  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const alertBox = document.getElementById("console-alert");
+
+  // ---- helpers --------------------------------------------------------------------------------------
+  function h(tag, props, ...children) {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "text") el.textContent = String(value);
+      else if (key === "on") for (const [type, fn] of Object.entries(value)) el.addEventListener(type, fn);
+      else el.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child !== null && child !== undefined && child !== false) el.append(child);
+    }
+    return el;
+  }
+
+  const asText = (value) => (value === null || value === undefined ? "" : String(value));
+  const asList = (value) => (Array.isArray(value) ? value : []);
+
+  function say(message) {
+    if (alertBox) alertBox.textContent = message;
+  }
+
+  async function api(path, options) {
+    const init = { method: "GET", credentials: "same-origin", cache: "no-store", headers: {} };
+    if (options && options.body !== undefined) {
+      init.method = options.method || "POST";
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(options.body);
+    }
+    if (init.method !== "GET") init.headers["X-CSRF-Token"] = csrf;
+    let response;
+    try {
+      response = await fetch("/api/v1/staff/" + path, init);
+    } catch {
+      throw new Error("The connection was lost. Check your network and try again.");
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    if (response.status === 401) {
+      window.location.assign("/staff/login?next=" + encodeURIComponent(window.location.pathname));
+      throw new Error("Your session has ended.");
+    }
+    if (!response.ok) throw new Error(asText(body && body.message) || "The request failed.");
+    return body;
+  }
+
+  function minutes(seconds) {
+    const n = Number(seconds) || 0;
+    return n < 60 ? "less than a minute" : Math.round(n / 60) + " min";
+  }
+
+  function formatDate(value) {
+    const text = asText(value);
+    return /^\d{4}-\d{2}-\d{2}$/.test(text) ? text : "";
+  }
+
+  // ---- sources, suggestions and search results ---------------------------------------------------------
+  function sourceLine(citation) {
+    const parts = [asText(citation.title) || "Untitled document"];
+    const section = asList(citation.section_path).map(asText).filter(Boolean).join(" › ");
+    if (section) parts.push(section);
+    const date = formatDate(citation.effective_date);
+    if (date) parts.push("effective " + date);
+    return parts.join(" — ");
+  }
+
+  function sources(citations) {
+    const list = h("ul", { class: "card-sources" });
+    for (const c of asList(citations)) list.append(h("li", { text: sourceLine(c || {}) }));
+    return list;
+  }
+
+  const reply = document.getElementById("reply-text");
+  let inserted = []; // citations of what was inserted into the reply box
+
+  function insert(text, citations) {
+    if (!reply) return;
+    reply.value = reply.value.trim() ? reply.value.trimEnd() + "\n" + text : text;
+    inserted = inserted.concat(asList(citations));
+    reply.focus();
+    reply.setSelectionRange(reply.value.length, reply.value.length);
+  }
+
+  function renderSuggestions(list, items) {
+    list.replaceChildren();
+    asList(items).forEach((s, index) => {
+      const label = "Suggestion " + (index + 1);
+      const confidence = Math.round((Number(s.confidence) || 0) * 100);
+      list.append(
+        h(
+          "li",
+          { class: "card", "aria-label": label },
+          h("p", { class: "card-text", text: asText(s.text) }),
+          h("p", {
+            class: "card-meta",
+            text:
+              (s.source === "curated" ? "Curated answer" : "From a passage") + ", confidence " + confidence + "%",
+          }),
+          sources(s.citations),
+          reply
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  "aria-label": "Insert " + label.toLowerCase() + " into your reply",
+                  on: { click: () => insert(asText(s.text), s.citations) },
+                },
+                "Insert",
+              )
+            : null,
+        ),
+      );
+    });
+  }
+
+  async function suggest(conversation) {
+    const list = document.getElementById("suggestions");
+    const status = document.getElementById("suggestions-status");
+    if (!list || !conversation.length) return;
+    status.textContent = "Finding suggestions…";
+    try {
+      const body = await api("assist", { body: { conversation } });
+      const items = asList(body && body.suggestions);
+      renderSuggestions(list, items);
+      status.textContent = items.length
+        ? items.length + " suggestion" + (items.length === 1 ? "" : "s") + " for the latest message."
+        : "No suggestion: the documents do not seem to cover this.";
+    } catch (error) {
+      status.textContent = "";
+      say(error.message);
+    }
+  }
+
+  function setUpSearch() {
+    const form = document.getElementById("search-form");
+    if (!form) return;
+    const input = document.getElementById("search-text");
+    const list = document.getElementById("search-results");
+    const status = document.getElementById("search-status");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const q = input.value.trim();
+      if (!q) return;
+      status.textContent = "Searching…";
+      try {
+        const body = await api("search?q=" + encodeURIComponent(q));
+        const results = asList(body && body.results);
+        list.replaceChildren();
+        results.forEach((r, index) => {
+          const c = r.citation || {};
+          list.append(
+            h(
+              "li",
+              { class: "card" },
+              h("p", { class: "card-meta", text: sourceLine(c) }),
+              h("p", { class: "card-text", text: asText(c.quote) }),
+              reply
+                ? h(
+                    "button",
+                    {
+                      type: "button",
+                      "aria-label": "Insert result " + (index + 1) + " into your reply",
+                      on: { click: () => insert(asText(c.quote), [c]) },
+                    },
+                    "Insert",
+                  )
+                : null,
+            ),
+          );
+        });
+        status.textContent = results.length + " result" + (results.length === 1 ? "" : "s") + ".";
+      } catch (error) {
+        status.textContent = "";
+        say(error.message);
+      }
+    });
+  }
+
+  // ---- the conversation page -----------------------------------------------------------------------------
+  const WHO = { resident: "Resident", assistant: "Assistant", system: "Note" };
+
+  function conversationPage() {
+    const ticket = root.dataset.ticket;
+    const transcript = document.getElementById("transcript");
+    const seen = new Set([...transcript.querySelectorAll("li[data-seq]")].map((li) => li.dataset.seq));
+
+    function conversation() {
+      return [...transcript.querySelectorAll("li[data-role]")]
+        .filter((li) => li.dataset.role === "resident" || li.dataset.role === "agent")
+        .slice(-12)
+        .map((li) => ({ role: li.dataset.role, text: li.querySelector(".msg-text").textContent }));
+    }
+
+    function addMessage(m) {
+      const seq = asText(m.seq);
+      if (seen.has(seq)) return;
+      seen.add(seq);
+      const role = asText(m.role);
+      transcript.append(
+        h(
+          "li",
+          { class: "msg msg-" + role, "data-seq": seq, "data-role": role },
+          h("span", { class: "msg-who", text: (role === "agent" ? asText(m.author) : WHO[role] || "Note") + ":" }),
+          " ",
+          h("span", { class: "msg-text", text: asText(m.text) }),
+        ),
+      );
+      transcript.parentElement.scrollTop = transcript.parentElement.scrollHeight;
+      if (role === "resident") suggestSoon();
+    }
+
+    // A burst of messages asks for suggestions once, for the latest.
+    let pending = null;
+    function suggestSoon() {
+      clearTimeout(pending);
+      pending = setTimeout(() => suggest(conversation()), 400);
+    }
+
+    const after = root.dataset.eventsAfter;
+    const url =
+      "/api/v1/staff/tickets/" + encodeURIComponent(ticket) + "/events" + (after ? "?last_event_id=" + encodeURIComponent(after) : "");
+    const events = new EventSource(url);
+    events.addEventListener("message", (event) => {
+      try {
+        addMessage(JSON.parse(event.data));
+      } catch {
+        /* not ours */
+      }
+    });
+    events.addEventListener("status", (event) => {
+      let data = {};
+      try {
+        data = JSON.parse(event.data) || {};
+      } catch {
+        return;
+      }
+      const status = document.getElementById("ticket-status");
+      status.textContent = asText(data.status) + (data.agent ? " (" + asText(data.agent) + ")" : "");
+      if (data.status === "resolved" || data.status === "abandoned") {
+        const form = document.getElementById("reply-form");
+        if (form) form.querySelector("button").disabled = true;
+      }
+    });
+
+    const form = document.getElementById("reply-form");
+    if (form) {
+      const status = document.getElementById("reply-status");
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const text = reply.value.trim();
+        if (!text) return;
+        const button = form.querySelector("button");
+        button.disabled = true;
+        status.textContent = "Sending…";
+        try {
+          const sent = await api("tickets/" + encodeURIComponent(ticket) + "/messages", { body: { text } });
+          addMessage(sent);
+          const question = conversation().filter((m) => m.role === "resident").pop();
+          offerDraft(question ? question.text : "", text, inserted);
+          reply.value = "";
+          inserted = [];
+          status.textContent = "Sent.";
+        } catch (error) {
+          status.textContent = "";
+          say(error.message);
+        } finally {
+          button.disabled = false;
+          reply.focus();
+        }
+      });
+    }
+
+    function offerDraft(question, answer, citations) {
+      const slot = document.getElementById("draft-slot");
+      if (!slot || !question) return;
+      const status = h("p", { class: "hint", role: "status" });
+      const button = h(
+        "button",
+        {
+          type: "button",
+          class: "link-button",
+          on: {
+            click: async () => {
+              button.disabled = true;
+              try {
+                const body = await api("curated-drafts", {
+                  body: { question, answer, ticket_id: ticket, citations },
+                });
+                status.textContent = "Saved as draft " + asText(body && body.id) + " for an editor to approve.";
+                button.remove();
+              } catch (error) {
+                button.disabled = false;
+                say(error.message);
+              }
+            },
+          },
+        },
+        "Save this reply as a curated answer",
+      );
+      slot.replaceChildren(button, status);
+    }
+
+    setUpCases();
+    suggest(conversation());
+  }
+
+  // ---- cases through the records service (with this staff member's own token) ------------------------
+  function caseView(body) {
+    const dl = h("dl", { class: "summary" });
+    const row = (label, value) => dl.append(h("div", {}, h("dt", { text: label }), h("dd", { text: value })));
+    row("Reference", asText(body.reference));
+    row("Type", asText(body.case_type));
+    row("Status", asText(body.status));
+    row("Office", asText(body.office));
+    row("Next step", asText(body.next_step));
+    const resident = body.resident && typeof body.resident === "object" ? body.resident : {};
+    for (const [key, value] of Object.entries(resident)) {
+      const shown = value && typeof value === "object" ? Object.values(value).map(asText).join(", ") : asText(value);
+      row(key.replace(/_/g, " "), shown);
+    }
+    row("Personal data", body.masked ? "masked" : "shown (audited)");
+    return h("div", { class: "case-view" }, dl);
+  }
+
+  function setUpCases() {
+    const result = document.getElementById("case-result");
+    const form = document.getElementById("case-form");
+    if (!result || !form) return;
+    const unmask = document.getElementById("unmask-form");
+    let current = "";
+
+    async function lookUp(reference) {
+      result.textContent = "Looking up…";
+      try {
+        const body = await api("cases/" + encodeURIComponent(reference));
+        current = asText(body.reference);
+        result.replaceChildren(caseView(body));
+        if (unmask) unmask.hidden = false;
+      } catch (error) {
+        result.textContent = error.message;
+      }
+    }
+
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const value = document.getElementById("case-ref").value.trim();
+      if (value) lookUp(value);
+    });
+    for (const button of document.querySelectorAll("button[data-case]")) {
+      button.addEventListener("click", () => lookUp(button.dataset.case));
+    }
+    if (unmask) {
+      unmask.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const category = document.getElementById("unmask-category").value;
+        const reason = document.getElementById("unmask-reason").value.trim();
+        if (!current || !reason) return;
+        try {
+          const body = await api("cases/" + encodeURIComponent(current) + "/unmask", { body: { category, reason } });
+          result.replaceChildren(caseView(body));
+        } catch (error) {
+          say(error.message);
+        }
+      });
+    }
+  }
+
+  // ---- the queue and the supervisor's overview: refreshed every few seconds -----------------------------
+  function claimForm(ticket) {
+    const label = "Claim the conversation waiting " + minutes(ticket.waiting_seconds) + " for " + asText(ticket.department);
+    return h(
+      "form",
+      { method: "post", action: "/staff/tickets/" + encodeURIComponent(asText(ticket.id)) + "/claim" },
+      h("input", { type: "hidden", name: "csrf_token", value: csrf }),
+      h("button", { type: "submit", "aria-label": label }, "Claim"),
+    );
+  }
+
+  async function refreshQueue() {
+    const rows = document.getElementById("waiting-rows");
+    const status = document.getElementById("queue-status");
+    if (!rows) return;
+    try {
+      const body = await api("tickets?status=waiting");
+      const tickets = asList(body && body.tickets);
+      // Rebuilding would move keyboard focus out of the table: wait while someone works in it.
+      if (!rows.contains(document.activeElement)) {
+        rows.replaceChildren(
+          ...(tickets.length
+            ? tickets.map((t) =>
+                h(
+                  "tr",
+                  {},
+                  h("td", { text: minutes(t.waiting_seconds) }),
+                  h("td", { text: asText(t.department) }),
+                  h("td", { text: asText(t.language) }),
+                  h("td", { text: t.logged_in ? "Yes" : "No" }),
+                  h("td", {}, claimForm(t)),
+                ),
+              )
+            : [h("tr", {}, h("td", { colspan: "5", text: "Nobody is waiting." }))]),
+        );
+      }
+      const text = tickets.length + " conversation" + (tickets.length === 1 ? "" : "s") + " waiting.";
+      if (status.textContent !== text) status.textContent = text;
+    } catch {
+      /* try again next round */
+    }
+  }
+
+  async function refreshOverview() {
+    const box = document.getElementById("overview");
+    if (!box) return;
+    try {
+      const o = await api("overview");
+      const set = (field, value) => {
+        const el = box.querySelector('[data-field="' + field + '"]');
+        if (el && el.textContent !== value) el.textContent = value;
+      };
+      set("waiting", asText(o.waiting));
+      set("active", asText(o.active));
+      set("longest", minutes(o.longest_wait_seconds));
+      const byDepartment = document.getElementById("by-department");
+      if (byDepartment) {
+        const counts = o.waiting_by_department && typeof o.waiting_by_department === "object" ? o.waiting_by_department : {};
+        const entries = Object.entries(counts);
+        byDepartment.replaceChildren(
+          ...(entries.length
+            ? entries.map(([name, count]) => h("li", { text: asText(name) + ": " + asText(count) }))
+            : [h("li", { text: "Nobody is waiting." })]),
+        );
+      }
+      const agents = document.getElementById("agents");
+      if (agents) {
+        const list = asList(o.agents);
+        agents.replaceChildren(
+          ...(list.length
+            ? list.map((a) => h("tr", {}, h("td", { text: asText(a.agent_name) }), h("td", { text: asText(a.active_tickets) })))
+            : [h("tr", {}, h("td", { colspan: "2", text: "No agent is in a conversation." }))]),
+        );
+      }
+    } catch {
+      /* try again next round */
+    }
+  }
+
+  // ---- phone calls --------------------------------------------------------------------------------------
+  function assistPage() {
+    const form = document.getElementById("ask-form");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = document.getElementById("ask-text").value.trim();
+      if (text) suggest([{ role: "resident", text }]);
+    });
+  }
+
+  // ---- start ----------------------------------------------------------------------------------------------
+  setUpSearch();
+  const page = root.dataset.page;
+  if (page === "ticket") conversationPage();
+  if (page === "assist") assistPage();
+  if (page === "queue") {
+    setInterval(refreshQueue, 3000);
+    if (root.dataset.supervisor === "yes") setInterval(refreshOverview, 3000);
+  }
+  if (page === "overview") setInterval(refreshOverview, 3000);
+})();
