@@ -193,8 +193,9 @@ def delivery(bots: list[BotProcess], records: RecordsService, messages: int = 30
             agent.post(
                 f"/api/v1/staff/tickets/{ticket}/messages", json={"text": f"latency {n}"}
             ).raise_for_status()
-            page.wait_for_function(f"window.__agent.length > {n}", timeout=30_000)
-            seen = page.evaluate(f"window.__agent[{n}]")
+            # functions, not expression strings: Playwright evals those, which the page's CSP forbids
+            page.wait_for_function("(n) => window.__agent.length > n", arg=n, timeout=30_000)
+            seen = page.evaluate("(n) => window.__agent[n]", n)
             assert seen["text"] == f"latency {n}", seen
             if n >= 3:
                 latencies.append(seen["at"] - sent_at)
