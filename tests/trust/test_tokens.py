@@ -23,6 +23,8 @@ AUDIENCE = "askcity-records"
 CLIENT_ID = "askcity-bot"
 KID = "city-key-1"
 NOW = int(time.time())
+# Long enough that a token signed at collection time is still valid when a slow suite reaches it.
+VALID_FOR = 6 * 3600
 RECORDS_ROLES = (Role.RESIDENT, Role.AGENT, Role.SUPERVISOR)
 
 
@@ -60,7 +62,7 @@ def claims(**overrides: Any) -> dict[str, Any]:
         "aud": AUDIENCE,
         "iat": NOW,
         "nbf": NOW,
-        "exp": NOW + 600,
+        "exp": NOW + VALID_FOR,
     }
     values.update(overrides)
     return {k: v for k, v in values.items() if v is not None}
@@ -124,7 +126,7 @@ def test_every_forged_or_unfit_token_is_an_invalid_token(
 @pytest.mark.parametrize("role", list(Role))
 def test_a_valid_token_gives_its_subject_role_and_expiry(key: rsa.RSAPrivateKey, role: Role) -> None:
     verified = verifier(key).verify(sign(key, claims(role=role.value)))
-    assert (verified.subject, verified.role, verified.expires_at) == ("staff-7", role, NOW + 600)
+    assert (verified.subject, verified.role, verified.expires_at) == ("staff-7", role, NOW + VALID_FOR)
 
 
 @pytest.mark.parametrize(
