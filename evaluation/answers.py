@@ -12,6 +12,8 @@ import re
 import statistics
 import string
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -21,7 +23,7 @@ from bot.answering.pipeline import Pipeline
 from bot.answering.statuses import AnswerStatus
 from bot.privacy import PiiDetector, Redactor
 from evaluation.questions import LabelledQuestion, load_questions
-from evaluation.retrieval import build, percentile, with_history_turns, workspace
+from evaluation.retrieval import BuiltKnowledgeBase, build, percentile, with_history_turns, workspace
 from knowledge_base.embedder import Embedder
 from knowledge_base.retriever import RetrievalConfig
 
@@ -97,6 +99,24 @@ def evaluate(pipeline: Pipeline, questions: list[LabelledQuestion]) -> AnswersRe
     )
 
 
+@contextmanager
+def bench(
+    documents: Path,
+    workdir: Path | None,
+    embedder: Embedder,
+    redactor: Redactor,
+    answering: AnsweringConfig | None = None,
+    retrieval: RetrievalConfig | None = None,
+) -> Iterator[tuple[BuiltKnowledgeBase, Pipeline]]:
+    """A knowledge base built from `documents` and the real answering pipeline over it."""
+    with workspace(workdir) as where:
+        built = build(documents, where, embedder, retrieval=retrieval)
+        try:
+            yield built, build_pipeline(answering or AnsweringConfig(), redactor, built.retriever)
+        finally:
+            built.kb.close()
+
+
 def run(
     documents: Path,
     questions: Path,
@@ -110,10 +130,5 @@ def run(
     labelled = load_questions(questions)
     redactor = Redactor(PiiDetector())
     redactor.warm_up()
-    with workspace(workdir) as where:
-        built = build(documents, where, embedder, retrieval=config)
-        try:
-            pipeline = build_pipeline(answering or AnsweringConfig(), redactor, built.retriever)
-            return evaluate(pipeline, labelled)
-        finally:
-            built.kb.close()
+    with bench(documents, workdir, embedder, redactor, answering, config) as (_, pipeline):
+        return evaluate(pipeline, labelled)

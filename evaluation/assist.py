@@ -19,12 +19,12 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from bot.answering.factory import AnsweringConfig, build_pipeline
+from bot.answering.factory import AnsweringConfig
 from bot.privacy import PiiDetector, Redactor
 from bot.staff.assist import Assistant, Said
-from evaluation.answers import token_f1
+from evaluation.answers import bench, token_f1
 from evaluation.questions import LabelledQuestion, load_questions
-from evaluation.retrieval import build, percentile, with_history_turns, workspace
+from evaluation.retrieval import percentile, with_history_turns
 from knowledge_base.embedder import Embedder
 from knowledge_base.retriever import RetrievalConfig
 
@@ -99,10 +99,5 @@ def run(
     labelled = load_questions(questions)
     redactor = Redactor(PiiDetector())
     redactor.warm_up()
-    with workspace(workdir) as where:
-        built = build(documents, where, embedder, retrieval=config)
-        try:
-            pipeline = build_pipeline(answering or AnsweringConfig(), redactor, built.retriever)
-            return evaluate(Assistant(pipeline), labelled)
-        finally:
-            built.kb.close()
+    with bench(documents, workdir, embedder, redactor, answering, config) as (_, pipeline):
+        return evaluate(Assistant(pipeline), labelled)

@@ -18,23 +18,22 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from bot.answering.factory import AnsweringConfig, build_pipeline
-from bot.answering.gate import FEATURES, Gate, GateConfig
+from bot.answering.gate import FEATURES, Gate
 from bot.answering.pipeline import Pipeline
 from bot.answering.statuses import AnswerStatus
 from bot.answering.steps import ConfidenceGate
 from bot.answering.turn import Reply, VerifiedDraft
 from bot.privacy import Redactor
+from evaluation.answers import bench
 from evaluation.probes import Probe, ask
-from evaluation.retrieval import BuiltKnowledgeBase, build, workspace
+from evaluation.retrieval import workspace
 from knowledge_base.embedder import Embedder
 
 
@@ -81,24 +80,6 @@ class RecordingGate(Gate):
     def decide(self, draft: VerifiedDraft) -> Reply:
         self.last = self.features(draft)
         return Reply(AnswerStatus.ANSWERED, " ".join(s.text for s in draft.sentences))
-
-
-@contextmanager
-def bench(
-    documents: Path,
-    workdir: Path | None,
-    embedder: Embedder,
-    redactor: Redactor,
-    gate: GateConfig | None = None,
-) -> Iterator[tuple[BuiltKnowledgeBase, Pipeline]]:
-    """A knowledge base built from `documents` and the real answering pipeline over it."""
-    with workspace(workdir) as where:
-        built = build(documents, where, embedder)
-        try:
-            config = AnsweringConfig() if gate is None else AnsweringConfig(gate=gate)
-            yield built, build_pipeline(config, redactor, built.retriever)
-        finally:
-            built.kb.close()
 
 
 def collect(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from itertools import cycle
 from pathlib import Path
 
+from bot.answering.factory import AnsweringConfig
 from bot.answering.gate import GateConfig
 from bot.privacy import Redactor
 from evaluation.probes import Exchange, Probe, ProbeReport, ProbeResult, Split, ask, report, split_of
@@ -143,12 +144,13 @@ def run(
     workdir: Path | None = None,
     gate: GateConfig | None = None,
 ) -> tuple[ProbeReport, list[ProbeResult]]:
-    from evaluation.calibrate import bench
+    from evaluation.answers import bench
 
     probes = load_probes(questions)
+    answering = None if gate is None else AnsweringConfig(gate=gate)
     with (
         workspace(workdir) as where,
-        bench(documents, where / "carry-over", embedder, redactor, gate) as (_, pipeline),
+        bench(documents, where / "carry-over", embedder, redactor, answering) as (_, pipeline),
     ):
         results = [ask(pipeline, p) for p in probes]
     return report(results), results

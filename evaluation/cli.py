@@ -265,7 +265,7 @@ def pii_invariance_command(
     workdir: WorkdirOption = None,
 ) -> None:
     """The same questions with personal data around them must get the same answers."""
-    from evaluation.calibrate import bench
+    from evaluation.answers import bench
     from evaluation.pii_invariance import evaluate, load
 
     embedder, redactor = _embedder_and_redactor()

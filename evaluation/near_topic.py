@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.answering.factory import AnsweringConfig
 from bot.answering.gate import GateConfig
 from bot.privacy import Redactor
 from evaluation.probes import Exchange, Probe, ProbeReport, ProbeResult, ask, report, split_of
@@ -112,14 +113,15 @@ def run(
     workdir: Path | None = None,
     gate: GateConfig | None = None,
 ) -> NearTopicRun:
-    from evaluation.calibrate import bench
+    from evaluation.answers import bench
 
+    answering = None if gate is None else AnsweringConfig(gate=gate)
     in_probes, out_probes = probe_sets(documents, questions, domain)
     with workspace(workdir) as where:
         reduced = without_domain(documents, domain, where / f"without-{domain}" / "documents.jsonl")
-        with bench(documents, where / "near-topic" / "full", embedder, redactor, gate) as (_, pipeline):
+        with bench(documents, where / "near-topic" / "full", embedder, redactor, answering) as (_, pipeline):
             in_results = [ask(pipeline, p) for p in in_probes]
         kb = where / "near-topic" / f"kb-without-{domain}"
-        with bench(reduced, kb, embedder, redactor, gate) as (_, pipeline):
+        with bench(reduced, kb, embedder, redactor, answering) as (_, pipeline):
             out_results = [ask(pipeline, p) for p in out_probes]
     return NearTopicRun(report(in_results), report(out_results), in_results, out_results)
