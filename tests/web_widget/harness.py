@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import uvicorn
@@ -66,27 +66,25 @@ def bot_settings(data_dir: Path, database_dir: Path, **overrides: Any) -> BotSet
     return BotSettings(**values)
 
 
-class BotServer:
-    """The bot over HTTP on 127.0.0.1: `url` is its origin with a trailing slash."""
+class ServedApp:
+    """An app over HTTP on 127.0.0.1 (uvicorn in a thread, on a socket bound before it starts): `origin`
+    is `http://127.0.0.1:<port>`, `url` the same with a trailing slash (its home page)."""
 
-    def __init__(self, settings: BotSettings, sock: socket.socket | None = None) -> None:
-        self.settings = settings
+    def __init__(self, app: Any, sock: socket.socket | None = None) -> None:
         self.socket = sock or bound_socket()
         self.port = int(self.socket.getsockname()[1])
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.runtime: Runtime = build_runtime(settings)
-        config = uvicorn.Config(
-            create_app(settings, self.runtime), log_level="warning", access_log=False, lifespan="on"
-        )
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.url = self.origin + "/"
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
-    def __enter__(self) -> BotServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         deadline = time.monotonic() + 30
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the bot server did not start")
+                raise RuntimeError("the app did not start")
             time.sleep(0.05)
         return self
 
@@ -94,6 +92,18 @@ class BotServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.socket.close()
+
+
+class BotServer(ServedApp):
+    """The bot, on a runtime of its own, over HTTP on 127.0.0.1."""
+
+    def __init__(self, settings: BotSettings, sock: socket.socket | None = None) -> None:
+        self.settings = settings
+        self.runtime: Runtime = build_runtime(settings)
+        super().__init__(create_app(settings, self.runtime), sock)
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
         self.runtime.close()
 
 

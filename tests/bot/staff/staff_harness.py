@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -29,7 +28,7 @@ from fastapi.testclient import TestClient
 from bot.runtime import Runtime
 from bot.settings import BotSettings
 from records_api.dev_identity import public_jwk
-from tests.web_widget.harness import DemoUser, RecordsService, bound_socket
+from tests.web_widget.harness import DemoUser, RecordsService
 
 BASE_URL = "https://testserver"
 ORIGIN = BASE_URL
@@ -118,31 +117,6 @@ def csrf_token(stack: StaffStack, client: TestClient) -> str:
     page = client.get("/staff")
     assert page.status_code == 200, page.text
     return hidden_fields(page.text)["csrf_token"]
-
-
-class ServedApp:
-    """An app over HTTP on 127.0.0.1 (uvicorn in a thread, on a socket bound before it starts)."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.socket = bound_socket()
-        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
-
-    def __enter__(self) -> ServedApp:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the app did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.socket.close()
 
 
 def in_own_thread(scenario: Callable[[], None], timeout: float = 240) -> None:

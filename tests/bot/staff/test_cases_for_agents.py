@@ -15,7 +15,8 @@ from bot.records_client import HttpRecordsClient
 from bot.staff.records import StaffRecords
 from bot.storage.database import session_ref
 from tests.bot.staff.console_harness import Resident
-from tests.bot.staff.staff_harness import BASE_URL, ServedApp, StaffStack, sign_in
+from tests.bot.staff.staff_harness import BASE_URL, StaffStack, sign_in
+from tests.web_widget.harness import ServedApp
 
 REASON = "Resident called (ticket INC-20931) to correct the address on file."
 
@@ -47,7 +48,7 @@ def dev_token(stack: StaffStack, role: str, index: int = 0) -> str:
 
 
 def staff(served: ServedApp, token: str) -> httpx.Client:
-    return httpx.Client(base_url=served.url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    return httpx.Client(base_url=served.origin, headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
 
 def test_a_logged_in_resident_hands_over_their_cases_and_the_agent_sees_them_masked(
@@ -55,7 +56,7 @@ def test_a_logged_in_resident_hands_over_their_cases_and_the_agent_sees_them_mas
 ) -> None:
     served, stack = with_records
     resident_user = next(u for u in stack.users if u.role == "resident" and u.case_references)
-    person = Resident(served.url, token=dev_token(stack, "resident"))
+    person = Resident(served.origin, token=dev_token(stack, "resident"))
     answer = person.say("I want to talk to a person")
     assert answer["handoff"]["state"] == "waiting"
     desk = stack.runtime.desk

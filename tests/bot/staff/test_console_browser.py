@@ -15,9 +15,9 @@ import pytest
 
 from bot.api.app import create_app
 from bot.storage.database import session_ref
-from tests.bot.staff.staff_harness import ServedApp, StaffStack, in_own_thread
+from tests.bot.staff.staff_harness import StaffStack, in_own_thread
 from tests.bot.staff.test_staff_pages_browser import violations
-from tests.web_widget.harness import CHROMIUM, CHROMIUM_ARGS, bot_settings
+from tests.web_widget.harness import CHROMIUM, CHROMIUM_ARGS, ServedApp, bot_settings
 from tests.web_widget.xss_corpus import body_payloads
 
 pytestmark = pytest.mark.browser
@@ -74,11 +74,11 @@ class Browser:
 
 def sign_in(page: Any, served: ServedApp, stack: StaffStack, role: str, target: str) -> None:
     user = stack.user(role)
-    page.goto(f"{served.url}{target}")
+    page.goto(f"{served.origin}{target}")
     page.fill("#username", user.username)
     page.fill("#password", user.password)
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{served.url}{target}")
+    page.wait_for_url(f"{served.origin}{target}")
 
 
 def clean(page: Any, where: str, found: dict[str, list[str]]) -> None:
@@ -98,7 +98,7 @@ def test_resident_and_agent_end_to_end(stack: StaffStack, served: ServedApp) -> 
             browser = Browser(playwright)
             try:
                 resident = browser.page()
-                resident.goto(served.url + "/")
+                resident.goto(served.origin + "/")
                 resident.locator(f"{WIDGET} .ac-launcher").click()
                 widget_input = resident.locator(f"{WIDGET} .ac-input")
                 widget_input.fill("How much does a residential parking permit cost?")
@@ -119,7 +119,7 @@ def test_resident_and_agent_end_to_end(stack: StaffStack, served: ServedApp) -> 
                 claim = agent.locator(f'form[action="/staff/tickets/{ticket.id}/claim"] button')
                 claim.focus()
                 agent.keyboard.press("Enter")  # keyboard only
-                agent.wait_for_url(f"{served.url}/staff/tickets/{ticket.id}")
+                agent.wait_for_url(f"{served.origin}/staff/tickets/{ticket.id}")
                 expect(resident.locator(f"{WIDGET} .ac-handoff")).to_contain_text("You are now chatting with")
                 expect(agent.locator("#suggestions > li")).to_have_count(3)
                 clean(agent, "conversation", found)
@@ -158,14 +158,14 @@ def test_resident_and_agent_end_to_end(stack: StaffStack, served: ServedApp) -> 
 
                 agent.select_option("#resolve-outcome", "answered")
                 agent.get_by_role("button", name="Resolve").click()
-                agent.wait_for_url(f"{served.url}/staff/queue")
+                agent.wait_for_url(f"{served.origin}/staff/queue")
                 expect(resident.locator(f"{WIDGET} .ac-log")).to_contain_text("has ended this chat")
                 expect(resident.locator(f"{WIDGET} .ac-handoff")).to_have_text("")
                 widget_input.fill("When is garbage collected?")
                 widget_input.press("Enter")
                 expect(resident.locator(f"{WIDGET} article[data-status=answered]")).to_have_count(2)
 
-                agent.goto(f"{served.url}/staff/assist")
+                agent.goto(f"{served.origin}/staff/assist")
                 agent.fill("#ask-text", "How do I appeal a parking ticket?")
                 agent.get_by_role("button", name="Suggest answers").click()
                 expect(agent.locator("#suggestions > li")).to_have_count(3)
@@ -181,11 +181,11 @@ def test_resident_and_agent_end_to_end(stack: StaffStack, served: ServedApp) -> 
                 expect(supervisor.locator("#overview")).to_contain_text("Longest wait")
                 assert supervisor.evaluate("document.documentElement.scrollWidth <= innerWidth")
                 clean(supervisor, "overview at 320 px", found)
-                supervisor.goto(f"{served.url}/staff/queue")
+                supervisor.goto(f"{served.origin}/staff/queue")
                 clean(supervisor, "queue at 320 px", found)
                 supervisor.screenshot(path=ARTIFACTS / "console-queue-320px.png", full_page=True)
 
-                served_host = urlsplit(served.url).netloc
+                served_host = urlsplit(served.origin).netloc
                 assert {urlsplit(u).netloc for u in browser.requests if u.startswith("http")} == {served_host}
                 assert browser.errors == [] and browser.dialogs == []
             finally:
@@ -201,7 +201,7 @@ def test_resident_supplied_xss_never_runs_in_the_console(stack: StaffStack, serv
     desk = stack.runtime.desk
     assert desk is not None
     payloads = [p.text for p in body_payloads()]
-    with httpx.Client(base_url=served.url, timeout=60) as client:
+    with httpx.Client(base_url=served.origin, timeout=60) as client:
         session_id = client.post("/api/v1/sessions").json()["session_id"]
         client.post("/api/v1/chat", json={"session_id": session_id, "message": "talk to a person"})
         ticket = desk.store.open_for_session(session_ref(session_id))
@@ -223,7 +223,7 @@ def test_resident_supplied_xss_never_runs_in_the_console(stack: StaffStack, serv
                         ),
                     )
                     sign_in(agent, served, stack, "agent", "/staff/queue")
-                    agent.goto(f"{served.url}/staff/tickets/{ticket.id}")
+                    agent.goto(f"{served.origin}/staff/tickets/{ticket.id}")
                     for text in payloads:  # arrive live, over the ticket's event stream
                         sent = client.post("/api/v1/chat", json={"session_id": session_id, "message": text})
                         assert sent.json()["relayed"] is True

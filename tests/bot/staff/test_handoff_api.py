@@ -15,8 +15,8 @@ from bot.api.app import create_app
 from bot.staff.desk import HandoffDesk
 from bot.storage.database import session_ref
 from tests.bot.staff.console_harness import Resident, read_stream
-from tests.bot.staff.staff_harness import ServedApp, StaffStack
-from tests.web_widget.harness import bot_settings
+from tests.bot.staff.staff_harness import StaffStack
+from tests.web_widget.harness import ServedApp, bot_settings
 
 PARKING = "How much does a residential parking permit cost?"
 
@@ -38,7 +38,7 @@ def served(
 
 @pytest.fixture
 def resident(served: ServedApp) -> Iterator[Resident]:
-    person = Resident(served.url)
+    person = Resident(served.origin)
     yield person
     person.close()
 
@@ -47,7 +47,7 @@ def agent(
     stack: StaffStack, served: ServedApp, role: str = "agent", subject: str | None = None
 ) -> httpx.Client:
     token = stack.token(role, subject=subject)
-    return httpx.Client(base_url=served.url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    return httpx.Client(base_url=served.origin, headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
 
 def desk_of(stack: StaffStack) -> HandoffDesk:
@@ -167,7 +167,7 @@ def test_an_idle_stream_sends_heartbeats(served: ServedApp, resident: Resident) 
 def test_bad_stream_requests_get_a_clear_4xx(
     served: ServedApp, resident: Resident, path: str, headers: dict[str, str], status: int, error: str
 ) -> None:
-    response = httpx.get(served.url + path.format(sid=resident.session_id), headers=headers, timeout=30)
+    response = httpx.get(served.origin + path.format(sid=resident.session_id), headers=headers, timeout=30)
     assert (response.status_code, response.json()["error"]) == (status, error)
     assert "Traceback" not in response.text
 
@@ -203,7 +203,7 @@ def test_staff_api_errors_are_clear_4xx(stack: StaffStack, served: ServedApp, re
         agent(stack, served, role="editor").post(f"/api/v1/staff/tickets/{ticket}/claim").status_code == 403
     )
     assert agent(stack, served, role="resident").get("/api/v1/staff/tickets").status_code == 403
-    assert httpx.get(served.url + "/api/v1/staff/tickets").status_code == 401
+    assert httpx.get(served.origin + "/api/v1/staff/tickets").status_code == 401
     assert agent(stack, served).get("/api/v1/staff/overview").status_code == 403  # supervisors only
     for response in (too_long, unknown, bad_outcome):
         assert "Traceback" not in response.text
@@ -254,7 +254,7 @@ def test_outside_opening_hours_or_with_a_full_queue_the_resident_gets_hours_and_
         assert answer["handoff"]["state"] == "closed"
         assert "Sunday 03:00–03:01 (UTC)" in answer["text"] and "555-" in answer["text"]
         desk.policy = full
-        other = Resident(served.url)
+        other = Resident(served.origin)
         other.say("talk to a person")  # fills the queue (or it is already full)
         answer = resident.say("talk to a person")
         assert answer["handoff"]["state"] == "full" and "queue is full" in answer["text"]

@@ -16,8 +16,8 @@ import pytest
 from bot.api.app import create_app
 from bot.runtime import Runtime, build_staff_auth
 from tests.bot.staff.oidc_provider import CLIENT_ID, OidcProvider
-from tests.bot.staff.staff_harness import ServedApp, StaffStack, in_own_thread
-from tests.web_widget.harness import CHROMIUM, CHROMIUM_ARGS, bot_settings
+from tests.bot.staff.staff_harness import StaffStack, in_own_thread
+from tests.web_widget.harness import CHROMIUM, CHROMIUM_ARGS, ServedApp, bot_settings
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -118,8 +118,8 @@ def test_keyboard_only_sign_in_and_out_with_no_accessibility_violation(stack: St
     with ServedApp(create_app(stack.settings, stack.runtime)) as served:
 
         def scenario(page: Any, requests: list[str]) -> None:
-            page.goto(f"{served.url}/staff")
-            assert page.url == f"{served.url}/staff/login?next=/staff"
+            page.goto(f"{served.origin}/staff")
+            assert page.url == f"{served.origin}/staff/login?next=/staff"
             clean(page, "login", found)
 
             page.keyboard.press("Tab")
@@ -138,7 +138,7 @@ def test_keyboard_only_sign_in_and_out_with_no_accessibility_violation(stack: St
             tab_to(page, "password")
             page.keyboard.type(user.password)
             page.keyboard.press("Enter")
-            page.wait_for_url(f"{served.url}/staff")
+            page.wait_for_url(f"{served.origin}/staff")
             assert "Editor" in page.inner_text("main") and user.password not in page.content()
             clean(page, "staff area", found)
 
@@ -146,15 +146,15 @@ def test_keyboard_only_sign_in_and_out_with_no_accessibility_violation(stack: St
             style, outline = page.locator("button").evaluate(OUTLINE)
             assert style != "none" and outline >= 2
             page.keyboard.press("Enter")
-            page.wait_for_url(f"{served.url}/staff/login?signed_out=1")
+            page.wait_for_url(f"{served.origin}/staff/login?signed_out=1")
             assert "You have signed out." in page.inner_text("main")
             clean(page, "signed out", found)
 
-            page.goto(f"{served.url}/staff")  # signed out: back to the login page
+            page.goto(f"{served.origin}/staff")  # signed out: back to the login page
             assert "/staff/login" in page.url
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=ARTIFACTS / "staff-login-1280px.png")
-            assert {urlsplit(u).netloc for u in requests} == {urlsplit(served.url).netloc}
+            assert {urlsplit(u).netloc for u in requests} == {urlsplit(served.origin).netloc}
 
         in_chromium(scenario)
     assert found == {where: [] for where in found}, found
@@ -166,7 +166,7 @@ def test_the_refusal_pages_and_a_narrow_screen_pass_axe_too(stack: StaffStack) -
     with ServedApp(create_app(stack.settings, stack.runtime)) as served:
 
         def scenario(page: Any, requests: list[str]) -> None:
-            page.goto(f"{served.url}/staff/login")
+            page.goto(f"{served.origin}/staff/login")
             assert page.evaluate(NO_HORIZONTAL_SCROLL)
             page.keyboard.press("Tab")
             page.keyboard.press("Tab")
@@ -178,7 +178,7 @@ def test_the_refusal_pages_and_a_narrow_screen_pass_axe_too(stack: StaffStack) -
             page.fill("#username", user.username)
             page.fill("#password", user.password)
             page.keyboard.press("Enter")
-            page.wait_for_url(f"{served.url}/staff")
+            page.wait_for_url(f"{served.origin}/staff")
             assert page.evaluate(NO_HORIZONTAL_SCROLL)
             clean(page, "staff area at 320 px", found)
             ARTIFACTS.mkdir(exist_ok=True)
@@ -211,17 +211,17 @@ def test_oidc_sign_in_across_sites_survives_samesite_strict(
         with ServedApp(app) as served:
 
             def scenario(page: Any, requests: list[str]) -> None:
-                page.goto(f"{served.url}/staff/login")
+                page.goto(f"{served.origin}/staff/login")
                 clean(page, "login with OIDC", found)
                 tab_to(page, "button:Sign in with your city account")
                 page.keyboard.press("Enter")
-                page.wait_for_url(f"{served.url}/staff")
+                page.wait_for_url(f"{served.origin}/staff")
                 assert "Olivia Agent" in page.inner_text("main")
                 tab_to(page, "button:Sign out")
                 page.keyboard.press("Enter")
-                page.wait_for_url(f"{served.url}/staff/login?signed_out=1")
+                page.wait_for_url(f"{served.origin}/staff/login?signed_out=1")
                 assert provider.logouts and provider.logouts[-1]["post_logout_redirect_uri"].startswith(
-                    served.url
+                    served.origin
                 )
 
             in_chromium(scenario)
