@@ -13,11 +13,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from bot.answering.curated import StaleCitation
     from bot.storage.database import BotDatabase
     from bot.switch import KillSwitch
+    from knowledge_base.records import Citation
+    from knowledge_base.snapshot import DocMeta
+    from knowledge_base.store import DocumentSummary
 
 console = Console()
 err = Console(stderr=True)
@@ -226,50 +231,145 @@ def _database() -> BotDatabase:
     return database
 
 
+def _published_documents(doc_ids: list[str]) -> dict[str, DocMeta]:
+    """The published documents of these ids (CLI failure for one that is not published)."""
+    from bot.settings import get_settings
+    from knowledge_base.errors import KnowledgeBaseError
+    from knowledge_base.factory import open_knowledge_base
+
+    try:
+        kb = open_knowledge_base(get_settings())
+        try:
+            documents = {d.id: d for d in kb.retriever().snapshot.documents}
+        finally:
+            kb.close()
+    except KnowledgeBaseError as exc:
+        raise _fail(str(exc)) from None
+    for doc_id in doc_ids:
+        if doc_id not in documents:
+            raise _fail(f"no published document with id {doc_id!r} (see `askcity kb status`)")
+    return {doc_id: documents[doc_id] for doc_id in doc_ids}
+
+
+def _citations(documents: dict[str, DocMeta]) -> tuple[list[Citation], dict[str, int]]:
+    """Citations of whole documents, and the version of each that the editor cited."""
+    from bot.answering.links import public_url
+    from knowledge_base.records import Citation
+
+    citations = [
+        Citation(
+            document_id=d.id,
+            title=d.title,
+            source_url=public_url(d.source_uri),
+            effective_date=d.effective_date,
+        )
+        for d in documents.values()
+    ]
+    return citations, {d.id: d.version for d in documents.values()}
+
+
 @curated_app.command("add")
 def curated_add(
     question: Annotated[list[str], typer.Option("--question", "-q", help="A question variant (repeat).")],
     answer: Annotated[str, typer.Option("--answer", "-a", help="The fixed answer.")],
     cite: Annotated[list[str], typer.Option("--cite", help="Document id to cite (repeatable).")] = [],  # noqa: B006
 ) -> None:
-    """Pin an answer to one or more question variants."""
-    from bot.settings import get_settings
-    from knowledge_base.errors import KnowledgeBaseError
-    from knowledge_base.factory import open_knowledge_base
-    from knowledge_base.records import Citation
-
+    """Pin an answer to one or more question variants. The version of each cited document is kept:
+    `askcity curated list` flags the answer when one is retired or replaced."""
     variants = [q.strip() for q in question if q.strip()]
     if not variants or not answer.strip():
         raise _fail("give at least one --question and a non-empty --answer")
-    citations = []
-    if cite:
-        try:
-            snapshot = open_knowledge_base(get_settings()).retriever().snapshot
-        except KnowledgeBaseError as exc:
-            raise _fail(str(exc)) from None
-        documents = {d.id: d for d in snapshot.documents}
-        for doc_id in cite:
-            d = documents.get(doc_id)
-            if d is None:
-                raise _fail(f"no published document with id {doc_id!r} (see `askcity kb status`)")
-            citations.append(
-                Citation(
-                    document_id=d.id, title=d.title, source_url=d.source_uri, effective_date=d.effective_date
-                )
-            )
-    curated_id = _database().add_curated(variants, answer.strip(), citations)
+    citations, versions = _citations(_published_documents(cite)) if cite else ([], {})
+    curated_id = _database().add_curated(variants, answer.strip(), citations, versions)
     console.print(f"Curated answer {curated_id} added for {len(variants)} question variant(s).")
+
+
+@curated_app.command("update")
+def curated_update(
+    curated_id: Annotated[int, typer.Argument(help="Curated answer id.")],
+    cite: Annotated[
+        list[str],
+        typer.Option("--cite", help="Document id to cite instead (repeatable); default: the same ones."),
+    ] = [],  # noqa: B006
+    answer: Annotated[str | None, typer.Option("--answer", "-a", help="A new answer text.")] = None,
+) -> None:
+    """After checking a flagged curated answer: cite the documents as they are published now (the same
+    ones, or those given with --cite), and optionally replace the answer text."""
+    if answer is not None and not answer.strip():
+        raise _fail("the --answer is empty")
+    database = _database()
+    current = next((a for a in database.curated_answers() if a.id == curated_id), None)
+    if current is None:
+        raise _fail(f"no curated answer {curated_id} in service")
+    doc_ids = list(dict.fromkeys(cite or [c.document_id for c in current.citations]))
+    citations, versions = _citations(_published_documents(doc_ids)) if doc_ids else ([], {})
+    database.update_curated(curated_id, citations, versions, answer.strip() if answer else None)
+    cites = ", ".join(f"{d} (version {v})" for d, v in versions.items()) or "no documents"
+    console.print(f"Curated answer {curated_id} updated: cites {cites}.", soft_wrap=True)
+
+
+def _stale_reason(stale: StaleCitation, documents: dict[str, DocumentSummary]) -> str:
+    summary = documents.get(stale.document_id)
+    if stale.problem == "changed":
+        return (
+            f"{stale.document_id} was replaced (cited version {stale.cited_version}, "
+            f"published version {stale.published_version}): check the answer still holds"
+        )
+    if summary is not None and summary.retired:
+        return f"{stale.document_id} was retired"
+    if summary is not None and summary.review == "held":
+        return f"{stale.document_id} is held for review"
+    return f"{stale.document_id} is not in the published knowledge base"
 
 
 @curated_app.command("list")
 def curated_list() -> None:
-    """List curated answers in service."""
-    table = Table("id", "questions", "answer", "cites")
-    for a in _database().curated_answers():
+    """List curated answers in service, with a warning for each that cites a document no longer
+    published as it was cited (retired: not served to residents until fixed; replaced: check it)."""
+    from bot.answering.curated import stale_citations
+    from bot.settings import get_settings
+    from knowledge_base.errors import KnowledgeBaseError
+    from knowledge_base.factory import open_knowledge_base
+
+    answers = _database().curated_answers()
+    if not answers:
+        console.print("No curated answers in service.")
+        return
+    try:
+        kb = open_knowledge_base(get_settings())
+        status = kb.status()
+        kb.close()
+    except KnowledgeBaseError as exc:
+        raise _fail(str(exc)) from None
+    documents = {d.id: d for d in status.documents}
+    table = Table("id", "questions", "answer", "cites", "check")
+    warnings: list[str] = []
+    for a in answers:
+        stale = stale_citations(a, status.served)
+        unpublished = [s for s in stale if s.problem == "unpublished"]
+        check = "NOT SERVED" if unpublished else "check" if stale else "ok"
         table.add_row(
-            str(a.id), "\n".join(a.questions), a.answer, ", ".join(c.document_id for c in a.citations)
+            str(a.id),
+            escape("\n".join(a.questions)),
+            escape(a.answer),
+            escape(", ".join(c.document_id for c in a.citations)),
+            check,
         )
+        if stale:
+            head = (
+                "[red]not served to residents[/red] until an editor fixes it"
+                if unpublished
+                else "[yellow]served, but needs checking[/yellow]"
+            )
+            reasons = "; ".join(escape(_stale_reason(s, documents)) for s in stale)
+            warnings.append(
+                f"[bold]warning:[/bold] curated answer {a.id} is {head}: {reasons}. "
+                f"Run `askcity curated update {a.id}` (with --cite DOC to cite other documents) "
+                f"or `askcity curated remove {a.id}`."
+            )
     console.print(table)
+    for line in warnings:
+        console.print(line, soft_wrap=True)
 
 
 @curated_app.command("remove")

@@ -3,19 +3,31 @@
 The variants are embedded once; a resident's question matches when its vector is close enough to one
 of them (cosine ≥ threshold). Curated answers win over retrieval. The index reloads itself when the
 stored set changes (another process, e.g. `askcity curated add`, may have edited it).
+
+A curated answer remembers the version of each document it cites. Against the version residents are
+served it may be stale (`stale_citations`):
+
+    unpublished  a cited document is no longer published (retired, or held for review): the answer is
+                 not served (the question goes to normal retrieval) until an editor fixes it
+    changed      a cited document was replaced by a newer version: served, flagged for the editor
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
 from knowledge_base.embedder import Embedder, Vectors
+from knowledge_base.errors import NoPublishedVersionError
 from knowledge_base.records import Citation
+from knowledge_base.snapshot import Snapshot
+
+Problem = Literal["unpublished", "changed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +36,55 @@ class CuratedAnswer:
     questions: tuple[str, ...]
     answer: str
     citations: tuple[Citation, ...]
+    cited_versions: Mapping[str, int] = field(default_factory=dict)  # document id -> version when cited
+
+
+@dataclass(frozen=True, slots=True)
+class StaleCitation:
+    """A document a curated answer cites that is no longer published as it was cited."""
+
+    document_id: str
+    problem: Problem
+    cited_version: int | None  # None: not recorded (answers added before versions were kept)
+    published_version: int | None  # None: not published
+
+
+def stale_citations(answer: CuratedAnswer, published: Mapping[str, int]) -> tuple[StaleCitation, ...]:
+    """The answer's citations that no longer match `published` (document id -> version being served)."""
+    stale = []
+    for document_id in dict.fromkeys(c.document_id for c in answer.citations):
+        cited = answer.cited_versions.get(document_id)
+        now = published.get(document_id)
+        if now is None:
+            stale.append(StaleCitation(document_id, "unpublished", cited, None))
+        elif cited is not None and cited != now:
+            stale.append(StaleCitation(document_id, "changed", cited, now))
+    return tuple(stale)
+
+
+def servable(answer: CuratedAnswer, published: Mapping[str, int]) -> bool:
+    """Residents may be given the answer: every document it cites is published."""
+    return all(c.document_id in published for c in answer.citations)
+
+
+class PublishedDocuments:
+    """Document id -> version in the version residents are served; recomputed when that version changes.
+    Empty when nothing is published."""
+
+    def __init__(self, snapshot: Callable[[], Snapshot]) -> None:
+        self._snapshot = snapshot
+        self._cached: tuple[Snapshot | None, Mapping[str, int]] = (None, {})
+
+    def __call__(self) -> Mapping[str, int]:
+        try:
+            snapshot = self._snapshot()
+        except NoPublishedVersionError:
+            return {}
+        seen, versions = self._cached
+        if seen is not snapshot:
+            versions = {d.id: d.version for d in snapshot.documents}
+            self._cached = (snapshot, versions)  # one reference swap
+        return versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +129,11 @@ class CuratedIndex:
             self._answers, self._owners, self._matrix = answers, [i for i, _ in questions], matrix
             self._loaded_stamp = stamp
 
-    def match(self, question_vector: Vectors) -> CuratedMatch | None:
+    def match(
+        self, question_vector: Vectors, published: Mapping[str, int] | None = None
+    ) -> CuratedMatch | None:
+        """The closest curated answer over the threshold; with `published`, only answers whose cited
+        documents are all published (`servable`)."""
         now = time.monotonic()
         if now - self._checked >= self._check_seconds:
             self._checked = now
@@ -77,9 +142,9 @@ class CuratedIndex:
             if not self._owners:
                 return None
             sims = self._matrix @ question_vector
-            best = int(np.argmax(sims))
-            similarity = float(sims[best])
-            if similarity < self.threshold:
-                return None
-            answer = self._answers[self._owners[best]]
-        return CuratedMatch(answer.answer, answer.citations, similarity, answer.id)
+            close = np.flatnonzero(sims >= self.threshold)
+            for row in close[np.argsort(-sims[close], kind="stable")]:
+                answer = self._answers[self._owners[int(row)]]
+                if published is None or servable(answer, published):
+                    return CuratedMatch(answer.answer, answer.citations, float(sims[row]), answer.id)
+        return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.answering.composer import ComposerConfig, ExtractiveComposer, load_answer_types, load_quotable
-from bot.answering.curated import CuratedIndex
+from bot.answering.curated import CuratedIndex, PublishedDocuments
 from bot.answering.gate import Gate, GateConfig, load_gate_config
 from bot.answering.intent import IntentClassifier, load_intent_config, load_intent_examples
 from bot.answering.links import LinkPolicy
@@ -92,7 +92,9 @@ def build_pipeline(
             config.default_contact,
         ),
         status=StatusLookup(lookup),
-        curated=Curated(curated) if curated is not None else None,
+        curated=Curated(curated, PublishedDocuments(lambda: retriever.snapshot))
+        if curated is not None
+        else None,
         retrieve=Retrieve(retriever, config.passages),
         compose=Compose(composer),
         verify=Verify(),

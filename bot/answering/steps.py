@@ -16,11 +16,11 @@ or to a `Reply` that ends the turn:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.answering.composer import ExtractiveComposer
-from bot.answering.curated import CuratedIndex
+from bot.answering.curated import CuratedIndex, CuratedMatch
 from bot.answering.gate import Gate
 from bot.answering.intent import IntentClassifier
 from bot.answering.links import LinkPolicy
@@ -152,11 +152,18 @@ class StatusLookup:
 
 @dataclass(frozen=True)
 class Curated:
+    """An editor's pinned answer, unless a document it cites is no longer published (`published`:
+    document id -> version being served; without it every curated answer is served)."""
+
     index: CuratedIndex
+    published: Callable[[], Mapping[str, int]] | None = None
     name: str = "curated"
 
+    def match(self, query: Query) -> CuratedMatch | None:
+        return self.index.match(query.question_vector, self.published() if self.published else None)
+
     def __call__(self, query: Query) -> Reply | None:
-        match = self.index.match(query.question_vector)
+        match = self.match(query)
         if match is None:
             return None
         return Reply(

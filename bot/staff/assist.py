@@ -104,7 +104,7 @@ class Assistant:
         out: list[Suggestion] = []
         curated = self.pipeline.curated
         if curated is not None:
-            match = curated.index.match(query.question_vector)
+            match = curated.match(query)
             if match is not None:
                 out.append(
                     Suggestion(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,10 @@ def _citation_json(c: Citation) -> dict[str, object]:
 
 def citation_from_json(raw: dict[str, object]) -> Citation:
     return Citation.model_validate(raw)
+
+
+def _cited_json(citations: list[Citation], versions: Mapping[str, int]) -> list[dict[str, object]]:
+    return [{**_citation_json(c), "document_version": versions.get(c.document_id)} for c in citations]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,14 +144,40 @@ class BotDatabase(Database):
         return [UnansweredQuestion(q, int(t), last) for q, t, last in rows]
 
     # ---- curated answers --------------------------------------------------------------------
-    def add_curated(self, questions: list[str], answer: str, citations: list[Citation]) -> int:
+    # A stored citation is the Citation's JSON plus "document_version": the version of the document
+    # when the editor cited it (absent in answers added before it was kept).
+    def add_curated(
+        self,
+        questions: list[str],
+        answer: str,
+        citations: list[Citation],
+        cited_versions: Mapping[str, int] | None = None,
+    ) -> int:
         with self.session() as s:
             row = CuratedRow(
-                questions=questions, answer=answer, citations=[_citation_json(c) for c in citations]
+                questions=questions, answer=answer, citations=_cited_json(citations, cited_versions or {})
             )
             s.add(row)
             s.flush()
             return row.id
+
+    def update_curated(
+        self,
+        curated_id: int,
+        citations: list[Citation],
+        cited_versions: Mapping[str, int],
+        answer: str | None = None,
+    ) -> bool:
+        """Cite these documents (at these versions) instead, and replace the answer when one is given."""
+        with self.session() as s:
+            row = s.get(CuratedRow, curated_id)
+            if row is None or not row.active:
+                return False
+            row.citations = _cited_json(citations, cited_versions)
+            if answer is not None:
+                row.answer = answer
+            row.updated_at = datetime.now(UTC)
+            return True
 
     def retire_curated(self, curated_id: int) -> bool:
         with self.session() as s:
@@ -159,10 +190,20 @@ class BotDatabase(Database):
 
     def curated_answers(self) -> list[CuratedAnswer]:
         with self.session() as s:
-            rows = s.scalars(sa.select(CuratedRow).where(CuratedRow.active.is_(True))).all()
+            rows = s.scalars(
+                sa.select(CuratedRow).where(CuratedRow.active.is_(True)).order_by(CuratedRow.id)
+            ).all()
             return [
                 CuratedAnswer(
-                    r.id, tuple(r.questions), r.answer, tuple(citation_from_json(c) for c in r.citations)
+                    r.id,
+                    tuple(r.questions),
+                    r.answer,
+                    tuple(citation_from_json(c) for c in r.citations),
+                    {
+                        str(c["document_id"]): int(str(c["document_version"]))
+                        for c in r.citations
+                        if c.get("document_version") is not None
+                    },
                 )
                 for r in rows
             ]
