@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from ingest.errors import IngestError
+from ingest.metadata import sidecar_path
 from ingest.pipeline import Ingestor, IngestSummary, ParseLimits, Step
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.factory import open_knowledge_base, retrieval_config
@@ -49,7 +51,7 @@ def _open() -> KnowledgeBase:
 
 
 def make_ingestor(kb: KnowledgeBase, settings: KnowledgeBaseSettings) -> Ingestor:
-    """The settings as plain values for the pipeline."""
+    """The settings as plain values for the pipeline; an editor's documents need their metadata."""
     mb = 1024 * 1024
     limits = ParseLimits(
         max_file_bytes=int(settings.ingest_max_file_mb * mb),
@@ -59,7 +61,7 @@ def make_ingestor(kb: KnowledgeBase, settings: KnowledgeBaseSettings) -> Ingesto
         memory_mb=settings.ingest_parser_memory_mb,
         processes=settings.ingest_parser_processes,
     )
-    return Ingestor(kb, limits=limits, city_domains=settings.city_domains)
+    return Ingestor(kb, limits=limits, city_domains=settings.city_domains, require_metadata=True)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -75,8 +77,28 @@ def _finding_line(finding: Finding) -> str:
 def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of documents.")],
     no_publish: Annotated[bool, typer.Option("--no-publish", help="Save without publishing.")] = False,
+    allow_missing_metadata: Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing-metadata",
+            help="Publish documents that lack source_uri, department or contact (still warned about).",
+        ),
+    ] = False,
 ) -> None:
     """Add or update documents (PDF, DOCX, HTML, Markdown, text, JSONL) and publish a new version.
+
+    Metadata: each file may have a sidecar next to it, named after it plus `.meta.json`
+    (`permits.pdf` -> `permits.pdf.meta.json`), a JSON object with the fields id, title, department,
+    contact, effective_date (YYYY-MM-DD), language, domain and source_uri (the document's public
+    http(s) address, which citations link to). Example:
+
+        {"title": "Parking permits", "department": "Transportation", "contact": "311",
+        "source_uri": "https://www.millbrook.example/parking", "effective_date": "2026-01-01"}
+
+    A document without source_uri, department or contact is listed with the missing fields and held
+    for review: add the sidecar and ingest again, confirm at the prompt (in a terminal), pass
+    --allow-missing-metadata, or run `askcity kb confirm ID`. Its citations then have no link. See
+    docs/ingest.md.
 
     Documents the ingest checks flag (planted instructions, requests for personal data or payment
     outside the city's domains, hidden text, foreign source links) are saved but held for review:
@@ -106,12 +128,67 @@ def ingest_command(
                     description=escape(Path(step.item).name) if step.item else "",
                 )
 
-            summary = make_ingestor(kb, settings).ingest(paths, publish=not no_publish, progress=advance)
+            summary = make_ingestor(kb, settings).ingest(
+                paths,
+                publish=not no_publish,
+                progress=advance,
+                accept_missing_metadata=allow_missing_metadata,
+            )
+        print_summary(summary)
+        if not no_publish and _accept_at_prompt(summary):
+            print_summary(_accept_missing_metadata(kb, summary))
     except (KnowledgeBaseError, IngestError) as exc:
         raise _fail(str(exc)) from None
-    print_summary(summary)
     if summary.failed and not (summary.added or summary.updated or summary.unchanged):
         raise typer.Exit(1)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _accept_at_prompt(summary: IngestSummary) -> bool:
+    """In a terminal, ask whether the documents held only for missing metadata may be published."""
+    waiting = [h for h in summary.held if h.only_metadata]
+    if not waiting or not _interactive():
+        return False
+    return typer.confirm(
+        f"Publish the {len(waiting)} document(s) held only for missing metadata anyway? "
+        "(their citations will have no link)",
+        default=False,
+    )
+
+
+def _accept_missing_metadata(kb: KnowledgeBase, summary: IngestSummary) -> IngestSummary:
+    accepted = IngestSummary(held=[h for h in summary.held if not h.only_metadata])
+    for held in summary.held:
+        if held.only_metadata:
+            kb.confirm(held.document_id)
+            accepted.accepted.append(held.document_id)
+    accepted.published = kb.publish()
+    return accepted
+
+
+def _metadata_warnings(summary: IngestSummary) -> None:
+    """One line per file whose documents lack metadata residents need, with the fields missing."""
+    by_file: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for item in summary.incomplete:
+        by_file.setdefault((item.source, item.missing), []).append(item.document_id)
+    held = {h.document_id for h in summary.held}
+    for (source, missing), ids in by_file.items():
+        sidecar = sidecar_path(Path(source))
+        where = f"its sidecar {sidecar.name} lacks" if sidecar.is_file() else f"no {sidecar.name}: missing"
+        count = f" ({len(ids)} documents)" if len(ids) > 1 else ""
+        outcome = (
+            "held for review: add the fields, or confirm "
+            "(`--allow-missing-metadata`, `askcity kb confirm ID`)"
+            if held.intersection(ids)
+            else "published without them: its citations have no link"
+        )
+        console.print(
+            f"[yellow]warning:[/yellow] {escape(source)}{count}: {where} {', '.join(missing)}; {outcome}",
+            soft_wrap=True,
+        )
 
 
 def print_summary(summary: IngestSummary) -> None:
@@ -121,11 +198,14 @@ def print_summary(summary: IngestSummary) -> None:
     table.add_row("unchanged", str(len(summary.unchanged)))
     table.add_row("failed", str(len(summary.failed)))
     table.add_row("held for review", str(len(summary.held)))
+    if summary.accepted:
+        table.add_row("published without metadata (confirmed)", str(len(summary.accepted)))
     table.add_row("chunks (new or changed)", str(summary.chunks))
     table.add_row("texts embedded", str(summary.embedded))
     table.add_row("seconds", f"{summary.seconds:.1f}")
     table.add_row("published", summary.published.name if summary.published else "no (nothing changed)")
     console.print(table)
+    _metadata_warnings(summary)
     for failure in summary.failed:
         console.print(
             f"[yellow]failed[/yellow] {escape(failure.source)}: {escape(failure.reason)}", soft_wrap=True

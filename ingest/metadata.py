@@ -1,7 +1,12 @@
 """Document metadata from a sidecar file: `policy.pdf` is described by `policy.pdf.meta.json`.
 
-One mechanism for every format. Fields (all optional): id, title, department, contact, effective_date
-(YYYY-MM-DD), language, domain, source_uri (an http(s) address: see `ingest.links`).
+One mechanism for every format (docs/ingest.md, "Metadata sidecars"). Fields: id, title, department,
+contact, effective_date (YYYY-MM-DD), language, domain, source_uri (an http(s) address: see
+`ingest.links`). A JSONL line may carry its own id, url and domain.
+
+Residents need three of them (`REQUIRED`): the public address a citation links to, and the department
+and contact a handoff names. A document without them is flagged at ingest (`missing_metadata`) and, from
+`askcity ingest`, held for review until an editor confirms it or adds them.
 """
 
 from __future__ import annotations
@@ -15,9 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ingest.errors import MetadataError
 from ingest.links import checked_source_uri
+from knowledge_base.records import Document
+from knowledge_base.review import Finding
 
 SIDECAR_SUFFIX = ".meta.json"
 MAX_SIDECAR_BYTES = 1024 * 1024
+REQUIRED = ("source_uri", "department", "contact")
+METADATA_CHECK = "metadata"
 
 
 class Sidecar(BaseModel):
@@ -64,3 +73,24 @@ def default_id(path: Path, root: Path) -> str:
         relative = Path(path.name)
     stem = str(relative.with_suffix(""))
     return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "document"
+
+
+def missing_metadata(document: Document) -> tuple[str, ...]:
+    """The `REQUIRED` fields the document lacks (a `file:` source is the local path: no public address)."""
+    missing = []
+    if not document.source_uri.lower().startswith(("http://", "https://")):
+        missing.append("source_uri")
+    if not document.department:
+        missing.append("department")
+    if not document.contact:
+        missing.append("contact")
+    return tuple(missing)
+
+
+def metadata_finding(missing: tuple[str, ...]) -> Finding:
+    """What the editor confirms when publishing a document without these fields."""
+    return Finding.of(
+        METADATA_CHECK,
+        f"missing metadata (add them to its {SIDECAR_SUFFIX} sidecar, or confirm it is published without)",
+        ", ".join(missing),
+    )

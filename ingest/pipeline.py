@@ -1,7 +1,9 @@
 """The ingest pipeline. A batch goes through six stages, each finished before the next begins:
 
     parse    each file in a child process with time and memory limits (`ingest.isolation`)
-    check    what an editor must see first (`ingest.screening`): such documents are saved but held
+    check    what an editor must see first (`ingest.screening`): such documents are saved but held;
+             with `require_metadata`, so is a document without the metadata residents need
+             (`ingest.metadata.REQUIRED`) unless the editor accepts it (`accept_missing_metadata`)
     chunk    new or changed documents only (unchanged ones are skipped here)
     embed    texts the vector cache lacks, in batches (cached as they are made)
     save     every document of the batch in ONE transaction
@@ -22,6 +24,7 @@ from typing import Literal
 from ingest.chunking import Chunker, ChunkingConfig
 from ingest.isolation import ParseLimits, ParseOutcome, ParserPool, shared_pool
 from ingest.loading import Failure, FileToParse, Loaded, discover, documents, prepare
+from ingest.metadata import METADATA_CHECK, metadata_finding, missing_metadata
 from ingest.screening import Screener
 from knowledge_base.kb import KnowledgeBase, unchanged
 from knowledge_base.review import Finding
@@ -29,7 +32,7 @@ from knowledge_base.settings import DEFAULT_CITY_DOMAINS
 from knowledge_base.snapshot import Manifest
 from knowledge_base.store import PendingDocument
 
-__all__ = ["Failure", "Held", "IngestSummary", "Ingestor", "ParseLimits", "Step", "discover"]
+__all__ = ["Failure", "Held", "Incomplete", "IngestSummary", "Ingestor", "ParseLimits", "Step", "discover"]
 
 Stage = Literal["parse", "check", "chunk", "embed", "save", "publish"]
 
@@ -52,6 +55,20 @@ class Held:
     source: str
     findings: tuple[Finding, ...]
 
+    @property
+    def only_metadata(self) -> bool:
+        """Held only because metadata is missing (an editor may accept that without reading it)."""
+        return bool(self.findings) and all(f.check == METADATA_CHECK for f in self.findings)
+
+
+@dataclass(frozen=True, slots=True)
+class Incomplete:
+    """A document of this batch without metadata residents need (the `REQUIRED` fields it lacks)."""
+
+    document_id: str
+    source: str
+    missing: tuple[str, ...]
+
 
 @dataclass
 class IngestSummary:
@@ -60,6 +77,8 @@ class IngestSummary:
     unchanged: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     held: list[Held] = field(default_factory=list)
+    incomplete: list[Incomplete] = field(default_factory=list)
+    accepted: list[str] = field(default_factory=list)  # held for missing metadata, accepted by the editor
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -74,11 +93,12 @@ class IngestSummary:
 class _Checked:
     loaded: Loaded
     findings: tuple[Finding, ...]
+    missing: tuple[str, ...]  # metadata residents need that the document lacks
 
 
 class Ingestor:
-    """Plain values in: the chunking, the parse limits, the city's domains (settings become these in
-    the CLI)."""
+    """Plain values in: the chunking, the parse limits, the city's domains, whether a document without
+    the metadata residents need is held (settings and options become these in the CLI)."""
 
     def __init__(
         self,
@@ -88,6 +108,7 @@ class Ingestor:
         limits: ParseLimits | None = None,
         city_domains: Sequence[str] = DEFAULT_CITY_DOMAINS,
         pool: ParserPool | None = None,
+        require_metadata: bool = False,
     ) -> None:
         self.kb = kb
         config = chunking or ChunkingConfig()
@@ -96,13 +117,17 @@ class Ingestor:
         self.limits = limits or ParseLimits()
         self.screener = Screener(city_domains)
         self.pool = pool
+        self.require_metadata = require_metadata
 
     def ingest(
         self,
         paths: Iterable[Path],
         publish: bool = True,
         progress: Callable[[Step], None] | None = None,
+        accept_missing_metadata: bool = False,
     ) -> IngestSummary:
+        """Ingest the files and folders; `accept_missing_metadata` confirms the documents held only
+        because metadata is missing (as `askcity kb confirm` would), so they are published."""
         started = time.perf_counter()
         report = progress or (lambda step: None)
         summary = IngestSummary()
@@ -116,8 +141,17 @@ class Ingestor:
         report(Step("save", 0, len(pending)))
         for result in self.kb.save_batch(pending, self.chunking_key):
             (summary.added if result.outcome == "added" else summary.updated).append(result.document_id)
+        summary.incomplete = [
+            Incomplete(c.loaded.document.id, c.loaded.source, c.missing) for c in checked if c.missing
+        ]
         summary.held = self._held(checked)
-        if publish and (summary.changed or self.kb.versions.current() is None) and checked:
+        if accept_missing_metadata:
+            summary.accepted = [h.document_id for h in summary.held if h.only_metadata]
+            for document_id in summary.accepted:
+                self.kb.confirm(document_id)
+            summary.held = [h for h in summary.held if not h.only_metadata]
+        changed = summary.changed or bool(summary.accepted)
+        if publish and (changed or self.kb.versions.current() is None) and checked:
             report(Step("publish", 0, 1))
             summary.published = self.kb.publish()
         summary.seconds = time.perf_counter() - started
@@ -163,7 +197,14 @@ class Ingestor:
 
     def _check(self, loaded: list[Loaded], report: Callable[[Step], None]) -> list[_Checked]:
         report(Step("check", 0, len(loaded)))
-        return [_Checked(item, tuple(self.screener.findings(item.document, item.hidden))) for item in loaded]
+        checked = []
+        for item in loaded:
+            findings = tuple(self.screener.findings(item.document, item.hidden))
+            missing = missing_metadata(item.document)
+            if missing and self.require_metadata:
+                findings += (metadata_finding(missing),)
+            checked.append(_Checked(item, findings, missing))
+        return checked
 
     def _chunk(
         self, checked: list[_Checked], summary: IngestSummary, report: Callable[[Step], None]

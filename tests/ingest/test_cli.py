@@ -111,12 +111,22 @@ KIOSKS = (
 )
 
 
+def public(page: str, **meta: str) -> dict[str, str]:
+    """The metadata residents need (a document without it is held by `askcity ingest`)."""
+    return {
+        "source_uri": f"https://www.millbrook.example/{page}",
+        "department": "Parks",
+        "contact": "311",
+        **meta,
+    }
+
+
 def test_when_a_folder_is_ingested_then_the_summary_is_printed_and_the_exit_code_is_0(
     askcity: Invoke, tmp_path: Path
 ) -> None:
     docs = tmp_path / "docs"
-    write_document(docs, "benches.md", BENCHES, department="Parks")
-    write_document(docs, "kiosks.txt", KIOSKS)
+    write_document(docs, "benches.md", BENCHES, **public("benches"))
+    write_document(docs, "kiosks.txt", KIOSKS, **public("kiosks"))
     (docs / "budget [draft].xlsx").write_bytes(b"PK")
 
     output = ok(askcity("ingest", str(docs)))
@@ -328,7 +338,7 @@ def test_when_messages_are_wider_than_the_terminal_then_each_stays_on_one_line(
 def test_when_the_last_document_is_removed_then_an_empty_version_is_served_and_a_second_remove_fails(
     askcity: Invoke, tmp_path: Path
 ) -> None:
-    write_document(tmp_path / "docs", "benches.md", BENCHES)
+    write_document(tmp_path / "docs", "benches.md", BENCHES, **public("benches"))
     ok(askcity("ingest", str(tmp_path / "docs")))
     assert (
         ok(askcity("kb", "remove", "benches")).strip()
@@ -355,8 +365,8 @@ def test_when_a_document_is_held_then_ingest_and_status_say_why_and_confirm_publ
     askcity: Invoke, tmp_path: Path
 ) -> None:
     docs = tmp_path / "docs"
-    write_document(docs, "benches.md", BENCHES)
-    write_document(docs, "refunds.md", f"{REFUNDS}\n{PLANTED}\n")
+    write_document(docs, "benches.md", BENCHES, **public("benches"))
+    write_document(docs, "refunds.md", f"{REFUNDS}\n{PLANTED}\n", **public("refunds"))
 
     output = ok(askcity("ingest", str(docs)))
 
@@ -405,7 +415,7 @@ def test_when_a_document_is_held_then_ingest_and_status_say_why_and_confirm_publ
 def test_confirming_what_is_not_held_fails_cleanly(
     document_id: str, message: str, askcity: Invoke, tmp_path: Path
 ) -> None:
-    write_document(tmp_path / "docs", "benches.md", BENCHES)
+    write_document(tmp_path / "docs", "benches.md", BENCHES, **public("benches"))
     ok(askcity("ingest", str(tmp_path / "docs")))
     assert_clean_failure(askcity("kb", "confirm", document_id), message)
 
@@ -433,7 +443,9 @@ def test_the_ingest_settings_reach_the_pipeline(
     askcity: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     docs = tmp_path / "docs"
-    write_document(docs, "benches.md", BENCHES, source_uri="https://parks.county.example/benches")
+    write_document(
+        docs, "benches.md", BENCHES, **public("", source_uri="https://parks.county.example/benches")
+    )
     write_document(docs, "long.md", "# Long\n\n" + "Bench rules apply to every park. " * 100)
     monkeypatch.setenv("ASKCITY_CITY_DOMAINS", "millbrook.example, county.example")
     monkeypatch.setenv("ASKCITY_INGEST_MAX_FILE_MB", "0.001")
@@ -469,3 +481,99 @@ def test_when_a_setting_is_invalid_then_one_clear_line(
     monkeypatch.setenv(variable, value)
     get_kb_settings.cache_clear()
     assert_clean_failure(askcity("ingest", str(tmp_path / "docs")), message)
+
+
+# ---- metadata residents need (issue 13) -------------------------------------------------------------------
+PAGE = (
+    "<html><head><title>Pool Hours</title></head>"
+    "<body><h1>Pool Hours</h1><p>The city pool opens at 7:00.</p></body></html>"
+)
+
+
+def warnings_of(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("warning:")]
+
+
+def test_when_a_file_has_no_sidecar_then_ingest_names_the_missing_fields_and_holds_it(
+    askcity: Invoke, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    write_document(docs, "benches.md", BENCHES, **public("benches"))
+    write_document(docs, "pool.html", PAGE)
+    write_document(docs, "kiosks.txt", KIOSKS, source_uri="https://www.millbrook.example/kiosks")
+
+    output = ok(askcity("ingest", str(docs)))
+
+    assert summary_of(output)["held for review"] == "2"
+    assert warnings_of(output) == [
+        f"warning: {docs / 'kiosks.txt'}: its sidecar kiosks.txt.meta.json lacks department, contact; held "
+        "for review: add the fields, or confirm (`--allow-missing-metadata`, `askcity kb confirm ID`)",
+        f"warning: {docs / 'pool.html'}: no pool.html.meta.json: missing source_uri, department, contact; "
+        "held for review: add the fields, or confirm (`--allow-missing-metadata`, `askcity kb confirm ID`)",
+    ]
+    rows = {row[0]: row for row in table_rows(ok(askcity("kb", "status")))}
+    assert {d: (rows[d][5], rows[d][6]) for d in rows} == {
+        "benches": ("in service", "1"),
+        "pool": ("held for review", "no"),
+        "kiosks": ("held for review", "no"),
+    }
+
+    (docs / "pool.html.meta.json").write_text(json.dumps(public("pool")), encoding="utf-8")
+    again = ok(askcity("ingest", str(docs)))
+    assert [w.split(":")[1].strip() for w in warnings_of(again)] == [str(docs / "kiosks.txt")]
+    rows = {row[0]: row for row in table_rows(ok(askcity("kb", "status")))}
+    assert (rows["pool"][5], rows["pool"][6]) == ("in service", "2")
+
+
+def test_when_the_editor_allows_missing_metadata_then_it_is_published_with_a_warning_and_stays_so(
+    askcity: Invoke, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    write_document(docs, "pool.html", PAGE)
+
+    output = ok(askcity("ingest", str(docs), "--allow-missing-metadata"))
+
+    summary = summary_of(output)
+    assert (summary["held for review"], summary["published without metadata (confirmed)"]) == ("0", "1")
+    assert summary["published"] == "v000001"
+    assert warnings_of(output) == [
+        f"warning: {docs / 'pool.html'}: no pool.html.meta.json: missing source_uri, department, contact; "
+        "published without them: its citations have no link"
+    ]
+    again = summary_of(ok(askcity("ingest", str(docs))))  # the confirmation holds for the same file
+    assert (again["unchanged"], again["held for review"], again["published"]) == (
+        "1",
+        "0",
+        "no (nothing changed)",
+    )
+
+
+def test_in_a_terminal_the_editor_is_asked_before_documents_without_metadata_are_published(
+    askcity: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.cli
+
+    monkeypatch.setattr(ingest.cli, "_interactive", lambda: True)
+    docs = tmp_path / "docs"
+    write_document(docs, "pool.html", PAGE)
+    write_document(docs, "refunds.md", f"{REFUNDS}\n{PLANTED}\n")  # held for more than its metadata
+
+    declined = CliRunner().invoke(app, ["ingest", str(docs)], input="n\n")
+    assert declined.exit_code == 0, declined.output
+    assert "Publish the 1 document(s) held only for missing metadata anyway?" in declined.output
+    assert "no" in {row[0]: row for row in table_rows(ok(askcity("kb", "status")))}["pool"][6]
+
+    accepted = CliRunner().invoke(app, ["ingest", str(docs)], input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    rows = {row[0]: row for row in table_rows(ok(askcity("kb", "status")))}
+    assert (rows["pool"][5], rows["pool"][6]) == ("in service (confirmed)", "1")
+    assert (rows["refunds"][5], rows["refunds"][6]) == ("held for review", "no")
+
+
+def test_every_shipped_sample_document_carries_the_metadata_residents_need() -> None:
+    from ingest.metadata import REQUIRED, read_sidecar
+
+    for path in sorted(DOCUMENTS.iterdir()):
+        if not path.name.endswith(".meta.json") and path.is_file():
+            sidecar = read_sidecar(path)
+            assert all(getattr(sidecar, field) for field in REQUIRED), path.name
