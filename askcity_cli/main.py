@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import ask_command, chat_app, curated_app, run_command, serve_command, unanswered_command
+from bot.cli import ask_command, chat_app, curated_app, run_command, serve_command
+from bot.cli_editors import feedback_command, gaps_command, unanswered_command
 from evaluation.cli import eval_app
 from ingest.cli import ingest_command, kb_app, search_command
 from records_api.cli import audit_app, records_app
@@ -27,6 +28,8 @@ app.command("ask")(ask_command)
 app.add_typer(curated_app, name="curated")
 app.add_typer(chat_app, name="chat")
 app.command("unanswered")(unanswered_command)
+app.command("gaps")(gaps_command)
+app.command("feedback")(feedback_command)
 
 if __name__ == "__main__":
     app()

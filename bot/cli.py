@@ -1,4 +1,5 @@
-"""Bot commands: `askcity run` (the demo), `serve`, `ask`, and the editors' `curated` and `unanswered`."""
+"""Bot commands: `askcity run` (the demo), `serve`, `ask`, and the editors' `curated` (`gaps`, `unanswered`
+and `feedback` are in `bot.cli_editors`)."""
 
 from __future__ import annotations
 
@@ -413,20 +414,6 @@ def curated_drafts(
             d.author_name or d.author_subject,
             d.created_at.strftime("%Y-%m-%d %H:%M"),
         )
-    console.print(table)
-
-
-def unanswered_command(
-    days: Annotated[int, typer.Option(min=1, max=3650, help="Look back this many days.")] = 30,
-) -> None:
-    """What residents asked that the documents could not answer, most frequent first."""
-    rows = _database().unanswered(days)
-    if not rows:
-        console.print("No unanswered questions in that period.")
-        return
-    table = Table("times", "last asked", "question (redacted)")
-    for row in rows:
-        table.add_row(str(row.times), row.last_asked.strftime("%Y-%m-%d %H:%M"), row.question)
     console.print(table)
 
 

@@ -327,3 +327,30 @@ def pii_command(
         typer.echo(report.model_dump_json(indent=2))
     else:
         typer.echo(report.to_table())
+
+
+@eval_app.command("gaps")
+def gaps_command(
+    refit: Annotated[
+        bool, typer.Option("--refit", help="Choose linkage and distance threshold on the train split.")
+    ] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="With --refit: write bot/staff/data/gaps.en.yml.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """The content-gap grouping on labelled unanswered questions: adjusted Rand index and purity on the
+    test split (evaluation/data/gaps/), with the shipped constants or, with --refit, ones chosen on train."""
+    from bot.staff.clustering import write_clustering_config
+    from evaluation.gaps import run
+    from knowledge_base.embedder import QueryEncoding
+    from knowledge_base.factory import make_embedder
+    from knowledge_base.settings import get_kb_settings
+
+    embedder = make_embedder(get_kb_settings())
+    encoder = embedder.for_queries() if isinstance(embedder, QueryEncoding) else embedder
+    report, config = _guarded(lambda: run(encoder.embed, refit))
+    if refit and write:
+        path = write_clustering_config(config, "Chosen on the train split by `askcity eval gaps --refit`.")
+        console.print(f"written to {path}")
+    _print(report.model_dump(), as_json, "Content gaps")

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from bot.api.deps import RuntimeDep
 from bot.api.routes_staff_auth import render
 from bot.api.routes_staff_console import AGENTS, SUPERVISORS, agent_of
+from bot.api.routes_staff_gaps import router as gaps_router
 from bot.api.schemas_staff import TicketOut
 from bot.runtime import Runtime
 from bot.staff.auth import StaffPrincipal
@@ -28,6 +29,7 @@ from bot.staff.roles import LABELS, Role
 from bot.staff.tickets import AGENT_OUTCOMES, OUTCOME_LABELS, Outcome, TicketStatus
 
 router = APIRouter(include_in_schema=False)
+router.include_router(gaps_router, include_in_schema=True)  # editors' content gaps (API and page)
 AgentPage = Annotated[StaffPrincipal, Depends(AGENTS)]
 SupervisorPage = Annotated[StaffPrincipal, Depends(SUPERVISORS)]
 

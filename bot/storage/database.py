@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -38,13 +38,6 @@ def citation_from_json(raw: dict[str, object]) -> Citation:
 
 def _cited_json(citations: list[Citation], versions: Mapping[str, int]) -> list[dict[str, object]]:
     return [{**_citation_json(c), "document_version": versions.get(c.document_id)} for c in citations]
-
-
-@dataclass(frozen=True, slots=True)
-class UnansweredQuestion:
-    question: str
-    times: int
-    last_asked: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,23 +118,6 @@ class BotDatabase(Database):
     def transcript(self, answer_id: str) -> TranscriptRow | None:
         with self.session() as s:
             return s.get(TranscriptRow, answer_id)
-
-    def unanswered(self, days: int = 30, limit: int = 50) -> list[UnansweredQuestion]:
-        """What residents asked that we could not answer, most frequent first (for policy editors)."""
-        since = datetime.now(UTC) - timedelta(days=days)
-        with self.session() as s:
-            rows = s.execute(
-                sa.select(
-                    TranscriptRow.question,
-                    sa.func.count().label("times"),
-                    sa.func.max(TranscriptRow.created_at).label("last"),
-                )
-                .where(TranscriptRow.status == "no_answer", TranscriptRow.created_at >= since)
-                .group_by(TranscriptRow.question)
-                .order_by(sa.desc("times"), sa.desc("last"))
-                .limit(limit)
-            ).all()
-        return [UnansweredQuestion(q, int(t), last) for q, t, last in rows]
 
     # ---- curated answers --------------------------------------------------------------------
     # A stored citation is the Citation's JSON plus "document_version": the version of the document

@@ -1,0 +1,138 @@
+"""The content-gap report for editors and supervisors (issue 13): `GET /api/v1/staff/gaps` (JSON or CSV)
+and the page `/staff/gaps`, with a form to start a curated answer from a group and a link to start a
+document for it (a Markdown skeleton holding the residents' redacted questions).
+
+Agents get 403: the report reads every resident's (redacted) questions. The work (SQL, the model, a
+pipeline run per re-checked question) blocks, so the routes are `def` and run in the threadpool.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from bot.api.deps import RuntimeDep
+from bot.api.routes_staff_auth import STAFF_API_ERRORS, render
+from bot.api.routes_staff_console import no_store
+from bot.api.schemas import ErrorBody
+from bot.api.staff_deps import StaffAccess
+from bot.runtime import Runtime
+from bot.staff.auth import StaffPrincipal
+from bot.staff.clustering import load_clustering_config
+from bot.staff.gaps import MAX_DAYS, GapReport, Period, gap_finder, to_csv
+from bot.staff.roles import LABELS, Role
+from bot.storage.gaps import GapQueries
+from knowledge_base.records import Citation
+
+router = APIRouter()
+EDITORS = StaffAccess(Role.EDITOR, Role.SUPERVISOR)
+EditorDep = Annotated[StaffPrincipal, Depends(EDITORS)]
+Days = Annotated[int, Query(ge=1, le=MAX_DAYS, description="The period: the last N days.")]
+ERRORS: dict[int | str, dict[str, object]] = {
+    **STAFF_API_ERRORS,
+    422: {"model": ErrorBody, "description": "`days` outside 1..3650, or an unknown format"},
+}
+
+
+def _report(runtime: Runtime, days: int) -> GapReport:
+    service = runtime.service
+    finder = gap_finder(
+        GapQueries(service.database.engine), service.pipeline, runtime.retriever, load_clustering_config()
+    )
+    return finder.report(Period.last(days))
+
+
+@router.get(
+    "/api/v1/staff/gaps",
+    response_model=GapReport,
+    responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
+    dependencies=[Depends(no_store)],
+    tags=["staff"],
+)
+def gaps(
+    who: EditorDep,
+    runtime: RuntimeDep,
+    days: Days = 30,
+    format: Annotated[Literal["json", "csv"], Query(description="`csv`: one row per group.")] = "json",
+) -> GapReport | Response:
+    """Questions the documents did not serve, grouped by meaning: count, trend, redacted examples, the
+    closest documents, and whether the served knowledge base now answers them."""
+    report = _report(runtime, days)
+    if format == "csv":
+        return PlainTextResponse(
+            to_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="askcity-gaps-{days}d.csv"'},
+        )
+    return report
+
+
+def _page(who: StaffPrincipal) -> dict[str, Any]:
+    session = who.session
+    return {
+        "principal": who,
+        "role": LABELS[who.role],
+        "supervisor": who.role == Role.SUPERVISOR,
+        "editor": True,
+        "csrf_token": session.csrf_token if session is not None else "",
+    }
+
+
+@router.get("/staff/gaps", include_in_schema=False)
+def gaps_page(request: Request, who: EditorDep, runtime: RuntimeDep, days: int = 30) -> Response:
+    if not 1 <= days <= MAX_DAYS:
+        return render(
+            request, "problem.html", 422, title="Choose a period", message="The period is 1 to 3650 days."
+        )
+    return render(request, "gaps.html", report=_report(runtime, days), days=days, **_page(who))
+
+
+@router.post("/staff/gaps/curated-draft", include_in_schema=False)
+def start_curated_answer(
+    request: Request,
+    who: EditorDep,
+    runtime: RuntimeDep,
+    question: Annotated[str, Form(min_length=1, max_length=1000)],
+    cite: Annotated[list[str], Form(max_length=10)] = [],  # noqa: B006
+) -> Response:
+    """A curated-answer draft for the group's most asked question, citing its closest documents; the
+    editor writes the answer (`askcity curated drafts`, then `askcity curated add`)."""
+    documents = {d.id: d for d in runtime.retriever.snapshot.documents}
+    citations = [
+        Citation(document_id=d.id, title=d.title, source_url=d.source_uri, effective_date=d.effective_date)
+        for d in (documents.get(i) for i in cite)
+        if d is not None
+    ]
+    draft = runtime.service.database.add_curated_draft(
+        question, "", citations, None, who.subject, who.display_name
+    )
+    return render(request, "gap_started.html", draft=draft, question=question, **_page(who))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "new-document"
+
+
+@router.get("/staff/gaps/new-document", include_in_schema=False)
+def start_document(
+    who: EditorDep,
+    label: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
+) -> Response:
+    """A Markdown skeleton for a new service page (the ingest format of `ingest/sample_kb/`), with the
+    residents' redacted questions it should answer as a comment to delete."""
+    title = label.strip() or "New service page"
+    asked = "\n".join(f"- {line.strip()}" for line in q if line.strip()).replace("-->", "- ->")
+    body = (
+        f"# {title}\n\n"
+        f"<!-- Residents asked (redacted); answer each below, then delete this comment:\n{asked}\n-->\n\n"
+        "## Who can apply\n\n## How to apply\n\n## Fees\n\n## Contact\n"
+    )
+    return PlainTextResponse(
+        body,
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_slug(title)}.md"'},
+    )

@@ -1,0 +1,177 @@
+"""What editors read of the transcripts: the questions the bot did not serve well, and residents' feedback.
+
+Every count is a SQL aggregate (`GROUP BY` question, reason and day): Python receives one row per
+distinct question a day, never the transcripts themselves. A status lookup (`intent = 'status'`) is a
+resident's own case, not a content gap, so it is never selected here, whatever its status; neither are
+private replies.
+
+Reasons, in the order a turn is given one: `unhelpful` (a resident marked the answer unhelpful), then
+its status `no_answer`, `clarification` or `handoff`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
+
+from bot.storage.tables import FeedbackRow, TranscriptRow
+
+Reason = Literal["no_answer", "clarification", "handoff", "unhelpful"]
+GAP_STATUSES = ("no_answer", "clarification", "handoff")
+
+# "yes" to the offer of a person after a `no_answer` is recorded as a handoff turn of its own: the
+# question that led to it is already counted, and "yes" says nothing about what is missing.
+_ASSENT = re.compile(
+    r"^\s*(yes|yeah|yep|yup|y|sure|ok(ay)?|please|yes,? please|please do|go ahead)[\s!.]*$", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AskedDay:
+    """How often one redacted question was asked on one day, for one reason."""
+
+    question: str
+    reason: Reason
+    day: date
+    times: int
+    last_asked: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RatedDown:
+    """A question and an answer a resident marked unhelpful (to tell whether the answer has changed)."""
+
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackEntry:
+    answer_id: str
+    helpful: bool
+    comment: str  # redacted when it was stored
+    question: str  # redacted
+    status: str
+    given_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackSummary:
+    helpful: int
+    unhelpful: int
+    with_comment: int
+
+
+def _unhelpful() -> sa.ColumnElement[bool]:
+    return sa.exists().where(FeedbackRow.answer_id == TranscriptRow.answer_id, FeedbackRow.helpful.is_(False))
+
+
+def _day(column: InstrumentedAttribute[datetime]) -> sa.ColumnElement[object]:
+    """The calendar day of a timestamp: `date()` is a function of both SQLite and PostgreSQL."""
+    return sa.func.date(column)
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])  # SQLite returns "YYYY-MM-DD"
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite gives back naive timestamps; they were stored in UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+class GapQueries:
+    """Read-only queries over the bot's transcripts and feedback (engine from `BotDatabase.engine`)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def asked(self, since: datetime, until: datetime, limit: int = 20_000) -> list[AskedDay]:
+        """Gap questions of the period, one row per question, reason and day, most asked first."""
+        unhelpful = _unhelpful()
+        reason = sa.case((unhelpful, "unhelpful"), else_=TranscriptRow.status).label("reason")
+        day = _day(TranscriptRow.created_at).label("day")
+        times = sa.func.count().label("times")
+        query = (
+            sa.select(TranscriptRow.question, reason, day, times, sa.func.max(TranscriptRow.created_at))
+            .where(
+                TranscriptRow.created_at >= since,
+                TranscriptRow.created_at < until,
+                TranscriptRow.intent != "status",
+                TranscriptRow.private.is_(False),
+                TranscriptRow.question != "",
+                sa.or_(TranscriptRow.status.in_(GAP_STATUSES), unhelpful),
+            )
+            .group_by(TranscriptRow.question, reason, day)
+            .order_by(sa.desc(times), TranscriptRow.question)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            AskedDay(question, reason, _as_date(d), int(n), _aware(last))
+            for question, reason, d, n, last in rows
+            if not (reason == "handoff" and _ASSENT.match(question))
+        ]
+
+    def rated_down(self, since: datetime, until: datetime, questions: list[str]) -> list[RatedDown]:
+        """The distinct answers residents marked unhelpful for these questions in the period."""
+        if not questions:
+            return []
+        query = (
+            sa.select(TranscriptRow.question, TranscriptRow.answer)
+            .distinct()
+            .where(
+                TranscriptRow.created_at >= since,
+                TranscriptRow.created_at < until,
+                TranscriptRow.question.in_(questions),
+                _unhelpful(),
+            )
+        )
+        with self.engine.connect() as conn:
+            return [RatedDown(q, a) for q, a in conn.execute(query).all()]
+
+    def feedback(
+        self, since: datetime, until: datetime, helpful: bool | None = None, limit: int = 200
+    ) -> list[FeedbackEntry]:
+        """Residents' verdicts given in the period, newest first (comments were redacted when stored)."""
+        query = (
+            sa.select(
+                FeedbackRow.answer_id,
+                FeedbackRow.helpful,
+                FeedbackRow.comment,
+                TranscriptRow.question,
+                TranscriptRow.status,
+                FeedbackRow.created_at,
+            )
+            .join(TranscriptRow, TranscriptRow.answer_id == FeedbackRow.answer_id)
+            .where(FeedbackRow.created_at >= since, FeedbackRow.created_at < until)
+            .order_by(FeedbackRow.created_at.desc(), FeedbackRow.id.desc())
+            .limit(limit)
+        )
+        if helpful is not None:
+            query = query.where(FeedbackRow.helpful.is_(helpful))
+        with self.engine.connect() as conn:
+            return [
+                FeedbackEntry(answer_id, helpful, comment, question, status, _aware(given_at))
+                for answer_id, helpful, comment, question, status, given_at in conn.execute(query).all()
+            ]
+
+    def feedback_summary(self, since: datetime, until: datetime) -> FeedbackSummary:
+        query = sa.select(
+            sa.func.count().filter(FeedbackRow.helpful.is_(True)),
+            sa.func.count().filter(FeedbackRow.helpful.is_(False)),
+            sa.func.count().filter(FeedbackRow.comment != ""),
+        ).where(FeedbackRow.created_at >= since, FeedbackRow.created_at < until)
+        with self.engine.connect() as conn:
+            helpful, unhelpful, commented = conn.execute(query).one()
+        return FeedbackSummary(int(helpful), int(unhelpful), int(commented))
