@@ -18,7 +18,7 @@ from ingest.metadata import sidecar_path
 from ingest.pipeline import Ingestor, IngestSummary, ParseLimits, Step
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.factory import open_knowledge_base, retrieval_config
-from knowledge_base.kb import KnowledgeBase
+from knowledge_base.kb import KnowledgeBase, Status
 from knowledge_base.review import Finding
 from knowledge_base.settings import KnowledgeBaseSettings, get_kb_settings
 
@@ -34,6 +34,7 @@ _STAGES = {
     "publish": "publishing",
 }
 _STATES = {"held": "held for review", "confirmed": "in service (confirmed)", "ok": "in service"}
+_TABLE_ROOM = 60  # columns the other fields of `kb status` need beside the ids to stay readable
 
 
 def _settings() -> KnowledgeBaseSettings:
@@ -236,20 +237,7 @@ def status_command() -> None:
             f"{m.chunks} chunks, {m.sentences} sentences, model {m.model} ({m.dimension} dims)"
         )
     console.print(f"Kept versions: {', '.join(status.versions) or 'none'}")
-    # "version" and "state" are the working set (what the next publish builds); "served" is the version
-    # of the document in the version being served, which differs after a rollback.
-    table = Table("id", "title", "department", "version", "chunks", "state", "served")
-    for d in status.documents:
-        table.add_row(
-            escape(d.id),
-            escape(d.title),
-            escape(d.department),
-            str(d.version),
-            str(d.chunks),
-            "retired" if d.retired else _STATES[d.review],
-            str(status.served[d.id]) if d.id in status.served else "no",
-        )
-    console.print(table)
+    _print_documents(status)
     held = [d for d in status.documents if d.review == "held" and not d.retired]
     if held:
         console.print(
@@ -261,6 +249,38 @@ def status_command() -> None:
         console.print(f"  {escape(d.id)}", soft_wrap=True)
         for finding in d.findings:
             console.print(_finding_line(finding), soft_wrap=True)
+
+
+def _print_documents(status: Status) -> None:
+    """The working set, ids always whole (editors copy them into `kb confirm` and `kb remove`): a table
+    when the ids leave room for the other columns, else one document per line."""
+    # "version" and "state" are the working set (what the next publish builds); "served" is the version
+    # of the document in the version being served, which differs after a rollback.
+    rows = [
+        (
+            d.id,
+            d.title,
+            d.department,
+            str(d.version),
+            str(d.chunks),
+            "retired" if d.retired else _STATES[d.review],
+            str(status.served[d.id]) if d.id in status.served else "no",
+        )
+        for d in status.documents
+    ]
+    longest = max((len(row[0]) for row in rows), default=2)
+    if longest + _TABLE_ROOM <= console.width:
+        table = Table("id", "title", "department", "version", "chunks", "state", "served")
+        table.columns[0].no_wrap = True
+        table.columns[0].min_width = longest
+        for row in rows:
+            table.add_row(*(escape(cell) for cell in row))
+        console.print(table)
+        return
+    for doc_id, title, department, version, chunks, state, served in rows:
+        console.print(escape(doc_id), soft_wrap=True)
+        details = f"{title} · {department or 'no department'} · version {version} · {chunks} chunks"
+        console.print(f"    {escape(details)} · {state} · served: {served}", soft_wrap=True)
 
 
 @kb_app.command("confirm")

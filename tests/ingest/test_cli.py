@@ -577,3 +577,25 @@ def test_every_shipped_sample_document_carries_the_metadata_residents_need() -> 
         if not path.name.endswith(".meta.json") and path.is_file():
             sidecar = read_sidecar(path)
             assert all(getattr(sidecar, field) for field in REQUIRED), path.name
+
+
+# ---- kb status keeps document ids whole (issue 13) --------------------------------------------------------
+LONG_ID = "housing-rental-assistance-programme-for-low-income-households-2026-revised"
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "140"])
+def test_kb_status_prints_every_document_id_whole_in_a_narrow_terminal(
+    columns: str, askcity: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    write_document(docs, "benches.md", BENCHES, **public("benches", id=LONG_ID))
+    write_document(docs, "kiosks.txt", KIOSKS, **public("kiosks", id="kiosk-permits-for-street-vendors"))
+    ok(askcity("ingest", str(docs)))
+    monkeypatch.setenv("COLUMNS", columns)
+
+    output = ok(askcity("kb", "status"))
+
+    lines = output.splitlines()
+    for doc_id in (LONG_ID, "kiosk-permits-for-street-vendors"):
+        assert any(re.search(rf"(^|[│ ]){re.escape(doc_id)}([│ ]|$)", line) for line in lines), output
+    assert all(LONG_ID in line for line in lines if LONG_ID[:12] in line)  # never cut or folded
