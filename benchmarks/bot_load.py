@@ -12,9 +12,15 @@
    - paced ("paced_*"): the 32 sessions together send `--rate` messages a second (100 by default: the
      issue's target) at random, Poisson-distributed times, never two at once: this measures the latency
      residents see at that load. The achieved turns/s is reported; it falls short if the bot cannot keep up.
+3. Long conversations ("doc2dial_*", when ../shared/benchmarks/doc2dial is present): the 273 doc2dial
+   documents published as the knowledge base (in `<data-dir>-doc2dial`); 32 residents, each keeping ONE
+   conversation and ONE keep-alive connection for the whole run (history grows to the session limit),
+   sending random SSA questions closed loop and paced. How the load reaches the cores is reported: the
+   CPU seconds each server process used during the phase, and the connections each held.
 
 Prints one JSON object.
-`python -m benchmarks.bot_load [--data-dir DIR] [--seconds S] [--sessions N] [--rate R]`.
+`python -m benchmarks.bot_load [--data-dir DIR] [--seconds S] [--sessions N] [--rate R] [--phases A,B]
+[--runs N]`.
 """
 
 from __future__ import annotations
@@ -29,10 +35,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from evaluation.questions import load_questions
 from evaluation.retrieval import percentile
@@ -40,12 +48,28 @@ from ingest.pipeline import Ingestor
 from knowledge_base.factory import open_knowledge_base
 from knowledge_base.settings import KnowledgeBaseSettings
 
-SAMPLE = Path(__file__).resolve().parents[1] / "ingest" / "sample_kb"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "ingest" / "sample_kb"
+DOC2DIAL = ROOT.parent / "shared" / "benchmarks" / "doc2dial"
 
 
-def prepare(data_dir: Path) -> None:
+@dataclass(frozen=True)
+class Workload:
+    """What the load generator's residents ask, and how their conversations and connections go."""
+
+    questions: list[str]
+    unique: bool = False  # append a turn number, so no question vector comes from the query cache
+    rate: float | None = None  # turns/s offered by all sessions together (None: closed loop)
+    conversation_turns: int | None = 8  # a new conversation (and connection) every N turns; None: one
+    # Offer live handoff to a person? In one long conversation of random questions, a "yes" after a
+    # no_answer would hand the resident to a person for the rest of the run (their messages are then
+    # relayed, not answered), so the long-conversation phases measure answering with handoff off.
+    handoff: bool = True
+
+
+def prepare(data_dir: Path, documents: Path) -> None:
     kb = open_knowledge_base(KnowledgeBaseSettings(data_dir=data_dir))
-    Ingestor(kb).ingest([SAMPLE / "documents"])
+    Ingestor(kb).ingest([documents])
     kb.close()
 
 
@@ -90,19 +114,19 @@ def _free_port() -> int:
 
 async def _session(
     client: httpx.AsyncClient,
-    questions: list[str],
+    work: Workload,
     deadline: float,
     seed: int,
     out: dict[str, Any],
-    unique: bool,
     interval: float | None,
 ) -> None:
     rng = random.Random(seed)
     sid = (await client.post("/api/v1/sessions")).json()["session_id"]
-    order = questions[:]
+    order = work.questions[:]
     rng.shuffle(order)
     i = 0
     due = time.perf_counter()
+    every = work.conversation_turns
     while time.perf_counter() < deadline:
         if interval is not None:
             # open loop: messages are due at random (Poisson) times; one still unanswered delays the next
@@ -110,15 +134,15 @@ async def _session(
             if due >= deadline:
                 break
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        if i and i % 8 == 0:  # a resident asks a few things, then a new conversation starts
+        if every and i and i % every == 0:  # a resident asks a few things, then a new conversation starts
             sid = (await client.post("/api/v1/sessions")).json()["session_id"]
         message = order[i % len(order)]
-        if unique:
+        if work.unique:
             message = f"{message} (question {seed}-{i})"
         # A conversation's last message closes its connection: the next resident connects anew (and the
-        # kernel hands that connection to whichever worker accepts first), as browsers do; otherwise a
-        # few pooled connections would pin an uneven share of all residents to one worker for the run.
-        headers = {"Connection": "close"} if i % 8 == 7 else None
+        # kernel hands that connection to whichever worker accepts first), as browsers do. With one
+        # conversation per resident, each keeps its connection for the whole run.
+        headers = {"Connection": "close"} if every and i % every == every - 1 else None
         started = time.perf_counter()
         response = await client.post(
             "/api/v1/chat", json={"session_id": sid, "message": message}, headers=headers
@@ -133,29 +157,80 @@ async def _session(
         i += 1
 
 
+def _server_processes(server: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    """The server's processes: the one started, then its children (workers, turn processes)."""
+    parent = psutil.Process(server.pid)
+    children = [parent]
+    for child in parent.children(recursive=True):
+        try:
+            if "resource_tracker" not in " ".join(child.cmdline()):
+                children.append(child)
+        except psutil.Error:  # gone, or a zombie
+            continue
+    return children
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> list[float]:
+    times = []
+    for p in processes:
+        try:
+            t = p.cpu_times()
+            times.append(t.user + t.system)
+        except psutil.Error:
+            times.append(0.0)
+    return times
+
+
+def _connections(processes: list[psutil.Process], port: int) -> list[int]:
+    """Established client connections each process holds on the server's port."""
+    counts = []
+    for p in processes:
+        try:
+            held = p.net_connections(kind="tcp")
+        except psutil.Error:
+            held = []
+        counts.append(
+            sum(1 for c in held if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port)
+        )
+    return counts
+
+
 async def _load(
-    base: str, questions: list[str], sessions: int, seconds: float, unique: bool, rate: float | None
+    base: str,
+    work: Workload,
+    sessions: int,
+    seconds: float,
+    server: subprocess.Popen[bytes] | None = None,
+    port: int = 0,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"latencies": [], "statuses": {}}
     limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
+    processes = _server_processes(server) if server is not None else []
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        for q in questions[:5]:  # warm-up
+        for q in work.questions[:5]:  # warm-up
             sid = (await client.post("/api/v1/sessions")).json()["session_id"]
             await client.post("/api/v1/chat", json={"session_id": sid, "message": q})
         out["latencies"].clear()
         out["statuses"].clear()
-        interval = sessions / rate if rate else None
+        interval = sessions / work.rate if work.rate else None
         started, cpu = time.perf_counter(), time.process_time()
+        server_cpu = _cpu_seconds(processes)
         deadline = started + seconds
-        await asyncio.gather(
-            *(_session(client, questions, deadline, n, out, unique, interval) for n in range(sessions))
-        )
+
+        async def count_connections() -> list[int]:
+            await asyncio.sleep(seconds / 2)
+            return _connections(processes, port)
+
+        counting = asyncio.create_task(count_connections())
+        await asyncio.gather(*(_session(client, work, deadline, n, out, interval) for n in range(sessions)))
         elapsed = time.perf_counter() - started
         generator_cpu = time.process_time() - cpu
+        server_cpu = [round(b - a, 1) for a, b in zip(server_cpu, _cpu_seconds(processes), strict=True)]
+        connections = await counting
     lat = out["latencies"]
     return {
         "sessions": sessions,
-        "offered_turns_per_s": rate or "as fast as answered",
+        "offered_turns_per_s": work.rate or "as fast as answered",
         "seconds": round(elapsed, 1),
         "turns": len(lat),
         "turns_per_s": round(len(lat) / elapsed, 1),
@@ -163,6 +238,10 @@ async def _load(
         "p95_ms": percentile(lat, 0.95),
         "statuses": out["statuses"],
         "generator_cpu_s": round(generator_cpu, 1),  # CPU the load generator took from the same cores
+        # how the load reached the cores: CPU seconds each server process used during the phase, and
+        # the client connections each held halfway through
+        "server_cpu_s_by_process": server_cpu,
+        "connections_by_process": connections,
     }
 
 
@@ -171,8 +250,7 @@ def load(
     redis_url: str,
     sessions: int,
     seconds: float,
-    unique: bool,
-    rate: float | None = None,
+    work: Workload,
     workers: int = 2,
 ) -> dict[str, Any]:
     port = _free_port()
@@ -188,6 +266,7 @@ def load(
             "ASKCITY_RATE_LIMIT_SESSION": "100000/minute",
             "ASKCITY_RATE_LIMIT_ADDRESS": "1000000/minute",
             "HF_HUB_OFFLINE": "1",
+            "ASKCITY_HANDOFF_ENABLED": "1" if work.handoff else "0",
         }
         server = subprocess.Popen(
             [
@@ -215,12 +294,11 @@ def load(
                     time.sleep(0.5)
             else:
                 raise RuntimeError("the bot did not become ready")
-            questions = [q.question for q in load_questions(SAMPLE / "questions.jsonl")]
-            result = asyncio.run(_load(base, questions, sessions, seconds, unique, rate))
+            result = asyncio.run(_load(base, work, sessions, seconds, server, port))
         finally:
             server.terminate()
             server.wait(timeout=30)
-    return {**result, "unique_questions": unique, "workers": workers}
+    return {**result, "unique_questions": work.unique, "workers": workers}
 
 
 def main() -> None:
@@ -230,6 +308,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rate", type=float, default=100, help="turns/s offered in the paced phases")
     parser.add_argument("--phases", default="", help="comma-separated phase names (default: all)")
+    parser.add_argument("--runs", type=int, default=1, help="runs of each load phase (figures per run)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--doc2dial", type=Path, default=DOC2DIAL, help="doc2dial folder (phase 3)")
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("ASKCITY_REDIS_URL")
@@ -237,19 +318,35 @@ def main() -> None:
         or "redis://127.0.0.1:6379/15",
     )
     args = parser.parse_args()
-    prepare(args.data_dir)
-    phases = {
-        "load_repeated_questions": (False, None),
-        "load_unique_questions": (True, None),
-        "paced_repeated_questions": (False, args.rate),
-        "paced_unique_questions": (True, args.rate),
+    sample = [q.question for q in load_questions(SAMPLE / "questions.jsonl")]
+    phases: dict[str, tuple[Path, Workload]] = {
+        "load_repeated_questions": (args.data_dir, Workload(sample)),
+        "load_unique_questions": (args.data_dir, Workload(sample, unique=True)),
+        "paced_repeated_questions": (args.data_dir, Workload(sample, rate=args.rate)),
+        "paced_unique_questions": (args.data_dir, Workload(sample, unique=True, rate=args.rate)),
     }
+    doc2dial_dir = args.data_dir.with_name(args.data_dir.name + "-doc2dial")
+    if (args.doc2dial / "documents.jsonl").is_file():
+        ssa = [q.question for q in load_questions(args.doc2dial / "questions_ssa.jsonl")]
+        phases["doc2dial_load"] = (doc2dial_dir, Workload(ssa, conversation_turns=None, handoff=False))
+        phases["doc2dial_paced"] = (
+            doc2dial_dir,
+            Workload(ssa, rate=args.rate, conversation_turns=None, handoff=False),
+        )
     wanted = set(filter(None, args.phases.split(","))) or {"in_process", *phases}
-    figures = {"in_process": in_process(args.data_dir)} if "in_process" in wanted else {}
-    for name, (unique, rate) in phases.items():
+    if wanted & {"in_process", *(n for n, (d, _) in phases.items() if d == args.data_dir)}:
+        prepare(args.data_dir, SAMPLE / "documents")
+    if wanted & {n for n, (d, _) in phases.items() if d == doc2dial_dir}:
+        prepare(doc2dial_dir, args.doc2dial / "documents.jsonl")
+    figures: dict[str, Any] = {"in_process": in_process(args.data_dir)} if "in_process" in wanted else {}
+    for name, (data_dir, work) in phases.items():
         if name not in wanted:
             continue
-        figures[name] = load(args.data_dir, args.redis_url, args.sessions, args.seconds, unique, rate)
+        runs = [
+            load(data_dir, args.redis_url, args.sessions, args.seconds, work, args.workers)
+            for _ in range(args.runs)
+        ]
+        figures[name] = runs[0] if len(runs) == 1 else runs
     print(json.dumps(figures, indent=2))
 
 

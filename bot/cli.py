@@ -41,7 +41,9 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _serve(host: str, port: int, workers: int = 1, announce: str = "") -> None:
-    """Serve until stopped; `announce` is printed once the bot answers its health check."""
+    """Serve until stopped; `announce` is printed once the bot answers its health check. With several
+    workers, one process serves HTTP and hands each turn to the next free of `workers` turn processes
+    (bot/turns.py): every core gets work whatever the clients' connections do."""
     import uvicorn
 
     from bot.logs import configure_logging
@@ -51,17 +53,19 @@ def _serve(host: str, port: int, workers: int = 1, announce: str = "") -> None:
         threading.Thread(
             target=_announce_when_up, args=(f"http://{host}:{port}/api/v1/health", announce), daemon=True
         ).start()
-    # share the cores between worker processes instead of each running the model on all of them
+    # share the cores between the turn processes instead of each running the model on all of them
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
+    if workers > 1:
+        os.environ["ASKCITY_TURN_PROCESSES"] = str(workers)
     from bot.settings import get_settings
 
+    get_settings.cache_clear()
     proxies = get_settings().trusted_proxies
     uvicorn.run(
         "bot.api.app:create_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
         log_level="warning",
         access_log=False,
         # X-Forwarded-For is believed only from the configured proxies (uvicorn trusts 127.0.0.1 by default)
@@ -74,7 +78,13 @@ def serve_command(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Processes; more than 1 needs ASKCITY_REDIS_URL.")
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Processes answering turns (one per core); each turn goes to the next free one. "
+            "More than 1 needs ASKCITY_REDIS_URL.",
+        ),
     ] = 1,
 ) -> None:
     """Serve the bot alone (for deployments): the API, the widget and the demo page."""

@@ -31,11 +31,17 @@ class MessageTooLongError(BotError):
         self.length = length
         self.limit = limit
 
+    def __reduce__(self) -> tuple[type[MessageTooLongError], tuple[int, int]]:
+        return type(self), (self.length, self.limit)  # crosses from a turn process (bot/turns.py)
+
 
 class RateLimitedError(BotError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"rate limited; retry after {retry_after} s")
         self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple[type[RateLimitedError], tuple[int]]:
+        return type(self), (self.retry_after,)
 
 
 class AnswerNotFoundError(BotError):
@@ -68,6 +74,9 @@ class RecordsThrottledError(RecordsError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"records lookups throttled for {retry_after} s")
         self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple[type[RecordsThrottledError], tuple[int]]:
+        return type(self), (self.retry_after,)
 
 
 class RecordsUnavailableError(RecordsError):

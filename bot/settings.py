@@ -60,6 +60,13 @@ class BotSettings(KnowledgeBaseSettings):
     login_url: str = Field(default="", description="Where residents log in (the dev IdP in the demo).")
     allowed_link_hosts: list[str] = Field(default_factory=lambda: ["www.millbrook.example"])
     cors_origins: list[str] = Field(default_factory=list)
+    turn_processes: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="Processes that answer turns, each turn going to the next free one (one per core; "
+        "`askcity serve --workers N` sets it). 0: turns run in the serving process. Needs Redis.",
+    )
     curated_threshold: float = Field(default=0.86, gt=0, le=1)
     answer_threshold: float | None = Field(default=None, description="Override the calibrated gate.")
 
@@ -68,6 +75,11 @@ class BotSettings(KnowledgeBaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_shared_state(self) -> BotSettings:
+        if self.turn_processes > 0 and not self.redis_url:
+            raise ValueError(
+                "ASKCITY_TURN_PROCESSES needs ASKCITY_REDIS_URL: the turn processes share sessions, "
+                "limits and live events through Redis."
+            )
         if self.env == "production" and not self.redis_url:
             raise ValueError(
                 "ASKCITY_REDIS_URL is required when ASKCITY_ENV=production: sessions and rate limits "

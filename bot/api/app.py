@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.api import errors
 from bot.api.pages import router as pages_router
@@ -26,6 +28,7 @@ from bot.api.routes_staff_pages import router as staff_pages_router
 from bot.metrics import ObservabilityMiddleware
 from bot.runtime import Runtime, build_runtime
 from bot.settings import BotSettings, get_settings
+from bot.turns import for_runtime as turns_for
 from trust.request_limits import RequestLimitsMiddleware
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,33 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+class SecurityHeadersMiddleware:
+    """Headers every response carries unless a route set its own (a plain ASGI middleware: Starlette's
+    `BaseHTTPMiddleware` runs each request in an extra task and costs a busy bot measurably)."""
+
+    def __init__(self, app: ASGIApp, csp: str) -> None:
+        self.app = app
+        self.defaults = (
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+            ("Content-Security-Policy", csp),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.defaults:
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 async def _sweep_abandoned(runtime: Runtime, every: float) -> None:
     """Abandon tickets nobody claimed in time (every process runs this; each ticket ends once)."""
     desk = runtime.desk
@@ -68,16 +98,25 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
-        app.state.runtime = runtime or await run_in_threadpool(build_runtime, settings)
-        sweeper = asyncio.create_task(_sweep_abandoned(app.state.runtime, settings.handoff_sweep_seconds))
+        built = runtime if runtime is not None else await run_in_threadpool(build_runtime, settings)
+        turns = turns_for(built, settings)
+        try:
+            await run_in_threadpool(turns.start)  # the turn processes, when there are any (bot/turns.py)
+        except BaseException:
+            if owned:
+                built.close()
+            raise
+        app.state.runtime, app.state.turns = built, turns
+        sweeper = asyncio.create_task(_sweep_abandoned(built, settings.handoff_sweep_seconds))
         try:
             yield
         finally:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
+            await run_in_threadpool(turns.close)
             if owned:
-                app.state.runtime.close()
+                built.close()
 
     app = FastAPI(
         title="askcity bot",
@@ -85,7 +124,7 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
         description="Grounded answers from a city's documents, with citations; honest refusals.",
         lifespan=lifespan,
     )
-    app.dependency_overrides[get_settings] = lambda: settings
+    app.state.settings = settings  # read by `SettingsDep` (bot/api/deps.py)
     errors.install(app)
     app.include_router(chat_router)
     app.include_router(events_router)
@@ -111,17 +150,6 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
         default_body_bytes=settings.max_body_bytes,
         max_header_bytes=settings.max_header_bytes,
     )
-    csp = content_security_policy(settings)
-
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("Content-Security-Policy", csp)
-        return response
-
+    app.add_middleware(SecurityHeadersMiddleware, csp=content_security_policy(settings))
     app.add_middleware(ObservabilityMiddleware)  # outermost: request ids and latency cover every layer
     return app

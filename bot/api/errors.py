@@ -83,13 +83,21 @@ def install(app: FastAPI) -> None:
         return _body(503, "chat_disabled", exc.message, {"Retry-After": "300"})
 
     @app.exception_handler(NoPublishedVersionError)
-    @app.exception_handler(ServiceNotReadyError)
-    async def _not_ready(_: Request, __: Exception) -> JSONResponse:
+    async def _no_knowledge_base(_: Request, __: Exception) -> JSONResponse:
         return _body(
             503,
             "not_ready",
             "The assistant is not ready yet (no knowledge base published). Please try again later.",
             {"Retry-After": "30"},
+        )
+
+    @app.exception_handler(ServiceNotReadyError)
+    async def _not_ready(_: Request, __: Exception) -> JSONResponse:
+        return _body(
+            503,
+            "not_ready",
+            "The assistant is starting or restarting. Please send your message again in a moment.",
+            {"Retry-After": "5"},
         )
 
     @app.exception_handler(KnowledgeBaseError)

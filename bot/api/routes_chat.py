@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
 
-from bot.api.deps import AddressDep, ServiceDep, SettingsDep, TokenDep
+from bot.api.deps import AddressDep, ServiceDep, SettingsDep, TokenDep, TurnsDep
 from bot.api.schemas import (
     ChatRequest,
     ChatResponse,
@@ -37,9 +37,9 @@ def create_session(service: ServiceDep, settings: SettingsDep) -> SessionCreated
 
 
 @router.post("/chat", response_model=ChatResponse, responses=ERRORS)
-def chat(body: ChatRequest, service: ServiceDep, address: AddressDep, token: TokenDep) -> ChatResponse:
+async def chat(body: ChatRequest, turns: TurnsDep, address: AddressDep, token: TokenDep) -> ChatResponse:
     """Answer one message. Send `Authorization: Bearer <token>` for status lookups of your own cases."""
-    outcome = service.turn(body.session_id, body.message, address, token)
+    outcome = await turns.turn(body.session_id, body.message, address, token)
     if not outcome.relayed:
         observe_answer(outcome.answer)
     return ChatResponse.of(outcome.answer, outcome.handoff, outcome.relayed)
@@ -53,12 +53,12 @@ def _event(name: str, data: object) -> str:
     "/chat/stream",
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Events"}},
 )
-def chat_stream(
-    body: ChatRequest, service: ServiceDep, address: AddressDep, token: TokenDep
+async def chat_stream(
+    body: ChatRequest, turns: TurnsDep, address: AddressDep, token: TokenDep
 ) -> StreamingResponse:
     """The same turn as server-sent events: `start`, one `sentence` per sentence, then `done` with the
     whole response (status, citations, follow-ups). Errors before the stream starts are plain JSON."""
-    outcome = service.turn(body.session_id, body.message, address, token)
+    outcome = await turns.turn(body.session_id, body.message, address, token)
     if not outcome.relayed:
         observe_answer(outcome.answer)
     response = ChatResponse.of(outcome.answer, outcome.handoff, outcome.relayed)

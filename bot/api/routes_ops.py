@@ -30,7 +30,8 @@ def ready(request: Request) -> JSONResponse:
     version = _served_version(runtime)
     database = runtime.service.database.ping()
     sessions = runtime.service.sessions.ping()
-    ok = version is not None and database and sessions
+    turns = getattr(request.app.state, "turns", None)  # the turn processes, when there are any
+    ok = version is not None and database and sessions and turns is not None and turns.ready()
     body = Readiness(ready=ok, knowledge_base=version, database=database, sessions=sessions)
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
 

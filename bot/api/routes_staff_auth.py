@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
-from bot.api.deps import SettingsDep
+from bot.api.deps import SettingsDep, settings_of
 from bot.api.schemas import ErrorBody
 from bot.api.staff_deps import (
     LOGIN_COOKIE,
@@ -33,7 +33,7 @@ from bot.api.staff_deps import (
     expected_origins,
     public_origin,
 )
-from bot.settings import BotSettings, get_settings
+from bot.settings import BotSettings
 from bot.staff import csrf
 from bot.staff.auth import HOME, StaffAuth, StaffPrincipal, safe_return_to
 from bot.staff.errors import (
@@ -68,9 +68,8 @@ class StaffMe(BaseModel):
 
 
 def _settings(request: Request) -> BotSettings:
-    """The app's settings outside a dependency (error handlers): create_app overrides get_settings."""
-    override = request.app.dependency_overrides.get(get_settings)
-    return override() if override is not None else get_settings()
+    """The app's settings outside a dependency (error handlers)."""
+    return settings_of(request)
 
 
 def _auth(request: Request) -> StaffAuth | None:
