@@ -131,14 +131,17 @@ def unanswered_command(days: DaysOption = 30) -> None:
     if not rows:
         console.print("No unanswered questions in that period.")
         return
-    table = Table("times", "last asked", "why", "now", "question (redacted)")
+    table = Table("times", "last asked", "why", "question (redacted)")
     for row in rows:
+        question = escape(row.question)
+        if row.answered_by is not None:
+            cited = ", ".join(row.answered_by.documents) or "a curated answer"
+            question += f"\n[green]answered now[/green] ({escape(cited)})"
         table.add_row(
             str(row.times),
-            row.last_asked.strftime("%Y-%m-%d %H:%M"),
+            row.last_asked.strftime("%Y-%m-%d"),
             escape(", ".join(f"{k} {v}" for k, v in row.reasons.items())),
-            f"answered ({', '.join(row.answered_by.documents) or 'curated'})" if row.answered_by else "—",
-            escape(row.question),
+            question,
         )
     console.print(table)
 

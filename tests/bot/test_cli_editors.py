@@ -50,8 +50,7 @@ def test_unanswered_lists_gaps_and_unhelpful_answers_but_not_failed_case_lookups
     assert HENS in result.output and "when is bulky pickup" in result.output
     assert LOOKUP not in result.output
     assert "unhelpful 1" in result.output
-    dog = next(line for line in result.output.splitlines() if DOG in line)
-    assert "answered (animals-dog-licences)" in dog
+    assert result.output.count("answered now") == 1 and "(animals-dog-licences)" in result.output
 
 
 def test_gaps_writes_one_csv_row_per_group(env: BotDatabase, tmp_path: Path) -> None:
