@@ -272,21 +272,35 @@ class Retriever:
         # columns: focus (question + some conversation), topic (more conversation), the question alone
         query_vectors = np.vstack([query.vector, query.topic_vector, query.question_vector])
         dense = vectors @ query_vectors.T
+        lexical_alone = lex_question if allowed is None else np.where(allowed, lex_question, 0.0)
+        # dense and lexical fused, then each candidate's best sentence (all three columns at once)
+        base = np.column_stack(
+            [
+                self._fused(dense[:, 0], focus_lexical[candidates]),
+                self._fused(dense[:, 1], topic_lexical[candidates]),
+                self._fused(dense[:, 2], lexical_alone[candidates]),
+            ]
+        )
+        # how well the question alone matches the best passage, and the best passage of each document
+        question_best = float(dense[:, 2].max())
+        by_document = {
+            snap.documents[d].id: float(best)
+            for d, best in _best_by_document(snap.chunk_doc[candidates], dense[:, 2], len(snap.documents))
+        }
         sentences = (
             snap.best_sentence_similarity(candidates, query_vectors)
             if cfg.sentence_weight
             else np.zeros_like(dense)
         )
-        focus = self._fused(dense[:, 0], focus_lexical[candidates], sentences[:, 0])
+        fused = base + cfg.sentence_weight * sentences
+        focus, topic = fused[:, 0], fused[:, 1]
         focus_dense = dense[:, 0]
-        topic = self._fused(dense[:, 1], topic_lexical[candidates], sentences[:, 1])
         alone = dense[:, 2]
         topic_document = int(snap.chunk_doc[candidates[int(np.argmax(topic))]])
         changed, gap = False, 0.0
         if query.has_context:
             # the question alone, scored like any query: dense, lexical and best sentence together
-            lexical = lex_question if allowed is None else np.where(allowed, lex_question, 0.0)
-            alone_fused = self._fused(alone, lexical[candidates], sentences[:, 2])
+            alone_fused = fused[:, 2]
             in_topic = snap.chunk_doc[candidates] == topic_document
             gap = float(alone_fused.max()) - float(alone_fused[in_topic].max())
             changed = self.changes_subject(query, gap)
@@ -296,24 +310,19 @@ class Retriever:
                 focus_dense = alone
                 topic = focus
 
-        docs = snap.chunk_doc[candidates].tolist()
-        doc_best: dict[int, float] = {}
-        for d, t in zip(docs, topic.tolist(), strict=True):
-            doc_best[d] = max(doc_best.get(d, -1e9), t)
-        final = focus + cfg.document_weight * np.array([doc_best[d] for d in docs], np.float32)
+        docs = snap.chunk_doc[candidates]
+        doc_best = np.full(len(snap.documents), -np.inf, dtype=np.float32)
+        np.maximum.at(doc_best, docs, topic)
+        final = focus + cfg.document_weight * doc_best[docs]
 
         order = np.argsort(-final, kind="stable")[:k]
-        by_document: dict[str, float] = {}
-        for d, a in zip(docs, alone.tolist(), strict=True):
-            key = snap.documents[d].id
-            by_document[key] = max(by_document.get(key, -1.0), a)
         chunks = tuple(
             _hit(snap, int(candidates[j]), float(final[j]), float(focus_dense[j]), float(alone[j]), query)
             for j in order
         )
         return SearchResult(
             chunks,
-            float(alone.max()),
+            question_best,
             by_document,
             snap.documents[topic_document].id,
             changed,
@@ -330,8 +339,9 @@ class Retriever:
         needed = cfg.topic_shift if lean.score >= cfg.continuity_cut else cfg.topic_shift_standalone
         return bool(needed) and gap > needed
 
-    def _fused(self, dense: np.ndarray, lexical: np.ndarray, best_sentence: np.ndarray) -> np.ndarray:
-        """The fused score of each candidate from its dense cosine, lexical score and best sentence."""
+    def _fused(self, dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        """The fused score of each candidate from its dense cosine and lexical score (the best sentence
+        is added by the caller)."""
         cfg = self.config
         lex = lexical.astype(np.float32)
         if cfg.fusion == "rrf":
@@ -340,7 +350,16 @@ class Retriever:
         else:
             lex_scaled = lex / max(float(lex.max()), 1e-12)
             fused = cfg.dense_weight * dense + (1 - cfg.dense_weight) * lex_scaled
-        return np.asarray(fused + cfg.sentence_weight * best_sentence, dtype=np.float32)
+        return np.asarray(fused, dtype=np.float32)
+
+
+def _best_by_document(docs: np.ndarray, scores: np.ndarray, documents: int) -> list[tuple[int, float]]:
+    """(document, best score of its chunks) for each document among `docs`, in order of first appearance."""
+    best = np.full(documents, -np.inf, dtype=np.float32)
+    np.maximum.at(best, docs, scores)
+    _, first = np.unique(docs, return_index=True)
+    present = docs[np.sort(first)]
+    return list(zip(present.tolist(), best[present].tolist(), strict=True))
 
 
 def _allowed(snap: Snapshot, filters: Filters | None) -> np.ndarray | None:
