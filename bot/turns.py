@@ -23,6 +23,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -84,6 +85,9 @@ def _start_process(settings: BotSettings) -> None:
     from bot.logs import configure_logging
     from bot.runtime import build_runtime
 
+    # Ctrl-C reaches the whole process group: the serving process shuts the pool down, and a turn
+    # process must not die mid-turn on its own (the pool would count it as a crash)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging()
     _runtime = build_runtime(settings)
 

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.api.app import create_app
-from bot.errors import MessageTooLongError, RateLimitedError, RecordsThrottledError, ServiceNotReadyError
+from bot.errors import MessageTooLongError, RateLimitedError, RecordsThrottledError
 from bot.runtime import build_runtime
 from bot.settings import BotSettings
 from bot.turns import TurnPool
@@ -48,6 +48,33 @@ def _pool(client: TestClient) -> TurnPool:
     turns = client.app.state.turns  # type: ignore[attr-defined]
     assert isinstance(turns, TurnPool)
     return turns
+
+
+def test_serve_with_workers_runs_one_http_process_and_turn_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`askcity serve --workers 3`: uvicorn in one process, ASKCITY_TURN_PROCESSES=3 for the app."""
+    import uvicorn
+
+    from bot import cli
+    from bot.settings import get_settings
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr("bot.logs.configure_logging", lambda: None)  # leave the test run's logging alone
+    monkeypatch.setenv("ASKCITY_REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.delenv("ASKCITY_TURN_PROCESSES", raising=False)
+    try:
+        cli._serve("127.0.0.1", 8123, workers=3)
+        assert len(calls) == 1 and "workers" not in calls[0], calls
+        assert os.environ["ASKCITY_TURN_PROCESSES"] == "3"
+        assert get_settings().turn_processes == 3
+    finally:
+        monkeypatch.delenv("ASKCITY_TURN_PROCESSES", raising=False)
+        get_settings.cache_clear()
+
+
+def test_turn_processes_need_redis(sample_kb_dir: Path) -> None:
+    with pytest.raises(ValueError, match="REDIS_URL"):
+        make_settings(sample_kb_dir, "sqlite://", turn_processes=2)
 
 
 def test_errors_with_arguments_cross_the_process_boundary() -> None:
