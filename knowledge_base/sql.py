@@ -3,13 +3,15 @@ Alembic upgrades and a transaction-per-`with` session. SQLite file by default, P
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from filelock import FileLock
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -42,12 +44,23 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:
-        """Bring the schema to the newest revision (idempotent)."""
+        """Bring the schema to the newest revision (idempotent). Processes starting at once on an empty
+        database take turns: PostgreSQL through a transaction-level advisory lock, SQLite through a lock
+        file beside the database; the first migrates, the others find the schema at head."""
         config = Config()
         config.set_main_option("script_location", str(self._migrations))
-        with self.engine.begin() as connection:
+        with self._migration_lock(), self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                key = zlib.crc32(f"askcity-migrate:{self._migrations.parent.name}".encode())
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    def _migration_lock(self) -> AbstractContextManager[object]:
+        path = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and path and path != ":memory:":
+            return FileLock(f"{path}.migrate.lock", timeout=300)
+        return nullcontext()
 
     def close(self) -> None:
         self.engine.dispose()
