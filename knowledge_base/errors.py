@@ -7,6 +7,9 @@
     ├── RollbackError           there is no earlier version to return to
     ├── DocumentNotFoundError   no document with that id
     ├── NotHeldError            an editor confirmed a document that is not held for review
+    ├── NoDraftError            no draft is open
+    ├── VersionNotFoundError    no kept version of that name
+    ├── DraftStateError         an action the draft's state does not allow (approve unsubmitted)
     └── ModelLoadError          the embedding model cannot be loaded (offline, bad path)
 
 Messages are written for the operator running a command: they name the thing and the fix, never internals.
@@ -44,4 +47,16 @@ class NotHeldError(KnowledgeBaseError):
 
 
 class ModelLoadError(KnowledgeBaseError):
+    pass
+
+
+class NoDraftError(KnowledgeBaseError):
+    pass
+
+
+class VersionNotFoundError(KnowledgeBaseError):
+    pass
+
+
+class DraftStateError(KnowledgeBaseError):
     pass

@@ -6,13 +6,15 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from knowledge_base.drafts import Draft, DraftStore
 from knowledge_base.embedder import Embedder
-from knowledge_base.errors import DocumentNotFoundError, NotHeldError
+from knowledge_base.errors import DocumentNotFoundError, NotHeldError, VersionNotFoundError
 from knowledge_base.records import Chunk, Document
 from knowledge_base.retriever import RetrievalConfig, Retriever
 from knowledge_base.review import Finding, Review, findings_key
@@ -62,6 +64,7 @@ class KnowledgeBase:
         self.embedder = embedder
         self.store = MetadataStore(database_url)
         self.versions = VersionStore(root, keep=keep_versions)
+        self.drafts = DraftStore(self.store)
 
     def migrate(self) -> None:
         self.store.migrate()
@@ -145,14 +148,27 @@ class KnowledgeBase:
         if not self.store.retire(document_id):
             raise DocumentNotFoundError(f"No document in service with id {document_id!r}.")
 
-    def publish(self) -> Manifest:
+    def publish(self, today: date | None = None) -> Manifest:
         """Build a new version from every document in service and make it current atomically."""
+        return self._build(point=True, today=today)
+
+    def build_draft(self, by: str, today: date | None = None) -> Draft:
+        """Build a version from the working set that is not served: the open draft (replacing the
+        version an open draft held; it goes back to "open")."""
+        base = self.versions.current() or ""
+        manifest = self._build(point=False, today=today)
+        return self.drafts.record_build(manifest.name, base, by)
+
+    def _build(self, point: bool, today: date | None) -> Manifest:
+        """A version of the documents in service whose effective date has come (`today`, default the
+        local date): a document effective later is left out until a version is built on or after it."""
+        day = today or date.today()
         with self.versions.lock():
-            items = self.store.active()
+            items = [
+                (d, c) for d, c in self.store.active() if d.effective_date is None or d.effective_date <= day
+            ]
             model = self.embedder.name
-            wanted = {i.embed_hash for _, chunks in items for i in chunks} | {
-                h for _, chunks in items for i in chunks for _, _, h in i.sentences
-            }
+            wanted = texts_hashes(items)
             vectors = self.store.cached_vectors(model, wanted)
             if len(vectors) < len(wanted):  # e.g. the configured model changed since ingest
                 texts = texts_by_hash(items)
@@ -163,9 +179,31 @@ class KnowledgeBase:
                 manifest = write_snapshot(
                     scratch, name, model, items, vectors, _dimension(vectors, self.embedder)
                 )
-                self.versions.commit(scratch, name)
-            self.store.prune_vectors(model, wanted | self.store.held_hashes())
-            log.info("published knowledge base version %s", name)
+                self.versions.commit(scratch, name, point=point)
+            # keep the vectors of everything in service (a future-dated document's too)
+            self.store.prune_vectors(model, texts_hashes(self.store.active()) | self.store.held_hashes())
+            log.info("%s knowledge base version %s", "published" if point else "built draft", name)
+            return manifest
+
+    def deferred(self, today: date | None = None) -> list[tuple[str, date]]:
+        """Documents in service left out of versions built `today` because they take effect later."""
+        day = today or date.today()
+        return sorted(
+            (d.id, d.effective_date)
+            for d, _ in self.store.active()
+            if d.effective_date is not None and d.effective_date > day
+        )
+
+    def serve(self, name: str) -> Manifest:
+        """Point CURRENT at a kept version (publishing a draft, or rolling back to any kept version)."""
+        with self.versions.lock():
+            if name not in self.versions.names():
+                raise VersionNotFoundError(
+                    f"Version {name!r} is not kept (kept: {', '.join(self.versions.names())})."
+                )
+            manifest = Manifest.read(self.versions.versions_dir / name)
+            self.versions.point_to(name)
+            log.info("serving knowledge base version %s", name)
             return manifest
 
     def rollback(self) -> Manifest:
@@ -208,6 +246,12 @@ def texts_by_hash(items: Sequence[tuple[Document, Sequence[IndexedChunk]]]) -> d
             for s, e, h in item.sentences:
                 texts[h] = document.text[s:e]
     return texts
+
+
+def texts_hashes(items: Sequence[tuple[Document, Sequence[IndexedChunk]]]) -> set[str]:
+    return {i.embed_hash for _, chunks in items for i in chunks} | {
+        h for _, chunks in items for i in chunks for _, _, h in i.sentences
+    }
 
 
 def _dimension(vectors: dict[str, np.ndarray], embedder: Embedder) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -129,6 +129,24 @@ class MetadataStore(Database):
             row.retired = True
             row.updated_at = datetime.now(UTC)
             return True
+
+    def set_review_by(self, document_id: str, review_by: date | None) -> bool:
+        with self.session() as s:
+            row = s.get(DocumentRow, document_id)
+            if row is None or row.retired:
+                return False
+            row.review_by = review_by
+            return True
+
+    def review_due(self, today: date) -> list[tuple[str, str, date]]:
+        """(id, title, review-by date) of documents in service whose review-by date has passed."""
+        with self.session() as s:
+            rows = s.execute(
+                sa.select(DocumentRow.id, DocumentRow.title, DocumentRow.review_by)
+                .where(DocumentRow.retired.is_(False), DocumentRow.review_by < today)
+                .order_by(DocumentRow.review_by, DocumentRow.id)
+            ).all()
+            return [(str(i), str(t), d) for i, t, d in rows]
 
     def summaries(self) -> list[DocumentSummary]:
         with self.session() as s:

@@ -52,6 +52,8 @@ class DocumentRow(Base):
     review: Mapped[str] = mapped_column(String(16), default="ok", server_default="ok")
     findings: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default="[]")
     confirmed_key: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # when an editor must look at the document again (stale content is listed after it); not indexed
+    review_by: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     chunks: Mapped[list[ChunkRow]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="ChunkRow.ordinal"
@@ -86,3 +88,48 @@ class EmbeddingRow(Base):
     model: Mapped[str] = mapped_column(String(512), primary_key=True)
     text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DraftRow(Base):
+    """A draft version (knowledge_base/drafts.py): built on disk, not served until it is published."""
+
+    __tablename__ = "kb_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(16))
+    base_version: Mapped[str] = mapped_column(String(16), default="")  # served when the draft was built
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    created_by: Mapped[str] = mapped_column(String(256), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    submitted_by: Mapped[str] = mapped_column(String(256), default="")
+    decided_by: Mapped[str] = mapped_column(String(256), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class EditorAuditRow(Base):
+    """One editor or supervisor action, hash-chained (the chain code is `trust.audit_chain`). Never
+    updated once written."""
+
+    __tablename__ = "kb_editor_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    target: Mapped[str] = mapped_column(String(512), default="")
+    detail: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class EditorAuditHeadRow(Base):
+    """The chain's head (one row): appends lock it, so two appends cannot extend the same head."""
+
+    __tablename__ = "kb_editor_audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64))

@@ -87,8 +87,9 @@ class VersionStore:
         number = int(names[-1][1:]) + 1 if names else 1
         return f"v{number:06d}"
 
-    def commit(self, scratch: Path, name: str) -> None:
-        """Move a finished build into place, then point CURRENT at it, then prune old versions."""
+    def commit(self, scratch: Path, name: str, point: bool = True) -> None:
+        """Move a finished build into place, then point CURRENT at it (unless `point` is False: a
+        draft), then prune old versions."""
         for path in sorted(scratch.rglob("*"), reverse=True):
             if path.is_file():
                 with path.open("rb") as handle:
@@ -99,7 +100,8 @@ class VersionStore:
         final = self.versions_dir / name
         scratch.rename(final)
         _fsync_dir(self.versions_dir)
-        self.point_to(name)
+        if point:
+            self.point_to(name)
         self.prune()
 
     def point_to(self, name: str) -> None:
