@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import typer
 
+from askcity_cli.audit import audit_app
 from bot.cli import ask_command, chat_app, curated_app, run_command, serve_command
+from bot.cli_drafts import (
+    approve_command,
+    draft_command,
+    publish_command,
+    rollback_to_command,
+    send_back_command,
+    stale_command,
+    submit_command,
+)
 from bot.cli_editors import feedback_command, gaps_command, unanswered_command
 from evaluation.cli import eval_app
 from ingest.cli import ingest_command, kb_app, search_command
-from records_api.cli import audit_app, records_app
+from records_api.cli import records_app
 
 app = typer.Typer(
     name="askcity",
@@ -18,6 +28,13 @@ app = typer.Typer(
 )
 app.command("ingest")(ingest_command)
 app.command("search")(search_command)
+kb_app.command("draft")(draft_command)  # drafts, review and publishing (bot/cli_drafts.py)
+kb_app.command("submit")(submit_command)
+kb_app.command("approve")(approve_command)
+kb_app.command("send-back")(send_back_command)
+kb_app.command("publish")(publish_command)
+kb_app.command("rollback-to")(rollback_to_command)
+kb_app.command("stale")(stale_command)
 app.add_typer(kb_app, name="kb")
 app.add_typer(eval_app, name="eval")
 app.add_typer(records_app, name="records")

@@ -68,6 +68,7 @@ class BotSettings(KnowledgeBaseSettings):
         "`askcity serve --workers N` sets it). 0: turns run in the serving process. Needs Redis.",
     )
     curated_threshold: float = Field(default=0.86, gt=0, le=1)
+    publish_requires_approval: bool = Field(default=True, description="0: editors publish drafts directly.")
     answer_threshold: float | None = Field(default=None, description="Override the calibrated gate.")
 
     def bot_database(self) -> str:

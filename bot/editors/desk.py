@@ -1,0 +1,179 @@
+"""The review desk: build a draft, ask it questions beside the published version, list the answers that
+would change, submit, approve and publish, send back, roll back. Every action is appended to the
+editors' audit log. Plain values in (no settings object); the API and the CLI call the same methods."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.answering.pipeline import Pipeline
+from bot.editors.audit import Action, EditorAction, EditorAuditLog
+from bot.editors.compare import SideBySide, answer_changes, side_by_side
+from bot.editors.errors import ApprovalRequiredError
+from knowledge_base.drafts import Draft
+from knowledge_base.errors import DraftStateError, NoDraftError
+from knowledge_base.kb import KnowledgeBase
+from knowledge_base.snapshot import Manifest, served_documents
+
+PipelineFor = Callable[[str], Pipeline]  # a pipeline over one kept version, by its name
+PIPELINES_KEPT = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    subject: str
+    role: str  # "editor" or "supervisor" (the CLI acts as one of them)
+
+
+class DocumentChange(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    document_id: str
+    change: str  # "added", "changed" (a new version of it) or "removed"
+    published_version: int | None
+    draft_version: int | None
+
+
+class StaleDocument(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    document_id: str
+    title: str
+    review_by: date
+    curated_answers: tuple[int, ...] = ()  # curated answers that cite it
+
+
+class VersionPipelines:
+    """Pipelines over kept versions, built on first use and kept for the last few versions."""
+
+    def __init__(self, build: PipelineFor, keep: int = PIPELINES_KEPT) -> None:
+        self._build = build
+        self._keep = keep
+        self._cache: OrderedDict[str, Pipeline] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str) -> Pipeline:
+        with self._lock:
+            if name in self._cache:
+                self._cache.move_to_end(name)
+                return self._cache[name]
+        pipeline = self._build(name)  # outside the lock: loading a version takes a moment
+        with self._lock:
+            self._cache[name] = pipeline
+            while len(self._cache) > self._keep:
+                self._cache.popitem(last=False)
+        return pipeline
+
+
+class DraftDesk:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        audit: EditorAuditLog,
+        pipelines: PipelineFor,
+        requires_approval: bool = True,
+    ) -> None:
+        self.kb = kb
+        self.audit = audit
+        self.pipelines = pipelines
+        self.requires_approval = requires_approval
+
+    # ---- reading ----------------------------------------------------------------------------
+    def draft(self) -> Draft | None:
+        return self.kb.drafts.open_draft()
+
+    def _open(self) -> Draft:
+        draft = self.draft()
+        if draft is None:
+            raise NoDraftError("There is no open draft. Build one from the working set first.")
+        return draft
+
+    def document_changes(self, draft: Draft) -> list[DocumentChange]:
+        root = self.kb.versions.versions_dir
+        current = self.kb.versions.current()
+        before = served_documents(root / current) if current else {}
+        after = served_documents(root / draft.version)
+        changes = [
+            DocumentChange(
+                document_id=i,
+                change="added" if i not in before else "removed" if i not in after else "changed",
+                published_version=before.get(i),
+                draft_version=after.get(i),
+            )
+            for i in sorted(before.keys() | after.keys())
+            if before.get(i) != after.get(i)
+        ]
+        return changes
+
+    def _sides(self, draft: Draft) -> tuple[tuple[str, Pipeline] | None, tuple[str, Pipeline]]:
+        current = self.kb.versions.current()
+        published = (current, self.pipelines(current)) if current else None
+        return published, (draft.version, self.pipelines(draft.version))
+
+    def ask(self, question: str) -> SideBySide:
+        published, draft = self._sides(self._open())
+        return side_by_side(question, published, draft)
+
+    def answer_changes(self, questions: list[tuple[str, str]]) -> list[SideBySide]:
+        published, draft = self._sides(self._open())
+        return answer_changes(questions, published, draft)
+
+    def stale(self, today: date, citing: dict[str, tuple[int, ...]]) -> list[StaleDocument]:
+        """Documents past their review-by date, with the curated answers that cite each."""
+        return [
+            StaleDocument(document_id=i, title=t, review_by=d, curated_answers=citing.get(i, ()))
+            for i, t, d in self.kb.store.review_due(today)
+        ]
+
+    # ---- acting -----------------------------------------------------------------------------
+    def _log(self, who: Actor, action: Action, target: str, **detail: str) -> None:
+        self.audit.append(EditorAction(who.subject, who.role, action, target, detail))
+
+    def build(self, who: Actor, today: date | None = None) -> Draft:
+        draft = self.kb.build_draft(who.subject, today)
+        self._log(who, "build_draft", draft.version, base=draft.base_version)
+        return draft
+
+    def submit(self, who: Actor, note: str = "") -> Draft:
+        draft = self.kb.drafts.move(("open", "sent_back"), "submitted", who.subject, note)
+        self._log(who, "submit", draft.version, note=note)
+        return draft
+
+    def send_back(self, who: Actor, comment: str) -> Draft:
+        draft = self.kb.drafts.move(("submitted",), "sent_back", who.subject, comment)
+        self._log(who, "send_back", draft.version, comment=comment)
+        return draft
+
+    def approve(self, who: Actor) -> Manifest:
+        """A supervisor approves the submitted draft: it is published (the pointer moves) at once."""
+        draft = self._open()
+        if draft.state != "submitted":
+            raise DraftStateError("The draft has not been submitted for review; it cannot be approved yet.")
+        manifest = self.kb.serve(draft.version)  # the pointer moves first: a failure leaves the draft open
+        self.kb.drafts.move(("submitted",), "published", who.subject)
+        self._log(who, "approve", draft.version, previous=draft.base_version)
+        return manifest
+
+    def publish(self, who: Actor) -> Manifest:
+        """Publish the open draft without review: a supervisor, or an editor where no approval is needed."""
+        draft = self._open()
+        if self.requires_approval and who.role != "supervisor":
+            raise ApprovalRequiredError(
+                "Publishing needs a supervisor's approval here: submit the draft for review."
+            )
+        manifest = self.kb.serve(draft.version)
+        self.kb.drafts.move(("open", "sent_back", "submitted"), "published", who.subject)
+        self._log(who, "publish", draft.version, previous=draft.base_version)
+        return manifest
+
+    def rollback(self, who: Actor, name: str) -> Manifest:
+        previous = self.kb.versions.current() or ""
+        manifest = self.kb.serve(name)
+        self._log(who, "rollback", name, previous=previous)
+        return manifest
