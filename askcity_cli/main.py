@@ -16,6 +16,7 @@ from bot.cli_drafts import (
     submit_command,
 )
 from bot.cli_editors import feedback_command, gaps_command, unanswered_command
+from bot.cli_worker import WORKER_HELP, worker_command
 from evaluation.cli import eval_app
 from ingest.cli import ingest_command, kb_app, search_command
 from records_api.cli import records_app
@@ -47,6 +48,7 @@ app.add_typer(chat_app, name="chat")
 app.command("unanswered")(unanswered_command)
 app.command("gaps")(gaps_command)
 app.command("feedback")(feedback_command)
+app.command("worker", help=WORKER_HELP)(worker_command)
 
 if __name__ == "__main__":
     app()

@@ -12,6 +12,8 @@ from bot.answering.curated import CuratedIndex
 from bot.answering.factory import AnsweringConfig, build_pipeline
 from bot.answering.gate import load_gate_config
 from bot.answering.replies import load_replies
+from bot.documents.desk import DocumentsDesk
+from bot.documents.factory import build_documents
 from bot.events import EventBroker, InMemoryEventBroker, RedisEventBroker
 from bot.privacy import PiiDetector, Redactor
 from bot.ratelimit import RateLimiter
@@ -56,8 +58,11 @@ class Runtime:
     desk: HandoffDesk | None = None  # tickets and queues; None when handoff is off
     assistant: Assistant | None = None  # suggested replies and search for agents
     staff_records: StaffRecords | None = None  # the records service on a staff member's behalf
+    documents: DocumentsDesk | None = None  # uploads and their ingest jobs (bot/documents)
 
     def close(self) -> None:
+        if self.documents is not None:
+            self.documents.runner.close()
         self.events.close()
         if self.staff_records is not None:
             self.staff_records.close()
@@ -148,6 +153,8 @@ def build_runtime(settings: BotSettings) -> Runtime:
     except NoPublishedVersionError:
         log.warning("no knowledge base published yet: /api/v1/ready answers 503 until `askcity ingest`")
     curated.refresh()
+    documents = build_documents(settings, kb, database, client)
+    documents.runner.start()
     return Runtime(
         service,
         kb,
@@ -164,6 +171,7 @@ def build_runtime(settings: BotSettings) -> Runtime:
             if settings.records_api_url
             else None
         ),
+        documents=documents,
     )
 
 

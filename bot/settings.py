@@ -86,6 +86,8 @@ class BotSettings(KnowledgeBaseSettings):
                 "ASKCITY_REDIS_URL is required when ASKCITY_ENV=production: sessions and rate limits "
                 "must be shared by every bot process."
             )
+        if self.jobs_backend == "rq" and not self.redis_url:
+            raise ValueError("ASKCITY_JOBS_BACKEND=rq needs ASKCITY_REDIS_URL: the job queue lives in Redis.")
         key = self.records_service_key.get_secret_value()
         if key:
             try:
@@ -238,6 +240,27 @@ class BotSettings(KnowledgeBaseSettings):
         default=500, ge=10, le=100_000, description="Events kept per channel for resume."
     )
     assist_suggestions: int = Field(default=3, ge=1, le=5, description="Suggested replies per request.")
+    # ---- documents uploaded in the console: ingest jobs (docs/editors.md, ADR 13) ----
+    jobs_backend: Literal["thread", "rq"] = Field(
+        default="thread",
+        description="Where ingest jobs run: a thread of the bot (no Redis needed), or `rq`: a queue in "
+        "ASKCITY_REDIS_URL that `askcity worker` processes take jobs from.",
+    )
+    jobs_queue: str = Field(
+        default="askcity-ingest", min_length=1, max_length=100, description="The RQ queue's name."
+    )
+    jobs_stale_seconds: float = Field(
+        default=60.0, ge=2, le=3600, description="A running job not heard of for this long lost its worker."
+    )
+    jobs_max_attempts: int = Field(
+        default=2, ge=1, le=10, description="Runs of a job whose worker stopped before it is failed."
+    )
+    upload_max_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1024,
+        description="An upload request (all its files) above this is refused (413) unread; each file is "
+        "also held to ASKCITY_INGEST_MAX_FILE_MB by the ingest checks.",
+    )
 
     @model_validator(mode="after")
     def _handoff_settings_are_valid(self) -> BotSettings:

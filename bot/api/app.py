@@ -24,12 +24,13 @@ from bot.api.routes_events import router as events_router
 from bot.api.routes_ops import router as ops_router
 from bot.api.routes_staff_auth import install_staff
 from bot.api.routes_staff_console import router as staff_console_router
+from bot.api.routes_staff_documents import router as staff_documents_router
 from bot.api.routes_staff_pages import router as staff_pages_router
 from bot.metrics import ObservabilityMiddleware
 from bot.runtime import Runtime, build_runtime
 from bot.settings import BotSettings, get_settings
 from bot.turns import for_runtime as turns_for
-from trust.request_limits import RequestLimitsMiddleware
+from trust.request_limits import BodyLimit, RequestLimitsMiddleware
 
 log = logging.getLogger(__name__)
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "web_widget" / "static"
@@ -130,6 +131,7 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
     app.include_router(events_router)
     app.include_router(staff_console_router)
     app.include_router(staff_pages_router)
+    app.include_router(staff_documents_router)  # documents and ingest jobs (issue 13)
     app.include_router(ops_router)
     app.include_router(pages_router)
     install_staff(app)  # staff sign-in (docs/staff.md); checks every staff route declares its access
@@ -148,6 +150,9 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
     app.add_middleware(
         RequestLimitsMiddleware,
         default_body_bytes=settings.max_body_bytes,
+        body_limits=[
+            BodyLimit(p, settings.upload_max_bytes) for p in ("/api/v1/staff/documents", "/staff/documents")
+        ],
         max_header_bytes=settings.max_header_bytes,
     )
     app.add_middleware(SecurityHeadersMiddleware, csp=content_security_policy(settings))

@@ -22,7 +22,12 @@ from tests.bot.staff.staff_harness import ORIGIN, StaffStack, session_cookie, si
 
 # Sample path parameters: a ticket and a case that do not exist (a served route then answers 404 or 503,
 # which is "served": the guard let the caller through).
-SAMPLE_PARAMS: dict[str, str] = {"ticket_id": "0" * 32, "reference": "MB-0000-0000-0000-0"}
+SAMPLE_PARAMS: dict[str, str] = {
+    "ticket_id": "0" * 32,
+    "reference": "MB-0000-0000-0000-0",
+    "job_id": "0" * 32,
+    "document_id": "no-such-document",
+}
 TOKEN_IDENTITIES = ["resident", "agent", "editor", "supervisor", "expired", "wrong_audience", "tampered"]
 SESSION_ROLES = ["resident", "agent", "editor", "supervisor"]
 

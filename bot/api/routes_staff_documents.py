@@ -1,0 +1,274 @@
+"""Documents and their ingest jobs in the staff console (issue 13; docs/editors.md, "Documents and jobs").
+
+API: `POST /api/v1/staff/documents` (multipart, one or many files + metadata: 202 with the job id),
+`GET /api/v1/staff/jobs/{id}`, `GET /api/v1/staff/documents`, `GET /api/v1/staff/documents/{id}`,
+`POST /api/v1/staff/documents/{id}/retire` (202). Pages: /staff/documents (list + upload form),
+/staff/jobs/{id} (live progress: `job-progress.js` polls the job API), /staff/documents/{id}.
+
+Editors and supervisors upload and retire; agents read. Requests only stage files and queue a job: the
+ingest runs in the background (`bot.documents.runners`). Routes are `def`: files are written to disk.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import ValidationError
+
+from bot.api.deps import RuntimeDep
+from bot.api.routes_staff_auth import STAFF_API_ERRORS, render
+from bot.api.routes_staff_console import no_store
+from bot.api.schemas import ErrorBody
+from bot.api.staff_deps import ANY_STAFF, StaffAccess
+from bot.documents.desk import DocumentsDesk, Upload
+from bot.documents.errors import DocumentsError, UnknownDocumentError, UnknownJobError
+from bot.documents.models import DocumentDetail, DocumentEntry, Job, JobAccepted, UploadMetadata
+from bot.runtime import Runtime
+from bot.staff.auth import StaffPrincipal
+from bot.staff.roles import LABELS, Role
+
+router = APIRouter()
+EDITORS = StaffAccess(Role.EDITOR, Role.SUPERVISOR)
+EditorDep = Annotated[StaffPrincipal, Depends(EDITORS)]
+ReaderDep = Annotated[StaffPrincipal, Depends(ANY_STAFF)]
+ERRORS: dict[int | str, dict[str, object]] = {
+    **STAFF_API_ERRORS,
+    404: {"model": ErrorBody, "description": "No such document or job"},
+    413: {"model": ErrorBody, "description": "The upload is larger than ASKCITY_UPLOAD_MAX_BYTES"},
+    422: {
+        "model": ErrorBody,
+        "description": "No file, invalid metadata, or metadata naming one document on many files",
+    },
+}
+Text = Annotated[str, Form(max_length=2000)]
+
+
+def _desk(runtime: Runtime) -> DocumentsDesk:
+    assert runtime.documents is not None  # built by every runtime (bot/runtime.py)
+    return runtime.documents
+
+
+def _explained(exc: DocumentsError | ValidationError) -> tuple[int, str, str]:
+    """(status, error code, message for staff) of a refused request."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "metadata"
+        return 422, "invalid_metadata", f"{field}: {str(first['msg']).removeprefix('Value error, ')}"
+    if isinstance(exc, UnknownJobError):
+        return 404, "job_not_found", str(exc)
+    if isinstance(exc, UnknownDocumentError):
+        return 404, "document_not_found", str(exc)
+    return 422, "upload_refused", str(exc)
+
+
+def _error(exc: DocumentsError | ValidationError) -> JSONResponse:
+    status, code, message = _explained(exc)
+    return JSONResponse({"error": code, "message": message}, status, {"Cache-Control": "no-store"})
+
+
+def _metadata(
+    document_id: str, title: str, department: str, contact: str, source_url: str,
+    effective_date: str, review_by: str, language: str,
+) -> UploadMetadata:  # fmt: skip
+    """The form's fields as one validated value (an empty field is "not given")."""
+    given: dict[str, Any] = {
+        "document_id": document_id.strip() or None,
+        "title": title.strip() or None,
+        "department": department,
+        "contact": contact,
+        "source_url": source_url,
+        "effective_date": effective_date.strip() or None,
+        "review_by": review_by.strip() or None,
+        "language": language.strip() or "en",
+    }
+    return UploadMetadata.model_validate(given)
+
+
+def _uploads(files: list[UploadFile]) -> list[Upload]:
+    return [Upload(f.filename or "upload", f.file) for f in files if f.filename or f.size]
+
+
+UPLOAD_FIELDS = """files, document_id, title, department, contact, source_url, effective_date (YYYY-MM-DD),
+review_by (YYYY-MM-DD), language, accept_missing_metadata"""
+
+
+@router.post(
+    "/api/v1/staff/documents",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=ERRORS,
+    dependencies=[Depends(no_store)],
+    tags=["staff"],
+)
+def upload_documents(
+    who: EditorDep,
+    runtime: RuntimeDep,
+    files: Annotated[list[UploadFile], File(description="PDF, DOCX, HTML, Markdown or text files")] = [],  # noqa: B006
+    document_id: Text = "",
+    title: Text = "",
+    department: Text = "",
+    contact: Text = "",
+    source_url: Text = "",
+    effective_date: Text = "",
+    review_by: Text = "",
+    language: Text = "",
+    accept_missing_metadata: Annotated[bool, Form()] = False,
+) -> JobAccepted | JSONResponse:
+    """Queue an ingest job for the files; a `document_id` (or a file named like a document's file)
+    replaces that document. Follow the job at the returned url."""
+    try:
+        metadata = _metadata(
+            document_id, title, department, contact, source_url, effective_date, review_by, language
+        )
+        job = _desk(runtime).upload(
+            _uploads(files), metadata, accept_missing_metadata, who.subject, who.display_name
+        )
+    except (DocumentsError, ValidationError) as exc:
+        return _error(exc)
+    return JobAccepted(job_id=job.id, state=job.state, url=f"/api/v1/staff/jobs/{job.id}")
+
+
+@router.get(
+    "/api/v1/staff/jobs/{job_id}",
+    response_model=Job,
+    responses=ERRORS,
+    dependencies=[Depends(no_store)],
+    tags=["staff"],
+)
+def get_job(who: ReaderDep, runtime: RuntimeDep, job_id: str) -> Job | JSONResponse:
+    """The job's state, progress (0 to 1) and each file's outcome with its reason."""
+    try:
+        return _desk(runtime).job(job_id)
+    except DocumentsError as exc:
+        return _error(exc)
+
+
+@router.get(
+    "/api/v1/staff/documents",
+    response_model=list[DocumentEntry],
+    responses=ERRORS,
+    dependencies=[Depends(no_store)],
+    tags=["staff"],
+)
+def list_documents(who: ReaderDep, runtime: RuntimeDep) -> list[DocumentEntry]:
+    """Every document with its versions and the version residents are served."""
+    return _desk(runtime).documents()
+
+
+@router.get(
+    "/api/v1/staff/documents/{document_id}",
+    response_model=DocumentDetail,
+    responses=ERRORS,
+    dependencies=[Depends(no_store)],
+    tags=["staff"],
+)
+def get_document(who: ReaderDep, runtime: RuntimeDep, document_id: str) -> DocumentDetail | JSONResponse:
+    """One document: its versions, its chunks with their section paths, its latest uploads."""
+    try:
+        return _desk(runtime).document(document_id)
+    except DocumentsError as exc:
+        return _error(exc)
+
+
+@router.post(
+    "/api/v1/staff/documents/{document_id}/retire",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=ERRORS,
+    dependencies=[Depends(no_store)],
+    tags=["staff"],
+)
+def retire_document(who: EditorDep, runtime: RuntimeDep, document_id: str) -> JobAccepted | JSONResponse:
+    """Queue a job that retires the document and publishes a version without it."""
+    try:
+        job = _desk(runtime).retire(document_id, who.subject, who.display_name)
+    except DocumentsError as exc:
+        return _error(exc)
+    return JobAccepted(job_id=job.id, state=job.state, url=f"/api/v1/staff/jobs/{job.id}")
+
+
+# ---- pages -----------------------------------------------------------------------------------------
+def _page(who: StaffPrincipal) -> dict[str, Any]:
+    session = who.session
+    return {
+        "principal": who,
+        "role": LABELS[who.role],
+        "editor": who.role in (Role.EDITOR, Role.SUPERVISOR),
+        "csrf_token": session.csrf_token if session is not None else "",
+    }
+
+
+def _problem(request: Request, exc: DocumentsError | ValidationError) -> Response:
+    status, _, message = _explained(exc)
+    return render(request, "problem.html", status, title="That did not work", message=message)
+
+
+@router.get("/staff/documents", include_in_schema=False)
+def documents_page(request: Request, who: ReaderDep, runtime: RuntimeDep) -> Response:
+    desk = _desk(runtime)
+    return render(
+        request,
+        "documents.html",
+        documents=desk.documents(),
+        jobs=desk.store.recent(10),
+        today=date.today().isoformat(),
+        **_page(who),
+    )
+
+
+@router.post("/staff/documents", include_in_schema=False)
+def upload_page(
+    request: Request,
+    who: EditorDep,
+    runtime: RuntimeDep,
+    files: Annotated[list[UploadFile], File()] = [],  # noqa: B006
+    document_id: Text = "",
+    title: Text = "",
+    department: Text = "",
+    contact: Text = "",
+    source_url: Text = "",
+    effective_date: Text = "",
+    review_by: Text = "",
+    language: Text = "",
+    accept_missing_metadata: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        metadata = _metadata(
+            document_id, title, department, contact, source_url, effective_date, review_by, language
+        )
+        job = _desk(runtime).upload(
+            _uploads(files), metadata, accept_missing_metadata, who.subject, who.display_name
+        )
+    except (DocumentsError, ValidationError) as exc:
+        return _problem(request, exc)
+    return RedirectResponse(f"/staff/jobs/{job.id}", status_code=303)
+
+
+@router.get("/staff/jobs/{job_id}", include_in_schema=False)
+def job_page(request: Request, who: ReaderDep, runtime: RuntimeDep, job_id: str) -> Response:
+    try:
+        job = _desk(runtime).job(job_id)
+    except DocumentsError as exc:
+        return _problem(request, exc)
+    return render(request, "job.html", job=job, **_page(who))
+
+
+@router.get("/staff/documents/{document_id}", include_in_schema=False)
+def document_page(request: Request, who: ReaderDep, runtime: RuntimeDep, document_id: str) -> Response:
+    try:
+        document = _desk(runtime).document(document_id)
+    except DocumentsError as exc:
+        return _problem(request, exc)
+    return render(request, "document.html", document=document, **_page(who))
+
+
+@router.post("/staff/documents/{document_id}/retire", include_in_schema=False)
+def retire_page(request: Request, who: EditorDep, runtime: RuntimeDep, document_id: str) -> Response:
+    try:
+        job = _desk(runtime).retire(document_id, who.subject, who.display_name)
+    except DocumentsError as exc:
+        return _problem(request, exc)
+    return RedirectResponse(f"/staff/jobs/{job.id}", status_code=303)

@@ -1,0 +1,219 @@
+"""What an ingest job does, wherever it runs (a thread of the bot or an `askcity worker` process).
+
+`ingest_upload` is the ONE place the console's uploads reach the ingest pipeline (`Ingestor`) and
+publish: route uploads into a draft here when drafts land. A job that is killed at any point leaves the
+served version as it was: the pipeline saves a batch in one transaction and publishing flips the
+CURRENT pointer atomically (ADR 2, ADR 6); the job row is then found stale and run again or failed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.documents.models import UPLOAD_TYPES, FileOutcome, Job, JobKind, JobState, UploadMetadata
+from bot.storage.jobs import JobStore
+from ingest.metadata import SIDECAR_SUFFIX
+from ingest.pipeline import Ingestor, IngestSummary, Step
+from knowledge_base.errors import DocumentNotFoundError
+from knowledge_base.kb import KnowledgeBase
+from knowledge_base.snapshot import Manifest, served_documents
+
+log = logging.getLogger(__name__)
+
+# share of the progress bar each stage of the pipeline fills (parsing and embedding take the time)
+_STAGES = {"parse": (0.0, 0.35), "check": (0.35, 0.4), "chunk": (0.4, 0.45), "embed": (0.45, 0.85)}
+_STAGES |= {"save": (0.85, 0.9), "publish": (0.9, 1.0)}
+_UNEXPECTED = "an unexpected error stopped the job (the worker's log has the details); nothing was published"
+
+
+@dataclass
+class JobContext:
+    """What running a job needs, as plain values (built from settings by the bot or `askcity worker`)."""
+
+    kb: KnowledgeBase
+    store: JobStore
+    make_ingestor: Callable[[KnowledgeBase], Ingestor]
+    uploads: Path  # <data dir>/uploads: one folder per job (shared by every worker of the city)
+    worker: str  # this process, as the job row shows it
+    heartbeat_seconds: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    summary: IngestSummary
+    published: Manifest | None
+
+
+def staged_file(uploads: Path, job_id: str, ordinal: int, filename: str) -> Path:
+    return uploads / job_id / f"{ordinal:03d}" / filename
+
+
+def write_sidecar(file: Path, document_id: str, metadata: UploadMetadata) -> None:
+    """The editor's metadata in the ingest format (`ingest.metadata.Sidecar`); empty fields left out."""
+    fields = {
+        "id": document_id,
+        "title": metadata.title,
+        "department": metadata.department,
+        "contact": metadata.contact,
+        "source_uri": metadata.source_url,
+        "effective_date": metadata.effective_date.isoformat() if metadata.effective_date else None,
+        "language": metadata.language,
+    }
+    sidecar = file.with_name(file.name + SIDECAR_SUFFIX)
+    sidecar.write_text(json.dumps({k: v for k, v in fields.items() if v}), encoding="utf-8")
+
+
+def ingest_upload(
+    kb: KnowledgeBase,
+    ingestor: Ingestor,
+    files: Sequence[Path],
+    accept_missing_metadata: bool,
+    progress: Callable[[Step], None],
+) -> UploadResult:
+    """Ingest the files and publish what changed. The only call of the pipeline for the console.
+
+    Publishing also happens when nothing changed in this run but one of the files' documents is saved
+    and not served: a previous attempt of the same job was killed between the save and the publish."""
+    summary = ingestor.ingest(
+        files, publish=False, progress=progress, accept_missing_metadata=accept_missing_metadata
+    )
+    held = {h.document_id for h in summary.held}  # saved, not served: publishing would change nothing
+    changed = [d for d in (*summary.added, *summary.updated) if d not in held]
+    ids = [d for d in (*changed, *summary.unchanged) if d not in held]
+    if changed or summary.accepted or _saved_not_served(kb, ids):
+        progress(Step("publish", 0, 1))
+        return UploadResult(summary, kb.publish())
+    return UploadResult(summary, None)
+
+
+def _saved_not_served(kb: KnowledgeBase, document_ids: Sequence[str]) -> bool:
+    if not document_ids:
+        return False
+    current = kb.versions.current()
+    served = served_documents(kb.versions.versions_dir / current) if current else {}
+    states = kb.store.states(document_ids)
+    return any(s.version != served.get(d) for d, s in states.items() if not s.retired)
+
+
+class _Heartbeat:
+    """Touches the job row while the job runs, so a dead worker's job is told from a slow one."""
+
+    def __init__(self, store: JobStore, job_id: str, every: float) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, args=(store, job_id, every), daemon=True)
+
+    def _beat(self, store: JobStore, job_id: str, every: float) -> None:
+        while not self._stop.wait(every):
+            try:
+                store.heartbeat(job_id)
+            except Exception:  # the database is briefly away: the next beat tries again
+                log.warning("job heartbeat failed", exc_info=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def run_job(context: JobContext, job_id: str) -> Job | None:
+    """Claim the job and run it to done or failed; None when it is not queued (claimed elsewhere)."""
+    job = context.store.start(job_id, context.worker)
+    if job is None:
+        return None
+    with _Heartbeat(context.store, job_id, context.heartbeat_seconds):
+        try:
+            if job.kind == JobKind.RETIRE:
+                _retire(context, job)
+            else:
+                _upload(context, job)
+        except Exception:
+            log.exception("ingest job %s failed", job_id)
+            context.store.finish(job_id, JobState.FAILED, _UNEXPECTED)
+    finished = context.store.get(job_id)
+    if finished is not None and finished.finished:
+        shutil.rmtree(context.uploads / job_id, ignore_errors=True)
+    return finished
+
+
+def _retire(context: JobContext, job: Job) -> None:
+    assert job.document_id is not None
+    context.store.progress(job.id, "save", 0.1)
+    try:
+        context.kb.remove(job.document_id)
+    except DocumentNotFoundError:
+        context.store.finish(job.id, JobState.FAILED, f"no document in service with id {job.document_id!r}")
+        return
+    context.store.progress(job.id, "publish", 0.5)
+    manifest = context.kb.publish()
+    context.store.finish(job.id, JobState.DONE, published_version=manifest.name)
+
+
+def _upload(context: JobContext, job: Job) -> None:
+    outcomes: dict[int, tuple[FileOutcome, str]] = {}
+    paths: dict[int, Path] = {}
+    for file in job.files:
+        path = staged_file(context.uploads, job.id, file.ordinal, file.filename)
+        if path.suffix.lower() not in UPLOAD_TYPES:
+            kinds = "PDF, DOCX, HTML, Markdown or text"
+            outcomes[file.ordinal] = (FileOutcome.FAILED, f"{path.suffix or 'no'} file type: upload {kinds}")
+        elif not path.is_file():
+            outcomes[file.ordinal] = (
+                FileOutcome.FAILED,
+                "the uploaded file is missing from the job's folder",
+            )
+        else:
+            paths[file.ordinal] = path
+    last = [0.0]
+
+    def progress(step: Step) -> None:
+        low, high = _STAGES[step.stage]
+        value = low + (high - low) * (step.done / step.total if step.total else 0.0)
+        if step.done == 0 or value - last[0] >= 0.02:  # a stage begins, or the bar moves visibly
+            last[0] = value
+            context.store.progress(job.id, step.stage, value)
+
+    result = None
+    if paths:
+        ingestor = context.make_ingestor(context.kb)
+        result = ingest_upload(
+            context.kb, ingestor, list(paths.values()), job.accept_missing_metadata, progress
+        )
+        outcomes |= _file_outcomes(job, paths, result.summary)
+    ingested = [o for o, _ in outcomes.values() if o not in (FileOutcome.FAILED, FileOutcome.PENDING)]
+    state = JobState.DONE if ingested else JobState.FAILED
+    reason = "" if ingested else "no file of the upload could be ingested (see each file's reason)"
+    published = result.published.name if result and result.published else None
+    context.store.finish(job.id, state, reason, outcomes, published)
+
+
+def _file_outcomes(
+    job: Job, paths: dict[int, Path], summary: IngestSummary
+) -> dict[int, tuple[FileOutcome, str]]:
+    failed = {f.source: f.reason for f in summary.failed}
+    held = {h.document_id: "; ".join(f"{f.reason} ({f.snippet})" for f in h.findings) for h in summary.held}
+    plain = {d: FileOutcome.ADDED for d in summary.added}
+    plain |= {d: FileOutcome.UPDATED for d in summary.updated}
+    plain |= {d: FileOutcome.UNCHANGED for d in summary.unchanged}
+    out: dict[int, tuple[FileOutcome, str]] = {}
+    for file in job.files:
+        path = paths.get(file.ordinal)
+        if path is None:
+            continue
+        if str(path) in failed:
+            out[file.ordinal] = (FileOutcome.FAILED, failed[str(path)])
+        elif file.document_id in held:
+            out[file.ordinal] = (FileOutcome.HELD, held[file.document_id])
+        elif file.document_id in plain:
+            out[file.ordinal] = (plain[file.document_id], "")
+        else:
+            out[file.ordinal] = (FileOutcome.FAILED, "the file gave no document")
+    return out

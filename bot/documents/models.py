@@ -1,0 +1,142 @@
+"""The values of the documents desk, declared once and returned by the API as they are."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ingest.errors import MetadataError
+from ingest.links import checked_source_uri
+
+# what editors upload (`ingest` also reads JSONL, which holds many documents: that stays a CLI matter)
+UPLOAD_TYPES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
+
+
+class JobKind(StrEnum):
+    UPLOAD = "upload"
+    RETIRE = "retire"
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class FileOutcome(StrEnum):
+    PENDING = "pending"
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    HELD = "held"  # saved, not served: an editor must look at it (or confirm missing metadata)
+    FAILED = "failed"  # not ingested; nothing served changed for it
+
+
+class UploadMetadata(BaseModel):
+    """What an editor may say about an uploaded file (written to its `.meta.json` sidecar for ingest;
+    `review_by` is kept with the upload: the knowledge base has no field for it yet)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    document_id: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._-]+$")
+    title: str | None = Field(default=None, max_length=300)
+    department: str = Field(default="", max_length=200)
+    contact: str = Field(default="", max_length=500)
+    source_url: str = Field(default="", max_length=2000)
+    effective_date: date | None = None
+    review_by: date | None = None
+    language: str = Field(default="en", min_length=2, max_length=16, pattern=r"^[A-Za-z-]+$")
+
+    @field_validator("source_url")
+    @classmethod
+    def _public_address(cls, value: str) -> str:
+        if value:
+            try:
+                checked_source_uri(value)
+            except MetadataError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+
+class JobFile(BaseModel):
+    ordinal: int
+    filename: str
+    document_id: str
+    size: int
+    metadata: UploadMetadata = Field(default_factory=UploadMetadata)
+    outcome: FileOutcome = FileOutcome.PENDING
+    reason: str = ""
+
+
+class Job(BaseModel):
+    id: str
+    kind: JobKind
+    state: JobState
+    stage: str = Field(description="parse, check, chunk, embed, save, publish, done")
+    progress: float = Field(ge=0, le=1, description="0 to 1")
+    reason: str = Field(description="Why the job failed (or why it was run again); empty otherwise.")
+    attempts: int
+    document_id: str | None = Field(description="The document a retire job retires.")
+    accept_missing_metadata: bool
+    published_version: str | None = Field(description="The knowledge-base version this job published.")
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    files: list[JobFile]
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return round(self.progress * 100)
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    state: JobState
+    url: str = Field(description="Where to follow the job (GET).")
+
+
+class ServedVersion(BaseModel):
+    kb_version: str = Field(description="A published knowledge-base version.")
+    document_version: int = Field(description="The document's version in it.")
+    current: bool = Field(description="True for the version residents are served.")
+
+
+class DocumentEntry(BaseModel):
+    id: str
+    title: str
+    department: str
+    version: int = Field(description="The document's newest saved version (the next publish uses it).")
+    served_version: int | None = Field(
+        description="Its version in the served knowledge base; None: not served."
+    )
+    chunks: int
+    retired: bool
+    review: str = Field(description="ok, held (waiting for an editor) or confirmed")
+    findings: list[str]
+    updated_at: datetime
+    versions: list[ServedVersion] = Field(description="Which document version each kept KB version holds.")
+    review_by: date | None = Field(default=None, description="From its latest upload, if one named it.")
+
+
+class ChunkEntry(BaseModel):
+    ordinal: int
+    section_path: list[str]
+    text: str
+    token_count: int
+
+
+class DocumentDetail(DocumentEntry):
+    source_url: str
+    contact: str
+    language: str
+    effective_date: date | None
+    chunk_list: list[ChunkEntry] = Field(description="Its chunks (newest saved version), with section paths.")
+    uploads: list[JobFile] = Field(description="Its latest uploads, newest first.")

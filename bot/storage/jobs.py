@@ -1,0 +1,295 @@
+"""Ingest jobs in the bot's database (migration 0004): one row per job, one per uploaded file.
+
+The row is the job's truth for every process: the console reads it, whichever runner executes the job
+writes it (a thread of the bot or an `askcity worker` process, possibly on another machine). A running
+job's worker touches `heartbeat_at`; a job whose heartbeat is older than the stale limit belongs to a
+dead worker (`stale`), and is queued again once or failed with a reason (`bot.documents.runners.reap`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, sessionmaker
+
+from bot.documents.models import FileOutcome, Job, JobFile, JobKind, JobState, UploadMetadata
+from bot.storage.tables import Base
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class IngestJobRow(Base):
+    __tablename__ = "bot_ingest_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    stage: Mapped[str] = mapped_column(String(16), default="")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    document_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    accept_missing_metadata: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_by_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    worker: Mapped[str] = mapped_column(String(200), default="")
+    files: Mapped[list[IngestJobFileRow]] = relationship(
+        order_by="IngestJobFileRow.ordinal", cascade="all, delete-orphan"
+    )
+
+
+class IngestJobFileRow(Base):
+    __tablename__ = "bot_ingest_job_files"
+
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("bot_ingest_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    document_id: Mapped[str] = mapped_column(String(200), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    outcome: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _count(result: sa.Result[Any]) -> int:
+    """Rows an UPDATE matched (`CursorResult.rowcount`)."""
+    return int(getattr(result, "rowcount", 0))
+
+
+def _job(row: IngestJobRow) -> Job:
+    return Job(
+        id=row.id,
+        kind=JobKind(row.kind),
+        state=JobState(row.state),
+        stage=row.stage,
+        progress=row.progress,
+        reason=row.reason,
+        attempts=row.attempts,
+        document_id=row.document_id,
+        accept_missing_metadata=row.accept_missing_metadata,
+        published_version=row.published_version,
+        created_by=row.created_by_name or row.created_by,
+        created_at=_aware(row.created_at) or _now(),
+        started_at=_aware(row.started_at),
+        finished_at=_aware(row.finished_at),
+        files=[
+            JobFile(
+                ordinal=f.ordinal,
+                filename=f.filename,
+                document_id=f.document_id,
+                size=f.size,
+                metadata=UploadMetadata.model_validate(f.meta),
+                outcome=FileOutcome(f.outcome),
+                reason=f.reason,
+            )
+            for f in row.files
+        ],
+    )
+
+
+class JobStore:
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def create(
+        self,
+        job_id: str,
+        kind: JobKind,
+        subject: str,
+        name: str,
+        files: Sequence[JobFile] = (),
+        document_id: str | None = None,
+        accept_missing_metadata: bool = False,
+    ) -> Job:
+        with self._sessions.begin() as s:
+            row = IngestJobRow(
+                id=job_id,
+                kind=kind.value,
+                state=JobState.QUEUED.value,
+                stage="",
+                progress=0.0,
+                reason="",
+                attempts=0,
+                document_id=document_id,
+                accept_missing_metadata=accept_missing_metadata,
+                created_by=subject,
+                created_by_name=name,
+                created_at=_now(),
+                worker="",
+                files=[
+                    IngestJobFileRow(
+                        ordinal=f.ordinal,
+                        filename=f.filename,
+                        document_id=f.document_id,
+                        size=f.size,
+                        meta=f.metadata.model_dump(mode="json", exclude_defaults=True),
+                        outcome=FileOutcome.PENDING.value,
+                        reason="",
+                    )
+                    for f in files
+                ],
+            )
+            s.add(row)
+            s.flush()
+            return _job(row)
+
+    def get(self, job_id: str) -> Job | None:
+        with self._sessions.begin() as s:
+            row = s.get(IngestJobRow, job_id, options=[selectinload(IngestJobRow.files)])
+            return _job(row) if row is not None else None
+
+    def start(self, job_id: str, worker: str) -> Job | None:
+        """Claim a queued job for this worker (None: gone, or already claimed or finished)."""
+        now = _now()
+        with self._sessions.begin() as s:
+            claimed = _count(
+                s.execute(
+                    sa.update(IngestJobRow)
+                    .where(IngestJobRow.id == job_id, IngestJobRow.state == JobState.QUEUED.value)
+                    .values(
+                        state=JobState.RUNNING.value,
+                        attempts=IngestJobRow.attempts + 1,
+                        started_at=now,
+                        heartbeat_at=now,
+                        worker=worker[:200],
+                        stage="",
+                        progress=0.0,
+                    )
+                )
+            )
+        return self.get(job_id) if claimed else None
+
+    def progress(self, job_id: str, stage: str, progress: float) -> None:
+        with self._sessions.begin() as s:
+            s.execute(
+                sa.update(IngestJobRow)
+                .where(IngestJobRow.id == job_id, IngestJobRow.state == JobState.RUNNING.value)
+                .values(stage=stage, progress=max(0.0, min(1.0, progress)), heartbeat_at=_now())
+            )
+
+    def heartbeat(self, job_id: str) -> None:
+        with self._sessions.begin() as s:
+            s.execute(
+                sa.update(IngestJobRow)
+                .where(IngestJobRow.id == job_id, IngestJobRow.state == JobState.RUNNING.value)
+                .values(heartbeat_at=_now())
+            )
+
+    def finish(
+        self,
+        job_id: str,
+        state: JobState,
+        reason: str = "",
+        outcomes: dict[int, tuple[FileOutcome, str]] | None = None,
+        published_version: str | None = None,
+    ) -> None:
+        with self._sessions.begin() as s:
+            row = s.get(IngestJobRow, job_id, options=[selectinload(IngestJobRow.files)])
+            if row is None:
+                return
+            row.state, row.reason, row.finished_at = state.value, reason, _now()
+            row.published_version = published_version
+            if state == JobState.DONE:
+                row.progress, row.stage = 1.0, "done"
+            for file in row.files:
+                outcome, why = (outcomes or {}).get(file.ordinal, (FileOutcome(file.outcome), file.reason))
+                if state == JobState.FAILED and outcome == FileOutcome.PENDING:
+                    outcome, why = FileOutcome.FAILED, reason
+                file.outcome, file.reason = outcome.value, why
+
+    def requeue(self, job_id: str, reason: str) -> bool:
+        with self._sessions.begin() as s:
+            return bool(
+                _count(
+                    s.execute(
+                        sa.update(IngestJobRow)
+                        .where(IngestJobRow.id == job_id, IngestJobRow.state == JobState.RUNNING.value)
+                        .values(state=JobState.QUEUED.value, reason=reason, stage="", progress=0.0)
+                    )
+                )
+            )
+
+    def stale(self, older_than_seconds: float) -> list[Job]:
+        """Running jobs whose worker has not been heard of for that long (it was killed or lost)."""
+        limit = _now() - timedelta(seconds=older_than_seconds)
+        with self._sessions.begin() as s:
+            rows = s.scalars(
+                sa.select(IngestJobRow)
+                .where(IngestJobRow.state == JobState.RUNNING.value, IngestJobRow.heartbeat_at < limit)
+                .options(selectinload(IngestJobRow.files))
+            ).all()
+            return [_job(r) for r in rows]
+
+    def queued(self) -> list[str]:
+        with self._sessions.begin() as s:
+            return list(
+                s.scalars(
+                    sa.select(IngestJobRow.id)
+                    .where(IngestJobRow.state == JobState.QUEUED.value)
+                    .order_by(IngestJobRow.created_at)
+                )
+            )
+
+    def recent(self, limit: int = 20) -> list[Job]:
+        with self._sessions.begin() as s:
+            rows = s.scalars(
+                sa.select(IngestJobRow)
+                .order_by(IngestJobRow.created_at.desc())
+                .limit(limit)
+                .options(selectinload(IngestJobRow.files))
+            ).all()
+            return [_job(r) for r in rows]
+
+    def uploads_of(self, document_id: str, limit: int = 20) -> list[tuple[Job, JobFile]]:
+        """The latest uploads that named this document, newest first."""
+        with self._sessions.begin() as s:
+            rows = s.execute(
+                sa.select(IngestJobRow, IngestJobFileRow)
+                .join(IngestJobFileRow, IngestJobFileRow.job_id == IngestJobRow.id)
+                .where(IngestJobFileRow.document_id == document_id)
+                .order_by(IngestJobRow.created_at.desc())
+                .limit(limit)
+                .options(selectinload(IngestJobRow.files))
+            ).all()
+            out = []
+            for job_row, file_row in rows:
+                job = _job(job_row)
+                out.append((job, next(f for f in job.files if f.ordinal == file_row.ordinal)))
+            return out
+
+    def review_by(self) -> dict[str, date]:
+        """Document id -> the review-by date of its latest upload that was ingested and named one."""
+        ingested = [o.value for o in (FileOutcome.ADDED, FileOutcome.UPDATED, FileOutcome.UNCHANGED)]
+        with self._sessions.begin() as s:
+            rows = s.execute(
+                sa.select(IngestJobFileRow.document_id, IngestJobFileRow.meta)
+                .join(IngestJobRow, IngestJobFileRow.job_id == IngestJobRow.id)
+                .where(IngestJobFileRow.outcome.in_(ingested))
+                .order_by(IngestJobRow.created_at)
+            ).all()
+        found: dict[str, date] = {}
+        for document_id, meta in rows:
+            value = (meta or {}).get("review_by")
+            if isinstance(value, str):
+                found[document_id] = date.fromisoformat(value)
+            else:
+                found.pop(document_id, None)
+        return found

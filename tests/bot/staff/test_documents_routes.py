@@ -1,0 +1,157 @@
+"""Documents in the console with the in-process runner (a thread of the bot): upload one good and one
+corrupt file, replace, retire, roles, clear 4xx for bad requests; nothing served changes for a bad file."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.bot.staff.documents_harness import GOOD_MARKDOWN, SIDECAR_FIELDS, documents_stack, wait_for_job
+from tests.bot.staff.staff_harness import StaffStack
+from tests.web_widget.harness import RecordsService
+
+
+@pytest.fixture(scope="module")
+def docs(
+    sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory, dev_identity: RecordsService
+) -> Iterator[StaffStack]:
+    with documents_stack(sample_kb_dir, tmp_path_factory.mktemp("documents"), dev_identity) as stack:
+        yield stack
+
+
+def _served(stack: StaffStack) -> str | None:
+    return stack.runtime.kb.versions.current()
+
+
+def _upload(stack: StaffStack, files: list[tuple[str, bytes]], role: str = "editor", **fields: str) -> object:
+    return stack.client().post(
+        "/api/v1/staff/documents",
+        files=[("files", (name, content)) for name, content in files],
+        data=fields,
+        headers=stack.bearer(role),
+    )
+
+
+def test_a_good_and_a_corrupt_file_the_good_one_is_served_the_job_says_why_for_the_other(
+    docs: StaffStack,
+) -> None:
+    before = _served(docs)
+    response = _upload(
+        docs,
+        [("beekeeping.md", GOOD_MARKDOWN), ("permit-form.pdf", b"%PDF-1.7\nthis is not a pdf")],
+        **SIDECAR_FIELDS,
+    )
+    assert response.status_code == 202, response.text  # type: ignore[attr-defined]
+    job = wait_for_job(docs, response.json()["job_id"])  # type: ignore[attr-defined]
+    assert job["state"] == "done" and job["progress"] == 1.0
+    outcomes = {f["filename"]: (f["outcome"], f["reason"]) for f in job["files"]}
+    assert outcomes["beekeeping.md"] == ("added", "")
+    assert outcomes["permit-form.pdf"][0] == "failed" and outcomes["permit-form.pdf"][1]
+    assert job["published_version"] and job["published_version"] != before
+    assert _served(docs) == job["published_version"]
+    listed = docs.client().get("/api/v1/staff/documents", headers=docs.bearer("agent")).json()
+    bees = next(d for d in listed if d["id"] == "beekeeping")
+    assert bees["served_version"] == 1 and bees["department"] == "Parks Department"
+    assert not any(d["id"] == "permit-form" for d in listed)
+    detail = docs.client().get("/api/v1/staff/documents/beekeeping", headers=docs.bearer("agent")).json()
+    assert ["How to register"] in [c["section_path"] for c in detail["chunk_list"]]
+    deadline = time.monotonic() + 10  # every bot process reloads the published version by itself
+    while docs.runtime.retriever.snapshot.name != job["published_version"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    found = docs.runtime.retriever.retrieve("how do I register a beehive")
+    assert found and found[0].document_id == "beekeeping"
+
+
+def test_only_corrupt_files_the_job_fails_and_nothing_served_changes(docs: StaffStack) -> None:
+    before = _served(docs)
+    response = _upload(docs, [("empty.txt", b""), ("locked.docx", b"PK\x03\x04 broken zip")])
+    job = wait_for_job(docs, response.json()["job_id"])  # type: ignore[attr-defined]
+    assert job["state"] == "failed" and "no file" in job["reason"]
+    assert all(f["outcome"] == "failed" and f["reason"] for f in job["files"])
+    assert _served(docs) == before
+
+
+def test_uploading_the_same_document_id_replaces_it_and_retire_removes_it(docs: StaffStack) -> None:
+    first = _upload(docs, [("notes.md", b"# Pool hours\n\nThe pool opens at 7 am.\n")],
+                    document_id="pool-hours", **SIDECAR_FIELDS)  # fmt: skip
+    assert wait_for_job(docs, first.json()["job_id"])["state"] == "done"  # type: ignore[attr-defined]
+    second = _upload(docs, [("other-name.md", b"# Pool hours\n\nThe pool opens at 6 am.\n")],
+                     document_id="pool-hours", review_by="2027-01-31", **SIDECAR_FIELDS)  # fmt: skip
+    job = wait_for_job(docs, second.json()["job_id"])  # type: ignore[attr-defined]
+    assert [f["outcome"] for f in job["files"]] == ["updated"]
+    detail = docs.client().get("/api/v1/staff/documents/pool-hours", headers=docs.bearer("editor")).json()
+    assert detail["served_version"] == 2 and detail["review_by"] == "2027-01-31"
+    assert "6 am" in detail["chunk_list"][0]["text"]
+    assert [v["document_version"] for v in detail["versions"]][:2] == [2, 1]
+    retire = docs.client().post(
+        "/api/v1/staff/documents/pool-hours/retire", headers=docs.bearer("supervisor")
+    )
+    assert retire.status_code == 202
+    assert wait_for_job(docs, retire.json()["job_id"])["state"] == "done"
+    listed = docs.client().get("/api/v1/staff/documents", headers=docs.bearer("agent")).json()
+    pool = next(d for d in listed if d["id"] == "pool-hours")
+    assert pool["retired"] and pool["served_version"] is None
+
+
+def test_missing_metadata_holds_the_document_unless_the_editor_accepts_it(docs: StaffStack) -> None:
+    before = _served(docs)
+    held = _upload(docs, [("skate-park.md", b"# Skate park\n\nThe skate park is open daily until dusk.\n")])
+    job = wait_for_job(docs, held.json()["job_id"])  # type: ignore[attr-defined]
+    assert job["files"][0]["outcome"] == "held" and "source_uri" in job["files"][0]["reason"]
+    assert _served(docs) == before
+    accepted = _upload(
+        docs, [("skate-park.md", b"# Skate park\n\nThe skate park is open daily until dusk.\n")],
+        accept_missing_metadata="true",
+    )  # fmt: skip
+    job = wait_for_job(docs, accepted.json()["job_id"])  # type: ignore[attr-defined]
+    assert job["state"] == "done" and job["published_version"]
+
+
+@pytest.mark.parametrize("role", ["agent", "resident"])
+def test_agents_may_not_upload_or_retire(docs: StaffStack, role: str) -> None:
+    assert _upload(docs, [("x.md", GOOD_MARKDOWN)], role=role).status_code == 403  # type: ignore[attr-defined]
+    retire = docs.client().post("/api/v1/staff/documents/beekeeping/retire", headers=docs.bearer(role))
+    assert retire.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("files", "fields", "status", "error"),
+    [
+        ([], {}, 422, "upload_refused"),
+        ([("a.md", b"# A"), ("b.md", b"# B")], {"title": "One title"}, 422, "upload_refused"),
+        ([("a.md", b"# A")], {"source_url": "file:///home/editor/a.md"}, 422, "invalid_metadata"),
+        ([("a.md", b"# A")], {"effective_date": "next week"}, 422, "invalid_metadata"),
+        ([("a.md", b"# A")], {"document_id": "../../etc/passwd"}, 422, "invalid_metadata"),
+    ],
+)
+def test_a_bad_upload_gets_a_clear_4xx_and_queues_nothing(
+    docs: StaffStack, files: list[tuple[str, bytes]], fields: dict[str, str], status: int, error: str
+) -> None:
+    jobs = len(docs.runtime.documents.store.recent(1000))  # type: ignore[union-attr]
+    response = _upload(docs, files, **fields)
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    assert response.json()["error"] == error and "Traceback" not in response.text  # type: ignore[attr-defined]
+    assert len(docs.runtime.documents.store.recent(1000)) == jobs  # type: ignore[union-attr]
+
+
+def test_an_upload_over_the_size_limit_is_refused_unread(
+    sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory, dev_identity: RecordsService
+) -> None:
+    with documents_stack(
+        sample_kb_dir, tmp_path_factory.mktemp("small"), dev_identity, upload_max_bytes=4096
+    ) as stack:
+        response = _upload(stack, [("big.txt", b"x" * 10_000)])
+        assert response.status_code == 413  # type: ignore[attr-defined]
+
+
+def test_unknown_job_and_document_are_404(docs: StaffStack) -> None:
+    client = docs.client()
+    assert client.get("/api/v1/staff/jobs/" + "0" * 32, headers=docs.bearer("agent")).status_code == 404
+    assert client.get("/api/v1/staff/jobs/not-an-id", headers=docs.bearer("agent")).status_code == 404
+    missing = client.get("/api/v1/staff/documents/no-such-doc", headers=docs.bearer("agent"))
+    assert missing.status_code == 404 and missing.json()["error"] == "document_not_found"
+    retire = client.post("/api/v1/staff/documents/no-such-doc/retire", headers=docs.bearer("editor"))
+    assert retire.status_code == 404
