@@ -22,8 +22,10 @@ from bot.api.pages import router as pages_router
 from bot.api.routes_chat import router as chat_router
 from bot.api.routes_events import router as events_router
 from bot.api.routes_ops import router as ops_router
+from bot.api.routes_staff_analytics import router as staff_analytics_router
 from bot.api.routes_staff_auth import install_staff
 from bot.api.routes_staff_console import router as staff_console_router
+from bot.api.routes_staff_curated import router as staff_curated_router
 from bot.api.routes_staff_documents import router as staff_documents_router
 from bot.api.routes_staff_pages import router as staff_pages_router
 from bot.metrics import ObservabilityMiddleware
@@ -131,6 +133,8 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
     app.include_router(events_router)
     app.include_router(staff_console_router)
     app.include_router(staff_pages_router)
+    app.include_router(staff_analytics_router)  # editors: analytics and feedback (issue 13)
+    app.include_router(staff_curated_router)  # curated answers in the console (issue 13)
     app.include_router(staff_documents_router)  # documents and ingest jobs (issue 13)
     app.include_router(ops_router)
     app.include_router(pages_router)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from bot.answering.curated import CuratedAnswer
 from bot.answering.turn import Answer
 from bot.errors import AnswerNotFoundError
+from bot.storage.curated import expired, stored_citations, stored_expiry, today, with_expiry
 from bot.storage.tables import CuratedDraftRow, CuratedRow, FeedbackRow, TranscriptRow
 from knowledge_base.records import Citation
 from knowledge_base.sql import Database
@@ -149,7 +150,7 @@ class BotDatabase(Database):
             row = s.get(CuratedRow, curated_id)
             if row is None or not row.active:
                 return False
-            row.citations = _cited_json(citations, cited_versions)
+            row.citations = with_expiry(_cited_json(citations, cited_versions), stored_expiry(row.citations))
             if answer is not None:
                 row.answer = answer
             row.updated_at = datetime.now(UTC)
@@ -165,6 +166,8 @@ class BotDatabase(Database):
             return True
 
     def curated_answers(self) -> list[CuratedAnswer]:
+        """The answers to serve: active, not expired (`bot.storage.curated` for the expiry)."""
+        on = today()
         with self.session() as s:
             rows = s.scalars(
                 sa.select(CuratedRow).where(CuratedRow.active.is_(True)).order_by(CuratedRow.id)
@@ -174,21 +177,22 @@ class BotDatabase(Database):
                     r.id,
                     tuple(r.questions),
                     r.answer,
-                    tuple(citation_from_json(c) for c in r.citations),
+                    tuple(citation_from_json(dict(c)) for c in stored_citations(r.citations)),
                     {
                         str(c["document_id"]): int(str(c["document_version"]))
-                        for c in r.citations
+                        for c in stored_citations(r.citations)
                         if c.get("document_version") is not None
                     },
                 )
                 for r in rows
+                if not expired(r.citations, on)
             ]
 
     def curated_stamp(self) -> str:
-        """Changes whenever the set of curated answers changes."""
+        """Changes whenever the set of curated answers changes, and each day (an answer may expire)."""
         with self.session() as s:
             count, latest = s.execute(sa.select(sa.func.count(), sa.func.max(CuratedRow.updated_at))).one()
-        return f"{count}:{latest}"
+        return f"{count}:{latest}:{today()}"
 
     # ---- conversations (the handoff reads them) ------------------------------------------------------
     def conversation(self, session_id: str, limit: int = 40) -> list[TranscriptTurn]:

@@ -27,6 +27,8 @@ SAMPLE_PARAMS: dict[str, str] = {
     "reference": "MB-0000-0000-0000-0",
     "job_id": "0" * 32,
     "document_id": "no-such-document",
+    "curated_id": "0",
+    "draft_id": "0",
 }
 TOKEN_IDENTITIES = ["resident", "agent", "editor", "supervisor", "expired", "wrong_audience", "tampered"]
 SESSION_ROLES = ["resident", "agent", "editor", "supervisor"]

@@ -1,0 +1,162 @@
+"""Curated answers in the editors' console (issue 13): list with hit counts and warnings, create, edit,
+expire, and finish an agent's draft.
+
+    CuratedInput (API body or page form) → cited documents resolved in the published version
+        → CuratedStore (bot.storage.curated)
+
+A citation names a document by id; it is resolved against the version residents are served, and that
+document's version is kept with it, so the answer is flagged when the document is later retired or
+replaced (`bot.answering.curated.stale_citations`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import BaseModel, Field, field_validator
+
+from bot.answering.curated import CuratedAnswer, StaleCitation, servable, stale_citations
+from bot.answering.links import public_url
+from bot.storage.curated import CuratedEntry, CuratedStore, today
+from bot.storage.database import CuratedDraft, citation_from_json
+from knowledge_base.records import Citation
+from knowledge_base.snapshot import DocMeta
+
+MAX_VARIANTS = 20
+MAX_CITATIONS = 10
+
+
+class CuratedInputError(ValueError):
+    """The editor's input cannot be saved as it is; `message` says why, for the editor."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class CuratedInput(BaseModel):
+    """A curated answer as an editor writes it (the API's body; the page's form is parsed into it)."""
+
+    questions: list[str] = Field(min_length=1, max_length=MAX_VARIANTS, description="Question variants.")
+    answer: str = Field(min_length=1, max_length=4000)
+    cite: list[str] = Field(default_factory=list, max_length=MAX_CITATIONS, description="Document ids.")
+    expires_on: date | None = Field(default=None, description="Served through this day (UTC), not after.")
+
+    @field_validator("questions")
+    @classmethod
+    def _variants(cls, value: list[str]) -> list[str]:
+        variants = list(dict.fromkeys(q.strip() for q in value if q.strip()))
+        if not variants:
+            raise ValueError("give at least one question")
+        if any(len(q) > 1000 for q in variants):
+            raise ValueError("a question is at most 1000 characters")
+        return variants
+
+    @field_validator("answer")
+    @classmethod
+    def _answer(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("write the answer")
+        return value.strip()
+
+    @field_validator("cite")
+    @classmethod
+    def _cite(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(v.strip() for v in value if v.strip()))
+
+
+@dataclass(frozen=True, slots=True)
+class CuratedView:
+    """A curated answer with what the console says about it today."""
+
+    entry: CuratedEntry
+    stale: tuple[StaleCitation, ...]
+    served: bool  # residents get it now: not expired, every cited document published
+    expired: bool
+
+
+class CuratedConsole:
+    def __init__(self, store: CuratedStore, documents: Callable[[], Sequence[DocMeta]]) -> None:
+        self.store = store
+        self._documents = documents
+
+    def published(self) -> dict[str, DocMeta]:
+        return {d.id: d for d in self._documents()}
+
+    def _view(self, entry: CuratedEntry, published: Mapping[str, int], on: date) -> CuratedView:
+        answer = CuratedAnswer(entry.id, entry.questions, entry.answer, entry.citations, entry.cited_versions)
+        expired = entry.expired(on)
+        return CuratedView(
+            entry, stale_citations(answer, published), servable(answer, published) and not expired, expired
+        )
+
+    def views(self) -> list[CuratedView]:
+        versions = {i: d.version for i, d in self.published().items()}
+        on = today()
+        return [self._view(e, versions, on) for e in self.store.entries()]
+
+    def view(self, curated_id: int) -> CuratedView | None:
+        entry = self.store.entry(curated_id)
+        if entry is None:
+            return None
+        return self._view(entry, {i: d.version for i, d in self.published().items()}, today())
+
+    def _citations(self, ids: Sequence[str]) -> tuple[list[Citation], dict[str, int]]:
+        documents = self.published()
+        unknown = [i for i in ids if i not in documents]
+        if unknown:
+            raise CuratedInputError("cite", f"No published document has the id {', '.join(unknown)}.")
+        cited = [documents[i] for i in ids]
+        citations = [
+            Citation(
+                document_id=d.id,
+                title=d.title,
+                source_url=public_url(d.source_uri),
+                effective_date=d.effective_date,
+            )
+            for d in cited
+        ]
+        return citations, {d.id: d.version for d in cited}
+
+    @staticmethod
+    def _check_expiry(expires_on: date | None, was: date | None = None) -> None:
+        if expires_on is not None and expires_on < today() and expires_on != was:
+            raise CuratedInputError(
+                "expires_on", "The expiry date is in the past: choose today or a later day."
+            )
+
+    def create(self, data: CuratedInput, from_draft: int | None = None) -> int | None:
+        self._check_expiry(data.expires_on)
+        citations, versions = self._citations(data.cite)
+        return self.store.create(
+            data.questions, data.answer, citations, versions, data.expires_on, from_draft
+        )
+
+    def update(self, curated_id: int, data: CuratedInput) -> bool:
+        current = self.store.entry(curated_id)
+        if current is None:
+            return False
+        self._check_expiry(data.expires_on, current.expires_on)
+        citations, versions = self._citations(data.cite)
+        return self.store.update(
+            curated_id, data.questions, data.answer, citations, versions, data.expires_on
+        )
+
+    def draft(self, draft_id: int) -> CuratedDraft | None:
+        row = self.store.draft_row(draft_id)
+        if row is None:
+            return None
+        return CuratedDraft(
+            row.id,
+            row.question,
+            row.answer,
+            tuple(citation_from_json(c) for c in row.citations),
+            row.ticket_id,
+            row.author_subject,
+            row.author_name,
+            row.status,
+            row.created_at,
+        )

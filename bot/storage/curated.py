@@ -1,0 +1,193 @@
+"""Curated answers as the editors' console reads and edits them: hit counts, expiry, drafts.
+
+Storage without a schema change (issue 13; the next migrations belong to other work):
+
+    expiry  an entry `{"expires_on": "YYYY-MM-DD"}` in the answer's `citations` JSON array (an entry
+            without `document_id` is a setting of the answer, not a citation). The answer is served
+            through that day (UTC) and not after: `BotDatabase.curated_answers` leaves it out and
+            `curated_stamp` changes with the day, so every bot process reloads its curated index.
+    hits    derived from the transcripts: turns with status `curated` whose stored reply is the curated
+            answer's text (the curated step replies with the answer's text as it is), one `GROUP BY`.
+            Hits therefore count since the text last changed, and two answers with the same text share
+            their hits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.storage.tables import CuratedDraftRow, CuratedRow, TranscriptRow
+from knowledge_base.records import Citation
+
+EXPIRES = "expires_on"
+DraftOutcome = Literal["approved", "dismissed"]
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def stored_citations(raw: Sequence[Mapping[str, object]]) -> list[Mapping[str, object]]:
+    """The citation entries of a stored `citations` array (without the answer's settings)."""
+    return [entry for entry in raw if "document_id" in entry]
+
+
+def stored_expiry(raw: Sequence[Mapping[str, object]]) -> date | None:
+    for entry in raw:
+        if "document_id" not in entry and entry.get(EXPIRES):
+            return date.fromisoformat(str(entry[EXPIRES]))
+    return None
+
+
+def with_expiry(citations: list[dict[str, object]], expires_on: date | None) -> list[dict[str, object]]:
+    return [*citations, {EXPIRES: expires_on.isoformat()}] if expires_on is not None else citations
+
+
+def expired(raw: Sequence[Mapping[str, object]], on: date) -> bool:
+    expiry = stored_expiry(raw)
+    return expiry is not None and expiry < on
+
+
+@dataclass(frozen=True, slots=True)
+class CuratedEntry:
+    id: int
+    questions: tuple[str, ...]
+    answer: str
+    citations: tuple[Citation, ...]
+    cited_versions: Mapping[str, int]
+    expires_on: date | None
+    updated_at: datetime
+    hits: int
+    last_hit: datetime | None
+
+    def expired(self, on: date) -> bool:
+        return self.expires_on is not None and self.expires_on < on
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _entry(row: CuratedRow, hits: int | None, last: datetime | None) -> CuratedEntry:
+    cited = stored_citations(row.citations)
+    return CuratedEntry(
+        row.id,
+        tuple(row.questions),
+        row.answer,
+        tuple(Citation.model_validate(c) for c in cited),
+        {
+            str(c["document_id"]): int(str(c["document_version"]))
+            for c in cited
+            if c.get("document_version") is not None
+        },
+        stored_expiry(row.citations),
+        _aware(row.updated_at) or row.updated_at,
+        int(hits or 0),
+        _aware(last),
+    )
+
+
+def _cited(citations: Sequence[Citation], versions: Mapping[str, int]) -> list[dict[str, object]]:
+    return [{**c.model_dump(mode="json"), "document_version": versions.get(c.document_id)} for c in citations]
+
+
+class CuratedStore:
+    """Curated answers in service (active, expired or not) and agents' drafts (engine of `BotDatabase`)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def _select(self) -> sa.Select[tuple[CuratedRow, int | None, datetime | None]]:
+        hits = (
+            sa.select(
+                TranscriptRow.answer.label("answer"),
+                sa.func.count().label("hits"),
+                sa.func.max(TranscriptRow.created_at).label("last_hit"),
+            )
+            .where(TranscriptRow.status == "curated")
+            .group_by(TranscriptRow.answer)
+            .subquery()
+        )
+        return (
+            sa.select(CuratedRow, hits.c.hits, hits.c.last_hit)
+            .outerjoin(hits, hits.c.answer == CuratedRow.answer)
+            .where(CuratedRow.active.is_(True))
+            .order_by(CuratedRow.id)
+        )
+
+    def entries(self) -> list[CuratedEntry]:
+        with Session(self.engine) as s:
+            return [_entry(row, hits, last) for row, hits, last in s.execute(self._select()).all()]
+
+    def entry(self, curated_id: int) -> CuratedEntry | None:
+        with Session(self.engine) as s:
+            found = s.execute(self._select().where(CuratedRow.id == curated_id)).first()
+            return None if found is None else _entry(*found)
+
+    def create(
+        self,
+        questions: Sequence[str],
+        answer: str,
+        citations: Sequence[Citation],
+        versions: Mapping[str, int],
+        expires_on: date | None,
+        from_draft: int | None = None,
+    ) -> int | None:
+        """The new answer's id; with `from_draft`, in the same transaction the draft is marked approved
+        (None, and nothing added, when that draft is not open)."""
+        with Session(self.engine) as s, s.begin():
+            if from_draft is not None:
+                draft = s.get(CuratedDraftRow, from_draft, with_for_update=True)
+                if draft is None or draft.status != "draft":
+                    return None
+                draft.status = "approved"
+            row = CuratedRow(
+                questions=list(questions),
+                answer=answer,
+                citations=with_expiry(_cited(citations, versions), expires_on),
+                active=True,
+            )
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def update(
+        self,
+        curated_id: int,
+        questions: Sequence[str],
+        answer: str,
+        citations: Sequence[Citation],
+        versions: Mapping[str, int],
+        expires_on: date | None,
+    ) -> bool:
+        with Session(self.engine) as s, s.begin():
+            row = s.get(CuratedRow, curated_id)
+            if row is None or not row.active:
+                return False
+            row.questions = list(questions)
+            row.answer = answer
+            row.citations = with_expiry(_cited(citations, versions), expires_on)
+            row.updated_at = datetime.now(UTC)
+            return True
+
+    def draft_row(self, draft_id: int) -> CuratedDraftRow | None:
+        with Session(self.engine) as s:
+            row = s.get(CuratedDraftRow, draft_id)
+            if row is not None:
+                s.expunge(row)
+            return row
+
+    def close_draft(self, draft_id: int, outcome: DraftOutcome) -> bool:
+        """Mark an open draft approved (a curated answer was made of it) or dismissed."""
+        with Session(self.engine) as s, s.begin():
+            row = s.get(CuratedDraftRow, draft_id)
+            if row is None or row.status != "draft":
+                return False
+            row.status = outcome
+            return True

@@ -1,0 +1,281 @@
+"""The editors' analytics, feedback and curated-answer routes (issue 13), through the real app, the real
+bot runtime (sample knowledge base, the bundled model) and its database: roles, exact figures, clear 4xx
+for bad input, curated answers served and counted by the real pipeline."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from bot.staff import csrf
+from bot.storage.tables import CuratedDraftRow, TranscriptRow
+from tests.bot.staff.staff_harness import ORIGIN, StaffStack, session_cookie, sign_in
+
+OTTERS = "when are the otters fed at the city aquarium"
+OTTER_ANSWER = "The otters are fed at 11:00 and 15:00 every day."
+MARKER = "zz-content-console"  # in every seeded question, to find them among other modules' turns
+
+
+def seed_turn(stack: StaffStack, status: str, *, helpful: bool | None = None, comment: str = "") -> str:
+    db = stack.runtime.service.database
+    answer_id = uuid.uuid4().hex
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.insert(TranscriptRow),
+            {
+                "answer_id": answer_id,
+                "session_ref": uuid.uuid4().hex * 2,
+                "created_at": datetime.now(UTC) - timedelta(days=40),  # alone in its period
+                "question": f"{MARKER} question {status}",
+                "answer": "An answer.",
+                "status": status,
+                "intent": "question",
+                "private": False,
+                "timings_ms": {"total": 80.0},
+            },
+        )
+    if helpful is not None:
+        db.feedback(answer_id, helpful, comment)
+        with db.engine.begin() as conn:  # the verdict dated with its answer
+            conn.execute(
+                sa.text("UPDATE bot_feedback SET created_at = :at WHERE answer_id = :id"),
+                {"at": datetime.now(UTC) - timedelta(days=40), "id": answer_id},
+            )
+    return answer_id
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeded(stack: StaffStack) -> None:
+    seed_turn(stack, "answered", helpful=True)
+    seed_turn(stack, "answered", helpful=False, comment="It did not say where to go.")
+    seed_turn(stack, "handoff")
+
+
+def editor_browser(stack: StaffStack, role: str = "editor") -> tuple[TestClient, str]:
+    client = stack.client()
+    user = stack.user(role)
+    assert sign_in(client, user.username, user.password).status_code == 303
+    auth = stack.runtime.staff
+    assert auth is not None
+    session = auth.sessions.load(session_cookie(client))
+    assert session is not None
+    return client, session.csrf_token
+
+
+# ---- analytics and feedback ----------------------------------------------------------------------
+@pytest.mark.parametrize(("role", "status"), [("agent", 403), ("editor", 200), ("supervisor", 200)])
+def test_analytics_for_editors_and_supervisors_only(stack: StaffStack, role: str, status: int) -> None:
+    response = stack.client().get("/api/v1/staff/analytics?days=1", headers=stack.bearer(role))
+    assert response.status_code == status
+    if status == 200:
+        assert response.headers["cache-control"] == "no-store"
+        assert {
+            "turns",
+            "per_day",
+            "statuses",
+            "helpful_rate",
+            "handoff_rate",
+            "top_documents",
+            "latency",
+        } <= set(response.json())
+
+
+def test_analytics_of_a_period_counts_its_seeded_turns(stack: StaffStack) -> None:
+    """Days 41 back to 39 hold exactly the three seeded turns: 41 days minus 39 days of the same data."""
+    client, headers = stack.client(), stack.bearer("editor")
+    wide = client.get("/api/v1/staff/analytics?days=41", headers=headers).json()
+    narrow = client.get("/api/v1/staff/analytics?days=39", headers=headers).json()
+    assert wide["turns"] - narrow["turns"] == 3
+    assert wide["helpful"] - narrow["helpful"] == 1 and wide["unhelpful"] - narrow["unhelpful"] == 1
+    assert wide["conversations"] - narrow["conversations"] == 3
+    assert wide["handed_off"] - narrow["handed_off"] == 1
+    csv_text = client.get("/api/v1/staff/analytics?days=41&format=csv", headers=headers)
+    assert csv_text.headers["content-type"].startswith("text/csv")
+    rows = {(r["metric"], r["key"]): r["value"] for r in csv.DictReader(io.StringIO(csv_text.text))}
+    assert rows[("turns", "")] == str(wide["turns"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/staff/analytics?days=0",
+        "/api/v1/staff/analytics?days=4000",
+        "/api/v1/staff/analytics?format=xml",
+        "/api/v1/staff/feedback?days=week",
+        "/api/v1/staff/feedback?verdict=meh",
+    ],
+)
+def test_a_bad_period_or_format_gets_a_clear_422(stack: StaffStack, path: str) -> None:
+    response = stack.client().get(path, headers=stack.bearer("editor"))
+    assert response.status_code == 422 and response.json()["error"] == "invalid_request"
+
+
+def test_feedback_lists_verdicts_with_redacted_comments_and_filters(stack: StaffStack) -> None:
+    client, headers = stack.client(), stack.bearer("supervisor")
+    unhelpful = client.get("/api/v1/staff/feedback?days=41&verdict=unhelpful", headers=headers).json()
+    mine = [e for e in unhelpful["entries"] if MARKER in e["question"]]
+    assert [(e["helpful"], e["comment"], e["status"]) for e in mine] == [
+        (False, "It did not say where to go.", "answered")
+    ]
+    assert all(not e["helpful"] for e in unhelpful["entries"])
+    recent = client.get("/api/v1/staff/feedback?days=39", headers=headers).json()
+    assert all(MARKER not in e["question"] for e in recent["entries"])
+    assert client.get("/api/v1/staff/feedback", headers=stack.bearer("agent")).status_code == 403
+
+
+def test_the_pages_render_charts_with_tables_and_refuse_a_bad_period(stack: StaffStack) -> None:
+    client, _ = editor_browser(stack)
+    page = client.get("/staff/analytics?days=41")
+    assert page.status_code == 200
+    assert page.text.count('<svg class="chart" role="img"') == 5 and page.text.count("<caption") == 5
+    assert "<script" not in page.text
+    bad = client.get("/staff/analytics?days=abc")
+    assert bad.status_code == 422 and "The period is 1 to 3650 days." in bad.text
+    feedback = client.get("/staff/feedback?days=41&verdict=unhelpful")
+    assert feedback.status_code == 200 and "It did not say where to go." in feedback.text
+
+
+# ---- curated answers -----------------------------------------------------------------------------
+def ask(stack: StaffStack, question: str) -> str:
+    stack.runtime.curated.refresh()
+    service = stack.runtime.service
+    return service.turn(service.sessions.create(), question, "127.0.0.1").answer.status.value
+
+
+def test_curated_answers_created_served_counted_edited_and_expired(stack: StaffStack) -> None:
+    client, editor = stack.client(), stack.bearer("editor")
+    created = client.post(
+        "/api/v1/staff/curated",
+        json={"questions": [OTTERS, "  ", OTTERS], "answer": OTTER_ANSWER, "cite": ["animals-dog-licences"]},
+        headers={**editor, "Origin": ORIGIN},
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    curated_id = body["entry"]["id"]
+    assert body["entry"]["questions"] == [OTTERS] and body["served"] and body["entry"]["hits"] == 0
+    assert body["entry"]["cited_versions"]["animals-dog-licences"] >= 1
+
+    assert [ask(stack, OTTERS) for _ in range(2)] == ["curated", "curated"]
+    listed = client.get("/api/v1/staff/curated", headers=stack.bearer("agent")).json()  # agents read
+    mine = next(a for a in listed["answers"] if a["entry"]["id"] == curated_id)
+    assert mine["entry"]["hits"] == 2 and mine["entry"]["last_hit"] is not None
+
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    refused = client.put(
+        f"/api/v1/staff/curated/{curated_id}",
+        json={"questions": [OTTERS], "answer": OTTER_ANSWER, "expires_on": yesterday},
+        headers={**editor, "Origin": ORIGIN},
+    )
+    assert refused.status_code == 422 and "past" in refused.json()["message"]
+    unknown = client.put(
+        f"/api/v1/staff/curated/{curated_id}",
+        json={"questions": [OTTERS], "answer": OTTER_ANSWER, "cite": ["no-such-document"]},
+        headers={**editor, "Origin": ORIGIN},
+    )
+    assert unknown.status_code == 422 and "no-such-document" in unknown.json()["message"]
+    assert client.get(f"/api/v1/staff/curated/{curated_id}", headers=editor).json()["entry"]["hits"] == 2
+
+    assert (
+        client.put(
+            f"/api/v1/staff/curated/{curated_id}",
+            json={"questions": [OTTERS], "answer": OTTER_ANSWER},
+            headers={**stack.bearer("agent"), "Origin": ORIGIN},
+        ).status_code
+        == 403
+    )
+    # expired yesterday (as if set then): not served any more, listed as expired
+    with stack.runtime.service.database.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE bot_curated_answers SET citations = :c, updated_at = :now WHERE id = :id"),
+            {"c": f'[{{"expires_on": "{yesterday}"}}]', "now": datetime.now(UTC), "id": curated_id},
+        )
+    assert ask(stack, OTTERS) != "curated"
+    view = client.get(f"/api/v1/staff/curated/{curated_id}", headers=editor).json()
+    assert view["expired"] and not view["served"] and view["entry"]["expires_on"] == yesterday
+    assert curated_id not in [a.id for a in stack.runtime.service.database.curated_answers()]
+
+    gone = client.delete(f"/api/v1/staff/curated/{curated_id}", headers={**editor, "Origin": ORIGIN})
+    assert gone.status_code == 204
+    assert client.get(f"/api/v1/staff/curated/{curated_id}", headers=editor).status_code == 404
+    assert (
+        client.delete(f"/api/v1/staff/curated/{curated_id}", headers={**editor, "Origin": ORIGIN}).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"questions": [], "answer": "x"},
+        {"questions": ["q"], "answer": "   "},
+        {"questions": ["q"], "answer": "a", "expires_on": "soon"},
+    ],
+)
+def test_a_bad_curated_answer_gets_a_422_and_adds_nothing(stack: StaffStack, body: dict[str, object]) -> None:
+    before = len(stack.runtime.service.database.curated_answers())
+    response = stack.client().post(
+        "/api/v1/staff/curated", json=body, headers={**stack.bearer("supervisor"), "Origin": ORIGIN}
+    )
+    assert response.status_code == 422 and "Traceback" not in response.text
+    assert len(stack.runtime.service.database.curated_answers()) == before
+
+
+def test_an_editor_finishes_an_agents_draft_in_the_pages(stack: StaffStack) -> None:
+    db = stack.runtime.service.database
+    draft_id = db.add_curated_draft(
+        "can i bring my dog to the otter show", "No, dogs wait outside.", [], None, "agent-1", "Ann Agent"
+    )
+    client, token = editor_browser(stack)
+    listing = client.get("/staff/curated")
+    assert listing.status_code == 200 and f"/staff/curated/drafts/{draft_id}" in listing.text
+
+    form = {
+        "questions": "",
+        "answer": "No, dogs wait outside.",
+        "cite": "",
+        "expires_on": "",
+        "form": "curated-answer",
+        csrf.FIELD: token,
+    }
+    empty = client.post(f"/staff/curated/drafts/{draft_id}", data=form, headers={"Origin": ORIGIN})
+    assert empty.status_code == 422 and "Give at least one question" in empty.text
+    assert "No, dogs wait outside." in empty.text  # what was typed is kept
+
+    form["questions"] = "can i bring my dog to the otter show\ncan dogs come to the otter show"
+    form["cite"] = "animals-dog-licences"
+    done = client.post(
+        f"/staff/curated/drafts/{draft_id}", data=form, headers={"Origin": ORIGIN}, follow_redirects=False
+    )
+    assert done.status_code == 303, done.text
+    page = client.get(done.headers["location"])
+    assert page.status_code == 200 and "can dogs come to the otter show" in page.text
+    with db.engine.connect() as conn:
+        assert (
+            conn.execute(sa.select(CuratedDraftRow.status).where(CuratedDraftRow.id == draft_id)).scalar()
+            == "approved"
+        )
+    again = client.post(f"/staff/curated/drafts/{draft_id}", data=form, headers={"Origin": ORIGIN})
+    assert again.status_code == 404
+
+    curated_id = int(done.headers["location"].split("/")[-1].split("?")[0])
+    agent, agent_token = editor_browser(stack, "agent")
+    assert agent.get(f"/staff/curated/{curated_id}").status_code == 200
+    refused = agent.post(
+        f"/staff/curated/{curated_id}/expire", data={csrf.FIELD: agent_token}, headers={"Origin": ORIGIN}
+    )
+    assert refused.status_code == 403
+    expired = client.post(
+        f"/staff/curated/{curated_id}/expire",
+        data={csrf.FIELD: token},
+        headers={"Origin": ORIGIN},
+        follow_redirects=False,
+    )
+    assert expired.status_code == 303
+    assert curated_id not in [a.id for a in db.curated_answers()]
