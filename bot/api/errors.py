@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.editors.errors import ApprovalRequiredError
 from bot.errors import (
     AnswerNotFoundError,
     ChatDisabledError,
@@ -28,7 +29,13 @@ from bot.staff.errors import (
     TicketNotFoundError,
     UnknownDepartmentError,
 )
-from knowledge_base.errors import KnowledgeBaseError, NoPublishedVersionError
+from knowledge_base.errors import (
+    DraftStateError,
+    KnowledgeBaseError,
+    NoDraftError,
+    NoPublishedVersionError,
+    VersionNotFoundError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +106,19 @@ def install(app: FastAPI) -> None:
             "The assistant is starting or restarting. Please send your message again in a moment.",
             {"Retry-After": "5"},
         )
+
+    @app.exception_handler(NoDraftError)
+    @app.exception_handler(DraftStateError)
+    async def _draft_state(_: Request, exc: Exception) -> JSONResponse:
+        return _body(409, "draft_conflict", str(exc))  # written for editors (knowledge_base/drafts.py)
+
+    @app.exception_handler(VersionNotFoundError)
+    async def _no_version(_: Request, exc: Exception) -> JSONResponse:
+        return _body(404, "version_not_found", str(exc))
+
+    @app.exception_handler(ApprovalRequiredError)
+    async def _approval(_: Request, exc: Exception) -> JSONResponse:
+        return _body(403, "approval_required", str(exc))
 
     @app.exception_handler(KnowledgeBaseError)
     async def _kb(_: Request, exc: KnowledgeBaseError) -> JSONResponse:

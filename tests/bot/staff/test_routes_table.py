@@ -29,6 +29,7 @@ SAMPLE_PARAMS: dict[str, str] = {
     "document_id": "no-such-document",
     "curated_id": "0",
     "draft_id": "0",
+    "name": "v999999",  # a knowledge-base version that is not kept: 404
 }
 TOKEN_IDENTITIES = ["resident", "agent", "editor", "supervisor", "expired", "wrong_audience", "tampered"]
 SESSION_ROLES = ["resident", "agent", "editor", "supervisor"]

@@ -1,0 +1,196 @@
+"""Drafts, review and publishing over the API (issue 13), on a private copy of the sample knowledge base
+with the real model: a draft is not served until approved; an editor asks it beside the published
+version; the recent questions whose answers would change are listed; roles; rollback; the audit log."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.api.app import create_app
+from bot.runtime import Runtime, build_runtime
+from ingest.pipeline import Ingestor
+from records_api.dev_identity import load_or_create_private_key
+from tests.bot.staff.staff_harness import BASE_URL, StaffStack
+from tests.bot.staff.test_gaps import add_turn
+from tests.web_widget.harness import RecordsService, bot_settings
+
+HENS_Q = "can i keep hens in my backyard"
+HENS = (
+    "Residents may keep up to four hens in a backyard coop. A hen permit is free; apply to Animal "
+    "Services before the hens arrive. Roosters are not allowed in residential areas."
+)
+
+
+@pytest.fixture(scope="module")
+def own(
+    sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory, dev_identity: RecordsService
+) -> Iterator[StaffStack]:
+    """A stack with its own knowledge base (this module publishes and rolls back)."""
+    data = tmp_path_factory.mktemp("drafts-kb") / "data"
+    shutil.copytree(sample_kb_dir, data)
+    settings = bot_settings(
+        data, tmp_path_factory.mktemp("drafts-bot"), staff_dev_identity_url=dev_identity.url
+    )
+    runtime = build_runtime(settings)
+    app = create_app(settings, runtime)
+    try:
+        with TestClient(app, base_url=BASE_URL):
+            yield StaffStack(
+                app=app,
+                runtime=runtime,
+                settings=settings,
+                records=dev_identity,
+                users=dev_identity.demo_users(),
+                key=load_or_create_private_key(Path(dev_identity.env["ASKCITY_DATA_DIR"])),
+            )
+    finally:
+        runtime.close()
+
+
+def _save_hens_page(runtime: Runtime, folder: Path) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / "animals-backyard-hens.md").write_text(f"# Backyard hens\n\n{HENS}\n", encoding="utf-8")
+    meta = {
+        "department": "Animal Services",
+        "contact": "call 311",
+        "source_uri": "https://www.millbrook.example/hens",
+    }
+    (folder / "animals-backyard-hens.md.meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    summary = Ingestor(runtime.kb).ingest([folder], publish=False)
+    assert not summary.failed and summary.published is None
+
+
+def _served_answer(runtime: Runtime, question: str) -> tuple[str, set[str]]:
+    answer = runtime.service.pipeline.run(question)
+    return str(answer.status), {c.document_id for c in answer.citations}
+
+
+def _wait_served(runtime: Runtime, version: str) -> None:
+    deadline = time.monotonic() + 10
+    while runtime.retriever.snapshot.name != version:
+        assert time.monotonic() < deadline, f"bot still serves {runtime.retriever.snapshot.name}"
+        time.sleep(0.2)
+
+
+def test_draft_review_and_publish_over_the_api(own: StaffStack, tmp_path: Path) -> None:
+    api, runtime = own.client(), own.runtime
+    editor, supervisor, agent = (own.bearer(r) for r in ("editor", "supervisor", "agent"))
+    assert api.post("/api/v1/staff/drafts/submit", json={"note": "x"}, headers=editor).status_code == 409
+    add_turn(runtime.service.database, HENS_Q)
+    published = runtime.kb.versions.current()
+    _save_hens_page(runtime, tmp_path / "new")
+
+    assert api.post("/api/v1/staff/drafts", json={"note": "hens"}, headers=agent).status_code == 403
+    built = api.post("/api/v1/staff/drafts", json={"note": "hens page"}, headers=editor)
+    assert built.status_code == 201, built.text
+    draft = built.json()["version"]
+    assert runtime.kb.versions.current() == published  # residents never see a draft
+    assert "animals-backyard-hens" not in _served_answer(runtime, HENS_Q)[1]
+
+    view = api.get("/api/v1/staff/drafts", headers=agent)  # agents read
+    assert view.status_code == 200, view.text
+    body = view.json()
+    assert body["draft"]["state"] == "open" and body["published"] == published
+    assert {
+        "document_id": "animals-backyard-hens",
+        "change": "added",
+        "published_version": None,
+        "draft_version": 1,
+    } in body["documents"]
+    changed = {c["question"]: c for c in body["answer_changes"]}
+    assert HENS_Q in changed and changed[HENS_Q]["source"] == "resident"
+    assert "animals-backyard-hens" in {c["document_id"] for c in changed[HENS_Q]["draft"]["citations"]}
+
+    pair = api.post("/api/v1/staff/drafts/ask", json={"question": HENS_Q}, headers=editor)
+    assert pair.status_code == 200, pair.text
+    sides = pair.json()
+    assert (
+        sides["changed"] and sides["draft"]["version"] == draft and sides["published"]["version"] == published
+    )
+    assert sides["draft"]["status"] == "answered"
+    assert "animals-backyard-hens" not in {c["document_id"] for c in sides["published"]["citations"]}
+    assert api.post("/api/v1/staff/drafts/ask", json={"question": HENS_Q}, headers=agent).status_code == 403
+
+    refused = api.post("/api/v1/staff/drafts/publish", json={"note": "quick"}, headers=editor)
+    assert refused.status_code == 403 and refused.json()["error"] == "approval_required"
+    assert api.post("/api/v1/staff/drafts/approve", headers=editor).status_code == 403
+    assert api.post("/api/v1/staff/drafts/approve", headers=supervisor).status_code == 409  # not submitted
+    assert (
+        api.post("/api/v1/staff/drafts/submit", json={"note": "hens page"}, headers=editor).status_code == 200
+    )
+    back = api.post("/api/v1/staff/drafts/send-back", json={"comment": "name the fee"}, headers=supervisor)
+    assert (
+        back.status_code == 200
+        and back.json()["state"] == "sent_back"
+        and back.json()["comment"] == "name the fee"
+    )
+    assert (
+        api.post("/api/v1/staff/drafts/submit", json={"note": "fee named"}, headers=editor).status_code == 200
+    )
+    approved = api.post("/api/v1/staff/drafts/approve", headers=supervisor)
+    assert approved.status_code == 200 and approved.json()["version"] == draft
+    _wait_served(runtime, draft)
+    assert "animals-backyard-hens" in _served_answer(runtime, HENS_Q)[1]
+
+    assert api.post(f"/api/v1/staff/versions/{published}/rollback", headers=editor).status_code == 403
+    rolled = api.post(f"/api/v1/staff/versions/{published}/rollback", headers=supervisor)
+    assert rolled.status_code == 200, rolled.text
+    _wait_served(runtime, published)
+    assert "animals-backyard-hens" not in _served_answer(runtime, HENS_Q)[1]
+    kept = api.get("/api/v1/staff/versions", headers=agent).json()
+    assert kept["current"] == published and draft in [v["version"] for v in kept["versions"]]
+
+    assert api.get("/api/v1/staff/audit", headers=editor).status_code == 403
+    log = api.get("/api/v1/staff/audit", headers=supervisor).json()
+    assert log["intact"] and [e["action"] for e in log["entries"]] == [
+        "rollback",
+        "approve",
+        "submit",
+        "send_back",
+        "submit",
+        "build_draft",
+    ]
+    assert log["entries"][-1]["role"] == "editor" and log["entries"][0]["role"] == "supervisor"
+
+
+def test_an_editor_publishes_directly_where_no_approval_is_needed(own: StaffStack, tmp_path: Path) -> None:
+    api, editor = own.client(), own.bearer("editor")
+    assert api.post("/api/v1/staff/drafts", json={"note": "again"}, headers=editor).status_code == 201
+    desk = own.app.state.draft_desk
+    desk.requires_approval = False  # ASKCITY_PUBLISH_REQUIRES_APPROVAL=0 (the CLI test sets the variable)
+    try:
+        done = api.post("/api/v1/staff/drafts/publish", json={"note": "small city"}, headers=editor)
+    finally:
+        desk.requires_approval = True
+    assert done.status_code == 200, done.text
+    assert own.runtime.kb.versions.current() == done.json()["version"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("post", "/api/v1/staff/drafts/ask", {"question": ""}, 422),
+        ("post", "/api/v1/staff/drafts/ask", {"question": "x" * 1001}, 422),
+        ("post", "/api/v1/staff/drafts/send-back", {}, 422),
+        ("post", "/api/v1/staff/drafts", {"note": ""}, 422),
+        ("post", "/api/v1/staff/versions/latest/rollback", None, 422),
+        ("post", "/api/v1/staff/versions/v999999/rollback", None, 404),
+        ("post", "/api/v1/staff/drafts/approve", None, 409),
+        ("get", "/api/v1/staff/drafts?questions=500", None, 422),
+    ],
+)
+def test_bad_requests_get_a_clear_4xx(
+    own: StaffStack, method: str, path: str, body: dict[str, str] | None, status: int
+) -> None:
+    before = own.runtime.kb.versions.current()
+    response = own.client().request(method, path, json=body, headers=own.bearer("supervisor"))
+    assert response.status_code == status, response.text
+    assert "Traceback" not in response.text and response.json()["message"]
+    assert own.runtime.kb.versions.current() == before
