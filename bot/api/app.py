@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -29,6 +30,7 @@ from bot.api.routes_staff_curated import router as staff_curated_router
 from bot.api.routes_staff_documents import router as staff_documents_router
 from bot.api.routes_staff_drafts import router as staff_drafts_router
 from bot.api.routes_staff_pages import router as staff_pages_router
+from bot.api.schemas import ErrorBody
 from bot.metrics import ObservabilityMiddleware
 from bot.runtime import Runtime, build_runtime
 from bot.settings import BotSettings, get_settings
@@ -82,6 +84,14 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+# What any route may answer before its own code runs (documented once for the OpenAPI schema).
+EVERY_ROUTE: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Unreadable request (e.g. a body that is not UTF-8)"},
+    413: {"model": ErrorBody, "description": "Request body over the size limit"},
+    431: {"model": ErrorBody, "description": "Request headers over the size limit"},
+}
+
+
 async def _sweep_abandoned(runtime: Runtime, every: float) -> None:
     """Abandon tickets nobody claimed in time (every process runs this; each ticket ends once)."""
     desk = runtime.desk
@@ -127,6 +137,7 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
         version="1.0",
         description="Grounded answers from a city's documents, with citations; honest refusals.",
         lifespan=lifespan,
+        responses=EVERY_ROUTE,
     )
     app.state.settings = settings  # read by `SettingsDep` (bot/api/deps.py)
     errors.install(app)
@@ -134,9 +145,9 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
     app.include_router(events_router)
     app.include_router(staff_console_router)
     app.include_router(staff_pages_router)
+    app.include_router(staff_documents_router)  # documents and ingest jobs (issue 13)
     app.include_router(staff_analytics_router)  # editors: analytics and feedback (issue 13)
     app.include_router(staff_curated_router)  # curated answers in the console (issue 13)
-    app.include_router(staff_documents_router)  # documents and ingest jobs (issue 13)
     app.include_router(staff_drafts_router)  # drafts, review, publishing, editors' audit (issue 13)
     app.include_router(ops_router)
     app.include_router(pages_router)

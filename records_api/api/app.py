@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Response
 from starlette.concurrency import run_in_threadpool
@@ -13,6 +14,7 @@ from records_api.api.errors import install_error_handlers
 from records_api.api.middleware import PathScopedCORSMiddleware, SecurityHeadersMiddleware
 from records_api.api.routes_cases import router as cases_router
 from records_api.api.routes_dev import router as dev_router
+from records_api.api.schemas import ErrorOut
 from records_api.metrics import CheckpointCollector, ObservabilityMiddleware, observe_audit, render
 from records_api.runtime import build_runtime
 from records_api.settings import Settings, get_settings
@@ -26,6 +28,14 @@ leaves the service. See `docs/records_api.md` for the response shapes.
 """
 
 DEV_PATHS = ("/dev/", "/.well-known/")
+
+
+# What any route may answer before its own code runs (documented once for the OpenAPI schema).
+EVERY_ROUTE: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Unreadable request (e.g. a body that is not UTF-8)"},
+    413: {"model": ErrorOut, "description": "Request body over the size limit"},
+    431: {"model": ErrorOut, "description": "Request headers over the size limit"},
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        responses=EVERY_ROUTE,
     )
     install_error_handlers(app)
     app.include_router(cases_router)
