@@ -29,6 +29,7 @@ from bot.api.routes_staff_console import router as staff_console_router
 from bot.api.routes_staff_curated import router as staff_curated_router
 from bot.api.routes_staff_documents import router as staff_documents_router
 from bot.api.routes_staff_drafts import router as staff_drafts_router
+from bot.api.routes_staff_drafts_pages import router as staff_drafts_pages_router
 from bot.api.routes_staff_pages import router as staff_pages_router
 from bot.api.schemas import ErrorBody
 from bot.metrics import ObservabilityMiddleware
@@ -149,6 +150,7 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
     app.include_router(staff_analytics_router)  # editors: analytics and feedback (issue 13)
     app.include_router(staff_curated_router)  # curated answers in the console (issue 13)
     app.include_router(staff_drafts_router)  # drafts, review, publishing, editors' audit (issue 13)
+    app.include_router(staff_drafts_pages_router)  # /staff/drafts and /staff/versions
     app.include_router(ops_router)
     app.include_router(pages_router)
     install_staff(app)  # staff sign-in (docs/staff.md); checks every staff route declares its access
