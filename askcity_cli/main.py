@@ -10,6 +10,7 @@ from bot.cli_drafts import (
     approve_command,
     draft_command,
     publish_command,
+    publish_due_command,
     rollback_to_command,
     send_back_command,
     stale_command,
@@ -34,6 +35,7 @@ kb_app.command("submit")(submit_command)
 kb_app.command("approve")(approve_command)
 kb_app.command("send-back")(send_back_command)
 kb_app.command("publish")(publish_command)
+kb_app.command("publish-due")(publish_due_command)
 kb_app.command("rollback-to")(rollback_to_command)
 kb_app.command("stale")(stale_command)
 app.add_typer(kb_app, name="kb")

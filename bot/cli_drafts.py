@@ -96,6 +96,16 @@ def publish_command(
     typer.echo(f"published {manifest.name}: {manifest.documents} documents")
 
 
+def publish_due_command() -> None:
+    """Publish the documents whose effective date has come (run it daily); nothing when none has."""
+    with _desk() as desk:
+        manifest = desk.publish_due(_actor("supervisor"))
+    if manifest is None:
+        typer.echo("Nothing took effect since the served version was built.")
+    else:
+        typer.echo(f"published {manifest.name}: {manifest.documents} documents")
+
+
 def rollback_to_command(
     version: Annotated[str, typer.Argument(help="A kept version (see `askcity kb status`), e.g. v000004.")],
 ) -> None:

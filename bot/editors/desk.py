@@ -172,6 +172,26 @@ class DraftDesk:
         self._log(who, "publish", draft.version, previous=draft.base_version)
         return manifest
 
+    def publish_due(self, who: Actor, today: date | None = None) -> Manifest | None:
+        """Publish a version with the documents whose effective date has come (run daily, e.g. from cron).
+        Only while no draft is open: an open draft goes through review, and takes them in when rebuilt.
+        None when nothing became effective since the served version was built."""
+        if self.draft() is not None:
+            raise DraftStateError("A draft is open: rebuild it to take in the documents now effective.")
+        day = today or date.today()
+        current = self.kb.versions.current()
+        served = served_documents(self.kb.versions.versions_dir / current) if current else {}
+        due = [
+            d.id
+            for d, _ in self.kb.store.active()
+            if d.effective_date is not None and d.effective_date <= day and served.get(d.id) != d.version
+        ]
+        if not due:
+            return None
+        manifest = self.kb.publish(day)
+        self._log(who, "publish", manifest.name, previous=current or "", effective=", ".join(due))
+        return manifest
+
     def rollback(self, who: Actor, name: str) -> Manifest:
         previous = self.kb.versions.current() or ""
         manifest = self.kb.serve(name)

@@ -87,3 +87,22 @@ def test_stale_lists_documents_past_review_and_nothing_when_none(data_dir: Path)
     with sqlite3.connect(data_dir / "kb.sqlite3") as db:
         db.execute("UPDATE kb_documents SET review_by = '2020-01-01' WHERE id = 'library-cards'")
     assert "review was due 2020-01-01: library-cards" in ok(run("kb", "stale"))
+
+
+def test_a_document_effective_later_is_published_on_its_date_by_publish_due(
+    data_dir: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    folder = _new_document(tmp_path)
+    meta = folder / "animals-backyard-hens.md.meta.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "effective_date": "2999-01-01"}))
+    ok(run("ingest", str(folder), "--no-publish"))
+    ok(run("kb", "draft"))
+    ok(run("kb", "publish", "--supervisor"))
+    assert "animals-backyard-hens" not in _served(data_dir)  # not before its date
+    assert "takes effect 2999-01-01: animals-backyard-hens" in ok(run("kb", "stale"))
+    assert "Nothing took effect" in ok(run("kb", "publish-due"))
+    with sqlite3.connect(data_dir / "kb.sqlite3") as db:  # the date has come
+        db.execute("UPDATE kb_documents SET effective_date = '2020-01-01' WHERE id = 'animals-backyard-hens'")
+    assert "published" in ok(run("kb", "publish-due"))
+    assert "animals-backyard-hens" in _served(data_dir)
