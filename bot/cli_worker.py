@@ -10,20 +10,21 @@ from rich.markup import escape
 
 err = Console(stderr=True)
 
-WORKER_HELP = """Run ingest jobs: the documents editors upload in the staff console (/staff/documents).
-
-Jobs go on a queue in Redis when the bot runs with ASKCITY_JOBS_BACKEND=rq and ASKCITY_REDIS_URL set
-(without them the bot runs jobs in a thread of its own and needs no worker). Start one worker or several,
-on this machine or others: every worker needs the same settings as the bot (ASKCITY_DATA_DIR shared,
-ASKCITY_DATABASE_URL, ASKCITY_BOT_DATABASE_URL, ASKCITY_REDIS_URL, ASKCITY_JOBS_QUEUE). Each loads the
-embedding model once and runs one job at a time; published versions reach every bot process within a
-few seconds (ASKCITY_RELOAD_CHECK_SECONDS).
-
-A worker that is killed mid-job changes nothing residents are served; another worker (or this one
-restarted) notices after ASKCITY_JOBS_STALE_SECONDS and runs the job again, up to
-ASKCITY_JOBS_MAX_ATTEMPTS runs, then marks it failed with the reason. Ctrl-C or SIGTERM lets the current
-job finish first (twice: stop now).
-"""
+WORKER_HELP = "\n\n".join(
+    [
+        "Run ingest jobs: the documents editors upload in the staff console (/staff/documents).",
+        "Jobs go on a queue in Redis when the bot runs with ASKCITY_JOBS_BACKEND=rq and ASKCITY_REDIS_URL "
+        "set; without them the bot runs jobs in a thread of its own and needs no worker.",
+        "Start one worker or several, on this machine or others: every worker needs the bot's settings "
+        "(ASKCITY_DATA_DIR shared, ASKCITY_DATABASE_URL, ASKCITY_BOT_DATABASE_URL, ASKCITY_REDIS_URL, "
+        "ASKCITY_JOBS_QUEUE). Each loads the embedding model once and runs one job at a time; a published "
+        "version reaches every bot process within ASKCITY_RELOAD_CHECK_SECONDS.",
+        "A worker killed mid-job changes nothing residents are served: another worker (or this one, "
+        "restarted) notices after ASKCITY_JOBS_STALE_SECONDS and runs the job again, up to "
+        "ASKCITY_JOBS_MAX_ATTEMPTS runs, then marks it failed with the reason. Ctrl-C or SIGTERM lets the "
+        "current job finish first (twice: stop now).",
+    ]
+)
 
 
 def worker_command(
