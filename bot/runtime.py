@@ -19,7 +19,7 @@ from bot.privacy import PiiDetector, Redactor
 from bot.ratelimit import RateLimiter
 from bot.records_client import HttpRecordsClient
 from bot.service import BotService
-from bot.sessions import InMemorySessionStore, RedisSessionStore, SessionStore
+from bot.sessions import FallbackSessionStore, InMemorySessionStore, RedisSessionStore, SessionStore
 from bot.settings import BotSettings
 from bot.staff.assist import Assistant
 from bot.staff.auth import StaffAuth
@@ -98,9 +98,17 @@ def build_runtime(settings: BotSettings) -> Runtime:
     redactor.warm_up()
     database = BotDatabase(settings.bot_database())
     database.migrate()
-    client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
+    # short timeouts: a Redis that hangs must degrade sessions (bot/sessions), not hold every turn
+    client = (
+        redis.Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=0.5)
+        if settings.redis_url
+        else None
+    )
     sessions: SessionStore = (
-        RedisSessionStore(client, settings.redis_prefix, settings.session_ttl_seconds)
+        FallbackSessionStore(
+            RedisSessionStore(client, settings.redis_prefix, settings.session_ttl_seconds),
+            InMemorySessionStore(settings.session_ttl_seconds),
+        )
         if client is not None
         else InMemorySessionStore(settings.session_ttl_seconds)
     )

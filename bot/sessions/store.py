@@ -8,6 +8,7 @@ client cannot choose one. Sessions expire `ttl_seconds` after their last use; on
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 import threading
@@ -20,6 +21,8 @@ import redis
 
 from bot.errors import SessionNotFoundError
 from knowledge_base.records import Turn
+
+log = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
@@ -87,6 +90,19 @@ class InMemorySessionStore:
     def delete(self, session_id: str) -> None:
         with self._lock:
             self._data.pop(session_id, None)
+
+    def knows(self, session_id: str) -> bool:
+        with self._lock:
+            entry = self._data.get(session_id)
+            return entry is not None and entry[0] >= time.monotonic()
+
+    def adopt(self, session_id: str) -> None:
+        """Keep a session issued elsewhere (by Redis, now unreachable) with no turns, if not kept yet."""
+        with self._lock:
+            if session_id not in self._data:
+                self._data[session_id] = (time.monotonic() + self.ttl, [])
+                while len(self._data) > self.max_sessions:
+                    self._data.popitem(last=False)
 
     def ping(self) -> bool:
         return True
@@ -163,3 +179,88 @@ class RedisSessionStore:
             return bool(self.client.ping())
         except redis.RedisError:
             return False
+
+
+class FallbackSessionStore:
+    """Redis, and this process's memory while Redis cannot be reached: a Redis outage degrades
+    conversations instead of failing them (as the rate limiter does, `bot/ratelimit.py`).
+
+    While Redis is down, a session lives in this process's memory: a session created before the
+    outage starts again with no history here, one created during it is known only to this process
+    (another process would start it afresh), and an id in the server's format is accepted without the
+    marker that Redis would hold. When Redis answers again, sessions it knows come from it, and those
+    created during the outage keep living here until they expire. Retries Redis every
+    `retry_seconds` after a failure; says so in the log at most once a minute.
+    """
+
+    def __init__(self, shared: RedisSessionStore, local: InMemorySessionStore, retry_seconds: float = 2.0):
+        self.shared = shared
+        self.local = local
+        self._retry_seconds = retry_seconds
+        self._down_since: float | None = None
+        self._warned = 0.0
+
+    @property
+    def degraded(self) -> bool:
+        return self._down_since is not None
+
+    def _shared_up(self) -> bool:
+        down = self._down_since
+        return down is None or time.monotonic() - down >= self._retry_seconds
+
+    def _failed(self, exc: redis.RedisError) -> None:
+        now = time.monotonic()
+        if self._down_since is None or now - self._down_since >= self._retry_seconds:
+            self._down_since = now
+        if now - self._warned >= 60:
+            self._warned = now
+            log.warning("Redis unreachable (%s): sessions kept in this process for now", type(exc).__name__)
+
+    def create(self) -> str:
+        if self._shared_up():
+            try:
+                session_id = self.shared.create()
+                self._down_since = None
+                return session_id
+            except redis.RedisError as exc:
+                self._failed(exc)
+        return self.local.create()
+
+    def history(self, session_id: str) -> list[Turn]:
+        if not valid_session_id(session_id):
+            raise SessionNotFoundError(session_id)
+        if self._shared_up():
+            try:
+                turns = self.shared.history(session_id)
+                self._down_since = None
+                return turns
+            except SessionNotFoundError:
+                return self.local.history(session_id)  # created here while Redis was away, or unknown
+            except redis.RedisError as exc:
+                self._failed(exc)
+        try:
+            return self.local.history(session_id)
+        except SessionNotFoundError:
+            self.local.adopt(session_id)  # from before the outage: its history is out of reach
+            return []
+
+    def append(self, session_id: str, turns: Sequence[Turn]) -> None:
+        if self._shared_up() and not self.local.knows(session_id):
+            try:
+                self.shared.append(session_id, turns)
+                self._down_since = None
+                return
+            except redis.RedisError as exc:
+                self._failed(exc)
+        self.local.adopt(session_id)  # read from Redis a moment ago, perhaps: kept here from now on
+        self.local.append(session_id, turns)
+
+    def delete(self, session_id: str) -> None:
+        self.local.delete(session_id)
+        try:
+            self.shared.delete(session_id)
+        except redis.RedisError as exc:
+            self._failed(exc)
+
+    def ping(self) -> bool:
+        return self.shared.ping()

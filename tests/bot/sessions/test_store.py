@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from bot.errors import SessionNotFoundError
-from bot.sessions import InMemorySessionStore, RedisSessionStore, SessionStore
+from bot.sessions import FallbackSessionStore, InMemorySessionStore, RedisSessionStore, SessionStore
 from bot.sessions.store import valid_session_id
 from knowledge_base.records import Turn
 
@@ -99,3 +99,19 @@ class TestRedisSessionStore(SessionStoreContract):
         keys = [k.decode() for k in self.client.scan_iter(match=f"{self.prefix}*")]
         assert sorted(keys) == sorted([f"{self.prefix}s:{sid}", f"{self.prefix}s:{sid}:turns"])
         assert all(0 < self.client.ttl(k) <= 120 for k in keys)
+
+
+@pytest.mark.redis
+class TestFallbackSessionStore(SessionStoreContract):
+    """With Redis up, the fallback store is the Redis store (its outage behaviour: test_redis_outage)."""
+
+    @pytest.fixture(autouse=True)
+    def _redis(self, redis_url: str, redis_prefix: str) -> None:
+        self.client = redis.Redis.from_url(redis_url)
+        self.prefix = redis_prefix
+
+    def make(self, ttl_seconds: int = 60, max_turns: int = 20) -> SessionStore:
+        return FallbackSessionStore(
+            RedisSessionStore(self.client, self.prefix, ttl_seconds, max_turns),
+            InMemorySessionStore(ttl_seconds, max_turns),
+        )
