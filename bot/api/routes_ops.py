@@ -22,7 +22,8 @@ def health() -> Health:
 
 @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
 def ready(request: Request) -> JSONResponse:
-    """Ready to answer: a knowledge base version is loaded and the stores answer."""
+    """Ready to answer: a knowledge base version is loaded and the database answers; `sessions` says
+    whether Redis answers (without it, conversations are kept per process)."""
     runtime = getattr(request.app.state, "runtime", None)
     if runtime is None:
         body = Readiness(ready=False, knowledge_base=None, database=False, sessions=False)
@@ -31,7 +32,9 @@ def ready(request: Request) -> JSONResponse:
     database = runtime.service.database.ping()
     sessions = runtime.service.sessions.ping()
     turns = getattr(request.app.state, "turns", None)  # the turn processes, when there are any
-    ok = version is not None and database and sessions and turns is not None and turns.ready()
+    # Redis down is reported (`sessions`: false) but does not take the bot out of service: sessions
+    # and limits degrade to this process (bot/sessions, bot/ratelimit) instead of failing
+    ok = version is not None and database and turns is not None and turns.ready()
     body = Readiness(ready=ok, knowledge_base=version, database=database, sessions=sessions)
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
 

@@ -142,7 +142,9 @@ def test_chat_keeps_answering_through_a_redis_outage(
                 t.start()
             time.sleep(2)
             own_redis.kill()
-            time.sleep(3)
+            time.sleep(1.5)
+            ready = client.get("/api/v1/ready")
+            time.sleep(1.5)
             own_redis.start()
             time.sleep(3)
             stop.set()
@@ -151,6 +153,8 @@ def test_chat_keeps_answering_through_a_redis_outage(
             new_session = client.post("/api/v1/sessions").json()["session_id"]
     finally:
         runtime.close()
+    # still in service while Redis is away, and says so
+    assert ready.status_code == 200 and ready.json()["sessions"] is False, ready.text
     assert statuses[200] > 40, statuses
     assert set(statuses) == {200}, f"every turn answered, none a 5xx or 404: {statuses}"
     assert answered["answered"] > 0.5 * statuses[200], answered
