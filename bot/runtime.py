@@ -161,8 +161,7 @@ def build_runtime(settings: BotSettings) -> Runtime:
     except NoPublishedVersionError:
         log.warning("no knowledge base published yet: /api/v1/ready answers 503 until `askcity ingest`")
     curated.refresh()
-    documents = build_documents(settings, kb, database, client)
-    documents.runner.start()
+    documents = build_documents(settings, kb, database, client)  # its runner starts with the app
     return Runtime(
         service,
         kb,

@@ -122,6 +122,8 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
                 built.close()
             raise
         app.state.runtime, app.state.turns = built, turns
+        if built.documents is not None:  # ingest jobs run here, never in CLIs or turn processes
+            built.documents.runner.start()
         sweeper = asyncio.create_task(_sweep_abandoned(built, settings.handoff_sweep_seconds))
         try:
             yield

@@ -70,6 +70,9 @@ class ThreadRunner:
         self._queue.put(job_id)
 
     def start(self) -> None:
+        """Start the thread (once; an app started again over the same runtime is a no-op here)."""
+        if self._thread.is_alive():
+            return
         for job_id in self.context.store.queued():  # left queued by a process that stopped
             self._queue.put(job_id)
         self._thread.start()
