@@ -28,6 +28,7 @@ from bot.api.routes_staff_auth import install_staff
 from bot.api.routes_staff_console import router as staff_console_router
 from bot.api.routes_staff_curated import router as staff_curated_router
 from bot.api.routes_staff_documents import router as staff_documents_router
+from bot.api.editor_audit import EditorAuditMiddleware
 from bot.api.routes_staff_drafts import router as staff_drafts_router
 from bot.api.routes_staff_drafts_pages import router as staff_drafts_pages_router
 from bot.api.routes_staff_pages import router as staff_pages_router
@@ -176,6 +177,7 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
         ],
         max_header_bytes=settings.max_header_bytes,
     )
+    app.add_middleware(EditorAuditMiddleware)  # editors' actions in the console (issue 13)
     app.add_middleware(SecurityHeadersMiddleware, csp=content_security_policy(settings))
     app.add_middleware(ObservabilityMiddleware)  # outermost: request ids and latency cover every layer
     return app

@@ -47,6 +47,12 @@ def _status(exc: Exception) -> int:
     return 404 if isinstance(exc, VersionNotFoundError) else 409
 
 
+def _refused(request: Request, exc: Exception, back: str = "/staff/drafts") -> Response:
+    """A refused action: the reason and a way back, no form (nothing was changed)."""
+    label = "Back to drafts" if back == "/staff/drafts" else "Back to versions"
+    return render(request, "draft_refused.html", _status(exc), message=str(exc), back=back, back_label=label)
+
+
 def _context(who: StaffPrincipal) -> dict[str, Any]:
     session = who.session
     return {
@@ -110,7 +116,7 @@ def ask_page(
     try:
         asked = desk.ask(question)
     except REFUSED as exc:
-        return _drafts_page(request, who, desk, runtime, _status(exc), str(exc))
+        return _refused(request, exc)
     return _drafts_page(request, who, desk, runtime, asked=asked)
 
 
@@ -120,7 +126,7 @@ def _act(
     try:
         action()
     except REFUSED as exc:
-        return _drafts_page(request, who, desk, runtime, _status(exc), str(exc))
+        return _refused(request, exc)
     return _back("/staff/drafts", done)
 
 
@@ -181,5 +187,5 @@ def rollback_page(
     try:
         desk.rollback(actor(who), name)
     except REFUSED as exc:
-        return _versions_page(request, who, desk, _status(exc), str(exc))
+        return _refused(request, exc, "/staff/versions")
     return _back("/staff/versions", "rolled_back")

@@ -105,8 +105,11 @@ class StaffAccess:
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
-    async def __call__(self, principal: Annotated[StaffPrincipal, Depends(csrf_checked)]) -> StaffPrincipal:
+    async def __call__(
+        self, request: Request, principal: Annotated[StaffPrincipal, Depends(csrf_checked)]
+    ) -> StaffPrincipal:
         StaffAuth.authorize(principal, self.roles)
+        request.state.staff_principal = principal  # for the editors' audit log (bot/api/editor_audit.py)
         return principal
 
     def __repr__(self) -> str:

@@ -37,6 +37,8 @@ Action = Literal[
     "curated_add",
     "curated_update",
     "curated_expire",
+    "curated_dismiss",
+    "curated_draft",
 ]
 
 

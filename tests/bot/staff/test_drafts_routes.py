@@ -194,3 +194,32 @@ def test_bad_requests_get_a_clear_4xx(
     assert response.status_code == status, response.text
     assert "Traceback" not in response.text and response.json()["message"]
     assert own.runtime.kb.versions.current() == before
+
+
+def test_console_edits_are_in_the_audit_log_and_refusals_are_not(own: StaffStack) -> None:
+    api = own.client()
+    body = {"questions": ["When is the hen permit office open?"], "answer": "Weekdays 9 to 5.", "cite": []}
+    made = api.post("/api/v1/staff/curated", json=body, headers=own.bearer("editor"))
+    assert made.status_code == 201, made.text
+    curated_id = made.json()["entry"]["id"] if "entry" in made.json() else made.json()["id"]
+    assert (
+        api.post(
+            "/api/v1/staff/curated", json={**body, "answer": ""}, headers=own.bearer("editor")
+        ).status_code
+        == 422
+    )
+    gone = api.delete(f"/api/v1/staff/curated/{curated_id}", headers=own.bearer("supervisor"))
+    assert gone.status_code == 204
+    entries = api.get("/api/v1/staff/audit", headers=own.bearer("supervisor")).json()
+    assert entries["intact"]
+    latest = [(e["action"], e["role"], e["target"]) for e in entries["entries"][:2]]
+    assert latest == [("curated_expire", "supervisor", str(curated_id)), ("curated_add", "editor", "")]
+
+
+def test_a_refused_page_action_says_why_and_changes_nothing(own: StaffStack) -> None:
+    before = own.runtime.kb.versions.current()
+    page = own.client().post("/staff/drafts/approve", headers=own.bearer("supervisor"))
+    assert page.status_code == 409 and "There is no open draft" in page.text and "<form" not in page.text
+    missing = own.client().post("/staff/versions/v999999/rollback", headers=own.bearer("supervisor"))
+    assert missing.status_code == 404 and "is not kept" in missing.text
+    assert own.runtime.kb.versions.current() == before

@@ -1,0 +1,98 @@
+"""The editors' audit log for the console's other editor actions (issue 13): uploads, retiring documents,
+metadata edits and curated-answer changes are appended by one ASGI middleware, from one table, after the
+route answered with success; the review desk logs its own actions (`bot/editors/desk.py`).
+
+The route's guard (`StaffAccess`) leaves the signed-in principal on the request's state; a request
+that no editor or supervisor made (an agent's curated-answer draft), that failed (4xx/5xx), or whose
+path is not in the table is not logged. The append runs in the threadpool after the response is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.editors.audit import Action, EditorAction, EditorAuditLog
+
+log = logging.getLogger(__name__)
+
+AUDITED: tuple[tuple[str, str, Action], ...] = (
+    ("POST", "/api/v1/staff/documents", "upload"),
+    ("POST", "/staff/documents", "upload"),
+    ("POST", "/api/v1/staff/documents/{document_id}/retire", "retire"),
+    ("POST", "/staff/documents/{document_id}/retire", "retire"),
+    ("PUT", "/api/v1/staff/documents/{document_id}", "edit_metadata"),
+    ("PATCH", "/api/v1/staff/documents/{document_id}", "edit_metadata"),
+    ("POST", "/staff/documents/{document_id}", "edit_metadata"),
+    ("POST", "/api/v1/staff/curated", "curated_add"),
+    ("POST", "/staff/curated", "curated_add"),
+    ("POST", "/api/v1/staff/curated/drafts/{draft_id}/approve", "curated_add"),
+    ("POST", "/staff/curated/drafts/{draft_id}", "curated_add"),
+    ("PUT", "/api/v1/staff/curated/{curated_id}", "curated_update"),
+    ("POST", "/staff/curated/{curated_id}", "curated_update"),
+    ("DELETE", "/api/v1/staff/curated/{curated_id}", "curated_expire"),
+    ("POST", "/staff/curated/{curated_id}/expire", "curated_expire"),
+    ("POST", "/staff/curated/drafts/{draft_id}/dismiss", "curated_dismiss"),
+    ("POST", "/api/v1/staff/curated-drafts", "curated_draft"),
+    ("POST", "/staff/gaps/curated-draft", "curated_draft"),
+)
+EDITOR_ROLES = frozenset({"editor", "supervisor"})
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[^}]+\}", template)
+    return re.compile("^" + "([^/]+)".join(re.escape(p) for p in parts) + "$")
+
+
+_TABLE = tuple((method, _pattern(path), action) for method, path, action in AUDITED)
+
+
+def audited_action(method: str, path: str) -> tuple[Action, str] | None:
+    """The action a successful request logs, and its target (the path's ids), or None."""
+    for m, pattern, action in _TABLE:
+        found = pattern.match(path) if m == method else None
+        if found:
+            return action, "/".join(found.groups())
+    return None
+
+
+class EditorAuditMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        found = audited_action(scope["method"], scope["path"])
+        principal: Any = scope.get("state", {}).get("staff_principal")
+        if found is None or principal is None or not 200 <= status < 400:
+            return
+        role = getattr(principal.role, "value", str(principal.role))
+        if role not in EDITOR_ROLES:
+            return
+        runtime = getattr(scope["app"].state, "runtime", None)
+        if runtime is None:
+            return
+        action, target = found
+        entry = EditorAction(
+            principal.subject, role, action, target, {"path": scope["path"], "status": str(status)}
+        )
+        try:
+            await run_in_threadpool(EditorAuditLog(runtime.kb.store).append, entry)
+        except sa.exc.SQLAlchemyError:  # the action happened; say loudly that its log row did not
+            log.error("editors' audit log: could not append %s by %s", action, principal.subject)
