@@ -19,6 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.api import errors
+from bot.api.editor_audit import EditorAuditMiddleware
 from bot.api.pages import router as pages_router
 from bot.api.routes_chat import router as chat_router
 from bot.api.routes_events import router as events_router
@@ -28,7 +29,6 @@ from bot.api.routes_staff_auth import install_staff
 from bot.api.routes_staff_console import router as staff_console_router
 from bot.api.routes_staff_curated import router as staff_curated_router
 from bot.api.routes_staff_documents import router as staff_documents_router
-from bot.api.editor_audit import EditorAuditMiddleware
 from bot.api.routes_staff_drafts import router as staff_drafts_router
 from bot.api.routes_staff_drafts_pages import router as staff_drafts_pages_router
 from bot.api.routes_staff_pages import router as staff_pages_router
