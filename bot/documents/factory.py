@@ -32,6 +32,7 @@ def job_context(settings: BotSettings, kb: KnowledgeBase, database: BotDatabase,
         uploads=uploads_dir(settings),
         worker=f"{role} {socket.gethostname()} pid {os.getpid()}",
         heartbeat_seconds=max(0.5, settings.jobs_stale_seconds / 6),
+        review=settings.publish_requires_approval,
     )
 
 

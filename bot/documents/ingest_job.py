@@ -16,7 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.answering.pipeline import Pipeline
 from bot.documents.models import UPLOAD_TYPES, FileOutcome, Job, JobKind, JobState, UploadMetadata
+from bot.editors.audit import EditorAuditLog
+from bot.editors.desk import Actor, DraftDesk
 from bot.storage.jobs import JobStore
 from ingest.metadata import SIDECAR_SUFFIX
 from ingest.pipeline import Ingestor, IngestSummary, Step
@@ -42,6 +45,21 @@ class JobContext:
     uploads: Path  # <data dir>/uploads: one folder per job (shared by every worker of the city)
     worker: str  # this process, as the job row shows it
     heartbeat_seconds: float = 5.0
+    # ASKCITY_PUBLISH_REQUIRES_APPROVAL: a job's changes go into the open draft for a supervisor to
+    # approve (bot/editors), instead of being published
+    review: bool = False
+
+    def release(self, created_by: str) -> Manifest | None:
+        """Make the saved changes visible: publish them (the version), or, under review, build the
+        open draft from them (logged in the editors' chain; nothing served changes: None)."""
+        if not self.review:
+            return self.kb.publish()
+
+        def no_pipelines(name: str) -> Pipeline:
+            raise RuntimeError(f"a job never asks version {name} questions")
+
+        DraftDesk(self.kb, EditorAuditLog(self.kb.store), no_pipelines).build(Actor(created_by, "editor"))
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +93,7 @@ def ingest_upload(
     files: Sequence[Path],
     accept_missing_metadata: bool,
     progress: Callable[[Step], None],
+    release: Callable[[], Manifest | None] | None = None,
 ) -> UploadResult:
     """Ingest the files and publish what changed. The only call of the pipeline for the console.
 
@@ -88,7 +107,7 @@ def ingest_upload(
     ids = [d for d in (*changed, *summary.unchanged) if d not in held]
     if changed or summary.accepted or _saved_not_served(kb, ids):
         progress(Step("publish", 0, 1))
-        return UploadResult(summary, kb.publish())
+        return UploadResult(summary, release() if release is not None else kb.publish())
     return UploadResult(summary, None)
 
 
@@ -153,8 +172,8 @@ def _retire(context: JobContext, job: Job) -> None:
         context.store.finish(job.id, JobState.FAILED, f"no document in service with id {job.document_id!r}")
         return
     context.store.progress(job.id, "publish", 0.5)
-    manifest = context.kb.publish()
-    context.store.finish(job.id, JobState.DONE, published_version=manifest.name)
+    manifest = context.release(job.created_by)
+    context.store.finish(job.id, JobState.DONE, published_version=manifest.name if manifest else None)
 
 
 def _upload(context: JobContext, job: Job) -> None:
@@ -185,7 +204,12 @@ def _upload(context: JobContext, job: Job) -> None:
     if paths:
         ingestor = context.make_ingestor(context.kb)
         result = ingest_upload(
-            context.kb, ingestor, list(paths.values()), job.accept_missing_metadata, progress
+            context.kb,
+            ingestor,
+            list(paths.values()),
+            job.accept_missing_metadata,
+            progress,
+            lambda: context.release(job.created_by),
         )
         outcomes |= _file_outcomes(job, paths, result.summary)
     ingested = [o for o, _ in outcomes.values() if o not in (FileOutcome.FAILED, FileOutcome.PENDING)]

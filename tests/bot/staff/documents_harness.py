@@ -41,6 +41,8 @@ def documents_stack(
 ) -> Iterator[StaffStack]:
     data_dir = work / "data"
     shutil.copytree(sample_kb_dir, data_dir)
+    # publishing directly unless a test asks for review (test_documents_review.py)
+    overrides.setdefault("publish_requires_approval", False)
     settings = bot_settings(data_dir, work, staff_dev_identity_url=identity.url, **overrides)
     runtime = build_runtime(settings)
     app = create_app(settings, runtime)

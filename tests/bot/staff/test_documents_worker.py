@@ -59,6 +59,7 @@ def _worker(stack: StaffStack, name: str) -> subprocess.Popen[bytes]:
         "ASKCITY_REDIS_URL": s.redis_url,
         "ASKCITY_REDIS_PREFIX": s.redis_prefix,
         "ASKCITY_JOBS_BACKEND": "rq",
+        "ASKCITY_PUBLISH_REQUIRES_APPROVAL": "0",
         "ASKCITY_JOBS_QUEUE": s.jobs_queue,
         "ASKCITY_JOBS_STALE_SECONDS": str(s.jobs_stale_seconds),
     }

@@ -1,0 +1,52 @@
+"""Uploads under review (ASKCITY_PUBLISH_REQUIRES_APPROVAL, the default): an upload job puts its
+documents into the open draft, residents are still served the published version, and a supervisor's
+approval publishes it; retiring a document goes through the draft the same way. Both are in the
+editors' audit chain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.bot.staff.documents_harness import GOOD_MARKDOWN, SIDECAR_FIELDS, documents_stack, wait_for_job
+from tests.bot.staff.staff_harness import StaffStack
+from tests.web_widget.harness import RecordsService
+
+
+@pytest.fixture(scope="module")
+def reviewed(
+    sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory, dev_identity: RecordsService
+) -> Iterator[StaffStack]:
+    with documents_stack(
+        sample_kb_dir,
+        tmp_path_factory.mktemp("documents-review"),
+        dev_identity,
+        publish_requires_approval=True,
+    ) as stack:
+        yield stack
+
+
+def test_an_upload_goes_into_the_draft_and_is_served_once_approved(reviewed: StaffStack) -> None:
+    api = reviewed.client()
+    editor, supervisor = reviewed.bearer("editor"), reviewed.bearer("supervisor")
+    served = reviewed.runtime.kb.versions.current()
+    upload = api.post(
+        "/api/v1/staff/documents",
+        files=[("files", ("beekeeping.md", GOOD_MARKDOWN))],
+        data=SIDECAR_FIELDS,
+        headers=editor,
+    )
+    assert upload.status_code == 202, upload.text
+    job = wait_for_job(reviewed, upload.json()["job_id"])
+    assert job["state"] == "done" and job["published_version"] is None, job
+    assert reviewed.runtime.kb.versions.current() == served, "nothing served changes before approval"
+    draft = api.get("/api/v1/staff/drafts", headers=editor).json()
+    assert draft["draft"] is not None and "beekeeping" in str(draft), draft
+    assert api.post("/api/v1/staff/drafts/submit", json={"note": "bees"}, headers=editor).status_code == 200
+    approved = api.post("/api/v1/staff/drafts/approve", headers=supervisor)
+    assert approved.status_code == 200, approved.text
+    assert reviewed.runtime.kb.versions.current() == approved.json()["version"] != served
+    actions = [e["action"] for e in api.get("/api/v1/staff/audit", headers=supervisor).json()["entries"]]
+    assert "build_draft" in actions and "approve" in actions, actions
