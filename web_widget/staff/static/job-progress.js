@@ -44,6 +44,8 @@
     }
     if (job.published_version) {
       published.textContent = "Published as knowledge-base version " + job.published_version + ".";
+    } else if (finished && job.state === "done") {
+      published.textContent = "Added to the draft: residents see it once a supervisor approves it (Drafts).";
     }
     return finished;
   }
