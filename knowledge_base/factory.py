@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from knowledge_base.dense import DenseIndexConfig
 from knowledge_base.embedder import SentenceTransformerEmbedder
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.retriever import RetrievalConfig
@@ -20,7 +21,13 @@ def make_embedder(settings: KnowledgeBaseSettings) -> SentenceTransformerEmbedde
 
 def open_knowledge_base(settings: KnowledgeBaseSettings, migrate: bool = True) -> KnowledgeBase:
     embedder = make_embedder(settings)
-    kb = KnowledgeBase(settings.kb_dir, settings.database_url(), embedder, settings.keep_versions)
+    kb = KnowledgeBase(
+        settings.kb_dir,
+        settings.database_url(),
+        embedder,
+        settings.keep_versions,
+        DenseIndexConfig(approximate_above=settings.dense_exact_up_to),
+    )
     if migrate:
         kb.migrate()
     return kb

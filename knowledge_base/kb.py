@@ -12,6 +12,7 @@ from typing import Literal
 
 import numpy as np
 
+from knowledge_base.dense import DenseIndexConfig
 from knowledge_base.drafts import Draft, DraftStore
 from knowledge_base.embedder import Embedder
 from knowledge_base.errors import DocumentNotFoundError, NotHeldError, VersionNotFoundError
@@ -59,9 +60,17 @@ class Status:
 class KnowledgeBase:
     """Working set in SQL + published versions on disk. Plain values in, no settings object."""
 
-    def __init__(self, root: Path, database_url: str, embedder: Embedder, keep_versions: int = 5) -> None:
+    def __init__(
+        self,
+        root: Path,
+        database_url: str,
+        embedder: Embedder,
+        keep_versions: int = 5,
+        dense: DenseIndexConfig | None = None,
+    ) -> None:
         self.root = root
         self.embedder = embedder
+        self.dense = dense or DenseIndexConfig()
         self.store = MetadataStore(database_url)
         self.versions = VersionStore(root, keep=keep_versions)
         self.drafts = DraftStore(self.store)
@@ -177,7 +186,7 @@ class KnowledgeBase:
             name = self.versions.next_name()
             with self.versions.build() as scratch:
                 manifest = write_snapshot(
-                    scratch, name, model, items, vectors, _dimension(vectors, self.embedder)
+                    scratch, name, model, items, vectors, _dimension(vectors, self.embedder), self.dense
                 )
                 self.versions.commit(scratch, name, point=point)
             # keep the vectors of everything in service (a future-dated document's too)

@@ -30,10 +30,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-import faiss
 import numpy as np
 
 from knowledge_base.continuity import continuity, load_cues
+from knowledge_base.dense import search_parameters
 from knowledge_base.embedder import BatchingEmbedder, CachingEmbedder, Embedder, QueryEncoding, Vectors
 from knowledge_base.errors import KnowledgeBaseError, NoPublishedVersionError
 from knowledge_base.records import Filters, RetrievedChunk, Sentence, Turn
@@ -378,9 +378,7 @@ def _allowed(snap: Snapshot, filters: Filters | None) -> np.ndarray | None:
 
 
 def _dense_top(snap: Snapshot, vector: Vectors, pool: int, allowed: np.ndarray | None) -> np.ndarray:
-    params = None
-    if allowed is not None:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed)))  # type: ignore[call-arg]
+    params = search_parameters(snap.dense, None if allowed is None else np.flatnonzero(allowed))
     _, ids = snap.dense.search(vector.reshape(1, -1), pool, params=params)
     return np.asarray(ids[0][ids[0] >= 0], dtype=np.int64)
 

@@ -38,6 +38,12 @@ class KnowledgeBaseSettings(BaseSettings):
         "less CPU per question). Passages are always embedded in float32.",
     )
     keep_versions: int = Field(default=5, ge=2, description="Published versions kept for rollback.")
+    dense_exact_up_to: int = Field(
+        default=200_000,
+        ge=0,
+        description="Chunks up to which every chunk is scored exactly; above, an approximate index "
+        "(IVF-PQ) proposes candidates that are re-scored exactly (knowledge_base/dense.py).",
+    )
     fusion: Literal["weighted", "rrf"] = "weighted"
     history_turns: int = Field(default=10, ge=0, description="Earlier user turns used by retrieval.")
     query_cache_size: int = Field(default=20_000, ge=0, description="Recent query vectors kept in memory.")

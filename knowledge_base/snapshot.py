@@ -3,7 +3,8 @@
 Files of a version directory (all listed with their SHA-256 in manifest.json):
     documents.json   document metadata (no full text)
     chunks.json      chunk text, offsets, section paths and their sentence spans
-    dense.faiss      FAISS inner-product index of the chunk vectors (faiss.write_index, never pickle)
+    dense.faiss      FAISS index of the chunk vectors: exact, or IVF-PQ for big versions (dense.py)
+    vectors.npy      float32 chunk vectors (allow_pickle=False, memory-mapped when loaded): exact scores
     sentences.npy    float32 sentence vectors (allow_pickle=False), used to pick and score sentences
     bm25/            bm25s index over the chunks' lexical terms
 """
@@ -22,6 +23,7 @@ import bm25s
 import faiss
 import numpy as np
 
+from knowledge_base.dense import DenseIndexConfig, build_dense_index, map_vectors
 from knowledge_base.embedder import Vectors
 from knowledge_base.errors import CorruptVersionError, ModelMismatchError
 from knowledge_base.records import Document
@@ -110,6 +112,7 @@ def write_snapshot(
     items: list[tuple[Document, list[IndexedChunk]]],
     vectors: dict[str, np.ndarray],
     dimension: int,
+    dense_config: DenseIndexConfig | None = None,
 ) -> Manifest:
     """Write every file of a version into `directory` (a scratch dir) and its manifest last."""
     documents: list[dict[str, Any]] = []
@@ -150,10 +153,11 @@ def write_snapshot(
             sentence_vectors.extend(vectors[h] for _, _, h in item.sentences)
             corpus.append(_bm25_tokens(item, document.title) or ["__empty__"])
 
-    dense = faiss.IndexFlatIP(dimension)
-    if chunk_vectors:
-        dense.add(np.vstack(chunk_vectors).astype(np.float32))
-    faiss.write_index(dense, str(directory / "dense.faiss"))
+    chunk_matrix = (
+        np.vstack(chunk_vectors).astype(np.float32) if chunk_vectors else np.zeros((0, dimension), np.float32)
+    )
+    np.save(directory / "vectors.npy", chunk_matrix, allow_pickle=False)
+    faiss.write_index(build_dense_index(chunk_matrix, dense_config), str(directory / "dense.faiss"))
     sent_matrix = (
         np.vstack(sentence_vectors).astype(np.float32)
         if sentence_vectors
@@ -194,6 +198,7 @@ class Snapshot:
         dense: faiss.Index,
         sentence_vectors: Vectors,
         bm25: bm25s.BM25,
+        chunk_vectors: Vectors | None = None,
     ) -> None:
         self.manifest = manifest
         self.documents = documents
@@ -204,9 +209,14 @@ class Snapshot:
         self.chunk_doc = np.array([c.doc for c in chunks], dtype=np.int64)
         self._first_sentence = np.array([c.first_sentence for c in chunks], dtype=np.int64)
         self._sentence_count = np.array([len(c.sentence_offsets) for c in chunks], dtype=np.int64)
-        # the flat index's own vectors, for exact re-scoring of candidates
+        # the chunks' exact vectors, for re-scoring candidates: `vectors.npy` memory-mapped (versions
+        # written before it existed: the flat index's own vectors)
         self.chunk_vectors: Vectors = (
-            dense.reconstruct_n(0, dense.ntotal) if dense.ntotal else np.zeros((0, dense.d), dtype=np.float32)
+            chunk_vectors
+            if chunk_vectors is not None
+            else dense.reconstruct_n(0, dense.ntotal)
+            if dense.ntotal
+            else np.zeros((0, dense.d), dtype=np.float32)
         )
 
     @property
@@ -271,6 +281,8 @@ class Snapshot:
             raw_docs = json.loads((directory / "documents.json").read_text(encoding="utf-8"))
             raw_chunks = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))
             dense = faiss.read_index(str(directory / "dense.faiss"))
+            vectors_file = directory / "vectors.npy"
+            chunk_vectors = map_vectors(vectors_file) if vectors_file.is_file() else None
             sentences = np.load(directory / "sentences.npy", allow_pickle=False)
             bm25 = bm25s.BM25.load(str(directory / "bm25"))
         except (OSError, ValueError, RuntimeError) as exc:
@@ -305,4 +317,6 @@ class Snapshot:
         ]
         if dense.ntotal != len(chunks) or dense.d != manifest.dimension:
             raise CorruptVersionError(f"{manifest.name}: dense index does not match its chunks")
-        return cls(manifest, documents, chunks, dense, sentences, bm25)
+        if chunk_vectors is not None and chunk_vectors.shape != (len(chunks), manifest.dimension):
+            raise CorruptVersionError(f"{manifest.name}: chunk vectors do not match its chunks")
+        return cls(manifest, documents, chunks, dense, sentences, bm25, chunk_vectors)
