@@ -46,7 +46,8 @@ def upgrade() -> None:
         sa.Column("document_id", sa.String(200), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("metadata", sa.JSON(), nullable=False),
-        sa.Column("outcome", sa.String(16), nullable=False),  # pending | added | updated | unchanged | held | failed
+        # pending | added | updated | unchanged | held | failed
+        sa.Column("outcome", sa.String(16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["job_id"], ["bot_ingest_jobs.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("job_id", "ordinal"),
