@@ -60,15 +60,17 @@ def test_serve_with_workers_runs_one_http_process_and_turn_processes(monkeypatch
     calls: list[dict[str, object]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
     monkeypatch.setattr("bot.logs.configure_logging", lambda: None)  # leave the test run's logging alone
-    monkeypatch.setenv("ASKCITY_REDIS_URL", "redis://127.0.0.1:6379/15")
-    monkeypatch.delenv("ASKCITY_TURN_PROCESSES", raising=False)
+    saved = dict(os.environ)  # `_serve` sets variables for the server process: put them all back
+    os.environ["ASKCITY_REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    os.environ.pop("ASKCITY_TURN_PROCESSES", None)
     try:
         cli._serve("127.0.0.1", 8123, workers=3)
         assert len(calls) == 1 and "workers" not in calls[0], calls
         assert os.environ["ASKCITY_TURN_PROCESSES"] == "3"
         assert get_settings().turn_processes == 3
     finally:
-        monkeypatch.delenv("ASKCITY_TURN_PROCESSES", raising=False)
+        os.environ.clear()
+        os.environ.update(saved)
         get_settings.cache_clear()
 
 

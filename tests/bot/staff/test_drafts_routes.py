@@ -82,6 +82,10 @@ def _wait_served(runtime: Runtime, version: str) -> None:
 def test_draft_review_and_publish_over_the_api(own: StaffStack, tmp_path: Path) -> None:
     api, runtime = own.client(), own.runtime
     editor, supervisor, agent = (own.bearer(r) for r in ("editor", "supervisor", "agent"))
+    # the copied sample knowledge base may carry entries of other modules' editors (curated answers)
+    start = max(
+        (e["seq"] for e in api.get("/api/v1/staff/audit", headers=supervisor).json()["entries"]), default=0
+    )
     assert api.post("/api/v1/staff/drafts/submit", json={"note": "x"}, headers=editor).status_code == 409
     add_turn(runtime.service.database, HENS_Q)
     published = runtime.kb.versions.current()
@@ -149,7 +153,8 @@ def test_draft_review_and_publish_over_the_api(own: StaffStack, tmp_path: Path) 
 
     assert api.get("/api/v1/staff/audit", headers=editor).status_code == 403
     log = api.get("/api/v1/staff/audit", headers=supervisor).json()
-    assert log["intact"] and [e["action"] for e in log["entries"]] == [
+    mine = [e for e in log["entries"] if e["seq"] > start]
+    assert log["intact"] and [e["action"] for e in mine] == [
         "rollback",
         "approve",
         "submit",
@@ -157,7 +162,7 @@ def test_draft_review_and_publish_over_the_api(own: StaffStack, tmp_path: Path) 
         "submit",
         "build_draft",
     ]
-    assert log["entries"][-1]["role"] == "editor" and log["entries"][0]["role"] == "supervisor"
+    assert mine[-1]["role"] == "editor" and mine[0]["role"] == "supervisor"
 
 
 def test_an_editor_publishes_directly_where_no_approval_is_needed(own: StaffStack, tmp_path: Path) -> None:
