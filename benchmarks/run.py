@@ -5,9 +5,13 @@
     ingest      a fresh ingest beside the LangChain tutorial build of the same documents, re-publishing
                 one changed document, raw sentence-transformers encode of the same texts
     pii         per-entity precision/recall of the PII detector
-    bot         in-process latency and the 32-session load test (Redis)
+    bot         in-process latency, the 32-session load tests (Redis) and, with ../shared, the long
+                doc2dial conversations across the turn processes
     records     authorization, enumeration and masking figures of the records service
     widget      widget size, click-to-first-text latency, axe, XSS payload count
+    call_centre suggestion latency, agent-to-resident delivery across two processes, 50 tickets
+    uploads     console upload to job done and to served (thread runner, sample knowledge base)
+    ann         the dense index at one million synthetic vectors (recall@10, latency, memory, build)
 
 `python -m benchmarks.run [NAME ...]` runs a subset.
 """
@@ -50,6 +54,9 @@ def commands() -> dict[str, list[list[str]]]:
         "bot": [[sys.executable, "-m", "benchmarks.bot_load"]],
         "records": [[sys.executable, "-m", "benchmarks.records_security"]],
         "widget": [[sys.executable, "-m", "benchmarks.widget_latency"]],
+        "call_centre": [[sys.executable, "-m", "benchmarks.call_centre"]],
+        "uploads": [[sys.executable, "-m", "benchmarks.upload_jobs"]],
+        "ann": [[sys.executable, "-m", "benchmarks.ann_index"]],
     }
 
 
