@@ -264,8 +264,7 @@ def _published_documents(doc_ids: list[str]) -> dict[str, DocMeta]:
 
 def _citations(documents: dict[str, DocMeta]) -> tuple[list[Citation], dict[str, int]]:
     """Citations of whole documents, and the version of each that the editor cited."""
-    from bot.answering.links import public_url
-    from knowledge_base.records import Citation
+    from knowledge_base.records import Citation, public_url
 
     citations = [
         Citation(

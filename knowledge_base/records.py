@@ -7,8 +7,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Role = Literal["user", "agent"]
 
@@ -101,6 +102,22 @@ class Citation(BaseModel):
     quote: str = Field(default="", description="The cited passage, verbatim.")
     start: int = Field(default=0, description="Character offset of the passage in the document text.")
     end: int = 0
+
+    @field_validator("source_url")
+    @classmethod
+    def _public_only(cls, url: str) -> str:
+        """Only a public http(s) address: a document ingested without one carries the editor's local
+        path (`file:`, a bare filesystem path), which no citation may show, to residents or staff."""
+        return public_url(url)
+
+
+def public_url(url: str) -> str:
+    """`url` when it is an http(s) address with a host; "" otherwise."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else ""
 
 
 @dataclass(frozen=True, slots=True)

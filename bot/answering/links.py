@@ -28,17 +28,6 @@ _SCHEME = re.compile(r"\b[a-z][a-z0-9+.-]*:(?!//)\S+", re.IGNORECASE)
 _UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
 
 
-def public_url(url: str) -> str:
-    """`url` when it is an http(s) address with a host; "" otherwise. A document ingested without a
-    public address has the `file:` URI of the editor's copy (or a bare filesystem path): a local path
-    that must never reach a resident, whatever hosts are allowed."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return ""
-    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else ""
-
-
 def _registered(host: str) -> str:
     return host[4:] if host.startswith("www.") else host
 

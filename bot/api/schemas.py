@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from bot.answering.links import public_url
 from bot.answering.turn import Answer
 from bot.staff.desk import HandoffView
 from knowledge_base.records import Citation
@@ -68,17 +67,6 @@ class ChatResponse(BaseModel):
     relayed: bool = Field(
         default=False, description="The message went to the person handling the conversation; no bot answer."
     )
-
-    @field_validator("citations")
-    @classmethod
-    def _no_local_paths(cls, citations: list[Citation]) -> list[Citation]:
-        """A citation's link is a public http(s) address or nothing: a document ingested without one
-        has the editor's local path (`file:`), which never leaves the API, whatever the answering
-        pipeline's link check allowed."""
-        return [
-            c if public_url(c.source_url) == c.source_url else c.model_copy(update={"source_url": ""})
-            for c in citations
-        ]
 
     @classmethod
     def of(cls, answer: Answer, handoff: HandoffView | None = None, relayed: bool = False) -> ChatResponse:

@@ -18,10 +18,9 @@ from datetime import date
 from pydantic import BaseModel, Field, field_validator
 
 from bot.answering.curated import CuratedAnswer, StaleCitation, servable, stale_citations
-from bot.answering.links import public_url
 from bot.storage.curated import CuratedEntry, CuratedStore, today
 from bot.storage.database import CuratedDraft, citation_from_json
-from knowledge_base.records import Citation
+from knowledge_base.records import Citation, public_url
 from knowledge_base.snapshot import DocMeta
 
 MAX_VARIANTS = 20

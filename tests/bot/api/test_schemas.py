@@ -1,4 +1,5 @@
-"""The chat API's response body: a citation's link is a public address or nothing (issue 13: a document
+"""A citation's link is a public address or nothing, in the chat API's response body and wherever a
+citation goes (issue 13: a document
 ingested without metadata has the editor's local path as its source, which must never reach a resident,
 whatever hosts the answering pipeline's link check allows)."""
 
@@ -6,11 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.links import public_url
 from bot.answering.statuses import AnswerStatus
 from bot.answering.turn import Answer, AnswerSentence
 from bot.api.schemas import ChatResponse
-from knowledge_base.records import Citation
+from knowledge_base.records import Citation, public_url
 
 
 @pytest.mark.parametrize(
@@ -32,6 +32,9 @@ def test_a_citation_link_reaches_the_resident_only_as_a_public_address(
 ) -> None:
     assert public_url(source_url) == returned
     citation = Citation(document_id="pool", title="Pool Hours", source_url=source_url, quote="Opens at 7.")
+    # the citation itself keeps only a public address: the chat API, the staff console's suggestions
+    # and search, and stored curated answers all show the same
+    assert citation.source_url == returned
     answer = Answer(
         answer_id="a1",
         status=AnswerStatus.ANSWERED,
