@@ -9,7 +9,6 @@ the ticket until the agent resolves it, when the bot answers again and says so.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -17,7 +16,7 @@ from dataclasses import dataclass, replace
 from bot.answering.normalise import normalise
 from bot.answering.pipeline import Pipeline
 from bot.answering.records import RecordsClient
-from bot.answering.statuses import AnswerStatus
+from bot.answering.statuses import ACCEPTS_OFFER, AnswerStatus
 from bot.answering.turn import Answer
 from bot.errors import ChatDisabledError, MessageTooLongError, RecordsError
 from bot.privacy import Redactor
@@ -30,11 +29,6 @@ from bot.switch import KillSwitch
 from knowledge_base.records import Turn
 
 log = logging.getLogger(__name__)
-
-# "yes" to the offer of a person that follows a `no_answer`
-_YES = re.compile(
-    r"^\s*(yes|yeah|yep|yup|y|sure|ok(ay)?|please|yes,? please|please do|go ahead)[\s!.]*$", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +85,10 @@ class BotService:
                 answer = _handoff_answer(redacted, "")
                 log.info("relayed to a person", extra={"ticket": ticket.id, "status": ticket.status.value})
                 return TurnOutcome(answer, desk.view(ticket), relayed=True)
-            if _YES.match(message) and self.database.last_status(session_id) == AnswerStatus.NO_ANSWER:
+            if (
+                ACCEPTS_OFFER.match(message)
+                and self.database.last_status(session_id) == AnswerStatus.NO_ANSWER
+            ):
                 answer = _handoff_answer(self.redactor.redact(normalise(message)).text, "")
                 return self._hand_off(session_id, answer, token, address)
         answer = self.pipeline.run(message, history, token, address)

@@ -198,7 +198,7 @@ class Snapshot:
         dense: faiss.Index,
         sentence_vectors: Vectors,
         bm25: bm25s.BM25,
-        chunk_vectors: Vectors | None = None,
+        chunk_vectors: Vectors,
     ) -> None:
         self.manifest = manifest
         self.documents = documents
@@ -209,15 +209,7 @@ class Snapshot:
         self.chunk_doc = np.array([c.doc for c in chunks], dtype=np.int64)
         self._first_sentence = np.array([c.first_sentence for c in chunks], dtype=np.int64)
         self._sentence_count = np.array([len(c.sentence_offsets) for c in chunks], dtype=np.int64)
-        # the chunks' exact vectors, for re-scoring candidates: `vectors.npy` memory-mapped (versions
-        # written before it existed: the flat index's own vectors)
-        self.chunk_vectors: Vectors = (
-            chunk_vectors
-            if chunk_vectors is not None
-            else dense.reconstruct_n(0, dense.ntotal)
-            if dense.ntotal
-            else np.zeros((0, dense.d), dtype=np.float32)
-        )
+        self.chunk_vectors = chunk_vectors  # exact, for re-scoring candidates (memory-mapped)
 
     @property
     def name(self) -> str:
@@ -282,7 +274,10 @@ class Snapshot:
             raw_chunks = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))
             dense = faiss.read_index(str(directory / "dense.faiss"))
             vectors_file = directory / "vectors.npy"
-            chunk_vectors = map_vectors(vectors_file) if vectors_file.is_file() else None
+            # versions written before vectors.npy existed have a flat index: its own vectors
+            chunk_vectors = (
+                map_vectors(vectors_file) if vectors_file.is_file() else dense.reconstruct_n(0, dense.ntotal)
+            )
             sentences = np.load(directory / "sentences.npy", allow_pickle=False)
             bm25 = bm25s.BM25.load(str(directory / "bm25"))
         except (OSError, ValueError, RuntimeError) as exc:
@@ -317,6 +312,6 @@ class Snapshot:
         ]
         if dense.ntotal != len(chunks) or dense.d != manifest.dimension:
             raise CorruptVersionError(f"{manifest.name}: dense index does not match its chunks")
-        if chunk_vectors is not None and chunk_vectors.shape != (len(chunks), manifest.dimension):
+        if chunk_vectors.shape != (len(chunks), manifest.dimension):
             raise CorruptVersionError(f"{manifest.name}: chunk vectors do not match its chunks")
         return cls(manifest, documents, chunks, dense, sentences, bm25, chunk_vectors)

@@ -1,7 +1,9 @@
-"""The closed set of answer statuses (the API's `status` field)."""
+"""The closed set of answer statuses (the API's `status` field), and the reply that accepts the offer
+of a person a `no_answer` ends with."""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -14,3 +16,9 @@ class AnswerStatus(StrEnum):
     NEEDS_LOGIN = "needs_login"  # a status lookup needs the resident to log in
     REJECTED = "rejected"  # empty, abusive or too long
     ERROR = "error"  # a step failed; the resident gets a polite reply and the turn is still recorded
+
+
+# "yes" (and the like) right after a `no_answer`: the resident accepts the offer of a person
+ACCEPTS_OFFER = re.compile(
+    r"^\s*(yes|yeah|yep|yup|y|sure|ok(ay)?|please|yes,? please|please do|go ahead)[\s!.]*$", re.IGNORECASE
+)

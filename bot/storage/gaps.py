@@ -11,7 +11,6 @@ its status `no_answer`, `clarification` or `handoff`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
@@ -19,16 +18,11 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
+from bot.answering.statuses import ACCEPTS_OFFER
 from bot.storage.tables import FeedbackRow, TranscriptRow
 
 Reason = Literal["no_answer", "clarification", "handoff", "unhelpful"]
 GAP_STATUSES = ("no_answer", "clarification", "handoff")
-
-# "yes" to the offer of a person after a `no_answer` is recorded as a handoff turn of its own: the
-# question that led to it is already counted, and "yes" says nothing about what is missing.
-_ASSENT = re.compile(
-    r"^\s*(yes|yeah|yep|yup|y|sure|ok(ay)?|please|yes,? please|please do|go ahead)[\s!.]*$", re.I
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +114,9 @@ class GapQueries:
         return [
             AskedDay(question, reason, _as_date(d), int(n), _aware(last))
             for question, reason, d, n, last in rows
-            if not (reason == "handoff" and _ASSENT.match(question))
+            # "yes" to the offer of a person is a handoff turn of its own: the question that led to
+            # it is already counted, and "yes" says nothing about what is missing
+            if not (reason == "handoff" and ACCEPTS_OFFER.match(question))
         ]
 
     def rated_down(self, since: datetime, until: datetime, questions: list[str]) -> list[RatedDown]:
