@@ -9,7 +9,7 @@
     ├── CaseNotFoundError             404 (missing, malformed or another resident's: one answer)
     ├── InvalidRequestError           422 (a body that fails validation, e.g. a too-short reason)
     ├── TooManyAttemptsError          429 + Retry-After (failed lookups over the limit: lock-out)
-    ├── ServiceUnavailableError       503 (database, rate-limit storage or JWKS unreachable)
+    ├── ServiceUnavailableError       503 + Retry-After (database, rate-limit storage or JWKS unreachable)
     │   └── KeyMaterialError          stored ciphertext that does not verify under the key
     └── AuditIntegrityError           the audit chain no longer extends its latest signed checkpoint
                                       (raised by the checkpoint writer, never inside a request)
@@ -67,8 +67,14 @@ class TooManyAttemptsError(RecordsError):
         self.retry_after_seconds = max(1, retry_after_seconds)
 
 
+# How long a client is told to wait after a 503: a dependency that went away (PostgreSQL restarting,
+# Redis failing over) is usually back within seconds; the service reconnects by itself.
+RETRY_AFTER_SECONDS = 5
+
+
 class ServiceUnavailableError(RecordsError):
     public_message = "The records service is temporarily unavailable."
+    retry_after_seconds = RETRY_AFTER_SECONDS
 
 
 class KeyMaterialError(ServiceUnavailableError):

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from records_api.errors import (
+    RETRY_AFTER_SECONDS,
     AuthenticationError,
     CaseNotFoundError,
     ConfigurationError,
@@ -68,6 +69,8 @@ def _records_error(request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after_seconds)
     elif status >= 500:
         log.error("records.unavailable", path=request.url.path, error=repr(exc))
+    if status == 503:  # a dependency away for now: say when to come back
+        headers["Retry-After"] = str(getattr(exc, "retry_after_seconds", RETRY_AFTER_SECONDS))
     return error_response(status, code, exc.public_message, headers or None)
 
 
@@ -85,8 +88,10 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database is down or restarting: refused for now (the pool reconnects by itself)."""
     log.error("records.database_error", path=request.url.path, error=type(exc).__name__)
-    return error_response(503, "unavailable", ServiceUnavailableError.public_message)
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return error_response(503, "unavailable", ServiceUnavailableError.public_message, retry)
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
