@@ -13,6 +13,7 @@ from ingest.links import checked_source_uri, local_uri
 from ingest.metadata import SIDECAR_SUFFIX, Sidecar, default_id, read_sidecar
 from ingest.parsers.formats import SUPPORTED, HiddenText, Parsed, suffix
 from knowledge_base.records import Document
+from knowledge_base.review import Finding
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class Loaded:
     source: str
     document: Document
     hidden: tuple[HiddenText, ...]
+    carried: tuple[Finding, ...] = ()  # found in its file earlier (a document restated without a file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +53,11 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
             yield path, path.parent
 
 
-def prepare(file: Path, root: Path, max_bytes: int) -> FileToParse | Failure:
-    """What is known before parsing: the type, the size, the sidecar."""
+def prepare(
+    file: Path, root: Path, max_bytes: int, address: tuple[str, str] | None = None
+) -> FileToParse | Failure:
+    """What is known before parsing: the type, the size, the sidecar. `address`: (id, public address)
+    of a page named by a URL list (`ingest.url_list`), which win over its sidecar's."""
     try:
         kind = suffix(file)
         if kind not in SUPPORTED:
@@ -62,7 +67,10 @@ def prepare(file: Path, root: Path, max_bytes: int) -> FileToParse | Failure:
         size = file.stat().st_size
         if size > max_bytes:
             raise OversizedFileError(f"{size:,} bytes is over the {max_bytes:,}-byte limit")
-        return FileToParse(file, root, read_sidecar(file), ParseJob(file, kind))
+        sidecar = read_sidecar(file)
+        if address is not None:
+            sidecar = sidecar.model_copy(update={"id": address[0], "source_uri": address[1]})
+        return FileToParse(file, root, sidecar, ParseJob(file, kind))
     except IngestError as exc:
         return Failure(str(file), str(exc))
     except OSError as exc:

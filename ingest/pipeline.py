@@ -15,17 +15,21 @@ it leaves the working set as it was; only cached vectors remain, which the next 
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from ingest.chunking import Chunker, ChunkingConfig
 from ingest.isolation import ParseLimits, ParseOutcome, ParserPool, shared_pool
+from ingest.links import checked_source_uri
 from ingest.loading import Failure, FileToParse, Loaded, discover, documents, prepare
 from ingest.metadata import METADATA_CHECK, metadata_finding, missing_metadata
 from ingest.screening import Screener
+from ingest.url_list import Located
+from knowledge_base.errors import DocumentNotFoundError
 from knowledge_base.kb import KnowledgeBase, unchanged
 from knowledge_base.review import Finding
 from knowledge_base.settings import DEFAULT_CITY_DOMAINS
@@ -34,6 +38,8 @@ from knowledge_base.store import PendingDocument
 
 __all__ = ["Failure", "Held", "Incomplete", "IngestSummary", "Ingestor", "ParseLimits", "Step", "discover"]
 
+# the metadata an editor may change on a document of the working set without its file (`Ingestor.restate`)
+RESTATABLE = ("title", "department", "contact", "source_uri", "language", "effective_date")
 Stage = Literal["parse", "check", "chunk", "embed", "save", "publish"]
 
 
@@ -125,13 +131,61 @@ class Ingestor:
         publish: bool = True,
         progress: Callable[[Step], None] | None = None,
         accept_missing_metadata: bool = False,
+        pages: Sequence[Located] = (),
     ) -> IngestSummary:
-        """Ingest the files and folders; `accept_missing_metadata` confirms the documents held only
+        """Ingest the files and folders, and the `pages` of a URL list (each with its address as its
+        source and its id made from it); `accept_missing_metadata` confirms the documents held only
         because metadata is missing (as `askcity kb confirm` would), so they are published."""
         started = time.perf_counter()
         report = progress or (lambda step: None)
         summary = IngestSummary()
-        loaded = self._parse(list(discover(paths)), summary, report)
+        files: list[tuple[Path, Path, tuple[str, str] | None]] = [(f, r, None) for f, r in discover(paths)]
+        files += [(p.file, p.file.parent, (p.page.document_id, p.page.url)) for p in pages]
+        loaded = self._parse(files, summary, report)
+        return self._process(loaded, summary, report, publish, accept_missing_metadata, started)
+
+    def restate(
+        self,
+        document_id: str,
+        changes: Mapping[str, object],
+        publish: bool = True,
+        progress: Callable[[Step], None] | None = None,
+        accept_missing_metadata: bool = False,
+    ) -> IngestSummary:
+        """A document of the working set again with changed metadata (`RESTATABLE` fields), without its
+        file: the check, chunk, embed, save (and publish) stages of `ingest`. What its file hid from
+        readers was found when the file was parsed and stays found (the file is not parsed again)."""
+        started = time.perf_counter()
+        report = progress or (lambda step: None)
+        unknown = set(changes) - set(RESTATABLE)
+        if unknown:
+            raise ValueError(f"not metadata an edit may change: {', '.join(sorted(unknown))}")
+        stored = self.kb.store.document(document_id)
+        if stored is None:
+            raise DocumentNotFoundError(f"No document in service with id {document_id!r}.")
+        if changes.get("source_uri"):
+            checked_source_uri(str(changes["source_uri"]))
+        document = dataclasses.replace(stored, **changes)  # type: ignore[arg-type]
+        state = self.kb.store.state(document_id)
+        again = {(f.check, f.fingerprint) for f in self.screener.findings(stored)}
+        carried = tuple(
+            f
+            for f in (state.findings if state else ())
+            if f.check != METADATA_CHECK and (f.check, f.fingerprint) not in again
+        )
+        report(Step("parse", 1, 1, document_id))
+        loaded = [Loaded(f"{document_id} (metadata)", document, (), carried)]
+        return self._process(loaded, IngestSummary(), report, publish, accept_missing_metadata, started)
+
+    def _process(
+        self,
+        loaded: list[Loaded],
+        summary: IngestSummary,
+        report: Callable[[Step], None],
+        publish: bool,
+        accept_missing_metadata: bool,
+        started: float,
+    ) -> IngestSummary:
         checked = self._check(loaded, report)
         pending = self._chunk(checked, summary, report)
         report(Step("embed", 0, 0))
@@ -159,10 +213,14 @@ class Ingestor:
 
     # ---- stages ---------------------------------------------------------------------------------
     def _parse(
-        self, files: list[tuple[Path, Path]], summary: IngestSummary, report: Callable[[Step], None]
+        self,
+        files: list[tuple[Path, Path, tuple[str, str] | None]],
+        summary: IngestSummary,
+        report: Callable[[Step], None],
     ) -> list[Loaded]:
         report(Step("parse", 0, len(files)))
-        prepared = [prepare(file, root, self.limits.max_file_bytes) for file, root in files]
+        max_bytes = self.limits.max_file_bytes
+        prepared = [prepare(file, root, max_bytes, address) for file, root, address in files]
         refused = [p for p in prepared if isinstance(p, Failure)]
         to_parse = [p for p in prepared if isinstance(p, FileToParse)]
         for count, failure in enumerate(refused, 1):  # refused before parsing: done at once
@@ -199,7 +257,8 @@ class Ingestor:
         report(Step("check", 0, len(loaded)))
         checked = []
         for item in loaded:
-            findings = tuple(self.screener.findings(item.document, item.hidden))
+            found = (*self.screener.findings(item.document, item.hidden), *item.carried)
+            findings = tuple({(f.check, f.fingerprint): f for f in found}.values())
             missing = missing_metadata(item.document)
             if missing and self.require_metadata:
                 findings += (metadata_finding(missing),)

@@ -71,6 +71,7 @@ class DocumentSummary:
     updated_at: datetime
     review: Review = "ok"
     findings: tuple[Finding, ...] = field(default=())
+    review_by: date | None = None
 
 
 class MetadataStore(Database):
@@ -130,6 +131,12 @@ class MetadataStore(Database):
             row.updated_at = datetime.now(UTC)
             return True
 
+    def document(self, document_id: str) -> Document | None:
+        """The document as saved (metadata, text, headings), None when there is none in service."""
+        with self.session() as s:
+            row = s.get(DocumentRow, document_id)
+            return None if row is None or row.retired else _document(row)
+
     def set_review_by(self, document_id: str, review_by: date | None) -> bool:
         with self.session() as s:
             row = s.get(DocumentRow, document_id)
@@ -168,6 +175,7 @@ class MetadataStore(Database):
                     r.updated_at,
                     _review(r.review),
                     _findings(r.findings),
+                    r.review_by,
                 )
                 for r in rows
             ]
@@ -273,6 +281,7 @@ def _replace(s: Session, item: PendingDocument, chunking_key: str) -> SavedDocum
     row = s.get(DocumentRow, document.id)
     version = 1 if row is None else row.version + 1
     confirmed_key = "" if row is None else row.confirmed_key
+    review_by = None if row is None else row.review_by  # a new version keeps the date an editor set
     if row is not None:
         s.delete(row)
         s.flush()
@@ -297,6 +306,7 @@ def _replace(s: Session, item: PendingDocument, chunking_key: str) -> SavedDocum
             review=review,
             findings=[f.to_json() for f in item.findings],
             confirmed_key=confirmed_key,
+            review_by=review_by,
             chunks=[
                 ChunkRow(
                     ordinal=c.chunk.ordinal,

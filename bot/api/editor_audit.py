@@ -2,7 +2,8 @@
 metadata edits and curated-answer changes are appended by one ASGI middleware, from one table, after the
 route answered with success; the review desk logs its own actions (`bot/editors/desk.py`).
 
-The route's guard (`StaffAccess`) leaves the signed-in principal on the request's state; a request
+The route's guard (`StaffAccess`) leaves the signed-in principal on the request's state, and a route may
+leave what changed there too (`request.state.editor_audit_detail`, e.g. a metadata edit's fields); a request
 that no editor or supervisor made (an agent's curated-answer draft), that failed (4xx/5xx), or whose
 path is not in the table is not logged. The append runs in the threadpool after the response is sent.
 """
@@ -89,9 +90,9 @@ class EditorAuditMiddleware:
         if runtime is None:
             return
         action, target = found
-        entry = EditorAction(
-            principal.subject, role, action, target, {"path": scope["path"], "status": str(status)}
-        )
+        detail = {"path": scope["path"], "status": str(status)}
+        detail |= scope.get("state", {}).get("editor_audit_detail") or {}  # what changed, if the route says
+        entry = EditorAction(principal.subject, role, action, target, detail)
         try:
             await run_in_threadpool(EditorAuditLog(runtime.kb.store).append, entry)
         except sa.exc.SQLAlchemyError:  # the action happened; say loudly that its log row did not

@@ -1,11 +1,13 @@
 """Documents and their ingest jobs in the staff console (issue 13; docs/editors.md, "Documents and jobs").
 
-API: `POST /api/v1/staff/documents` (multipart, one or many files + metadata: 202 with the job id),
+API: `POST /api/v1/staff/documents` (multipart, one or many files + metadata, or a URL list with the
+fetched pages it names: 202 with the job id), `PATCH /api/v1/staff/documents/{id}` (metadata, 202),
 `GET /api/v1/staff/jobs/{id}`, `GET /api/v1/staff/documents`, `GET /api/v1/staff/documents/{id}`,
 `POST /api/v1/staff/documents/{id}/retire` (202). Pages: /staff/documents (list + upload form),
-/staff/jobs/{id} (live progress: `job-progress.js` polls the job API), /staff/documents/{id}.
+/staff/jobs/{id} (live progress: `job-progress.js` polls the job API), /staff/documents/{id} (with
+its metadata form).
 
-Editors and supervisors upload and retire; agents read. Requests only stage files and queue a job: the
+Editors and supervisors upload, edit and retire; agents read. Requests only stage files and queue a job: the
 ingest runs in the background (`bot.documents.runners`). Routes are `def`: files are written to disk.
 """
 
@@ -24,8 +26,21 @@ from bot.api.routes_staff_console import no_store
 from bot.api.schemas import ErrorBody
 from bot.api.staff_deps import ANY_STAFF, StaffAccess
 from bot.documents.desk import DocumentsDesk, Upload
-from bot.documents.errors import DocumentsError, UnknownDocumentError, UnknownJobError
-from bot.documents.models import DocumentDetail, DocumentEntry, Job, JobAccepted, UploadMetadata
+from bot.documents.errors import (
+    DocumentsError,
+    EditRefusedError,
+    UnknownDocumentError,
+    UnknownJobError,
+    UploadRefusedError,
+)
+from bot.documents.models import (
+    DocumentDetail,
+    DocumentEntry,
+    Job,
+    JobAccepted,
+    MetadataEdit,
+    UploadMetadata,
+)
 from bot.runtime import Runtime
 from bot.staff.auth import StaffPrincipal
 from bot.staff.roles import LABELS, Role
@@ -61,6 +76,8 @@ def _explained(exc: DocumentsError | ValidationError) -> tuple[int, str, str]:
         return 404, "job_not_found", str(exc)
     if isinstance(exc, UnknownDocumentError):
         return 404, "document_not_found", str(exc)
+    if isinstance(exc, EditRefusedError):
+        return 422, "nothing_to_change", str(exc)
     return 422, "upload_refused", str(exc)
 
 
@@ -91,6 +108,33 @@ def _uploads(files: list[UploadFile]) -> list[Upload]:
     return [Upload(f.filename or "upload", f.file) for f in files if f.filename or f.size]
 
 
+URL_LIST_HELP = (
+    "A URL list of fetched pages: one line per page, its public http(s) address, a tab (or spaces), "
+    "then the saved file's path in the folder; the pages are the files of this upload"
+)
+URL_LIST_MAX_BYTES = 1024 * 1024
+
+
+def _queue(
+    runtime: Runtime,
+    who: StaffPrincipal,
+    files: list[UploadFile],
+    url_list: UploadFile | None,
+    metadata: UploadMetadata,
+    accept_missing_metadata: bool,
+) -> Job:
+    """One upload: the files, or the pages a URL list names among them."""
+    desk, uploads = _desk(runtime), _uploads(files)
+    if url_list is None or not (url_list.filename or url_list.size):
+        return desk.upload(uploads, metadata, accept_missing_metadata, who.subject, who.display_name)
+    listed = url_list.file.read(URL_LIST_MAX_BYTES + 1)
+    if len(listed) > URL_LIST_MAX_BYTES:
+        raise UploadRefusedError(f"The URL list is larger than {URL_LIST_MAX_BYTES:,} bytes.")
+    return desk.upload_pages(
+        listed, uploads, metadata, accept_missing_metadata, who.subject, who.display_name
+    )
+
+
 UPLOAD_FIELDS = """files, document_id, title, department, contact, source_url, effective_date (YYYY-MM-DD),
 review_by (YYYY-MM-DD), language, accept_missing_metadata"""
 
@@ -116,16 +160,16 @@ def upload_documents(
     review_by: Text = "",
     language: Text = "",
     accept_missing_metadata: Annotated[bool, Form()] = False,
+    url_list: Annotated[UploadFile | None, File(description=URL_LIST_HELP)] = None,
 ) -> JobAccepted | JSONResponse:
     """Queue an ingest job for the files; a `document_id` (or a file named like a document's file)
-    replaces that document. Follow the job at the returned url."""
+    replaces that document. With a `url_list`, the files are the fetched pages it names. Follow the
+    job at the returned url."""
     try:
         metadata = _metadata(
             document_id, title, department, contact, source_url, effective_date, review_by, language
         )
-        job = _desk(runtime).upload(
-            _uploads(files), metadata, accept_missing_metadata, who.subject, who.display_name
-        )
+        job = _queue(runtime, who, files, url_list, metadata, accept_missing_metadata)
     except (DocumentsError, ValidationError) as exc:
         return _error(exc)
     return JobAccepted(job_id=job.id, state=job.state, url=f"/api/v1/staff/jobs/{job.id}")
@@ -190,6 +234,35 @@ def retire_document(who: EditorDep, runtime: RuntimeDep, document_id: str) -> Jo
     return JobAccepted(job_id=job.id, state=job.state, url=f"/api/v1/staff/jobs/{job.id}")
 
 
+@router.patch(
+    "/api/v1/staff/documents/{document_id}",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=ERRORS,
+    dependencies=[Depends(no_store)],
+    tags=["staff"],
+)
+def edit_document(
+    request: Request, who: EditorDep, runtime: RuntimeDep, document_id: str, edit: MetadataEdit
+) -> JobAccepted | JSONResponse:
+    """Change a document's metadata without uploading it again (the fields given; the others stay):
+    a job saves it again into the working set, then the draft (or publishes it where no approval is
+    needed), as an upload does."""
+    try:
+        job = _edit(request, runtime, who, document_id, edit)
+    except DocumentsError as exc:
+        return _error(exc)
+    return JobAccepted(job_id=job.id, state=job.state, url=f"/api/v1/staff/jobs/{job.id}")
+
+
+def _edit(
+    request: Request, runtime: Runtime, who: StaffPrincipal, document_id: str, edit: MetadataEdit
+) -> Job:
+    job, changes = _desk(runtime).edit_metadata(document_id, edit, who.subject, who.display_name)
+    request.state.editor_audit_detail = changes  # what changed, for the editors' audit log
+    return job
+
+
 # ---- pages -----------------------------------------------------------------------------------------
 def _page(who: StaffPrincipal) -> dict[str, Any]:
     session = who.session
@@ -234,14 +307,13 @@ def upload_page(
     review_by: Text = "",
     language: Text = "",
     accept_missing_metadata: Annotated[bool, Form()] = False,
+    url_list: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     try:
         metadata = _metadata(
             document_id, title, department, contact, source_url, effective_date, review_by, language
         )
-        job = _desk(runtime).upload(
-            _uploads(files), metadata, accept_missing_metadata, who.subject, who.display_name
-        )
+        job = _queue(runtime, who, files, url_list, metadata, accept_missing_metadata)
     except (DocumentsError, ValidationError) as exc:
         return _problem(request, exc)
     return RedirectResponse(f"/staff/jobs/{job.id}", status_code=303)
@@ -263,6 +335,39 @@ def document_page(request: Request, who: ReaderDep, runtime: RuntimeDep, documen
     except DocumentsError as exc:
         return _problem(request, exc)
     return render(request, "document.html", document=document, **_page(who))
+
+
+@router.post("/staff/documents/{document_id}", include_in_schema=False)
+def edit_page(
+    request: Request,
+    who: EditorDep,
+    runtime: RuntimeDep,
+    document_id: str,
+    title: Text = "",
+    department: Text = "",
+    contact: Text = "",
+    source_url: Text = "",
+    effective_date: Text = "",
+    review_by: Text = "",
+    language: Text = "",
+    accept_missing_metadata: Annotated[bool, Form()] = False,
+) -> Response:
+    """The metadata form of a document's page: every field as shown (an emptied date clears it)."""
+    try:
+        given = {
+            "title": title,
+            "department": department,
+            "contact": contact,
+            "source_url": source_url,
+            "effective_date": effective_date.strip() or None,
+            "review_by": review_by.strip() or None,
+            "language": language.strip() or "en",
+            "accept_missing_metadata": accept_missing_metadata,
+        }
+        job = _edit(request, runtime, who, document_id, MetadataEdit.model_validate(given))
+    except (DocumentsError, ValidationError) as exc:
+        return _problem(request, exc)
+    return RedirectResponse(f"/staff/jobs/{job.id}", status_code=303)
 
 
 @router.post("/staff/documents/{document_id}/retire", include_in_schema=False)

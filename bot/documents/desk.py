@@ -16,27 +16,37 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 
-from bot.documents.errors import UnknownDocumentError, UnknownJobError, UploadRefusedError
+from bot.documents.errors import (
+    EditRefusedError,
+    UnknownDocumentError,
+    UnknownJobError,
+    UploadRefusedError,
+)
 from bot.documents.ingest_job import staged_file, write_sidecar
 from bot.documents.models import (
     ChunkEntry,
     DocumentDetail,
     DocumentEntry,
+    FileOutcome,
     Job,
     JobFile,
     JobKind,
+    MetadataEdit,
     ServedVersion,
     UploadMetadata,
 )
 from bot.documents.runners import JobRunner
 from bot.storage.jobs import JobStore
 from ingest.metadata import default_id
+from ingest.url_list import read_url_list
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.kb import KnowledgeBase
+from knowledge_base.records import public_url
 from knowledge_base.snapshot import served_documents
 from knowledge_base.tables import ChunkRow, DocumentRow
 
 MAX_FILES = 50
+MAX_PAGES = 2000  # lines of one URL list (pages are small; a city's site is imported in a few uploads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,17 @@ def safe_filename(name: str) -> str:
     base = re.split(r"[\\/]", name or "")[-1].strip()
     cleaned = re.sub(r"[^A-Za-z0-9._ -]+", "_", base).strip(" .")[:200]
     return cleaned or "upload"
+
+
+def _path_keys(filename: str) -> list[str]:
+    """The names a URL list may give an uploaded file: its path as the browser sent it (a folder
+    upload sends `folder/sub/page.html`) and every tail of it (`sub/page.html`, `page.html`)."""
+    parts = [p for p in re.split(r"[\\/]", filename or "") if p not in ("", ".")]
+    return ["/".join(parts[i:]) for i in range(len(parts))]
+
+
+def _shown(value: object) -> str:
+    return "(none)" if value in (None, "") else str(value)
 
 
 class DocumentsDesk:
@@ -77,16 +98,36 @@ class DocumentsDesk:
             raise UploadRefusedError(
                 "A document id or a title names one document: upload that file on its own."
             )
+        entries = [(f, f.filename, metadata.document_id or "", metadata, "") for f in files]
+        return self._stage(entries, accept_missing_metadata, subject, name)
+
+    def _stage(
+        self,
+        entries: Sequence[tuple[Upload | None, str, str, UploadMetadata, str]],
+        accept_missing_metadata: bool,
+        subject: str,
+        name: str,
+    ) -> Job:
+        """Write each (file, name, document id or "", metadata, reason it failed or "") to the job's
+        folder with its sidecar, create the job row, queue it."""
         job_id = uuid.uuid4().hex
         staged: list[JobFile] = []
         try:
-            for ordinal, upload in enumerate(files):
-                filename = safe_filename(upload.filename)
+            for ordinal, (upload, given_name, given_id, metadata, failed) in enumerate(entries):
+                filename = safe_filename(given_name)
+                if upload is None:  # nothing to stage: the entry reports why
+                    staged.append(
+                        JobFile(
+                            ordinal=ordinal, filename=filename, document_id=given_id or "-", size=0,
+                            metadata=metadata, outcome=FileOutcome.FAILED, reason=failed,
+                        )
+                    )  # fmt: skip
+                    continue
                 path = staged_file(self.uploads, job_id, ordinal, filename)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 with path.open("wb") as out:
                     shutil.copyfileobj(upload.content, out, 1024 * 1024)
-                document_id = metadata.document_id or default_id(path, path.parent)
+                document_id = given_id or default_id(path, path.parent)
                 write_sidecar(path, document_id, metadata)
                 staged.append(
                     JobFile(
@@ -105,6 +146,92 @@ class DocumentsDesk:
             raise
         self.runner.submit(job.id)
         return job
+
+    def upload_pages(
+        self,
+        url_list: bytes,
+        files: Sequence[Upload],
+        metadata: UploadMetadata,
+        accept_missing_metadata: bool,
+        subject: str,
+        name: str,
+    ) -> Job:
+        """A URL list (`ingest.url_list`) with the fetched pages it names, uploaded together: one job,
+        each page with its address as source URL and its id made from it. A line naming no uploaded
+        file, a bad address or a repeated page is a failed entry of the job with its reason; the good
+        lines go through. Files the list does not name are left out (a fetched folder's images)."""
+        if metadata.document_id or metadata.title or metadata.source_url:
+            raise UploadRefusedError(
+                "A URL list gives each page its address, id and title: leave document id, title and "
+                "source URL empty."
+            )
+        try:
+            text = url_list.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UploadRefusedError("The URL list must be a UTF-8 text file.") from None
+        pages, problems = read_url_list(text)
+        by_path: dict[str, list[int]] = {}
+        for index, upload in enumerate(files):
+            for key in _path_keys(upload.filename):
+                by_path.setdefault(key, []).append(index)
+        entries: list[tuple[Upload | None, str, str, UploadMetadata, str]] = []
+        for page in pages:
+            # the path as listed, else its file name (pages chosen one by one, without their folders)
+            matches = by_path.get(page.path) or by_path.get(page.path.rsplit("/", 1)[-1], [])
+            reason = (
+                "" if len(matches) == 1
+                else f"line {page.line}: no uploaded file {page.path}" if not matches
+                else f"line {page.line}: several uploaded files are {page.path}"
+            )  # fmt: skip
+            chosen = files[matches[0]] if len(matches) == 1 else None
+            meta = metadata.model_copy(update={"source_url": page.url})
+            entries.append((chosen, page.path, page.document_id, meta, reason))
+        entries += [(None, p.path or "(URL list)", "", metadata, str(p)) for p in problems]
+        if len(entries) > MAX_PAGES:
+            raise UploadRefusedError(f"A URL list may name at most {MAX_PAGES:,} pages at a time.")
+        return self._stage(entries, accept_missing_metadata, subject, name)
+
+    def edit_metadata(
+        self, document_id: str, edit: MetadataEdit, subject: str, name: str
+    ) -> tuple[Job, dict[str, str]]:
+        """Queue a job that saves the document again with the fields changed (into the working set, then
+        the draft or, without review, published as uploads are); returns it with what changes
+        (`field: before → after`, for the editors' audit log)."""
+        document = self.kb.store.document(document_id)
+        if document is None:
+            raise UnknownDocumentError(f"There is no document in service with id {document_id!r}.")
+        review_by = next((d.review_by for d in self.kb.store.summaries() if d.id == document_id), None)
+        before: dict[str, object] = {
+            "title": document.title,
+            "department": document.department,
+            "contact": document.contact,
+            "source_url": public_url(document.source_uri),
+            "effective_date": document.effective_date,
+            "review_by": review_by,
+            "language": document.language,
+        }
+        given = {k: v for k, v in edit.changes().items() if v != before[k]}
+        if not given:
+            raise EditRefusedError("Nothing to change: these are the values saved now.")
+        changes = {k: f"{_shown(before[k])} → {_shown(v)}" for k, v in given.items()}
+        file = JobFile(
+            ordinal=0,
+            filename="(metadata)",
+            document_id=document_id,
+            size=0,
+            metadata=UploadMetadata.model_validate(given),
+        )
+        job = self.store.create(
+            uuid.uuid4().hex,
+            JobKind.EDIT,
+            subject,
+            name,
+            [file],
+            document_id=document_id,
+            accept_missing_metadata=edit.accept_missing_metadata,
+        )
+        self.runner.submit(job.id)
+        return job, changes
 
     def retire(self, document_id: str, subject: str, name: str) -> Job:
         state = self.kb.store.state(document_id)
@@ -138,7 +265,6 @@ class DocumentsDesk:
     def documents(self) -> list[DocumentEntry]:
         """Every document of the working set with the versions each kept KB version holds."""
         _, held = self._served()
-        review_by = self.store.review_by()
         return [
             DocumentEntry(
                 id=d.id,
@@ -152,7 +278,7 @@ class DocumentsDesk:
                 findings=[f.reason for f in d.findings],
                 updated_at=d.updated_at,
                 versions=held.get(d.id, []),
-                review_by=review_by.get(d.id),
+                review_by=d.review_by,
             )
             for d in self.kb.store.summaries()
         ]

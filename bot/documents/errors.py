@@ -3,6 +3,7 @@
 DocumentsError
 ├── UploadRefusedError      the upload itself is unusable (no files, a type we do not ingest,
 │                           metadata that names one document on several files): 422
+├── EditRefusedError        a metadata edit that changes nothing: 422
 ├── UnknownDocumentError    no document with that id: 404
 └── UnknownJobError         no job with that id: 404
 """
@@ -15,6 +16,10 @@ class DocumentsError(Exception):
 
 
 class UploadRefusedError(DocumentsError):
+    pass
+
+
+class EditRefusedError(DocumentsError):
     pass
 
 

@@ -1,7 +1,8 @@
 """What an ingest job does, wherever it runs (a thread of the bot or an `askcity worker` process).
 
-`ingest_upload` is the ONE place the console's uploads reach the ingest pipeline (`Ingestor`) and
-publish: route uploads into a draft here when drafts land. A job that is killed at any point leaves the
+`ingest_upload` is the ONE place the console's uploads (files, or the pages of a URL list) reach the
+ingest pipeline (`Ingestor`); a metadata edit goes through the same pipeline's `restate` (`_edit`); both
+publish, or build the draft under review, through `released`. A job that is killed at any point leaves the
 served version as it was: the pipeline saves a batch in one transaction and publishing flips the
 CURRENT pointer atomically (ADR 2, ADR 6); the job row is then found stale and run again or failed.
 """
@@ -21,9 +22,10 @@ from bot.documents.models import UPLOAD_TYPES, FileOutcome, Job, JobKind, JobSta
 from bot.editors.audit import EditorAuditLog
 from bot.editors.desk import Actor, DraftDesk
 from bot.storage.jobs import JobStore
+from ingest.errors import IngestError
 from ingest.metadata import SIDECAR_SUFFIX
 from ingest.pipeline import Ingestor, IngestSummary, Step
-from knowledge_base.errors import DocumentNotFoundError
+from knowledge_base.errors import DocumentNotFoundError, KnowledgeBaseError
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.snapshot import Manifest, served_documents
 
@@ -102,6 +104,17 @@ def ingest_upload(
     summary = ingestor.ingest(
         files, publish=False, progress=progress, accept_missing_metadata=accept_missing_metadata
     )
+    return released(kb, summary, progress, release)
+
+
+def released(
+    kb: KnowledgeBase,
+    summary: IngestSummary,
+    progress: Callable[[Step], None],
+    release: Callable[[], Manifest | None] | None = None,
+) -> UploadResult:
+    """Publish (or, under review, build the draft from) what the ingest saved, when it changed what
+    residents would be served."""
     held = {h.document_id for h in summary.held}  # saved, not served: publishing would change nothing
     changed = [d for d in (*summary.added, *summary.updated) if d not in held]
     ids = [d for d in (*changed, *summary.unchanged) if d not in held]
@@ -152,6 +165,8 @@ def run_job(context: JobContext, job_id: str) -> Job | None:
         try:
             if job.kind == JobKind.RETIRE:
                 _retire(context, job)
+            elif job.kind == JobKind.EDIT:
+                _edit(context, job)
             else:
                 _upload(context, job)
         except Exception:
@@ -176,11 +191,57 @@ def _retire(context: JobContext, job: Job) -> None:
     context.store.finish(job.id, JobState.DONE, published_version=manifest.name if manifest else None)
 
 
+def _edit(context: JobContext, job: Job) -> None:
+    """An editor's metadata edit: the document again with the fields changed, through the pipeline's
+    check, chunk, embed and save stages (a new title changes what is embedded), then released."""
+    assert job.document_id is not None and job.files
+    file = job.files[0]
+    given = file.metadata.model_dump(include=file.metadata.model_fields_set)
+    changes = {("source_uri" if k == "source_url" else k): given[k] for k in given if k != "review_by"}
+    if "review_by" in given and not context.kb.store.set_review_by(job.document_id, given["review_by"]):
+        changes = {}  # retired since the edit was asked for: restate says so
+    try:
+        summary = context.make_ingestor(context.kb).restate(
+            job.document_id, changes, publish=False, progress=_progress(context, job.id),
+            accept_missing_metadata=job.accept_missing_metadata,
+        )  # fmt: skip
+    except (KnowledgeBaseError, IngestError) as exc:
+        context.store.finish(job.id, JobState.FAILED, str(exc))
+        return
+    result = released(
+        context.kb, summary, _progress(context, job.id), lambda: context.release(job.created_by)
+    )
+    held = [f"{f.reason} ({f.snippet})" for h in summary.held for f in h.findings]
+    outcome = (
+        FileOutcome.HELD if held
+        else FileOutcome.UPDATED if summary.updated or summary.accepted or "review_by" in given
+        else FileOutcome.UNCHANGED
+    )  # fmt: skip
+    published = result.published.name if result.published else None
+    context.store.finish(job.id, JobState.DONE, "", {file.ordinal: (outcome, "; ".join(held))}, published)
+
+
+def _progress(context: JobContext, job_id: str) -> Callable[[Step], None]:
+    """Moves the job's progress bar (each stage's share of it: `_STAGES`), at most every 2 %."""
+    last = [0.0]
+
+    def progress(step: Step) -> None:
+        low, high = _STAGES[step.stage]
+        value = low + (high - low) * (step.done / step.total if step.total else 0.0)
+        if step.done == 0 or value - last[0] >= 0.02:  # a stage begins, or the bar moves visibly
+            last[0] = value
+            context.store.progress(job_id, step.stage, value)
+
+    return progress
+
+
 def _upload(context: JobContext, job: Job) -> None:
     outcomes: dict[int, tuple[FileOutcome, str]] = {}
     paths: dict[int, Path] = {}
     for file in job.files:
         path = staged_file(context.uploads, job.id, file.ordinal, file.filename)
+        if file.outcome == FileOutcome.FAILED:  # a URL-list line that named no usable page
+            continue
         if path.suffix.lower() not in UPLOAD_TYPES:
             kinds = "PDF, DOCX, HTML, Markdown or text"
             outcomes[file.ordinal] = (FileOutcome.FAILED, f"{path.suffix or 'no'} file type: upload {kinds}")
@@ -191,15 +252,6 @@ def _upload(context: JobContext, job: Job) -> None:
             )
         else:
             paths[file.ordinal] = path
-    last = [0.0]
-
-    def progress(step: Step) -> None:
-        low, high = _STAGES[step.stage]
-        value = low + (high - low) * (step.done / step.total if step.total else 0.0)
-        if step.done == 0 or value - last[0] >= 0.02:  # a stage begins, or the bar moves visibly
-            last[0] = value
-            context.store.progress(job.id, step.stage, value)
-
     result = None
     if paths:
         ingestor = context.make_ingestor(context.kb)
@@ -208,10 +260,14 @@ def _upload(context: JobContext, job: Job) -> None:
             ingestor,
             list(paths.values()),
             job.accept_missing_metadata,
-            progress,
+            _progress(context, job.id),
             lambda: context.release(job.created_by),
         )
         outcomes |= _file_outcomes(job, paths, result.summary)
+        for file in job.files:  # the review-by date an upload names is the document's from now on
+            saved = outcomes.get(file.ordinal, (FileOutcome.FAILED, ""))[0] != FileOutcome.FAILED
+            if file.metadata.review_by and saved:
+                context.kb.store.set_review_by(file.document_id, file.metadata.review_by)
     ingested = [o for o, _ in outcomes.values() if o not in (FileOutcome.FAILED, FileOutcome.PENDING)]
     state = JobState.DONE if ingested else JobState.FAILED
     reason = "" if ingested else "no file of the upload could be ingested (see each file's reason)"

@@ -17,6 +17,7 @@ UPLOAD_TYPES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
 class JobKind(StrEnum):
     UPLOAD = "upload"
     RETIRE = "retire"
+    EDIT = "edit"  # an editor changed a document's metadata (no file): re-checked, re-chunked, saved
 
 
 class JobState(StrEnum):
@@ -59,6 +60,40 @@ class UploadMetadata(BaseModel):
             except MetadataError as exc:
                 raise ValueError(str(exc)) from None
         return value
+
+
+class MetadataEdit(BaseModel):
+    """`PATCH /api/v1/staff/documents/{id}`: the fields given change, the others stay (`null` clears an
+    optional date; `""` clears a department, contact or source URL)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    department: str | None = Field(default=None, max_length=200)
+    contact: str | None = Field(default=None, max_length=500)
+    source_url: str | None = Field(default=None, max_length=2000, description="Public http(s) address.")
+    effective_date: date | None = None
+    review_by: date | None = None
+    language: str | None = Field(default=None, min_length=2, max_length=16, pattern=r"^[A-Za-z-]+$")
+    accept_missing_metadata: bool = Field(
+        default=False, description="Publish it even if the edit leaves no source URL, department or contact."
+    )
+
+    @field_validator("title", "department", "contact", "language")
+    @classmethod
+    def _not_null(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError('give a value (or "" to clear a department or contact), not null')
+        return value
+
+    @field_validator("source_url")
+    @classmethod
+    def _public_address(cls, value: str | None) -> str:
+        return UploadMetadata._public_address(value or "")
+
+    def changes(self) -> dict[str, object]:
+        """The fields given, by name (the other fields are left as they are)."""
+        return self.model_dump(exclude_unset=True, exclude={"accept_missing_metadata"})
 
 
 class JobFile(BaseModel):

@@ -140,9 +140,11 @@ class JobStore:
                         filename=f.filename,
                         document_id=f.document_id,
                         size=f.size,
-                        meta=f.metadata.model_dump(mode="json", exclude_defaults=True),
-                        outcome=FileOutcome.PENDING.value,
-                        reason="",
+                        # the fields given (an edit's "" or null clears a field: kept)
+                        meta=f.metadata.model_dump(mode="json", exclude_unset=True),
+                        # a line of a URL list that names no usable page is failed from the start
+                        outcome=f.outcome.value,
+                        reason=f.reason,
                     )
                     for f in files
                 ],
