@@ -7,7 +7,8 @@
     askcity_bot_gate_decisions_total{decision}                     answered / clarification / no_answer
     askcity_bot_status_lookups_total{outcome}                      status lookups; "unavailable" and
                                                                    "error" are records-call failures
-    askcity_bot_knowledge_base_info{version}                       the version this process serves
+    askcity_bot_knowledge_base_info{version, digest}               the version this process serves
+    askcity_bot_knowledge_base_refused_info{version}               a published version it refused
 
 Labels hold route templates (`/api/v1/chat`), never raw paths, and nothing a resident wrote. Several
 worker processes (`askcity serve --workers N`) share their figures when `PROMETHEUS_MULTIPROC_DIR` names
@@ -20,6 +21,7 @@ import os
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import structlog
@@ -102,22 +104,42 @@ def _lookup_outcome(answer: Answer) -> str:
     return answer.status.value
 
 
-class KnowledgeBaseCollector(Collector):
-    """`askcity_bot_knowledge_base_info{version}` = 1 for the version this process serves (none: absent)."""
+@dataclass(frozen=True, slots=True)
+class KnowledgeBaseState:
+    """What a process serves: the version's name and content address, and a published version it refused."""
 
-    def __init__(self, served_version: Callable[[], str | None]) -> None:
-        self._served_version = served_version
+    version: str | None
+    digest: str | None
+    refused: str | None
+
+
+class KnowledgeBaseCollector(Collector):
+    """`askcity_bot_knowledge_base_info{version, digest}` = 1 for the version this process serves (none:
+    absent; `digest` is "" for a version written before content addresses), and
+    `askcity_bot_knowledge_base_refused_info{version}` = 1 while the published version failed its checks
+    here (the old one is still served)."""
+
+    def __init__(self, state: Callable[[], KnowledgeBaseState]) -> None:
+        self._state = state
 
     def collect(self) -> Iterator[Metric]:
-        family = GaugeMetricFamily(
+        state = self._state()
+        served = GaugeMetricFamily(
             "askcity_bot_knowledge_base_info",
-            "The published knowledge base version this process serves.",
+            "The published knowledge base version this process serves, and its content address.",
+            labels=("version", "digest"),
+        )
+        if state.version is not None:
+            served.add_metric((state.version, state.digest or ""), 1.0)
+        yield served
+        refused = GaugeMetricFamily(
+            "askcity_bot_knowledge_base_refused_info",
+            "A published knowledge base version this process refused to serve (it failed its checks).",
             labels=("version",),
         )
-        version = self._served_version()
-        if version is not None:
-            family.add_metric((version,), 1.0)
-        yield family
+        if state.refused is not None:
+            refused.add_metric((state.refused,), 1.0)
+        yield refused
 
 
 def render(*collectors: Collector) -> tuple[bytes, str]:

@@ -35,7 +35,7 @@ from bot.staff.store import InMemoryStaffStore, RedisStaffStore, StaffStore
 from bot.storage.database import BotDatabase
 from bot.storage.tickets import TicketStore
 from bot.switch import KillSwitch
-from knowledge_base.errors import NoPublishedVersionError
+from knowledge_base.errors import KnowledgeBaseError, NoPublishedVersionError
 from knowledge_base.factory import open_knowledge_base, retrieval_config
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.retriever import Retriever
@@ -73,6 +73,7 @@ class Runtime:
         if self.redis is not None:
             self.redis.close()
         self.service.database.close()
+        self.retriever.close()
         self.kb.close()
 
 
@@ -160,6 +161,9 @@ def build_runtime(settings: BotSettings) -> Runtime:
         retriever.refresh()  # load the published version now, not on the first question
     except NoPublishedVersionError:
         log.warning("no knowledge base published yet: /api/v1/ready answers 503 until `askcity ingest`")
+    except KnowledgeBaseError:
+        pass  # refused (logged): /api/v1/ready says so and answers 503 until a good version is published
+    retriever.watch()  # pick up each published version within reload_check_seconds, questions or not
     curated.refresh()
     documents = build_documents(settings, kb, database, client)  # its runner starts with the app
     return Runtime(

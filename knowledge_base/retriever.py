@@ -18,7 +18,8 @@ matches some passage clearly better (`topic_shift`, in cosine) than any passage 
 conversation points at, it is treated as a new subject and scored without the conversation (h = 0).
 
 The retriever watches the published `CURRENT` pointer and swaps to a new version in the background:
-queries keep being served by the old version until the new one is fully loaded.
+queries keep being served by the old version until the new one is fully loaded and has passed its
+content checks (snapshot.py); a version that fails them is refused and the old one stays.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import numpy as np
 from knowledge_base.continuity import continuity, load_cues
 from knowledge_base.dense import search_parameters
 from knowledge_base.embedder import BatchingEmbedder, CachingEmbedder, Embedder, QueryEncoding, Vectors
-from knowledge_base.errors import KnowledgeBaseError, NoPublishedVersionError
+from knowledge_base.errors import CorruptVersionError, KnowledgeBaseError, NoPublishedVersionError
 from knowledge_base.records import Filters, RetrievedChunk, Sentence, Turn
 from knowledge_base.snapshot import Snapshot
 from knowledge_base.text import terms
@@ -67,6 +68,14 @@ class RetrievalConfig:
     topic_shift: float = 0.6
     topic_shift_standalone: float = 0.4
     continuity_cut: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A published version a process would not serve, and why (for the operator: readiness, logs)."""
+
+    version: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +141,9 @@ class Retriever:
         self._last_check = 0.0
         self._lock = threading.Lock()
         self._loading = False
-        self._failed: str | None = None
+        self._refusal: Refusal | None = None
+        self._watcher: threading.Thread | None = None
+        self._closed = threading.Event()
 
     # ---- versions ---------------------------------------------------------------------------
     @property
@@ -144,8 +155,21 @@ class Retriever:
         assert self._snapshot is not None
         return self._snapshot
 
+    @property
+    def served(self) -> Snapshot | None:
+        """The version being served, without loading or checking anything (None before the first)."""
+        return self._snapshot
+
+    @property
+    def refusal(self) -> Refusal | None:
+        """The published version this process refused to load, while `CURRENT` still names it."""
+        refusal = self._refusal
+        return refusal if refusal is not None and refusal.version == self._versions.current() else None
+
     def refresh(self) -> bool:
-        """Load the published version now if it differs from the one being served."""
+        """Load the published version now if it differs from the one being served. A version that fails
+        its checks is refused once (CorruptVersionError, ModelMismatchError) and not loaded again while
+        `CURRENT` names it: the old version keeps being served."""
         name = self._versions.current()
         if name is None:
             if self._snapshot is None:
@@ -155,32 +179,67 @@ class Retriever:
             return False
         if self._snapshot is not None and self._snapshot.name == name:
             return False
-        snapshot = Snapshot.load(self._versions.versions_dir / name, self._embedder.name)
+        refused = self._refusal
+        if refused is not None and refused.version == name:
+            if self._snapshot is None:
+                raise CorruptVersionError(refused.reason)
+            return False
+        try:
+            snapshot = Snapshot.load(self._versions.versions_dir / name, self._embedder.name)
+        except KnowledgeBaseError as exc:
+            self._refusal = Refusal(name, str(exc))
+            served = self._snapshot.name if self._snapshot is not None else "nothing"
+            log.error("knowledge base version %s refused, still serving %s: %s", name, served, exc)
+            raise
         self._snapshot = snapshot  # one reference swap: in-flight queries keep the old object
-        log.info("knowledge base version %s loaded", name)
+        self._refusal = None
+        log.info("knowledge base version %s (%s) loaded", name, snapshot.manifest.digest or "no digest")
         return True
+
+    def watch(self) -> None:
+        """Also look for a new version every `reload_check_seconds` in a background thread, so that
+        this process picks one up without waiting for a question; `close` stops it."""
+        with self._lock:
+            if self._watcher is not None:
+                return
+            self._watcher = threading.Thread(target=self._watch, name="kb-watch", daemon=True)
+        self._watcher.start()
+
+    def close(self) -> None:
+        self._closed.set()
+
+    def _watch(self) -> None:
+        while not self._closed.wait(self._reload_check_seconds or 1.0):
+            if self._claim():
+                self._reload()
+
+    def _claim(self) -> bool:
+        """True when a new published version should be loaded and no load is running (then this
+        caller loads it and must call `_reload`)."""
+        name = self._versions.current()
+        if name is None or (self._snapshot is not None and name == self._snapshot.name):
+            return False
+        if self._refusal is not None and name == self._refusal.version:
+            return False
+        with self._lock:
+            if self._loading:
+                return False
+            self._loading = True
+            return True
 
     def _maybe_reload_in_background(self) -> None:
         now = time.monotonic()
         if now - self._last_check < self._reload_check_seconds:
             return
         self._last_check = now
-        name = self._versions.current()
-        if name is None or self._snapshot is None or name in (self._snapshot.name, self._failed):
-            return
-        with self._lock:
-            if self._loading:
-                return
-            self._loading = True
-        threading.Thread(target=self._reload, name="kb-reload", daemon=True).start()
+        if self._claim():
+            threading.Thread(target=self._reload, name="kb-reload", daemon=True).start()
 
     def _reload(self) -> None:
         try:
             self.refresh()
-            self._failed = None
-        except KnowledgeBaseError as exc:
-            self._failed = self._versions.current()
-            log.error("new knowledge base version not loaded, still serving the old one: %s", exc)
+        except KnowledgeBaseError:
+            pass  # refused and logged by refresh: the old version is still served
         finally:
             self._loading = False
 

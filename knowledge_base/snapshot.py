@@ -7,6 +7,13 @@ Files of a version directory (all listed with their SHA-256 in manifest.json):
     vectors.npy      float32 chunk vectors (allow_pickle=False, memory-mapped when loaded): exact scores
     sentences.npy    float32 sentence vectors (allow_pickle=False), used to pick and score sentences
     bm25/            bm25s index over the chunks' lexical terms
+
+A version is content-addressed: the manifest's `digest` ("sha256:...", `content_digest`) is the SHA-256
+of its file list (every file's path and SHA-256), its model and its dimension, so two builds of the
+same content have the same address and any changed byte changes it. Loading checks the whole chain
+(digest → file list → every file's bytes, and no file on disk outside the list) once, before the
+version is served; a version written before digests existed (no `digest`) is checked file by file as
+before.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -45,6 +54,7 @@ class Manifest:
     sentences: int
     files: dict[str, str]
     format: int = FORMAT
+    digest: str = ""  # the content address (`content_digest`); "" in versions written before it existed
 
     def to_json(self) -> str:
         return json.dumps({k: getattr(self, k) for k in self.__dataclass_fields__}, indent=2, sort_keys=True)
@@ -99,6 +109,46 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def content_digest(files: Mapping[str, str], model: str, dimension: int) -> str:
+    """A version's content address: SHA-256 of its files' paths and SHA-256s, its model and dimension
+    (canonical JSON), written "sha256:<hex>"."""
+    canonical = json.dumps(
+        {"dimension": dimension, "files": dict(sorted(files.items())), "model": model},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def verify(directory: Path, manifest: Manifest) -> None:
+    """Raise CorruptVersionError unless the version's files are exactly those its manifest lists, with
+    those bytes, and (when it has one) the manifest's content address matches its file list. Files are
+    read once, streamed, several at a time (hashlib releases the GIL)."""
+    name = manifest.name
+    if manifest.digest:
+        if content_digest(manifest.files, manifest.model, manifest.dimension) != manifest.digest:
+            raise CorruptVersionError(f"{name}: its manifest does not match its content address")
+        on_disk = {
+            str(p.relative_to(directory))
+            for p in directory.rglob("*")
+            if p.is_file() and p != directory / "manifest.json"
+        }
+        extra = sorted(on_disk - manifest.files.keys())
+        if extra:
+            raise CorruptVersionError(f"{name}: {extra[0]} is not part of the version")
+
+    def matches(item: tuple[str, str]) -> bool:
+        path = directory / item[0]
+        return path.is_file() and _sha256(path) == item[1]
+
+    items = sorted(manifest.files.items())
+    with ThreadPoolExecutor(max_workers=min(4, max(1, len(items)))) as pool:
+        results = list(pool.map(matches, items))
+    for (relative, _), ok in zip(items, results, strict=True):
+        if not ok:
+            raise CorruptVersionError(f"{name}: {relative} is missing or altered")
 
 
 def _bm25_tokens(chunk: IndexedChunk, title: str) -> list[str]:
@@ -182,6 +232,7 @@ def write_snapshot(
         chunks=len(chunks),
         sentences=int(sent_matrix.shape[0]),
         files=files,
+        digest=content_digest(files, model, dimension),
     )
     (directory / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
     return manifest
@@ -265,10 +316,7 @@ class Snapshot:
                 f"this process uses {model!r}. Re-ingest with the new model or set "
                 "ASKCITY_EMBEDDING_MODEL back."
             )
-        for relative, expected in manifest.files.items():
-            path = directory / relative
-            if not path.is_file() or _sha256(path) != expected:
-                raise CorruptVersionError(f"{manifest.name}: {relative} is missing or altered")
+        verify(directory, manifest)
         try:
             raw_docs = json.loads((directory / "documents.json").read_text(encoding="utf-8"))
             raw_chunks = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from bot.api.deps import SettingsDep
 from bot.api.schemas import Health, Readiness, WidgetConfig
-from bot.metrics import KnowledgeBaseCollector, render
+from bot.metrics import KnowledgeBaseCollector, KnowledgeBaseState, render
 from bot.runtime import Runtime
 from knowledge_base.errors import KnowledgeBaseError
 
@@ -28,14 +30,22 @@ def ready(request: Request) -> JSONResponse:
     if runtime is None:
         body = Readiness(ready=False, knowledge_base=None, database=False, sessions=False)
         return JSONResponse(body.model_dump(), status_code=503)
-    version = _served_version(runtime)
+    kb = _knowledge_base(runtime)
     database = runtime.service.database.ping()
     sessions = runtime.service.sessions.ping()
     turns = getattr(request.app.state, "turns", None)  # the turn processes, when there are any
     # Redis down is reported (`sessions`: false) but does not take the bot out of service: sessions
-    # and limits degrade to this process (bot/sessions, bot/ratelimit) instead of failing
-    ok = version is not None and database and turns is not None and turns.ready()
-    body = Readiness(ready=ok, knowledge_base=version, database=database, sessions=sessions)
+    # and limits degrade to this process (bot/sessions, bot/ratelimit) instead of failing. A published
+    # version this replica refused (`knowledge_base_refused`) does not either: the one it serves is whole.
+    ok = kb.version is not None and database and turns is not None and turns.ready()
+    body = Readiness(
+        ready=ok,
+        knowledge_base=kb.version,
+        knowledge_base_digest=kb.digest,
+        knowledge_base_refused=kb.refused,
+        database=database,
+        sessions=sessions,
+    )
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
 
 
@@ -50,18 +60,26 @@ def widget_config(settings: SettingsDep) -> WidgetConfig:
     )
 
 
-def _served_version(runtime: Runtime | None) -> str | None:
+def _knowledge_base(runtime: Runtime | None) -> KnowledgeBaseState:
+    """The version this process serves (loading the first one if none is yet), its content address, and
+    a published version it refused."""
     if runtime is None:
-        return None
-    try:
-        return runtime.retriever.snapshot.name
-    except KnowledgeBaseError:
-        return None
+        return KnowledgeBaseState(None, None, None)
+    retriever = runtime.retriever
+    with contextlib.suppress(KnowledgeBaseError):  # refused or none published: reported below
+        retriever.snapshot  # noqa: B018 - loads the first version; looks for a newer one in the background
+    served = retriever.served
+    refusal = retriever.refusal
+    return KnowledgeBaseState(
+        served.name if served is not None else None,
+        (served.manifest.digest or None) if served is not None else None,
+        refusal.version if refusal is not None else None,
+    )
 
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
     """Prometheus metrics (every worker's, in multiprocess mode). Not for the public: the proxy hides it."""
     runtime: Runtime | None = getattr(request.app.state, "runtime", None)
-    body, media_type = render(KnowledgeBaseCollector(lambda: _served_version(runtime)))
+    body, media_type = render(KnowledgeBaseCollector(lambda: _knowledge_base(runtime)))
     return Response(body, media_type=media_type)

@@ -102,7 +102,9 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     ready: bool
-    knowledge_base: str | None
+    knowledge_base: str | None  # the version served
+    knowledge_base_digest: str | None = None  # its content address (None: a version without one)
+    knowledge_base_refused: str | None = None  # the published version, when this replica refused it
     database: bool
     sessions: bool
 

@@ -154,9 +154,13 @@ def test_a_records_service_that_does_not_answer_counts_as_an_unavailable_lookup(
     )
 
 
-def test_the_served_knowledge_base_version_is_exposed(client: TestClient) -> None:
-    version = client.get("/api/v1/ready").json()["knowledge_base"]
-    assert value(scrape(client), "askcity_bot_knowledge_base_info", version=version) == 1
+def test_the_served_knowledge_base_version_and_its_content_address_are_exposed(client: TestClient) -> None:
+    ready = client.get("/api/v1/ready").json()
+    version, digest = ready["knowledge_base"], ready["knowledge_base_digest"]
+    assert digest.startswith("sha256:") and ready["knowledge_base_refused"] is None
+    samples = scrape(client)
+    assert value(samples, "askcity_bot_knowledge_base_info", version=version, digest=digest) == 1
+    assert not [key for key in samples if key[0] == "askcity_bot_knowledge_base_refused_info"]
 
 
 # ---- request ids ----------------------------------------------------------------------------------
