@@ -88,14 +88,17 @@ class BotService:
             if (
                 ACCEPTS_OFFER.match(message)
                 and self.database.last_status(session_id) == AnswerStatus.NO_ANSWER
+                and desk.live()
             ):
                 answer = _handoff_answer(self.redactor.redact(normalise(message)).text, "")
                 return self._hand_off(session_id, answer, token, address)
         answer = self.pipeline.run(message, history, token, address)
-        if desk is not None and answer.status == AnswerStatus.HANDOFF:
+        # Without live events (a Redis outage) no person could join: the pipeline's own reply stands
+        # (e.g. "cannot check your case right now ... or contact ..."), never a 503 for the resident.
+        if desk is not None and answer.status == AnswerStatus.HANDOFF and desk.live():
             return self._hand_off(session_id, answer, token, address)
         offer = desk is not None and answer.status == AnswerStatus.NO_ANSWER
-        if offer and desk is not None and desk.unavailable(desk.directory.general) is None:
+        if offer and desk is not None and desk.unavailable(desk.directory.general) is None and desk.live():
             answer = replace(answer, text=f"{answer.text} {desk.replies.get('handoff_offer')}")
         self._remember(session_id, answer)
         return TurnOutcome(answer)

@@ -100,6 +100,11 @@ class HandoffDesk:
         self.clock = clock
 
     # ---- the resident's side ---------------------------------------------------------------------------
+    def live(self) -> bool:
+        """Whether live events reach the widget and the agents (Redis up): without them nobody could
+        join the conversation, so the bot keeps its own reply instead of opening a ticket."""
+        return self.broker.ping()
+
     def unavailable(self, department: Department) -> HandoffView | None:
         """Why no ticket can be opened now (outside hours, queue full), or None."""
         if not self.policy.hours.is_open(self.clock()):
