@@ -77,6 +77,11 @@ class HttpRecordsClient:
         self._limiter = limiter
         self._log_key = log_key or os.urandom(32)
 
+    @property
+    def http(self) -> httpx.Client:
+        """The underlying client (tracing instruments it at start-up: `bot.api.tracing`)."""
+        return self._client
+
     def close(self) -> None:
         self._client.close()
 

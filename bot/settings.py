@@ -60,6 +60,11 @@ class BotSettings(KnowledgeBaseSettings):
     login_url: str = Field(default="", description="Where residents log in (the dev IdP in the demo).")
     allowed_link_hosts: list[str] = Field(default_factory=lambda: ["www.millbrook.example"])
     cors_origins: list[str] = Field(default_factory=list)
+    otel_enabled: bool = Field(
+        default=False,
+        description="OpenTelemetry traces (the `otel` extra; OTLP set by the standard OTEL_* variables).",
+    )
+    otel_service_name: str = Field(default="askcity-bot", description="Unless OTEL_SERVICE_NAME is set.")
     turn_processes: int = Field(
         default=0,
         ge=0,

@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     records_audit_checkpoint_seconds: int = Field(default=60, gt=0, le=86400)
     records_audit_refusal_flush_seconds: int = Field(default=60, gt=0, le=3600)
 
+    # OpenTelemetry traces (the `otel` extra); the exporter is set by the standard OTEL_* variables
+    otel_enabled: bool = False
+    otel_service_name: str = "askcity-records"
+
     @field_validator("records_cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

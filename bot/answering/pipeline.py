@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot import tracing
 from bot.answering.replies import Replies
 from bot.answering.statuses import AnswerStatus
 from bot.answering.steps import (
@@ -62,7 +63,8 @@ class _Timer:
     def run(self, name: str, call: Callable[[], T]) -> T:
         started = time.perf_counter()
         try:
-            return call()
+            with tracing.step(name):  # a span per step when OpenTelemetry is on, else nothing
+                return call()
         except Exception as exc:
             log.exception("answering step failed", extra={"step": name})
             raise StepFailedError(name) from exc

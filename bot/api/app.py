@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.api import errors
+from bot.api import errors, tracing
 from bot.api.editor_audit import EditorAuditMiddleware
 from bot.api.pages import router as pages_router
 from bot.api.routes_chat import router as chat_router
@@ -38,6 +38,10 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import BotSettings, get_settings
 from bot.turns import for_runtime as turns_for
 from trust.request_limits import BodyLimit, RequestLimitsMiddleware
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 log = logging.getLogger(__name__)
 WIDGET_DIR = Path(__file__).resolve().parents[2] / "web_widget" / "static"
@@ -107,9 +111,15 @@ async def _sweep_abandoned(runtime: Runtime, every: float) -> None:
             log.warning("handoff sweep failed", exc_info=True)
 
 
-def create_app(settings: BotSettings | None = None, runtime: Runtime | None = None) -> FastAPI:
-    """`runtime` may be given (tests, `askcity run`); otherwise it is built from settings at start-up."""
+def create_app(
+    settings: BotSettings | None = None,
+    runtime: Runtime | None = None,
+    span_exporter: SpanExporter | None = None,
+) -> FastAPI:
+    """`runtime` may be given (tests, `askcity run`); otherwise it is built from settings at start-up.
+    `span_exporter` replaces the OTLP exporter when tracing is on (tests: an in-memory one)."""
     settings = settings or get_settings()
+    traces: TracerProvider | None = None  # set below when ASKCITY_OTEL_ENABLED=1
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -123,6 +133,8 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
                 built.close()
             raise
         app.state.runtime, app.state.turns = built, turns
+        if traces is not None:
+            tracing.start(traces, built)
         if built.documents is not None:  # ingest jobs run here, never in CLIs or turn processes
             built.documents.runner.start()
         sweeper = asyncio.create_task(_sweep_abandoned(built, settings.handoff_sweep_seconds))
@@ -133,6 +145,8 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await run_in_threadpool(turns.close)
+            if traces is not None:
+                tracing.stop(traces)
             if owned:
                 built.close()
 
@@ -180,4 +194,6 @@ def create_app(settings: BotSettings | None = None, runtime: Runtime | None = No
     app.add_middleware(EditorAuditMiddleware)  # editors' actions in the console (issue 13)
     app.add_middleware(SecurityHeadersMiddleware, csp=content_security_policy(settings))
     app.add_middleware(ObservabilityMiddleware)  # outermost: request ids and latency cover every layer
+    if settings.otel_enabled:
+        traces = tracing.instrument_app(app, settings, span_exporter)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Response
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +19,11 @@ from records_api.metrics import CheckpointCollector, ObservabilityMiddleware, ob
 from records_api.runtime import build_runtime
 from records_api.settings import Settings, get_settings
 from trust.request_limits import RequestLimitsMiddleware
+from trust.tracing import build_tracer_provider, scrub_server_span
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 DESCRIPTION = """
 The askcity records service: residents' cases behind bearer tokens, with field masking and a
@@ -38,8 +43,10 @@ EVERY_ROUTE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, span_exporter: SpanExporter | None = None) -> FastAPI:
+    """`span_exporter` replaces the OTLP exporter when tracing is on (tests: an in-memory one)."""
     chosen = settings or get_settings()
+    traces: TracerProvider | None = None  # set below when ASKCITY_OTEL_ENABLED=1
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.runtime = None
             await run_in_threadpool(runtime.close)
+            if traces is not None:
+                traces.shutdown()  # exports what is still batched
 
     app = FastAPI(
         title="askcity records",
@@ -86,4 +95,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # (`server.run`), so nothing else trusts X-Forwarded-For.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=chosen.records_trusted_proxies)
     app.add_middleware(ObservabilityMiddleware)  # outermost: request ids and latency cover every layer
+    if chosen.otel_enabled:
+        traces = instrument_app(app, chosen.otel_service_name, span_exporter)
     return app
+
+
+def instrument_app(app: FastAPI, service_name: str, exporter: SpanExporter | None) -> TracerProvider:
+    """A server span per request, continuing the caller's trace (`traceparent`); paths templated, so
+    no case reference reaches the trace store (`trust.tracing`)."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    provider = build_tracer_provider(service_name, exporter)
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        server_request_hook=scrub_server_span,
+        exclude_spans=["receive", "send"],
+    )
+    return provider

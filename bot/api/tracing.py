@@ -1,0 +1,52 @@
+"""OpenTelemetry for the bot's app, built at start-up only when `ASKCITY_OTEL_ENABLED=1`.
+
+A server span per HTTP request (the FastAPI instrumentation), a span per answering step
+(`bot.tracing`), and a client span for each records call, whose `traceparent` header carries the
+trace into the records service (the httpx instrumentation on the records client only). Paths and
+URLs on spans are templated (`trust.tracing`): no case reference reaches the trace store.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from bot import tracing
+from bot.settings import BotSettings
+from trust.tracing import build_tracer_provider, scrub_client_span, scrub_server_span
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from bot.runtime import Runtime
+
+
+def instrument_app(app: FastAPI, settings: BotSettings, exporter: SpanExporter | None) -> TracerProvider:
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    provider = build_tracer_provider(settings.otel_service_name, exporter)
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        server_request_hook=scrub_server_span,
+        exclude_spans=["receive", "send"],  # one span per request, not one per ASGI message
+    )
+    return provider
+
+
+def start(provider: TracerProvider, runtime: Runtime) -> None:
+    """Step spans on; the records client's requests traced and carrying the trace context."""
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    tracing.enable(provider)
+    if runtime.records is not None:
+        HTTPXClientInstrumentor.instrument_client(
+            runtime.records.http, tracer_provider=provider, request_hook=scrub_client_span
+        )
+
+
+def stop(provider: TracerProvider) -> None:
+    tracing.disable()
+    provider.shutdown()  # exports what is still batched
