@@ -11,6 +11,7 @@ from bot.cli_drafts import (
     draft_command,
     publish_command,
     publish_due_command,
+    record_cli_action,
     rollback_to_command,
     send_back_command,
     stale_command,
@@ -19,7 +20,7 @@ from bot.cli_drafts import (
 from bot.cli_editors import feedback_command, gaps_command, unanswered_command
 from bot.cli_worker import WORKER_HELP, worker_command
 from evaluation.cli import eval_app
-from ingest.cli import ingest_command, kb_app, search_command
+from ingest.cli import ActionLog, ingest_command, kb_app, search_command
 from records_api.cli import records_app
 
 app = typer.Typer(
@@ -28,6 +29,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _log_changes(ctx: typer.Context) -> None:
+    # the commands of `ingest` that change the knowledge base record it in the editors' audit log
+    ctx.obj = ActionLog(record_cli_action)
+
+
 app.command("ingest")(ingest_command)
 app.command("search")(search_command)
 kb_app.command("draft")(draft_command)  # drafts, review and publishing (bot/cli_drafts.py)

@@ -8,16 +8,17 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated
+from typing import Annotated, cast, get_args
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answering.pipeline import Pipeline
-from bot.editors.audit import EditorAuditLog
+from bot.editors.audit import Action, EditorAction, EditorAuditLog
 from bot.editors.desk import Actor, DraftDesk
 from bot.editors.errors import EditorError
 from knowledge_base.errors import KnowledgeBaseError
+from knowledge_base.kb import KnowledgeBase
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -43,6 +44,15 @@ def _desk() -> Iterator[DraftDesk]:
         raise _fail(str(exc)) from exc
     finally:
         kb.close()
+
+
+def record_cli_action(kb: KnowledgeBase, action: str, target: str, detail: dict[str, str]) -> None:
+    """What `askcity ingest`, `kb remove`, `kb confirm` and `kb rollback` changed (they publish
+    directly: the operator's tools), in the editors' audit log as `cli:<user>` with the role `operator`."""
+    if action not in get_args(Action):
+        raise ValueError(f"not an editors' audit action: {action!r}")
+    entry = EditorAction(f"cli:{getpass.getuser()}", "operator", cast(Action, action), target, detail)
+    EditorAuditLog(kb.store).append(entry)
 
 
 def _actor(role: str) -> Actor:

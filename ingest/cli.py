@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +14,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.errors import IngestError
 from ingest.metadata import sidecar_path
-from ingest.pipeline import Ingestor, IngestSummary, ParseLimits, Step
+from ingest.pipeline import Failure, Ingestor, IngestSummary, ParseLimits, Step
+from ingest.url_list import Located, locate, read_url_list
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.factory import open_knowledge_base, retrieval_config
 from knowledge_base.kb import KnowledgeBase, Status
@@ -75,8 +79,68 @@ def _finding_line(finding: Finding) -> str:
     return f"    {escape(finding.reason)}{snippet}"
 
 
+@dataclass(frozen=True, slots=True)
+class ActionLog:
+    """Where the commands that change the knowledge base record what they did (the editors' audit log;
+    `askcity_cli` puts one on the Typer context: this package knows no service)."""
+
+    record: Callable[[KnowledgeBase, str, str, dict[str, str]], None]  # kb, action, target, detail
+
+
+def _record(ctx: typer.Context, kb: KnowledgeBase, action: str, target: str, detail: dict[str, str]) -> None:
+    log = ctx.find_object(ActionLog)
+    if log is None:
+        return
+    try:
+        log.record(kb, action, target, {k: v for k, v in detail.items() if v})
+    except SQLAlchemyError as exc:  # the change happened: say loudly that its audit row did not
+        err.print(
+            f"[red]error:[/red] the editors' audit log could not record {action} ({type(exc).__name__})"
+        )
+
+
+def _record_ingest(ctx: typer.Context, kb: KnowledgeBase, summary: IngestSummary, what: str) -> None:
+    changed = summary.added or summary.updated or summary.accepted or summary.published
+    if not changed:
+        return
+    published = summary.published.name if summary.published else ""
+    _record(
+        ctx,
+        kb,
+        "publish" if published else "upload",
+        published or "working set",
+        {
+            "command": what,
+            "added": ", ".join(summary.added),
+            "updated": ", ".join(summary.updated),
+            "confirmed": ", ".join(summary.accepted),
+            "held": ", ".join(h.document_id for h in summary.held),
+            "failed": str(len(summary.failed)) if summary.failed else "",
+        },
+    )
+
+
+def _url_list_pages(url_list: Path, paths: list[Path]) -> tuple[list[Located], list[Failure]]:
+    """The pages of a URL list in its folder (the one folder given, or the list's own folder)."""
+    if len(paths) > 1 or (paths and not paths[0].is_dir()):
+        raise _fail("with --url-list, give at most one FOLDER: the folder the pages were fetched into")
+    folder = paths[0] if paths else url_list.parent
+    try:
+        text = url_list.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"cannot read the URL list {url_list}: {exc}") from None
+    pages, problems = read_url_list(text)
+    located, missing = locate(pages, folder)
+    failures = [Failure(f"{url_list}:{p.line}", p.reason) for p in (*problems, *missing)]
+    return located, sorted(failures, key=lambda f: int(f.source.rsplit(":", 1)[1]))
+
+
 def ingest_command(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders of documents.")],
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders of documents (with --url-list: the folder of the pages)."),
+    ] = None,
     no_publish: Annotated[bool, typer.Option("--no-publish", help="Save without publishing.")] = False,
     allow_missing_metadata: Annotated[
         bool,
@@ -85,6 +149,14 @@ def ingest_command(
             help="Publish documents that lack source_uri, department or contact (still warned about).",
         ),
     ] = False,
+    url_list: Annotated[
+        Path | None,
+        typer.Option(
+            "--url-list",
+            help="A list of fetched pages, one a line: URL<TAB>path of the saved file in FOLDER.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Add or update documents (PDF, DOCX, HTML, Markdown, text, JSONL) and publish a new version.
 
@@ -103,10 +175,29 @@ def ingest_command(
 
     Documents the ingest checks flag (planted instructions, requests for personal data or payment
     outside the city's domains, hidden text, foreign source links) are saved but held for review:
-    `askcity kb status` lists them and `askcity kb confirm ID` publishes one after review."""
-    missing = [str(p) for p in paths if not p.exists()]
+    `askcity kb status` lists them and `askcity kb confirm ID` publishes one after review.
+
+    Pages the city already fetched into a folder: --url-list LIST [FOLDER] (FOLDER defaults to the
+    list's folder). LIST is a UTF-8 text file, one page a line: its public http(s) address, a tab
+    (or spaces), then the saved file's path relative to FOLDER; blank lines and lines starting with
+    # are skipped:
+
+        https://www.millbrook.example/parking/permits	parking/permits.html
+
+    Each page is ingested with that address as its source_uri, an id made from the address
+    (millbrook-example-parking-permits) and the page's own title; a sidecar next to a page may add
+    department and contact. A line with a bad address or naming a missing file is reported with its
+    line number; the other lines go through.
+
+    Changes are recorded in the editors' audit log as cli:<login name> (`askcity audit verify
+    --chain editors`)."""
+    paths = paths or []
+    if url_list is None and not paths:
+        raise _fail("give files or folders to ingest, or --url-list LIST [FOLDER]")
+    missing = [str(p) for p in (*paths, *([url_list] if url_list else [])) if not p.exists()]
     if missing:
         raise _fail(f"not found: {', '.join(missing)}")
+    pages, bad_lines = _url_list_pages(url_list, paths) if url_list else ([], [])
     settings = _settings()
     try:
         kb = _open()
@@ -130,14 +221,19 @@ def ingest_command(
                 )
 
             summary = make_ingestor(kb, settings).ingest(
-                paths,
+                [] if url_list else paths,
                 publish=not no_publish,
                 progress=advance,
                 accept_missing_metadata=allow_missing_metadata,
+                pages=pages,
             )
+        summary.failed[:0] = bad_lines
+        _record_ingest(ctx, kb, summary, "askcity ingest" + (" --no-publish" if no_publish else ""))
         print_summary(summary)
         if not no_publish and _accept_at_prompt(summary):
-            print_summary(_accept_missing_metadata(kb, summary))
+            accepted = _accept_missing_metadata(kb, summary)
+            _record_ingest(ctx, kb, accepted, "askcity ingest (confirmed at the prompt)")
+            print_summary(accepted)
     except (KnowledgeBaseError, IngestError) as exc:
         raise _fail(str(exc)) from None
     if summary.failed and not (summary.added or summary.updated or summary.unchanged):
@@ -284,12 +380,17 @@ def _print_documents(status: Status) -> None:
 
 
 @kb_app.command("confirm")
-def confirm_command(document_id: Annotated[str, typer.Argument(help="Document id.")]) -> None:
+def confirm_command(
+    ctx: typer.Context, document_id: Annotated[str, typer.Argument(help="Document id.")]
+) -> None:
     """Confirm a held document after review (this version of it) and publish a version with it."""
     try:
         kb = _open()
         kb.confirm(document_id)
         manifest = kb.publish()
+        _record(
+            ctx, kb, "confirm", document_id, {"command": "askcity kb confirm", "published": manifest.name}
+        )
     except KnowledgeBaseError as exc:
         raise _fail(str(exc)) from None
     console.print(
@@ -300,12 +401,15 @@ def confirm_command(document_id: Annotated[str, typer.Argument(help="Document id
 
 
 @kb_app.command("remove")
-def remove_command(document_id: Annotated[str, typer.Argument(help="Document id.")]) -> None:
+def remove_command(
+    ctx: typer.Context, document_id: Annotated[str, typer.Argument(help="Document id.")]
+) -> None:
     """Retire a document and publish a version without it."""
     try:
         kb = _open()
         kb.remove(document_id)
         manifest = kb.publish()
+        _record(ctx, kb, "retire", document_id, {"command": "askcity kb remove", "published": manifest.name})
     except KnowledgeBaseError as exc:
         raise _fail(str(exc)) from None
     console.print(
@@ -314,10 +418,13 @@ def remove_command(document_id: Annotated[str, typer.Argument(help="Document id.
 
 
 @kb_app.command("rollback")
-def rollback_command() -> None:
+def rollback_command(ctx: typer.Context) -> None:
     """Serve the previous published version again."""
     try:
-        manifest = _open().rollback()
+        kb = _open()
+        previous = kb.versions.current() or ""
+        manifest = kb.rollback()
+        _record(ctx, kb, "rollback", manifest.name, {"command": "askcity kb rollback", "previous": previous})
     except KnowledgeBaseError as exc:
         raise _fail(str(exc)) from None
     console.print(f"Rolled back: now serving {manifest.name} ({manifest.documents} documents).")

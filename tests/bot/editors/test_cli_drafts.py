@@ -60,13 +60,13 @@ def test_draft_review_publish_rollback_and_the_audit_chain(data_dir: Path, tmp_p
     assert run("kb", "rollback-to", "v999999").exit_code == 1
 
     intact = ok(run("audit", "verify", "--chain", "editors"))
-    assert "intact: 6 rows" in intact  # build, submit, send back, submit, approve, roll back
+    assert "intact: 7 rows" in intact  # ingest, build, submit, send back, submit, approve, roll back
     with sqlite3.connect(data_dir / "kb.sqlite3") as db:
         db.execute(
             "UPDATE kb_editor_audit SET detail = '{\"comment\": \"looks fine\"}' WHERE action = 'send_back'"
         )
     broken = run("audit", "verify", "--chain", "editors")
-    assert broken.exit_code == 1 and "BROKEN at seq 3" in broken.output
+    assert broken.exit_code == 1 and "BROKEN at seq 4" in broken.output
 
 
 def test_an_editor_publishes_directly_where_no_approval_is_needed(
