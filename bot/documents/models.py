@@ -38,7 +38,7 @@ class FileOutcome(StrEnum):
 
 class UploadMetadata(BaseModel):
     """What an editor may say about an uploaded file (written to its `.meta.json` sidecar for ingest;
-    `review_by` is kept with the upload: the knowledge base has no field for it yet)."""
+    `review_by`, which is not indexed, is set on the document by the job: `kb_documents.review_by`)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -158,7 +158,9 @@ class DocumentEntry(BaseModel):
     findings: list[str]
     updated_at: datetime
     versions: list[ServedVersion] = Field(description="Which document version each kept KB version holds.")
-    review_by: date | None = Field(default=None, description="From its latest upload, if one named it.")
+    review_by: date | None = Field(
+        default=None, description="When an editor must look at it again (set by an upload or an edit)."
+    )
 
 
 class ChunkEntry(BaseModel):

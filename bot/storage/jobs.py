@@ -9,7 +9,7 @@ dead worker (`stale`), and is queued again once or failed with a reason (`bot.do
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -276,22 +276,3 @@ class JobStore:
                 job = _job(job_row)
                 out.append((job, next(f for f in job.files if f.ordinal == file_row.ordinal)))
             return out
-
-    def review_by(self) -> dict[str, date]:
-        """Document id -> the review-by date of its latest upload that was ingested and named one."""
-        ingested = [o.value for o in (FileOutcome.ADDED, FileOutcome.UPDATED, FileOutcome.UNCHANGED)]
-        with self._sessions.begin() as s:
-            rows = s.execute(
-                sa.select(IngestJobFileRow.document_id, IngestJobFileRow.meta)
-                .join(IngestJobRow, IngestJobFileRow.job_id == IngestJobRow.id)
-                .where(IngestJobFileRow.outcome.in_(ingested))
-                .order_by(IngestJobRow.created_at)
-            ).all()
-        found: dict[str, date] = {}
-        for document_id, meta in rows:
-            value = (meta or {}).get("review_by")
-            if isinstance(value, str):
-                found[document_id] = date.fromisoformat(value)
-            else:
-                found.pop(document_id, None)
-        return found
