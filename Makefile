@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint bench browser clean
+.PHONY: install run test lint bench soak browser clean
 
 # Idempotent: re-runs pip only when pyproject.toml changed since the last install.
 install: $(STAMP)
@@ -49,6 +49,11 @@ lint: install
 
 bench: install
 	$(PY) -m benchmarks.run
+
+# The long forms (issue 14): every test marked `slow` (fault tests with more load and more kill cycles,
+# benchmarks-as-tests), against the same PostgreSQL and Redis as `make test`. Minutes, not seconds.
+soak: install browser
+	$(VENV)/bin/pytest -m slow -rf --durations=10
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
