@@ -260,6 +260,12 @@ class BotSettings(KnowledgeBaseSettings):
     jobs_max_attempts: int = Field(
         default=2, ge=1, le=10, description="Runs of a job whose worker stopped before it is failed."
     )
+    jobs_embed_part_texts: int = Field(
+        default=1000,
+        ge=0,
+        description="An upload with more texts to embed than this is embedded in parts of this many, which "
+        "every `askcity worker` of the queue takes a share of (0: one worker embeds it all).",
+    )
     upload_max_bytes: int = Field(
         default=100 * 1024 * 1024,
         ge=1024,

@@ -41,6 +41,9 @@ __all__ = ["Failure", "Held", "Incomplete", "IngestSummary", "Ingestor", "ParseL
 # the metadata an editor may change on a document of the working set without its file (`Ingestor.restate`)
 RESTATABLE = ("title", "department", "contact", "source_uri", "language", "effective_date")
 Stage = Literal["parse", "check", "chunk", "embed", "save", "publish"]
+# the embed stage: cache a vector for every text of the batch (progress: done, total); returns how many
+# texts it embedded
+EmbedStep = Callable[[Sequence[PendingDocument], Callable[[int, int], None]], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +127,8 @@ class Ingestor:
         self.screener = Screener(city_domains)
         self.pool = pool
         self.require_metadata = require_metadata
+        # the embed stage (an ingest job may spread it over the queue's workers: bot/documents/parts.py)
+        self.embed: EmbedStep = kb.embed_missing
 
     def ingest(
         self,
@@ -189,9 +194,7 @@ class Ingestor:
         checked = self._check(loaded, report)
         pending = self._chunk(checked, summary, report)
         report(Step("embed", 0, 0))
-        summary.embedded = self.kb.embed_missing(
-            pending, lambda done, total: report(Step("embed", done, total))
-        )
+        summary.embedded = self.embed(pending, lambda done, total: report(Step("embed", done, total)))
         report(Step("save", 0, len(pending)))
         for result in self.kb.save_batch(pending, self.chunking_key):
             (summary.added if result.outcome == "added" else summary.updated).append(result.document_id)

@@ -129,19 +129,33 @@ class KnowledgeBase:
         [result] = self.save_batch(pending, chunking_key)
         return SaveResult(result.document_id, result.outcome, result.chunks, embedded, result.review)
 
-    def _embed_missing(
-        self, texts: dict[str, str], progress: Callable[[int, int], None] | None = None
-    ) -> int:
-        cached = self.store.known_hashes(self.embedder.name, texts)
-        # shortest first: each call's texts are of similar length, whatever order the documents came in
-        missing = sorted((h for h in texts if h not in cached), key=lambda h: len(texts[h]))
-        for start in range(0, len(missing), EMBED_BATCH):
-            batch = missing[start : start + EMBED_BATCH]
+    def missing_texts(self, pending: Sequence[PendingDocument]) -> dict[str, str]:
+        """The batch's texts the vector cache lacks (text hash -> text), shortest first: each embedding
+        call's texts are of similar length, whatever order the documents came in."""
+        return self.uncached(texts_by_hash([(p.document, p.chunks) for p in pending]))
+
+    def embed_texts(self, texts: dict[str, str], progress: Callable[[int, int], None] | None = None) -> int:
+        """Embed these texts (text hash -> text) in batches and cache each batch's vectors at once."""
+        hashes = list(texts)
+        for start in range(0, len(hashes), EMBED_BATCH):
+            batch = hashes[start : start + EMBED_BATCH]
             vectors = self.embedder.embed([texts[h] for h in batch])
             self.store.store_vectors(self.embedder.name, batch, vectors)
             if progress:
-                progress(start + len(batch), len(missing))
-        return len(missing)
+                progress(start + len(batch), len(hashes))
+        return len(hashes)
+
+    def uncached(self, texts: dict[str, str]) -> dict[str, str]:
+        """Those of the texts (text hash -> text) without a cached vector, shortest first."""
+        cached = self.store.known_hashes(self.embedder.name, texts)
+        return {
+            h: texts[h] for h in sorted((h for h in texts if h not in cached), key=lambda h: len(texts[h]))
+        }
+
+    def _embed_missing(
+        self, texts: dict[str, str], progress: Callable[[int, int], None] | None = None
+    ) -> int:
+        return self.embed_texts(self.uncached(texts), progress)
 
     def confirm(self, document_id: str) -> SaveResult:
         """An editor confirms a held document after review: it is published with the next version."""

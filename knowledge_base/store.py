@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge_base.embedder import Vectors
@@ -235,15 +236,21 @@ class MetadataStore(Database):
         fresh: dict[str, np.ndarray] = {}
         for text_hash, vector in zip(hashes, vectors, strict=True):
             fresh.setdefault(text_hash, vector)
-        with self.session() as s:
-            known = _known(s, model, list(fresh))
-            rows = [
-                {"model": model, "text_hash": h, "vector": v.tobytes()}
-                for h, v in fresh.items()
-                if h not in known
-            ]
-            if rows:
-                s.execute(sa.insert(EmbeddingRow), rows)
+        for attempt in (1, 2):
+            try:
+                with self.session() as s:
+                    known = _known(s, model, list(fresh))
+                    rows = [
+                        {"model": model, "text_hash": h, "vector": v.tobytes()}
+                        for h, v in fresh.items()
+                        if h not in known
+                    ]
+                    if rows:
+                        s.execute(sa.insert(EmbeddingRow), rows)
+                return
+            except IntegrityError:  # another worker cached some of them meanwhile: insert the others
+                if attempt == 2:
+                    raise
 
     def prune_vectors(self, model: str, keep: set[str]) -> int:
         """Delete cached vectors of `model` no chunk refers to any more; returns how many."""

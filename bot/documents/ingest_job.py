@@ -9,6 +9,7 @@ CURRENT pointer atomically (ADR 2, ADR 6); the job row is then found stale and r
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from bot.answering.pipeline import Pipeline
 from bot.documents.models import UPLOAD_TYPES, FileOutcome, Job, JobKind, JobState, UploadMetadata
+from bot.documents.parts import EmbedParts
 from bot.editors.audit import EditorAuditLog
 from bot.editors.desk import Actor, DraftDesk
 from bot.storage.jobs import JobStore
@@ -50,6 +52,8 @@ class JobContext:
     # ASKCITY_PUBLISH_REQUIRES_APPROVAL: a job's changes go into the open draft for a supervisor to
     # approve (bot/editors), instead of being published
     review: bool = False
+    # `askcity worker`: a big upload's embedding is shared with the queue's other workers (parts.py)
+    parts: EmbedParts | None = None
 
     def release(self, created_by: str) -> Manifest | None:
         """Make the saved changes visible: publish them (the version), or, under review, build the
@@ -255,6 +259,8 @@ def _upload(context: JobContext, job: Job) -> None:
     result = None
     if paths:
         ingestor = context.make_ingestor(context.kb)
+        if context.parts is not None:
+            ingestor.embed = functools.partial(context.parts.embed, context.kb, job.id, job.attempts)
         result = ingest_upload(
             context.kb,
             ingestor,

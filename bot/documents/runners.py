@@ -44,7 +44,7 @@ def reap(store: JobStore, stale_seconds: float, max_attempts: int, resubmit: Cal
     for job in found:
         if job.attempts < max_attempts:
             if store.requeue(job.id, f"its worker stopped during attempt {job.attempts}; running it again"):
-                log.warning("ingest job %s: worker %s stopped; queued again", job.id, job.attempts)
+                log.warning("ingest job %s: worker stopped in attempt %s; queued again", job.id, job.attempts)
                 resubmit(job.id)
         else:
             store.finish(

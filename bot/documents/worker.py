@@ -16,6 +16,7 @@ from rq.worker import SimpleWorker
 
 from bot.documents.factory import job_context
 from bot.documents.ingest_job import JobContext, run_job
+from bot.documents.parts import EmbedParts
 from bot.documents.runners import RqRunner, reap
 from bot.settings import BotSettings
 from bot.storage.database import BotDatabase
@@ -33,6 +34,13 @@ def perform(job_id: str) -> None:
     run_job(_context, job_id)
 
 
+def help_embed(job_id: str, attempt: int) -> None:
+    """What RQ calls for a helper job: embed parts of a big upload (`parts.HELP`)."""
+    if _context is None or _context.parts is None:
+        raise RuntimeError("help_embed() runs inside `askcity worker` only")
+    _context.parts.help(_context.kb, job_id, attempt)
+
+
 def run_worker(settings: BotSettings, burst: bool = False, name: str | None = None) -> None:
     """Take jobs until stopped (Ctrl-C / SIGTERM finish the current job first) or, `burst`, until the
     queue is empty."""
@@ -43,6 +51,15 @@ def run_worker(settings: BotSettings, burst: bool = False, name: str | None = No
     client = redis.Redis.from_url(settings.redis_url)
     context = _context = job_context(settings, kb, database, "worker")
     runner = RqRunner(client, settings.jobs_queue)
+    context.parts = EmbedParts(
+        client,
+        runner.queue,
+        context.uploads,
+        settings.redis_prefix,
+        settings.jobs_embed_part_texts,
+        settings.jobs_stale_seconds,
+        context.worker,
+    )
     stop = threading.Event()
 
     def reaper() -> None:
