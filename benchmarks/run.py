@@ -12,6 +12,8 @@
     call_centre suggestion latency, agent-to-resident delivery across two processes, 50 tickets
     uploads     console upload to job done and to served (thread runner, sample knowledge base)
     ann         the dense index at one million synthetic vectors (recall@10, latency, memory, build)
+    publish     one document added to a 10,000-chunk knowledge base: upload to served by every process of
+                `askcity serve --workers 2` under a 20-session resident load (Redis)
 
 `python -m benchmarks.run [NAME ...]` runs a subset.
 """
@@ -57,6 +59,7 @@ def commands() -> dict[str, list[list[str]]]:
         "call_centre": [[sys.executable, "-m", "benchmarks.call_centre"]],
         "uploads": [[sys.executable, "-m", "benchmarks.upload_jobs"]],
         "ann": [[sys.executable, "-m", "benchmarks.ann_index"]],
+        "publish": [[sys.executable, "-m", "benchmarks.publish_switch"]],
     }
 
 

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
+
+
+def add_pid(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """The process id: `askcity serve --workers N` runs several processes into one stream of logs."""
+    event["pid"] = os.getpid()
+    return event
 
 
 def configure_logging(level: int = logging.INFO) -> None:
@@ -13,6 +22,7 @@ def configure_logging(level: int = logging.INFO) -> None:
             structlog.contextvars.merge_contextvars,  # the request id bound by the metrics middleware
             structlog.stdlib.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            add_pid,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
@@ -25,6 +35,7 @@ def configure_logging(level: int = logging.INFO) -> None:
                 structlog.contextvars.merge_contextvars,
                 structlog.stdlib.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
+                add_pid,
                 structlog.stdlib.ExtraAdder(),
             ],
         )
