@@ -28,7 +28,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "No such case for this account (also: malformed, or another resident's case)",
         422: "Invalid request body",
         429: "Too many failed lookups: locked out for `Retry-After` seconds",
-        503: "Database, rate-limit storage or JWKS unavailable",
+        503: "Database, rate-limit storage or JWKS unavailable: try again after `Retry-After` seconds",
     }
     return {code: {"model": ErrorOut, "description": text_of[code]} for code in codes}
 
