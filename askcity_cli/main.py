@@ -18,6 +18,7 @@ from bot.cli_drafts import (
     submit_command,
 )
 from bot.cli_editors import feedback_command, gaps_command, unanswered_command
+from bot.cli_llm import llm_app
 from bot.cli_worker import WORKER_HELP, worker_command
 from evaluation.cli import eval_app
 from ingest.cli import ActionLog, ingest_command, kb_app, search_command
@@ -56,6 +57,7 @@ app.command("serve")(serve_command)
 app.command("ask")(ask_command)
 app.add_typer(curated_app, name="curated")
 app.add_typer(chat_app, name="chat")
+app.add_typer(llm_app, name="llm")
 app.command("unanswered")(unanswered_command)
 app.command("gaps")(gaps_command)
 app.command("feedback")(feedback_command)

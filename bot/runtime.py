@@ -15,6 +15,7 @@ from bot.answering.replies import load_replies
 from bot.documents.desk import DocumentsDesk
 from bot.documents.factory import build_documents
 from bot.events import EventBroker, InMemoryEventBroker, RedisEventBroker
+from bot.generation.backends import build_generator
 from bot.privacy import PiiDetector, Redactor
 from bot.ratelimit import RateLimiter
 from bot.records_client import HttpRecordsClient
@@ -88,6 +89,8 @@ def answering_config(settings: BotSettings) -> AnsweringConfig:
         max_message_chars=settings.max_message_chars,
         allowed_link_hosts=tuple(settings.allowed_link_hosts),
         gate=gate,
+        generation_passages=settings.llm_passages,
+        generation_min_supported=settings.llm_min_supported,
     )
 
 
@@ -133,7 +136,14 @@ def build_runtime(settings: BotSettings) -> Runtime:
     curated = CuratedIndex(
         database.curated_answers, database.curated_stamp, kb.embedder, settings.curated_threshold
     )
-    pipeline = build_pipeline(answering_config(settings), redactor, retriever, curated, records)
+    pipeline = build_pipeline(
+        answering_config(settings),
+        redactor,
+        retriever,
+        curated,
+        records,
+        generator=build_generator(settings),  # a local model loads here (ASKCITY_LLM_BACKEND)
+    )
     events: EventBroker = (
         RedisEventBroker(client, settings.redis_prefix, settings.events_buffer, settings.session_ttl_seconds)
         if client is not None

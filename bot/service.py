@@ -92,7 +92,7 @@ class BotService:
             ):
                 answer = _handoff_answer(self.redactor.redact(normalise(message)).text, "")
                 return self._hand_off(session_id, answer, token, address)
-        answer = self.pipeline.run(message, history, token, address)
+        answer = self.pipeline.run(message, history, token, address, session=session_ref(session_id))
         # Without live events (a Redis outage) no person could join: the pipeline's own reply stands
         # (e.g. "cannot check your case right now ... or contact ..."), never a 503 for the resident.
         if desk is not None and answer.status == AnswerStatus.HANDOFF and desk.live():
@@ -115,6 +115,8 @@ class BotService:
                 "intent": answer.intent,
                 "confidence": answer.confidence,
                 "failed_step": answer.failed_step,
+                "composer": answer.composer,
+                "generation": answer.generation.outcome if answer.generation is not None else None,
                 "total_ms": answer.timings_ms.get("total"),
                 "pii_types": list(answer.pii_found),
             },

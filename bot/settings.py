@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -75,6 +76,34 @@ class BotSettings(KnowledgeBaseSettings):
     curated_threshold: float = Field(default=0.86, gt=0, le=1)
     publish_requires_approval: bool = Field(default=True, description="0: editors publish drafts directly.")
     answer_threshold: float | None = Field(default=None, description="Override the calibrated gate.")
+    # Generative answers (docs/generation.md, ADR 15): off by default; the extractive answer is the fallback.
+    llm_backend: Literal["none", "openai", "transformers"] = Field(
+        default="none",
+        description="none | openai (an OpenAI-compatible endpoint) | transformers (a local model).",
+    )
+    llm_base_url: str = Field(default="", description="OpenAI-compatible endpoint, e.g. http://vllm:8000/v1.")
+    llm_model: str = Field(default="", description="Model name at that endpoint.")
+    llm_api_key: SecretStr = Field(default=SecretStr(""), description="Bearer key of that endpoint, if any.")
+    llm_model_dir: Path | None = Field(
+        default=None,
+        description="transformers: a local model directory (`askcity llm prepare` makes the demo's).",
+    )
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=120, description="Then the extractive answer.")
+    llm_max_tokens: int = Field(
+        default=200, ge=16, le=2000, description="Most tokens one answer may generate."
+    )
+    llm_temperature: float = Field(default=0.0, ge=0, le=2)
+    llm_max_sentences: int = Field(default=4, ge=1, le=10)
+    llm_passages: int = Field(default=3, ge=1, le=8, description="Passages given to the model.")
+    llm_min_supported: float = Field(
+        default=0.5, gt=0, le=1, description="Share of generated sentences that must verify, else fall back."
+    )
+    llm_max_concurrency: int = Field(default=1, ge=1, le=64, description="Calls at once per process.")
+    llm_queue_seconds: float = Field(
+        default=2.0, ge=0, le=60, description="Wait for a free call, then fall back."
+    )
+    llm_tokens_per_session: str = Field(default="20000/hour", description="Token budget of one conversation.")
+    llm_tokens_overall: str = Field(default="2000000/day", description="Token budget of the whole service.")
 
     def bot_database(self) -> str:
         return self.bot_database_url or f"sqlite:///{self.data_dir / 'bot.sqlite3'}"
@@ -289,6 +318,28 @@ class BotSettings(KnowledgeBaseSettings):
             parse_hours(self.handoff_hours)
         except ValueError as exc:
             raise ValueError(f"ASKCITY_HANDOFF_HOURS: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _llm_settings_are_complete(self) -> BotSettings:
+        from limits import parse
+
+        if self.llm_backend == "openai" and not (self.llm_base_url and self.llm_model):
+            raise ValueError("ASKCITY_LLM_BACKEND=openai needs ASKCITY_LLM_BASE_URL and ASKCITY_LLM_MODEL")
+        if self.llm_backend == "transformers" and not (
+            self.llm_model_dir is not None and (self.llm_model_dir / "config.json").is_file()
+        ):
+            raise ValueError(
+                "ASKCITY_LLM_BACKEND=transformers needs ASKCITY_LLM_MODEL_DIR: a model directory with "
+                "config.json (`askcity llm prepare` makes the demo's)"
+            )
+        for name in ("llm_tokens_per_session", "llm_tokens_overall"):
+            try:
+                parse(getattr(self, name))
+            except ValueError:
+                raise ValueError(
+                    f"ASKCITY_{name.upper()}: {getattr(self, name)!r} is not a budget like '20000/hour'"
+                ) from None
         return self
 
 

@@ -18,6 +18,7 @@ from bot.answering.steps import (
     ConfidenceGate,
     Curated,
     Encode,
+    Generate,
     Redact,
     Retrieve,
     Route,
@@ -25,6 +26,7 @@ from bot.answering.steps import (
     Validate,
     Verify,
 )
+from bot.generation.generator import Generator
 from bot.privacy import Redactor, load_placeholders
 from knowledge_base.retriever import Retriever
 
@@ -42,6 +44,8 @@ class AnsweringConfig:
     allowed_link_hosts: tuple[str, ...] = ("www.millbrook.example",)
     composer: ComposerConfig = field(default_factory=ComposerConfig)
     gate: GateConfig = field(default_factory=load_gate_config)
+    generation_passages: int = 3  # passages given to a language model, when one is configured
+    generation_min_supported: float = 0.5  # share of its sentences that must verify
 
 
 def build_intents(retriever: Retriever, language: str = "en") -> IntentClassifier:
@@ -60,6 +64,7 @@ def build_pipeline(
     curated: CuratedIndex | None = None,
     records: RecordsClient | None = None,
     intents: IntentClassifier | None = None,
+    generator: Generator | None = None,
 ) -> Pipeline:
     replies = load_replies(config.language)
     links = LinkPolicy.of(config.allowed_link_hosts)
@@ -101,4 +106,7 @@ def build_pipeline(
         gate=ConfidenceGate(gate),
         links=CheckLinks(links),
         replies=replies,
+        generate=Generate(generator, config.generation_passages, config.generation_min_supported)
+        if generator is not None
+        else None,
     )

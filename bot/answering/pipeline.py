@@ -1,7 +1,11 @@
 """The answering pipeline: named, typed steps run in a fixed order, each timed; any of them may end the
 turn with a `Reply`, and a step that fails ends it with an `error` reply instead of an exception.
 
-    redact → validate → encode → route → (status | curated → retrieve → compose → verify → gate) → links
+    redact → validate → encode → route → (status | curated → retrieve → compose → verify → gate
+                                          → [generate]) → links
+
+`generate` is there only when a language model is configured (ASKCITY_LLM_BACKEND); it rephrases an
+answered reply and falls back to it by itself (`steps.Generate`).
 
 A question asked in a conversation that the gate refuses is read once more on its own (retrieve,
 compose, verify and gate again, without the conversation): a new subject the conversation hid gets
@@ -30,6 +34,7 @@ from bot.answering.steps import (
     ConfidenceGate,
     Curated,
     Encode,
+    Generate,
     Redact,
     Retrieve,
     Route,
@@ -37,7 +42,7 @@ from bot.answering.steps import (
     Validate,
     Verify,
 )
-from bot.answering.turn import Answer, Intent, RedactedMessage, Reply, TurnRequest
+from bot.answering.turn import Answer, Hits, Intent, RedactedMessage, Reply, TurnRequest
 from knowledge_base.records import Turn
 from knowledge_base.retriever import Query
 
@@ -90,6 +95,7 @@ class Pipeline:
     gate: ConfidenceGate
     links: CheckLinks
     replies: Replies
+    generate: Generate | None = None
 
     def run(
         self,
@@ -97,8 +103,9 @@ class Pipeline:
         history: Sequence[Turn] = (),
         access_token: str | None = None,
         client_address: str | None = None,
+        session: str = "",
     ) -> Answer:
-        request = TurnRequest(message, tuple(history), access_token, client_address)
+        request = TurnRequest(message, tuple(history), access_token, client_address, session)
         timer = _Timer()
         redacted: RedactedMessage | None = None
         intent: Intent = "question"
@@ -125,6 +132,8 @@ class Pipeline:
             private=reply.private,
             failed_step=failed,
             steps=tuple(timer.steps),
+            composer=reply.composer,
+            generation=reply.generation,
         )
 
     def _answer(self, request: TurnRequest, redacted: RedactedMessage, timer: _Timer) -> tuple[Reply, Intent]:
@@ -150,20 +159,24 @@ class Pipeline:
             pinned = timer.run(curated.name, lambda: curated(query))
             if pinned is not None:
                 return pinned, routed.intent
-        reply = self._retrieve_and_answer(query, request.history, timer)
+        reply, hits = self._retrieve_and_answer(query, request.history, timer)
         if reply.status == AnswerStatus.NO_ANSWER and query.has_context:
             # Read on its own, the question may be a new subject the conversation hid ("how do I get rid
             # of an old sofa?" after parking): answer it as a first question would be, or refuse.
             alone = timer.run("encode_alone", lambda: self.encode(checked, ()))
-            second = self._retrieve_and_answer(alone, (), timer, suffix="_alone")
+            second, second_hits = self._retrieve_and_answer(alone, (), timer, suffix="_alone")
             if second.status in (AnswerStatus.ANSWERED, AnswerStatus.CLARIFICATION):
-                reply = second
+                reply, hits = second, second_hits
+        generate = self.generate
+        if generate is not None and reply.status == AnswerStatus.ANSWERED:
+            answered, found = reply, hits
+            reply = timer.run(generate.name, lambda: generate(answered, found, request.session))
         return reply, routed.intent
 
     def _retrieve_and_answer(
         self, query: Query, history: Sequence[Turn], timer: _Timer, suffix: str = ""
-    ) -> Reply:
+    ) -> tuple[Reply, Hits]:
         hits = timer.run(self.retrieve.name + suffix, lambda: self.retrieve(query, history))
         draft = timer.run(self.compose.name + suffix, lambda: self.compose(hits))
         verified = timer.run(self.verify.name + suffix, lambda: self.verify(draft))
-        return timer.run(self.gate.name + suffix, lambda: self.gate(verified))
+        return timer.run(self.gate.name + suffix, lambda: self.gate(verified)), hits

@@ -11,6 +11,8 @@ or to a `Reply` that ends the turn:
     compose   Hits            → Draft
     verify    Draft           → VerifiedDraft
     gate      VerifiedDraft   → Reply                      answer, ask which topic, or refuse and route
+    generate  (Reply, Hits)   → Reply                      optional: the model rephrases an answered reply,
+                                                           each sentence cited and verified, else kept as is
     links     Reply           → Reply                      citation links only to the city's hosts
 """
 
@@ -32,6 +34,7 @@ from bot.answering.statuses import AnswerStatus
 from bot.answering.turn import (
     AnswerSentence,
     Draft,
+    GenerationNote,
     Hits,
     Intent,
     RedactedMessage,
@@ -41,6 +44,8 @@ from bot.answering.turn import (
     VerifiedDraft,
 )
 from bot.answering.verify import supported
+from bot.generation.citations import cited_sentences, says_no_answer
+from bot.generation.generator import GenerationError, Generator
 from bot.privacy import Redactor
 from knowledge_base.records import Citation, Turn
 from knowledge_base.retriever import Query, Retriever
@@ -233,6 +238,76 @@ class ConfidenceGate:
 
     def __call__(self, draft: VerifiedDraft) -> Reply:
         return self.gate.decide(draft)
+
+
+@dataclass(frozen=True)
+class Generate:
+    """The generative composer, after the gate: only a reply the extractive pipeline already answered
+    is rephrased, so answerability stays the calibrated gate's decision and a refusal costs no tokens.
+
+    The model gets the reply's cited passages first, then the next best hits (`passages` in all), and
+    the redacted question and history. Each sentence it writes must cite a passage it was given and be
+    supported by that passage (`verify.supported`, the check the extractive path uses); the others are
+    removed. If fewer than `min_supported` of its sentences remain, or the model fails, times out,
+    is busy, over budget, finds no answer or leaks the prompt's canary, the extractive reply stands and
+    the note says why."""
+
+    generator: Generator
+    passages: int = 3
+    min_supported: float = 0.5
+    name: str = "generate"
+
+    def __call__(self, reply: Reply, hits: Hits, session: str = "") -> Reply:
+        if reply.status != AnswerStatus.ANSWERED or not reply.citations:
+            return reply
+        given = self._passages(reply, hits)
+        note = GenerationNote(self.generator.backend, "", self.generator.prompt.version)
+        try:
+            generated = self.generator.generate(hits.query.question, given, hits.history, session)
+        except GenerationError as exc:
+            return replace(reply, generation=replace(note, outcome=exc.reason))
+        note = replace(
+            note, tokens_in=generated.tokens_in, tokens_out=generated.tokens_out, seconds=generated.seconds
+        )
+        if generated.canary_leaked:
+            return replace(reply, generation=replace(note, outcome="canary"))
+        read = cited_sentences(generated.text)
+        if says_no_answer(generated.text) and not any(s.passages for s in read):
+            return replace(reply, generation=replace(note, outcome="no_answer"))
+        citations: list[Citation] = []
+        sentences: list[AnswerSentence] = []
+        for sentence in read:
+            source = next(
+                (
+                    given[n - 1]
+                    for n in sentence.passages
+                    if 0 < n <= len(given) and supported(sentence.text, given[n - 1].quote)
+                ),
+                None,
+            )
+            if source is None:
+                continue
+            if source not in citations:
+                citations.append(source)
+            sentences.append(AnswerSentence(sentence.text, citations.index(source)))
+        note = replace(note, sentences=len(read), dropped=len(read) - len(sentences))
+        if not sentences or len(sentences) < self.min_supported * len(read):
+            return replace(reply, generation=replace(note, outcome="unsupported"))
+        return replace(
+            reply,
+            text=" ".join(s.text for s in sentences),
+            sentences=tuple(sentences),
+            citations=tuple(citations),
+            composer="generative",
+            generation=replace(note, outcome="generated"),
+        )
+
+    def _passages(self, reply: Reply, hits: Hits) -> tuple[Citation, ...]:
+        """The reply's own citations' chunks first, then the other hits, each passage once."""
+        chunks = {(c.document_id, c.start): c.citation() for c in hits.chunks}
+        cited = [chunks.get((c.document_id, c.start), c) for c in reply.citations]
+        rest = [c for key, c in chunks.items() if key not in {(x.document_id, x.start) for x in cited}]
+        return tuple((cited + rest)[: self.passages])
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from knowledge_base.records import Citation, RetrievedChunk, Turn
 from knowledge_base.retriever import Query
 
 Intent = Literal["greeting", "thanks", "handoff", "abuse", "status", "question"]
+Composer = Literal["extractive", "generative"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class TurnRequest:
     history: tuple[Turn, ...] = ()
     access_token: str | None = None
     client_address: str | None = None
+    session: str = ""  # the server-issued session id: the key of the per-conversation token budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,25 @@ class VerifiedDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class GenerationNote:
+    """What the generative composer did in a turn (ASKCITY_LLM_BACKEND other than `none`).
+
+    `outcome` is "generated" when the model's verified sentences are the answer; otherwise why the
+    extractive answer was kept: "unsupported" (too few sentences verified), "no_answer" (the model
+    found no answer in passages the gate judged answerable), "canary" (the prompt leaked), "busy",
+    "timeout", "backend" (an error) or "budget" (a token budget is spent)."""
+
+    backend: str
+    outcome: str
+    prompt_version: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    seconds: float = 0.0
+    sentences: int = 0  # generated sentences read
+    dropped: int = 0  # of those, removed as uncited or unsupported
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """How a turn ends. `private` replies (a resident's own case data) are not kept in transcripts."""
 
@@ -106,6 +127,8 @@ class Reply:
     confidence: float = 0.0
     follow_ups: tuple[str, ...] = ()
     private: bool = False
+    composer: Composer = "extractive"
+    generation: GenerationNote | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +149,8 @@ class Answer:
     private: bool = False
     failed_step: str | None = None
     steps: tuple[str, ...] = field(default=())
+    composer: Composer = "extractive"
+    generation: GenerationNote | None = None
 
     @property
     def remembered_reply(self) -> str:

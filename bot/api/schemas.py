@@ -67,6 +67,11 @@ class ChatResponse(BaseModel):
     relayed: bool = Field(
         default=False, description="The message went to the person handling the conversation; no bot answer."
     )
+    composer: Literal["extractive", "generative"] = Field(
+        default="extractive",
+        description="Who wrote the text: sentences quoted from the documents, or a language model's "
+        "sentences, each verified against the passage it cites (ASKCITY_LLM_BACKEND).",
+    )
 
     @classmethod
     def of(cls, answer: Answer, handoff: HandoffView | None = None, relayed: bool = False) -> ChatResponse:
@@ -82,6 +87,7 @@ class ChatResponse(BaseModel):
             citations=list(answer.citations),
             confidence=answer.confidence,
             follow_ups=list(answer.follow_ups),
+            composer=answer.composer,
         )
 
 
