@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +242,13 @@ async def _probe_loop(
             probes.append(Probe(time.perf_counter() - t0, str(body.get("answer_id", "")), cites))
 
 
+def _after(iso: str | None, t0_wall: float) -> float | None:
+    """Seconds from the upload request to a log line's time."""
+    if not iso:
+        return None
+    return round(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() - t0_wall, 2)
+
+
 def _served_at(probes: list[Probe], answered_by: dict[str, int], pid: int) -> tuple[float | None, int]:
     """When `pid` first answered citing the document, and how many of its later answers did not."""
     mine = [p for p in probes if answered_by.get(p.answer_id) == pid]
@@ -250,7 +258,13 @@ def _served_at(probes: list[Probe], answered_by: dict[str, int], pid: int) -> tu
 
 
 async def one_run(
-    base: str, token: str, page: tuple[str, str, str], logs: LogReader, sessions: int, pause: float
+    base: str,
+    token: str,
+    page: tuple[str, str, str],
+    logs: LogReader,
+    sessions: int,
+    pause: float,
+    server_pid: int,
 ) -> dict[str, Any]:
     document_id, question, text = page
     load = Load()
@@ -271,7 +285,7 @@ async def one_run(
         load_started, load_turns = time.perf_counter(), len(load.latencies)
         staff = {"Authorization": f"Bearer {token}"}
         probes: list[Probe] = []
-        t0 = time.perf_counter()
+        t0, t0_wall = time.perf_counter(), time.time()
         probing = [
             asyncio.create_task(_probe_loop(client, question, document_id, t0, stop_probes, probes, load))
             for _ in range(2)
@@ -327,9 +341,12 @@ async def one_run(
         by_process[f"turn process {pid}"] = {
             "upload_to_served_s": round(at, 2) if at is not None else None,
             "probes_answered": sum(1 for p in probes if logs.answered_by.get(p.answer_id) == pid),
-            "loaded_at": logs.loaded.get((pid, str(version))),
+            "loaded_s": _after(logs.loaded.get((pid, str(version))), t0_wall),
         }
-    by_process["http process (/ready)"] = {"upload_to_served_s": round(t_http, 2) if t_http else None}
+    by_process["http process"] = {
+        "upload_to_served_s": round(t_http, 2) if t_http else None,  # /ready, polled once the job is done
+        "loaded_s": _after(logs.loaded.get((server_pid, str(version))), t0_wall),
+    }
     times = [v["upload_to_served_s"] for v in by_process.values()]
     return {
         "document": document_id,
@@ -413,7 +430,7 @@ def run(data_dir: Path, runs: int, sessions: int, rate: float | None, redis_url:
             for n in range(runs):
                 load_before = os.getloadavg()[0]
                 result = asyncio.run(
-                    one_run(base, token, NEW_PAGES[n % len(NEW_PAGES)], logs, sessions, pause)
+                    one_run(base, token, NEW_PAGES[n % len(NEW_PAGES)], logs, sessions, pause, server.pid)
                 )
                 results.append({**result, "load_average_1min": round(load_before, 1)})
         finally:
