@@ -24,7 +24,8 @@ RUN pip install --upgrade pip \
 # Dependencies first (a layer that changes only with pyproject.toml), then the project itself.
 WORKDIR /src
 COPY pyproject.toml README.md ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+# the dependencies and the `llm` extra (generative answers through a model server, docs/generation.md)
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['llm']))" \
       > /tmp/requirements.txt \
  && pip install -r /tmp/requirements.txt
 COPY askcity_cli ./askcity_cli
