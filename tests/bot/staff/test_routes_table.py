@@ -129,6 +129,8 @@ def test_every_staff_route_declares_its_access(stack: StaffStack) -> None:
         "POST /staff/logout",
         "GET /api/v1/staff/me",
         "DELETE /api/v1/staff/session",
+        "PATCH /api/v1/staff/documents/{document_id}",  # metadata edits: editors and supervisors
+        "POST /staff/documents/{document_id}",
     } <= set(guarded)
     assert all(Role.RESIDENT not in a.roles for a in declared.values() if isinstance(a, StaffAccess))
 
