@@ -21,7 +21,8 @@ turns/s in all), one new page (a topic the city has no page on) is posted as a f
 process is probed every ~0.1-0.3 s, so the figure is late by up to one probe. Failed resident queries are
 the load's and the probes' responses other than 200 or with an `error_*` status.
 
-`python -m benchmarks.publish_switch [--runs N] [--sessions N] [--rate R] [--data-dir DIR]` prints JSON.
+`python -m benchmarks.publish_switch [--runs N] [--sessions N] [--rate R] [--jobs thread|rq] [--data-dir DIR]`
+prints JSON (`--jobs rq`: ingest jobs run in an `askcity worker` process instead of the HTTP process).
 The machine is shared: the load average is printed beside the figures.
 """
 
@@ -367,7 +368,9 @@ async def one_run(
     }
 
 
-def run(data_dir: Path, runs: int, sessions: int, rate: float | None, redis_url: str) -> dict[str, Any]:
+def run(
+    data_dir: Path, runs: int, sessions: int, rate: float | None, redis_url: str, jobs: str = "thread"
+) -> dict[str, Any]:
     built = prepare(data_dir)
     chunks = chunk_count(data_dir)
     port = _free_port()
@@ -392,7 +395,21 @@ def run(data_dir: Path, runs: int, sessions: int, rate: float | None, redis_url:
             "ASKCITY_PUBLISH_REQUIRES_APPROVAL": "0",
             "ASKCITY_STAFF_DEV_IDENTITY_URL": records.url,
             "HF_HUB_OFFLINE": "1",
+            "ASKCITY_JOBS_BACKEND": jobs,
+            "ASKCITY_JOBS_QUEUE": f"askcity-bench-publish-{port}",
         }
+        worker = (  # `--jobs rq`: ingest jobs run in an `askcity worker` process, not in the HTTP process
+            subprocess.Popen(
+                [sys.executable, "-m", "askcity_cli.main", "worker"],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            if jobs == "rq"
+            else None
+        )
         with log_path.open("wb") as log_file:
             server = subprocess.Popen(
                 [
@@ -434,6 +451,9 @@ def run(data_dir: Path, runs: int, sessions: int, rate: float | None, redis_url:
                 )
                 results.append({**result, "load_average_1min": round(load_before, 1)})
         finally:
+            if worker is not None:
+                os.killpg(worker.pid, signal.SIGTERM)
+                worker.wait(timeout=60)
             os.killpg(server.pid, signal.SIGTERM)
             try:
                 server.wait(timeout=60)
@@ -448,6 +468,7 @@ def run(data_dir: Path, runs: int, sessions: int, rate: float | None, redis_url:
         "chunks": chunks,
         "knowledge_base": built,
         "sessions": sessions,
+        "jobs_backend": jobs,
         "offered_turns_per_s": rate or "as fast as answered",
         "runs": results,
         "upload_to_served_p50_s": round(percentile(served, 0.5), 2) if served else None,
@@ -471,8 +492,15 @@ def main() -> None:
         or os.environ.get("ASKCITY_TEST_REDIS_URL")
         or "redis://127.0.0.1:6379/15",
     )
+    parser.add_argument(
+        "--jobs",
+        choices=["thread", "rq"],
+        default="thread",
+        help="thread: the HTTP process runs ingest jobs (the embedded default); rq: an `askcity worker` does",
+    )
     args = parser.parse_args()
-    print(json.dumps(run(args.data_dir, args.runs, args.sessions, args.rate, args.redis_url), indent=2))
+    figures = run(args.data_dir, args.runs, args.sessions, args.rate, args.redis_url, args.jobs)
+    print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":
