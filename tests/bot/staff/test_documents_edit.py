@@ -3,8 +3,9 @@
 - a URL list of fetched pages uploaded with the pages: each page served with its address as source URL,
   an id made from it and its own title; bad lines failed in the job with their line numbers;
 - editing a document's metadata without uploading it again (`PATCH /api/v1/staff/documents/{id}` and
-  the form on its page): validated, a job that saves it again and publishes (or builds the draft under
-  review), in the editors' audit chain with what changed; `review_by` puts it on the stale list.
+  the form on its page): validated, a job that saves it again and publishes (under review it builds the
+  draft: test_documents_review.py), in the editors' audit chain with what changed; `review_by` puts it
+  on the stale list.
 """
 
 from __future__ import annotations
@@ -48,15 +49,6 @@ def docs(
 ) -> Iterator[StaffStack]:
     work = tmp_path_factory.mktemp("documents-edit")
     with documents_stack(sample_kb_dir, work, dev_identity, bot_database_url=postgres_url_module) as stack:
-        yield stack
-
-
-@pytest.fixture(scope="module")
-def reviewed(
-    sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory, dev_identity: RecordsService
-) -> Iterator[StaffStack]:
-    work = tmp_path_factory.mktemp("documents-edit-review")
-    with documents_stack(sample_kb_dir, work, dev_identity, publish_requires_approval=True) as stack:
         yield stack
 
 
@@ -265,16 +257,3 @@ def test_the_documents_page_form_edits_with_the_sessions_csrf_token_only(docs: S
     assert _document(docs, "parking-residential-permits")["contact"] == "Parking Services, 555-0100"
     [logged] = [e for e in _audit(docs, "edit_metadata") if e["target"] == "parking-residential-permits"]
     assert list(logged["detail"]) == ["path", "status", "contact"]  # only what changed
-
-
-def test_under_review_an_edit_goes_into_the_draft_not_to_residents(reviewed: StaffStack) -> None:
-    served = reviewed.runtime.kb.versions.current()
-    before = _served(reviewed)["parking-residential-permits"]
-    response = _edit(reviewed, "parking-residential-permits", {"title": "Parking permits for residents"})
-    job = wait_for_job(reviewed, response.json()["job_id"])
-    assert job["state"] == "done" and job["published_version"] is None, job
-    assert reviewed.runtime.kb.versions.current() == served
-    assert _served(reviewed)["parking-residential-permits"] == before
-    drafts = reviewed.client().get("/api/v1/staff/drafts", headers=reviewed.bearer("editor")).json()
-    changed = {c["document_id"]: c["change"] for c in drafts["documents"]}
-    assert changed.get("parking-residential-permits") == "changed", drafts

@@ -1,7 +1,7 @@
 """Uploads under review (ASKCITY_PUBLISH_REQUIRES_APPROVAL, the default): an upload job puts its
 documents into the open draft, residents are still served the published version, and a supervisor's
-approval publishes it; retiring a document goes through the draft the same way. Both are in the
-editors' audit chain."""
+approval publishes it; retiring a document and editing its metadata go through the draft the same way.
+All are in the editors' audit chain."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from knowledge_base.snapshot import served_documents
 from tests.bot.staff.documents_harness import GOOD_MARKDOWN, SIDECAR_FIELDS, documents_stack, wait_for_job
 from tests.bot.staff.staff_harness import StaffStack
 from tests.web_widget.harness import RecordsService
@@ -50,3 +51,23 @@ def test_an_upload_goes_into_the_draft_and_is_served_once_approved(reviewed: Sta
     assert reviewed.runtime.kb.versions.current() == approved.json()["version"] != served
     actions = [e["action"] for e in api.get("/api/v1/staff/audit", headers=supervisor).json()["entries"]]
     assert "build_draft" in actions and "approve" in actions, actions
+
+
+def test_under_review_a_metadata_edit_goes_into_the_draft_not_to_residents(reviewed: StaffStack) -> None:
+    kb = reviewed.runtime.kb
+    served = kb.versions.current()
+    assert served is not None
+    before = served_documents(kb.versions.versions_dir / served)["parking-residential-permits"]
+    response = reviewed.client().patch(
+        "/api/v1/staff/documents/parking-residential-permits",
+        json={"title": "Parking permits for residents"},
+        headers=reviewed.bearer("editor"),
+    )
+    assert response.status_code == 202, response.text
+    job = wait_for_job(reviewed, response.json()["job_id"])
+    assert job["state"] == "done" and job["published_version"] is None, job
+    assert kb.versions.current() == served, "nothing served changes before approval"
+    assert served_documents(kb.versions.versions_dir / served)["parking-residential-permits"] == before
+    drafts = reviewed.client().get("/api/v1/staff/drafts", headers=reviewed.bearer("editor")).json()
+    changed = {c["document_id"]: c["change"] for c in drafts["documents"]}
+    assert changed.get("parking-residential-permits") == "changed", drafts
