@@ -18,7 +18,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
 
@@ -275,3 +277,46 @@ class RecordsProcess:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+class OtlpReceiver(ThreadingHTTPServer):
+    """A stand-in OpenTelemetry collector: keeps every OTLP/HTTP body it is sent (path, bytes)."""
+
+    def __init__(self) -> None:
+        self.bodies: list[tuple[str, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                receiver.bodies.append((self.path, self.rfile.read(length)))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def start(self) -> None:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def spans(self) -> list[tuple[str, str, int]]:
+        """(service name, span name, trace id) of every span received so far."""
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+        found = []
+        for _, body in list(self.bodies):
+            for resource_spans in ExportTraceServiceRequest.FromString(body).resource_spans:
+                attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+                for scope_spans in resource_spans.scope_spans:
+                    found += [
+                        (attributes.get("service.name", ""), s.name, int.from_bytes(s.trace_id, "big"))
+                        for s in scope_spans.spans
+                    ]
+        return found
