@@ -204,7 +204,7 @@ class KnowledgeBase:
                 )
                 self.versions.commit(scratch, name, point=point)
             # keep the vectors of everything in service (a future-dated document's too)
-            self.store.prune_vectors(model, texts_hashes(self.store.active()) | self.store.held_hashes())
+            self.store.prune_vectors(model, self.store.kept_hashes())
             log.info("%s knowledge base version %s", "published" if point else "built draft", name)
             return manifest
 

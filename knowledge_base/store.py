@@ -207,12 +207,20 @@ class MetadataStore(Database):
     def held_hashes(self) -> set[str]:
         """Text hashes of the chunks and sentences of held documents: their vectors stay cached while
         they wait for an editor, so confirming or fixing one does not embed it again."""
+        return self._chunk_hashes(DocumentRow.review == "held")
+
+    def kept_hashes(self) -> set[str]:
+        """Text hashes of the chunks and sentences of every document not retired, held ones included: the
+        vectors a publish keeps cached (read without building the documents and chunks themselves)."""
+        return self._chunk_hashes(sa.true())
+
+    def _chunk_hashes(self, which: sa.ColumnElement[bool]) -> set[str]:
         found: set[str] = set()
         with self.session() as s:
             rows = s.execute(
                 sa.select(ChunkRow.embed_hash, ChunkRow.sentences)
                 .join(DocumentRow, ChunkRow.document_id == DocumentRow.id)
-                .where(DocumentRow.retired.is_(False), DocumentRow.review == "held")
+                .where(DocumentRow.retired.is_(False), which)
             )
             for embed_hash, sentences in rows:
                 found.add(embed_hash)
