@@ -5,7 +5,9 @@ question beside the published version (the draft answers from the new document, 
 does not) → submits it for review; a supervisor signs in and approves it → the resident widget answers
 from the new document and cites it; the supervisor serves the earlier version again → the widget no longer
 does. Then `askcity audit verify --chain editors` (a real CLI process) passes, and fails once one row of
-the editors' chain has been edited. Sessions, staff sign-ins and limits live in Redis.
+the editors' chain has been edited. Sessions, staff sign-ins and limits live in Redis, transcripts and
+jobs in PostgreSQL; the knowledge base (and with it the editors' chain) is a copy of the sample one, in
+SQLite, so that its vectors need not be embedded again.
 """
 
 from __future__ import annotations
