@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint bench soak browser clean
+.PHONY: install run test lint bench browser caddy clean
 
 # Idempotent: re-runs pip only when pyproject.toml changed since the last install.
 install: $(STAMP)
@@ -38,10 +38,19 @@ browser:
 	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
 	  else echo "chromium missing: run 'sudo apt-get install -y chromium' (browser tests will be skipped)"; fi; }
 
+# Debian's Caddy for the several-replicas test (tests/deploy/test_replicas.py runs its own caddy process
+# on loopback ports with its own admin port: the caddy.service the package enables on a host with systemd
+# may run or not, the test does not use it).
+caddy:
+	@command -v caddy >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q caddy >/dev/null \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q caddy >/dev/null; }; \
+	  else echo "caddy missing: run 'sudo apt-get install -y caddy' (the replicas test will be skipped)"; fi; }
+
 run: install
 	$(VENV)/bin/askcity run
 
-test: install browser
+test: install browser caddy
 	$(VENV)/bin/pytest
 
 lint: install

@@ -292,7 +292,15 @@ def test_a_bot_replica_runs_in_production_and_is_ready(deployment: Deployment) -
     assert ready.status_code == 200
     data = Path(deployment.loopback.environment("bot")["ASKCITY_DATA_DIR"])
     published = (data / "kb" / "CURRENT").read_text().strip()
-    assert ready.json() == {"ready": True, "knowledge_base": published, "database": True, "sessions": True}
+    manifest = json.loads((data / "kb" / "versions" / published / "manifest.json").read_text())
+    assert ready.json() == {
+        "ready": True,
+        "knowledge_base": published,
+        "knowledge_base_digest": manifest["digest"],
+        "knowledge_base_refused": None,
+        "database": True,
+        "sessions": True,
+    }
 
 
 def test_a_bot_replica_answers_with_sessions_in_redis_and_transcripts_in_postgresql(
