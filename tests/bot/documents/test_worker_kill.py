@@ -6,7 +6,9 @@ indexes consistent), a resident's retriever that searched all along never failed
 left "running": the next worker reaps it and runs it again to done, or (killed in every attempt) fails
 it with the reason, and the same upload then goes through. The default suite kills in the save and the
 publish stage; `-m slow` at 20 seeded points over all four (every fifth kills the retry too).
-`tests/ingest/test_kill.py` covers the pipeline alone at named stages.
+Each upload's embedding is split into parts that both workers take (`bot/documents/parts.py`), so a kill
+may land while the other worker holds a part. `tests/ingest/test_kill.py` covers the pipeline alone at
+named stages.
 """
 
 from __future__ import annotations
@@ -113,7 +115,13 @@ def site(
     sample_kb_dir: Path, tmp_path: Path, postgres_url: str, redis_url: str, redis_prefix: str
 ) -> Iterator[Site]:
     with documents_site(
-        sample_kb_dir, tmp_path, postgres_url, redis_url, redis_prefix, jobs_max_attempts=2
+        sample_kb_dir,
+        tmp_path,
+        postgres_url,
+        redis_url,
+        redis_prefix,
+        jobs_max_attempts=2,
+        jobs_embed_part_texts=150,  # each upload's embedding in parts both workers take (parts.py)
     ) as s:
         yield s
 
