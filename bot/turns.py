@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Protocol
 import anyio.to_thread
 from anyio import CapacityLimiter
 
+from bot import tracing
 from bot.errors import ServiceNotReadyError
 
 if TYPE_CHECKING:
@@ -90,11 +91,19 @@ def _start_process(settings: BotSettings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging()
     _runtime = build_runtime(settings)
+    if settings.otel_enabled:  # this process's own provider: OTLP from the inherited OTEL_* variables
+        from trust.tracing import build_tracer_provider
+
+        records = _runtime.records
+        tracing.start(build_tracer_provider(settings.otel_service_name), records.http if records else None)
 
 
-def _turn(session_id: str, message: str, address: str, token: str | None) -> TurnOutcome:
+def _turn(
+    session_id: str, message: str, address: str, token: str | None, trace: dict[str, str]
+) -> TurnOutcome:
     assert _runtime is not None, "the turn process was not initialised"
-    return _runtime.service.turn(session_id, message, address, token)
+    with tracing.continued(trace):  # the serving process's request span is the parent of our steps
+        return _runtime.service.turn(session_id, message, address, token)
 
 
 def _hello(wait: float) -> int:
@@ -146,7 +155,8 @@ class TurnPool:
         if executor is None:
             raise ServiceNotReadyError("the turn processes are starting")
         try:
-            future: Future[TurnOutcome] = executor.submit(_turn, session_id, message, address, token)
+            trace = tracing.carrier()
+            future: Future[TurnOutcome] = executor.submit(_turn, session_id, message, address, token, trace)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool as exc:
             # a turn process died (killed, out of memory): every turn it held is lost; start new ones

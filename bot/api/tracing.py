@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from bot import tracing
 from bot.settings import BotSettings
-from trust.tracing import build_tracer_provider, scrub_client_span, scrub_server_span
+from trust.tracing import build_tracer_provider, scrub_server_span
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -38,13 +38,7 @@ def instrument_app(app: FastAPI, settings: BotSettings, exporter: SpanExporter |
 
 def start(provider: TracerProvider, runtime: Runtime) -> None:
     """Step spans on; the records client's requests traced and carrying the trace context."""
-    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-
-    tracing.enable(provider)
-    if runtime.records is not None:
-        HTTPXClientInstrumentor.instrument_client(
-            runtime.records.http, tracer_provider=provider, request_hook=scrub_client_span
-        )
+    tracing.start(provider, runtime.records.http if runtime.records is not None else None)
 
 
 def stop(provider: TracerProvider) -> None:

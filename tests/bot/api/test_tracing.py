@@ -27,6 +27,7 @@ from records_api.enums import Role
 from records_api.seed import seed_from_settings
 from tests.bot.conftest import make_settings
 from tests.records_api.records_harness import make_settings as records_settings
+from tests.service_processes import OtlpReceiver
 from tests.web_widget.harness import ServedApp
 
 
@@ -138,3 +139,55 @@ def test_tracing_is_off_by_default_and_loads_no_sdk(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_a_turn_in_a_turn_process_continues_the_request_trace(
+    records: Records,
+    sample_kb_dir: Path,
+    tmp_path: Path,
+    redis_url: str,
+    redis_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`askcity serve --workers N`: the steps run in a turn process, whose spans (sent over OTLP by
+    that process's own provider) belong to the serving process's request trace."""
+    receiver = OtlpReceiver()
+    receiver.start()
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)  # inherited by the spawned process
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "200")
+    settings = make_settings(
+        sample_kb_dir,
+        f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        records_api_url=records.url,
+        otel_enabled=True,
+        turn_processes=1,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
+    )
+    bot_spans = InMemorySpanExporter()
+    runtime = build_runtime(settings)
+    try:
+        with TestClient(create_app(settings, runtime, span_exporter=bot_spans)) as client:
+            sid = client.post("/api/v1/sessions").json()["session_id"]
+            response = client.post(
+                "/api/v1/chat",
+                json={"session_id": sid, "message": f"what is the status of {records.reference}?"},
+                headers={"Authorization": f"Bearer {records.token}"},
+            )
+            assert response.status_code == 200 and records.reference in response.json()["text"]
+            chat = next(s for s in bot_spans.get_finished_spans() if s.name == "POST /api/v1/chat")
+            trace_id = chat.context.trace_id
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if any(n == "answering.status" and t == trace_id for _, n, t in receiver.spans()):
+                    break
+                time.sleep(0.2)
+    finally:
+        runtime.close()
+        receiver.shutdown()
+        receiver.server_close()
+    in_trace = {name for _, name, t in receiver.spans() if t == trace_id}
+    assert {"answering.redact", "answering.status", "GET"} <= in_trace, receiver.spans()
+    served = by_kind(records.spans.get_finished_spans(), SpanKind.SERVER)
+    assert [s.context.trace_id for s in served] == [trace_id]
