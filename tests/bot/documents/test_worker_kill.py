@@ -121,6 +121,9 @@ def site(
         redis_url,
         redis_prefix,
         jobs_max_attempts=2,
+        # 2 s (the harness's) was once exceeded by a live worker's heartbeat at load 20: the job was
+        # failed while it still ran
+        jobs_stale_seconds=5.0,
         jobs_embed_part_texts=150,  # each upload's embedding in parts both workers take (parts.py)
     ) as s:
         yield s
