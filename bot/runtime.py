@@ -165,6 +165,7 @@ def build_runtime(settings: BotSettings) -> Runtime:
         switch=KillSwitch(settings.data_dir / "chat.disabled"),
         desk=desk,
         records=records,
+        events=events,
     )
     kb.embedder.embed(["warm up"])
     try:

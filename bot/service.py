@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.answering.normalise import normalise
 from bot.answering.pipeline import Pipeline
 from bot.answering.records import RecordsClient
 from bot.answering.statuses import ACCEPTS_OFFER, AnswerStatus
+from bot.answering.steps import Emit
 from bot.answering.turn import Answer
 from bot.errors import ChatDisabledError, MessageTooLongError, RecordsError
+from bot.events import EventBroker
 from bot.privacy import Redactor
 from bot.ratelimit import RateLimiter
 from bot.sessions import SessionStore
@@ -29,6 +31,11 @@ from bot.switch import KillSwitch
 from knowledge_base.records import Turn
 
 log = logging.getLogger(__name__)
+
+
+def answer_channel(stream: str) -> str:
+    """The live-events channel of one streamed turn (a random id the stream endpoint makes)."""
+    return f"answer:{stream}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,7 @@ class BotService:
     desk: HandoffDesk | None = None
     records: RecordsClient | None = None
     language: str = "en"
+    events: EventBroker | None = None  # streamed answer sentences (`turn(stream=...)`)
 
     def new_session(self) -> str:
         self._check_enabled()
@@ -67,8 +75,13 @@ class BotService:
         """One turn. Raises SessionNotFound-, MessageTooLong-, RateLimited- or ChatDisabledError."""
         return self.turn(session_id, message, address, token).answer
 
-    def turn(self, session_id: str, message: str, address: str, token: str | None = None) -> TurnOutcome:
-        """One turn, with the handoff: relayed to a person, a new ticket, or the pipeline's answer."""
+    def turn(
+        self, session_id: str, message: str, address: str, token: str | None = None, stream: str | None = None
+    ) -> TurnOutcome:
+        """One turn, with the handoff: relayed to a person, a new ticket, or the pipeline's answer.
+
+        `stream` names a live-events channel (`answer_channel`) that gets each generated sentence as it
+        is verified, for `/api/v1/chat/stream` (only when a language model phrases answers)."""
         self._check_enabled()
         # The limit holds after normalisation too: NFKC turns one U+FDFA into 18 characters.
         length = len(message) if len(message) > self.max_message_chars else len(normalise(message))
@@ -92,7 +105,17 @@ class BotService:
             ):
                 answer = _handoff_answer(self.redactor.redact(normalise(message)).text, "")
                 return self._hand_off(session_id, answer, token, address)
-        answer = self.pipeline.run(message, history, token, address, session=session_ref(session_id))
+        events = self.events
+        emit: Emit | None = None
+        if stream and events is not None:
+            channel = answer_channel(stream)
+
+            def emit(sentence: Mapping[str, object]) -> None:
+                events.publish(channel, "sentence", sentence)
+
+        answer = self.pipeline.run(
+            message, history, token, address, session=session_ref(session_id), emit=emit
+        )
         # Without live events (a Redis outage) no person could join: the pipeline's own reply stands
         # (e.g. "cannot check your case right now ... or contact ..."), never a 503 for the resident.
         if desk is not None and answer.status == AnswerStatus.HANDOFF and desk.live():

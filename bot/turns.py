@@ -47,7 +47,9 @@ log = logging.getLogger(__name__)
 class Turns(Protocol):
     def start(self) -> None: ...
 
-    async def turn(self, session_id: str, message: str, address: str, token: str | None) -> TurnOutcome: ...
+    async def turn(
+        self, session_id: str, message: str, address: str, token: str | None, stream: str | None = None
+    ) -> TurnOutcome: ...
 
     def ready(self) -> bool: ...
 
@@ -64,9 +66,11 @@ class LocalTurns:
     def start(self) -> None:
         return None
 
-    async def turn(self, session_id: str, message: str, address: str, token: str | None) -> TurnOutcome:
+    async def turn(
+        self, session_id: str, message: str, address: str, token: str | None, stream: str | None = None
+    ) -> TurnOutcome:
         return await anyio.to_thread.run_sync(
-            self.service.turn, session_id, message, address, token, limiter=self._limiter
+            self.service.turn, session_id, message, address, token, stream, limiter=self._limiter
         )
 
     def ready(self) -> bool:
@@ -99,11 +103,16 @@ def _start_process(settings: BotSettings) -> None:
 
 
 def _turn(
-    session_id: str, message: str, address: str, token: str | None, trace: dict[str, str]
+    session_id: str,
+    message: str,
+    address: str,
+    token: str | None,
+    trace: dict[str, str],
+    stream: str | None = None,
 ) -> TurnOutcome:
     assert _runtime is not None, "the turn process was not initialised"
     with tracing.continued(trace):  # the serving process's request span is the parent of our steps
-        return _runtime.service.turn(session_id, message, address, token)
+        return _runtime.service.turn(session_id, message, address, token, stream)
 
 
 def _hello(wait: float) -> int:
@@ -150,13 +159,17 @@ class TurnPool:
     def ready(self) -> bool:
         return self._executor is not None and not self._restarting
 
-    async def turn(self, session_id: str, message: str, address: str, token: str | None) -> TurnOutcome:
+    async def turn(
+        self, session_id: str, message: str, address: str, token: str | None, stream: str | None = None
+    ) -> TurnOutcome:
         executor = self._executor
         if executor is None:
             raise ServiceNotReadyError("the turn processes are starting")
         try:
             trace = tracing.carrier()
-            future: Future[TurnOutcome] = executor.submit(_turn, session_id, message, address, token, trace)
+            future: Future[TurnOutcome] = executor.submit(
+                _turn, session_id, message, address, token, trace, stream
+            )
             return await asyncio.wrap_future(future)
         except BrokenProcessPool as exc:
             # a turn process died (killed, out of memory): every turn it held is lost; start new ones

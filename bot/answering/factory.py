@@ -106,7 +106,9 @@ def build_pipeline(
         gate=ConfidenceGate(gate),
         links=CheckLinks(links),
         replies=replies,
-        generate=Generate(generator, config.generation_passages, config.generation_min_supported)
+        generate=Generate(
+            generator, config.generation_passages, config.generation_min_supported, links.text_allowed
+        )
         if generator is not None
         else None,
     )

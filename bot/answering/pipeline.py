@@ -33,6 +33,7 @@ from bot.answering.steps import (
     Compose,
     ConfidenceGate,
     Curated,
+    Emit,
     Encode,
     Generate,
     Redact,
@@ -104,14 +105,17 @@ class Pipeline:
         access_token: str | None = None,
         client_address: str | None = None,
         session: str = "",
+        emit: Emit | None = None,
     ) -> Answer:
+        """One turn. `emit` gets each generated sentence as soon as it is verified (streaming; only
+        when a language model phrases the answer)."""
         request = TurnRequest(message, tuple(history), access_token, client_address, session)
         timer = _Timer()
         redacted: RedactedMessage | None = None
         intent: Intent = "question"
         try:
             redacted = timer.run(self.redact.name, lambda: self.redact(request))
-            reply, intent = self._answer(request, redacted, timer)
+            reply, intent = self._answer(request, redacted, timer, emit)
             reply = timer.run(self.links.name, lambda: self.links(reply))
             failed = None
         except StepFailedError as exc:
@@ -136,7 +140,9 @@ class Pipeline:
             generation=reply.generation,
         )
 
-    def _answer(self, request: TurnRequest, redacted: RedactedMessage, timer: _Timer) -> tuple[Reply, Intent]:
+    def _answer(
+        self, request: TurnRequest, redacted: RedactedMessage, timer: _Timer, emit: Emit | None = None
+    ) -> tuple[Reply, Intent]:
         checked = timer.run(self.validate.name, lambda: self.validate(redacted))
         if isinstance(checked, Reply):
             return checked, "question"
@@ -170,7 +176,7 @@ class Pipeline:
         generate = self.generate
         if generate is not None and reply.status == AnswerStatus.ANSWERED:
             answered, found = reply, hits
-            reply = timer.run(generate.name, lambda: generate(answered, found, request.session))
+            reply = timer.run(generate.name, lambda: generate(answered, found, request.session, emit))
         return reply, routed.intent
 
     def _retrieve_and_answer(

@@ -44,7 +44,7 @@ from bot.answering.turn import (
     VerifiedDraft,
 )
 from bot.answering.verify import supported
-from bot.generation.citations import cited_sentences, says_no_answer
+from bot.generation.citations import CitedSentence, cited_sentences, says_no_answer
 from bot.generation.generator import GenerationError, Generator
 from bot.privacy import Redactor
 from knowledge_base.records import Citation, Turn
@@ -255,15 +255,19 @@ class Generate:
     generator: Generator
     passages: int = 3
     min_supported: float = 0.5
+    text_allowed: Callable[[str], bool] = lambda text: True  # the links policy (streamed sentences)
     name: str = "generate"
 
-    def __call__(self, reply: Reply, hits: Hits, session: str = "") -> Reply:
+    def __call__(self, reply: Reply, hits: Hits, session: str = "", emit: Emit | None = None) -> Reply:
         if reply.status != AnswerStatus.ANSWERED or not reply.citations:
             return reply
         given = self._passages(reply, hits)
         note = GenerationNote(self.generator.backend, "", self.generator.prompt.version)
+        live = _LiveSentences(given, emit, self.text_allowed) if emit is not None else None
         try:
-            generated = self.generator.generate(hits.query.question, given, hits.history, session)
+            generated = self.generator.generate(
+                hits.query.question, given, hits.history, session, live.update if live else None
+            )
         except GenerationError as exc:
             return replace(reply, generation=replace(note, outcome=exc.reason))
         note = replace(
@@ -275,21 +279,7 @@ class Generate:
         if says_no_answer(generated.text) and not any(s.passages for s in read):
             return replace(reply, generation=replace(note, outcome="no_answer"))
         citations: list[Citation] = []
-        sentences: list[AnswerSentence] = []
-        for sentence in read:
-            source = next(
-                (
-                    given[n - 1]
-                    for n in sentence.passages
-                    if 0 < n <= len(given) and supported(sentence.text, given[n - 1].quote)
-                ),
-                None,
-            )
-            if source is None:
-                continue
-            if source not in citations:
-                citations.append(source)
-            sentences.append(AnswerSentence(sentence.text, citations.index(source)))
+        sentences = [s for s in (_verified(sentence, given, citations) for sentence in read) if s is not None]
         note = replace(note, sentences=len(read), dropped=len(read) - len(sentences))
         if not sentences or len(sentences) < self.min_supported * len(read):
             return replace(reply, generation=replace(note, outcome="unsupported"))
@@ -308,6 +298,55 @@ class Generate:
         cited = [chunks.get((c.document_id, c.start), c) for c in reply.citations]
         rest = [c for key, c in chunks.items() if key not in {(x.document_id, x.start) for x in cited}]
         return tuple((cited + rest)[: self.passages])
+
+
+Emit = Callable[[Mapping[str, object]], None]
+
+
+def _verified(
+    sentence: CitedSentence, given: Sequence[Citation], citations: list[Citation]
+) -> AnswerSentence | None:
+    """The sentence citing the first passage it names that supports it (added to `citations`), or None."""
+    source = next(
+        (
+            given[n - 1]
+            for n in sentence.passages
+            if 0 < n <= len(given) and supported(sentence.text, given[n - 1].quote)
+        ),
+        None,
+    )
+    if source is None:
+        return None
+    if source not in citations:
+        citations.append(source)
+    return AnswerSentence(sentence.text, citations.index(source))
+
+
+class _LiveSentences:
+    """Streaming: each sentence of the text so far that is complete (its citation marker is written) and
+    verifies is emitted once, as `{"index", "text", "citation"}`, in the order and with the citation numbers the
+    finished answer will have if it is kept. The finished turn's `done` event is what counts: a widget
+    replaces what it showed with it (the extractive answer, when too little verified)."""
+
+    def __init__(self, given: Sequence[Citation], emit: Emit, allowed: Callable[[str], bool]) -> None:
+        self.given = given
+        self.emit = emit
+        self.allowed = allowed
+        self.citations: list[Citation] = []
+        self.seen = 0
+        self.shown = 0
+
+    def update(self, text: str) -> None:
+        # complete: its citation marker has been written (what follows the last marker may still grow)
+        complete = [sentence for sentence in cited_sentences(text) if sentence.passages]
+        for sentence in complete[self.seen :]:
+            kept = _verified(sentence, self.given, self.citations)
+            if kept is not None and self.allowed(kept.text):
+                self.emit(
+                    {"index": self.shown, "text": kept.text, "citation": kept.citation, "list_item": False}
+                )
+                self.shown += 1
+        self.seen = max(self.seen, len(complete))
 
 
 @dataclass(frozen=True)

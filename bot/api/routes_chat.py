@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from fastapi import APIRouter, Response, status
 from fastapi.responses import StreamingResponse
 
-from bot.api.deps import AddressDep, ServiceDep, SettingsDep, TokenDep, TurnsDep
+from bot.api.deps import AddressDep, RuntimeDep, ServiceDep, SettingsDep, TokenDep, TurnsDep
 from bot.api.schemas import (
     ChatRequest,
     ChatResponse,
@@ -17,7 +21,11 @@ from bot.api.schemas import (
     SentenceOut,
     SessionCreated,
 )
+from bot.errors import BotError
+from bot.events import EventBroker
+from bot.events.broker import Event
 from bot.metrics import observe_answer
+from bot.service import TurnOutcome, answer_channel
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 
@@ -54,14 +62,49 @@ def _event(name: str, data: object) -> str:
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Events"}},
 )
 async def chat_stream(
-    body: ChatRequest, turns: TurnsDep, address: AddressDep, token: TokenDep
+    body: ChatRequest, turns: TurnsDep, runtime: RuntimeDep, address: AddressDep, token: TokenDep
 ) -> StreamingResponse:
     """The same turn as server-sent events: `start`, one `sentence` per sentence, then `done` with the
-    whole response (status, citations, follow-ups). Errors before the stream starts are plain JSON."""
-    outcome = await turns.turn(body.session_id, body.message, address, token)
+    whole response (status, citations, follow-ups); `done` is what counts.
+
+    When a language model phrases the answer (docs/generation.md) its sentences are sent as each one is
+    written and verified, before the turn ends (`start` then carries `{"live": true}` and no answer id
+    yet); if too few of them verify, `done` holds the quoted answer instead. Otherwise the finished turn's
+    sentences are sent. Errors before the stream starts are plain JSON."""
+    stream = uuid.uuid4().hex
+    channel = answer_channel(stream)
+    events = runtime.events
+    turn = asyncio.ensure_future(turns.turn(body.session_id, body.message, address, token, stream))
+    first = asyncio.ensure_future(events.wait(channel, None, LIVE_WAIT_SECONDS))
+    await _either(turn, first)
+    if turn.done() or not first.result():
+        first.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await first
+        return _replayed(await turn)  # BotErrors are raised here, before any byte is sent
+    return StreamingResponse(
+        _live(turn, events, channel, first.result()),
+        media_type="text/event-stream",
+        headers=STREAM_HEADERS,
+    )
+
+
+async def _either(*futures: asyncio.Future[Any]) -> None:
+    await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
+
+
+LIVE_WAIT_SECONDS = 120.0  # longer than any turn: the turn's own end stops the wait first
+STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+
+def _finished(outcome: TurnOutcome) -> ChatResponse:
     if not outcome.relayed:
         observe_answer(outcome.answer)
-    response = ChatResponse.of(outcome.answer, outcome.handoff, outcome.relayed)
+    return ChatResponse.of(outcome.answer, outcome.handoff, outcome.relayed)
+
+
+def _replayed(outcome: TurnOutcome) -> StreamingResponse:
+    response = _finished(outcome)
 
     def events() -> Iterator[str]:
         yield _event("start", {"answer_id": response.answer_id})
@@ -72,11 +115,36 @@ async def chat_stream(
             yield _event("sentence", {"index": index, **sentence.model_dump()})
         yield _event("done", response.model_dump(mode="json"))
 
-    return StreamingResponse(
-        events(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return StreamingResponse(events(), media_type="text/event-stream", headers=STREAM_HEADERS)
+
+
+async def _live(
+    turn: asyncio.Future[TurnOutcome], events: EventBroker, channel: str, arrived: list[Event]
+) -> AsyncIterator[str]:
+    """Sentences as the turn process publishes them, until the turn ends; then `done`."""
+    yield _event("start", {"live": True})
+    last: str | None = None
+    while True:
+        for event in arrived:
+            last = event.id
+            yield _event("sentence", dict(event.data))
+        if turn.done():
+            break
+        waiting = asyncio.ensure_future(events.wait(channel, last, LIVE_WAIT_SECONDS))
+        await _either(turn, waiting)
+        if not waiting.done():
+            waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
+            arrived = events.history(channel, last)  # what came with the turn's end
+        else:
+            arrived = waiting.result()
+    try:
+        response = _finished(turn.result())
+    except BotError as exc:  # after the stream started: said as an event, the widget offers a retry
+        yield _event("error", {"error": type(exc).__name__, "message": str(exc)})
+        return
+    yield _event("done", response.model_dump(mode="json"))
 
 
 @router.post("/feedback", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorBody}})

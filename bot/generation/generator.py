@@ -25,7 +25,7 @@ from knowledge_base.records import Citation, Turn
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-    from langchain_core.messages import BaseMessage
+    from langchain_core.messages import BaseMessage, BaseMessageChunk
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +122,15 @@ class Generator:
         self._expected = expected_tokens
 
     def generate(
-        self, question: str, passages: Sequence[Citation], history: Sequence[Turn] = (), session: str = ""
+        self,
+        question: str,
+        passages: Sequence[Citation],
+        history: Sequence[Turn] = (),
+        session: str = "",
+        on_text: Callable[[str], None] | None = None,
     ) -> Generated:
+        """One call. With `on_text`, the model's answer is streamed and `on_text` gets the text so far
+        after every part (the caller shows what it has verified of it)."""
         if self._budget is not None and not self._budget.allows(session, self._expected):
             raise GenerationError("budget")
         pairs = self.prompt.messages(
@@ -138,7 +145,7 @@ class Generator:
             raise GenerationError("busy")
         started = time.perf_counter()
         try:
-            message = self.model.invoke(_messages(pairs))
+            message = self._call(_messages(pairs), on_text)
         except Exception as exc:
             reason: FailureReason = "timeout" if _is_timeout(exc) else "backend"
             log.warning("generation failed", extra={"reason": reason, "error": type(exc).__name__})
@@ -146,10 +153,25 @@ class Generator:
         finally:
             self._slots.release()
         seconds = time.perf_counter() - started
-        text = message.content if isinstance(message.content, str) else str(message.content)
+        text = _text(message)
         usage = getattr(message, "usage_metadata", None) or {}
         tokens_in = int(usage.get("input_tokens") or sum(self._count(content) for _, content in pairs))
         tokens_out = int(usage.get("output_tokens") or self._count(text))
         if self._budget is not None:
             self._budget.spend(session, tokens_in + tokens_out)
         return Generated(text, tokens_in, tokens_out, seconds, canary_leaked=self.canary in text)
+
+    def _call(self, messages: list[BaseMessage], on_text: Callable[[str], None] | None) -> BaseMessage:
+        if on_text is None:
+            return self.model.invoke(messages)
+        joined: BaseMessageChunk | None = None
+        for part in self.model.stream(messages):
+            joined = part if joined is None else joined + part
+            on_text(_text(joined))
+        if joined is None:
+            raise ValueError("the model sent nothing")
+        return joined
+
+
+def _text(message: BaseMessage) -> str:
+    return message.content if isinstance(message.content, str) else str(message.content)

@@ -9,12 +9,13 @@ first sentence of passage 1 and cite it" or "invent a fee", and records every pr
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
 _PASSAGE = re.compile(r'<passage number="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
@@ -31,6 +32,8 @@ class ScriptedChatModel(BaseChatModel):
     script: Script
     prompts: list[list[BaseMessage]] = Field(default_factory=list)
     fail_with: type[Exception] | None = None
+    word_seconds: float = 0.0  # streaming: the pause before each word
+    finished_at: float = 0.0  # streaming: time.monotonic() when the last word was sent
 
     @property
     def _llm_type(self) -> str:
@@ -50,3 +53,13 @@ class ScriptedChatModel(BaseChatModel):
             usage_metadata={"input_tokens": 100, "output_tokens": 10, "total_tokens": 110},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        """Word by word, `word_seconds` apart, like a model server streaming its tokens."""
+        text = str(self._generate(messages).generations[0].message.content)
+        for word in re.findall(r"\S+\s*", text):
+            time.sleep(self.word_seconds)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=word))
+        self.finished_at = time.monotonic()
