@@ -323,10 +323,11 @@ def _verified(
 
 
 class _LiveSentences:
-    """Streaming: each sentence of the text so far that is complete (its citation marker is written) and
-    verifies is emitted once, as `{"index", "text", "citation"}`, in the order and with the citation numbers the
-    finished answer will have if it is kept. The finished turn's `done` event is what counts: a widget
-    replaces what it showed with it (the extractive answer, when too little verified)."""
+    """Streaming: each sentence of the text so far that is complete (its citation marker is written)
+    and verifies is emitted once, as `{"index", "text", "citation"}`, in the order and with the
+    citation numbers the finished answer will have if it is kept. The finished turn's `done` event is
+    what counts: a widget replaces what it showed with it (the extractive answer, when too little
+    verified)."""
 
     def __init__(self, given: Sequence[Citation], emit: Emit, allowed: Callable[[str], bool]) -> None:
         self.given = given
