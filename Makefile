@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint bench browser caddy clean
+.PHONY: install run test lint bench soak browser caddy clean
 
 # Idempotent: re-runs pip only when pyproject.toml changed since the last install.
 install: $(STAMP)
@@ -64,7 +64,7 @@ bench: install
 
 # The long forms (issue 14): every test marked `slow` (fault tests with more load and more kill cycles,
 # benchmarks-as-tests), against the same PostgreSQL and Redis as `make test`. Minutes, not seconds.
-soak: install browser
+soak: install browser caddy
 	$(VENV)/bin/pytest -m slow -rf --durations=10
 
 clean:
