@@ -257,6 +257,30 @@ def intent_command(
     )
 
 
+@eval_app.command("manipulation")
+def manipulation_command(
+    refit: Annotated[
+        bool, typer.Option("--refit", help="Choose the classifier's settings by grouped cross-validation.")
+    ] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="With --refit: write bot/answering/data/manipulation.en.yml.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Jailbreak and prompt-extraction attempts vs. residents' messages: recall, false triggers (test)."""
+    from bot.answering.manipulation import write_manipulation_config
+    from evaluation.manipulation import run
+
+    embedder, _ = _embedder_and_redactor()
+    report, config = _guarded(lambda: run(embedder, refit))
+    if refit and write:
+        path = write_manipulation_config(
+            config, "Chosen by grouped 5-fold cross-validation on the train split."
+        )
+        console.print(f"written to {path}")
+    _print(report.model_dump() | {"config": str(config)}, as_json, "Manipulation")
+
+
 @eval_app.command("pii-invariance")
 def pii_invariance_command(
     documents: SampleDocuments = SAMPLE / "documents",

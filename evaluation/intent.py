@@ -45,8 +45,8 @@ def evaluate(classifier: IntentClassifier, examples: list[IntentExample], embedd
     by_type: Counter[str] = Counter()
     hit_type: Counter[str] = Counter()
     for e, p in status:
-        by_type[e.case_type] += 1
-        hit_type[e.case_type] += p
+        by_type[e.kind] += 1
+        hit_type[e.kind] += p
     return IntentReport(
         train_n=sum(e.split == "train" for e in examples),
         test_status_n=len(status),

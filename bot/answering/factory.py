@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.answering.classifier import BinaryClassifier
 from bot.answering.composer import ComposerConfig, ExtractiveComposer, load_answer_types, load_quotable
 from bot.answering.curated import CuratedIndex, PublishedDocuments
 from bot.answering.gate import Gate, GateConfig, load_gate_config
 from bot.answering.intent import IntentClassifier, load_intent_config, load_intent_examples
 from bot.answering.links import LinkPolicy
+from bot.answering.manipulation import manipulation_classifier
 from bot.answering.pipeline import Pipeline
 from bot.answering.records import RecordsClient, RecordsLookup, load_case_types
 from bot.answering.replies import load_replies, load_routes
@@ -57,6 +59,13 @@ def build_intents(retriever: Retriever, language: str = "en") -> IntentClassifie
     return intents
 
 
+def build_manipulation(retriever: Retriever, language: str = "en") -> BinaryClassifier:
+    """The jailbreak and prompt-extraction classifier, fitted now on the shipped examples (blocking)."""
+    classifier = manipulation_classifier(retriever.embed_questions, language)
+    classifier.warm_up()
+    return classifier
+
+
 def build_pipeline(
     config: AnsweringConfig,
     redactor: Redactor,
@@ -65,6 +74,7 @@ def build_pipeline(
     records: RecordsClient | None = None,
     intents: IntentClassifier | None = None,
     generator: Generator | None = None,
+    manipulation: BinaryClassifier | None = None,
 ) -> Pipeline:
     replies = load_replies(config.language)
     links = LinkPolicy.of(config.allowed_link_hosts)
@@ -95,6 +105,7 @@ def build_pipeline(
             intents or build_intents(retriever, config.language),
             config.city,
             config.default_contact,
+            manipulation or build_manipulation(retriever, config.language),
         ),
         status=StatusLookup(lookup),
         curated=Curated(curated, PublishedDocuments(lambda: retriever.snapshot))

@@ -14,7 +14,7 @@ class AnswerStatus(StrEnum):
     NO_ANSWER = "no_answer"  # the documents do not answer it; we say so and route to a person
     HANDOFF = "handoff"  # the resident asked for a person (or a service we need is down)
     NEEDS_LOGIN = "needs_login"  # a status lookup needs the resident to log in
-    REJECTED = "rejected"  # empty, abusive or too long
+    REJECTED = "rejected"  # empty, abusive, too long, or an attempt to manipulate the assistant
     ERROR = "error"  # a step failed; the resident gets a polite reply and the turn is still recorded
 
 

@@ -4,7 +4,8 @@ or to a `Reply` that ends the turn:
     redact    TurnRequest     → RedactedMessage            normalise, mask personal data, search text
     validate  RedactedMessage → RedactedMessage | Reply    empty or too long
     encode    RedactedMessage → Query                      embed the question with its conversation
-    route     (RedactedMessage, Query) → Routed | Reply    small talk, handoff, abuse, status questions
+    route     (RedactedMessage, Query) → Routed | Reply    small talk, handoff, abuse, manipulation
+                                                           attempts, status questions
     status    Routed          → Reply                      the resident's own cases (records service)
     curated   Query           → Reply | None               an editor's pinned answer
     retrieve  Query           → Hits
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from bot.answering.classifier import BinaryClassifier
 from bot.answering.composer import ExtractiveComposer
 from bot.answering.curated import CuratedIndex, CuratedMatch
 from bot.answering.gate import Gate
@@ -110,14 +112,18 @@ class Encode:
 
 @dataclass(frozen=True)
 class Route:
-    """Small talk and handoff by patterns over the whole message; status questions by a classifier
-    trained on labelled paraphrases (`bot/answering/data/intent/`), or by a case reference."""
+    """Small talk and handoff by patterns over the whole message; then jailbreak and prompt-extraction
+    attempts by a classifier trained on written examples (`bot/answering/data/manipulation/`), before
+    anything else reads the message; status questions by a classifier trained on labelled paraphrases
+    (`bot/answering/data/intent/`), or by a case reference. Both classifiers score the question vector
+    `Encode` computed, so routing costs no model call."""
 
     patterns: RoutePatterns
     replies: Replies
     intents: IntentClassifier
     city: str
     default_contact: str
+    manipulation: BinaryClassifier | None = None
     name: str = "route"
 
     def __call__(self, message: RedactedMessage, query: Query) -> Routed:
@@ -125,6 +131,10 @@ class Route:
         for intent in _CANNED:
             if self.patterns.matches(intent, text):
                 return Routed(message, intent)
+        if self.manipulation is not None:
+            flagged, p = self.manipulation.flags(message.search_text, query.question_vector)
+            if flagged:
+                return Routed(message, "manipulation", p)
         if self.patterns.matches("case_reference", text):  # a case reference: always a status lookup
             return Routed(message, "status")
         probability = self.intents.status_probability(message.search_text, query.question_vector)
@@ -137,6 +147,8 @@ class Route:
         match routed.intent:
             case "abuse":
                 return Reply(AnswerStatus.REJECTED, self.replies.get("rejected_abuse"))
+            case "manipulation":
+                return Reply(AnswerStatus.REJECTED, self.replies.get("rejected_manipulation"))
             case "greeting":
                 return Reply(AnswerStatus.ANSWERED, self.replies.get("greeting", city=self.city))
             case "thanks":

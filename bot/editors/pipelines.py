@@ -29,7 +29,13 @@ def version_pipelines(runtime: Runtime, settings: BotSettings) -> VersionPipelin
         )
         retriever.refresh()
         return build_pipeline(
-            config, served.redact.redactor, retriever, runtime.curated, None, served.route.intents
+            config,
+            served.redact.redactor,
+            retriever,
+            runtime.curated,
+            None,
+            served.route.intents,
+            manipulation=served.route.manipulation,
         )
 
     return VersionPipelines(build)
