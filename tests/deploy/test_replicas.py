@@ -334,6 +334,8 @@ def wait_until_every_replica(
     return [round(seen[r], 3) for r in replicas]
 
 
+# three replicas each load the model and the index: minutes of start-up; `make soak` runs it
+@pytest.mark.slow
 def test_a_published_version_reaches_every_replica(cluster: Cluster, tmp_path: Path) -> None:
     data = Path(cluster.environment("migrate")["ASKCITY_DATA_DIR"])
     pointer = data / "kb" / "CURRENT"
@@ -379,6 +381,8 @@ def test_a_published_version_reaches_every_replica(cluster: Cluster, tmp_path: P
         assert NEW_DOCUMENT_META["id"] in {c["document_id"] for c in answer["citations"]}, answer
 
 
+# three replicas each load the model and the index: minutes of start-up; `make soak` runs it
+@pytest.mark.slow
 def test_a_version_that_does_not_match_its_address_is_refused_by_every_replica(cluster: Cluster) -> None:
     """As a store that synced half a version, or a disk that flipped a bit: the replicas keep the
     version they serve, say so in readiness and metrics, and rolling back clears it."""
@@ -506,6 +510,8 @@ def kill_one_under_load(
     assert all(cluster.ready(r)["status_code"] == 200 for r in survivors)
 
 
+# three replicas each load the model and the index: minutes of start-up; `make soak` runs it
+@pytest.mark.slow
 def test_a_replica_killed_under_load_leaves_the_others_answering(cluster: Cluster) -> None:
     kill_one_under_load(cluster, sessions=24, seconds=15.0, kill_after=5.0, pause=1.0)
 

@@ -207,6 +207,9 @@ def _run_points(site: Site, points: list[Point]) -> list[str]:
     return landed
 
 
+# two worker processes start for it (model, index): `make soak`; `make test` has the ingest killed at
+# each stage (tests/ingest/test_kill.py) and a real worker killed mid-job (test_documents_worker.py)
+@pytest.mark.slow
 def test_a_worker_killed_while_saving_or_publishing_leaves_a_whole_version_and_the_job_runs_again(
     site: Site,
 ) -> None:
