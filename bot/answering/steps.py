@@ -307,8 +307,10 @@ class Generate:
     def _passages(self, reply: Reply, hits: Hits) -> tuple[Citation, ...]:
         """The reply's own citations' chunks first, then the other hits, each passage once."""
         chunks = {(c.document_id, c.start): c.citation() for c in hits.chunks}
-        cited = [chunks.get((c.document_id, c.start), c) for c in reply.citations]
-        rest = [c for key, c in chunks.items() if key not in {(x.document_id, x.start) for x in cited}]
+        keys = [(c.document_id, c.start) for c in reply.citations]
+        cited = [chunks.get(key, c) for key, c in zip(keys, reply.citations, strict=True)]
+        seen = set(keys)
+        rest = [c for key, c in chunks.items() if key not in seen]
         return tuple((cited + rest)[: self.passages])
 
 
