@@ -6,9 +6,11 @@ site-packages with no network access. Nothing is loaded until `warm_up()` or the
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import queue
+import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -292,6 +294,43 @@ class CachingEmbedder(_Wrapper):
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([found[t] for t in texts]).astype(np.float32, copy=False)
+
+
+class StoredEmbedder(_Wrapper):
+    """Keeps the vectors of each list of texts it embeds in a file of `directory`, for fixed lists that
+    every start embeds again (the classifiers' training examples: ~2,000 texts, seconds of model time).
+
+    A file is named by a hash of the model's name and the texts, and holds the vectors of `_PROBE` as the
+    model made them then: it is used only while the model still makes those (same model, same encoder,
+    same precision), so a changed model or encoder is never answered with another one's vectors. Files are
+    written atomically; one that cannot be read or written is only a cache miss."""
+
+    def __init__(self, inner: Embedder, directory: Path) -> None:
+        super().__init__(inner)
+        self._directory = directory
+
+    def embed(self, texts: list[str]) -> Vectors:
+        digest = hashlib.sha256(self.name.encode())
+        for text in texts:
+            digest.update(b"\0" + text.encode())
+        path = self._directory / f"vectors-{digest.hexdigest()[:32]}.npz"
+        probe = self._inner.embed(list(_PROBE))
+        try:
+            with np.load(path) as stored:
+                vectors, made = stored["vectors"], stored["probe"]
+            if vectors.shape == (len(texts), probe.shape[1]) and np.allclose(made, probe, atol=1e-5):
+                return np.ascontiguousarray(vectors, dtype=np.float32)
+        except (OSError, ValueError, KeyError):
+            pass  # not there yet, or unreadable: embed again
+        vectors = self._inner.embed(texts)
+        try:
+            self._directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self._directory, suffix=".npz", delete=False) as out:
+                np.savez(out, vectors=vectors, probe=probe)
+            Path(out.name).replace(path)  # atomic: another process never reads half a file
+        except OSError as exc:
+            log.warning("cannot keep example vectors in %s (%s); they are embedded at each start", path, exc)
+        return vectors
 
 
 class BatchingEmbedder(_Wrapper):

@@ -14,7 +14,7 @@ def make_embedder(settings: KnowledgeBaseSettings) -> SentenceTransformerEmbedde
         settings.embedding_model,
         settings.embedding_device,
         backend=settings.embedding_backend,
-        cache_dir=settings.data_dir / "models",
+        cache_dir=settings.models_dir,
         query_precision=settings.embedding_query_precision,
     )
 
@@ -27,6 +27,7 @@ def open_knowledge_base(settings: KnowledgeBaseSettings, migrate: bool = True) -
         embedder,
         settings.keep_versions,
         DenseIndexConfig(approximate_above=settings.dense_exact_up_to),
+        vector_dir=settings.models_dir,
     )
     if migrate:
         kb.migrate()

@@ -67,9 +67,11 @@ class KnowledgeBase:
         embedder: Embedder,
         keep_versions: int = 5,
         dense: DenseIndexConfig | None = None,
+        vector_dir: Path | None = None,
     ) -> None:
         self.root = root
         self.embedder = embedder
+        self.vector_dir = vector_dir  # where retrievers keep the vectors of fixed example lists
         self.dense = dense or DenseIndexConfig()
         self.store = MetadataStore(database_url)
         self.versions = VersionStore(root, keep=keep_versions)
@@ -244,7 +246,7 @@ class KnowledgeBase:
     def retriever(
         self, config: RetrievalConfig | None = None, reload_check_seconds: float = 1.0
     ) -> Retriever:
-        return Retriever(self.versions, self.embedder, config, reload_check_seconds)
+        return Retriever(self.versions, self.embedder, config, reload_check_seconds, self.vector_dir)
 
 
 def unchanged(

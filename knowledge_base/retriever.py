@@ -29,13 +29,21 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from knowledge_base.continuity import continuity, load_cues
 from knowledge_base.dense import search_parameters
-from knowledge_base.embedder import BatchingEmbedder, CachingEmbedder, Embedder, QueryEncoding, Vectors
+from knowledge_base.embedder import (
+    BatchingEmbedder,
+    CachingEmbedder,
+    Embedder,
+    QueryEncoding,
+    StoredEmbedder,
+    Vectors,
+)
 from knowledge_base.errors import CorruptVersionError, KnowledgeBaseError, NoPublishedVersionError
 from knowledge_base.records import Filters, RetrievedChunk, Sentence, Turn
 from knowledge_base.snapshot import Snapshot
@@ -127,11 +135,13 @@ class Retriever:
         embedder: Embedder,
         config: RetrievalConfig | None = None,
         reload_check_seconds: float = 1.0,
+        vector_dir: Path | None = None,
     ) -> None:
         self._versions = versions
         self.config = config or RetrievalConfig()
         if isinstance(embedder, QueryEncoding):
             embedder = embedder.for_queries()  # questions may use a faster encoder of the same model
+        self._examples: Embedder = embedder if vector_dir is None else StoredEmbedder(embedder, vector_dir)
         batched = BatchingEmbedder(embedder)  # concurrent questions share one model call
         self._embedder: Embedder = (
             CachingEmbedder(batched, self.config.query_cache) if self.config.query_cache > 0 else batched
@@ -247,6 +257,11 @@ class Retriever:
     def embed_questions(self, texts: list[str]) -> Vectors:
         """Vectors of questions, from the same encoder (and cache) `encode` uses."""
         return self._embedder.embed(texts)
+
+    def embed_examples(self, texts: list[str]) -> Vectors:
+        """Vectors of a fixed list of example questions (a classifier's training set), from the encoder
+        `encode` uses; kept on disk between starts when the retriever has a `vector_dir`."""
+        return self._examples.embed(texts)
 
     def encode(self, question: str, history: Sequence[Turn] = ()) -> Query:
         turns = history_turns(history, self.config.history_turns)

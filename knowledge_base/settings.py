@@ -29,6 +29,12 @@ class KnowledgeBaseSettings(BaseSettings):
         description="'bundled:all-MiniLM-L6-v2' or any sentence-transformers name or local path.",
     )
     embedding_device: str = "cpu"
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="Where files derived from the embedding model are kept (its ONNX and int8 copies, the "
+        "vectors of the classifiers' examples); default: 'models' in the data directory. Several data "
+        "directories (or hosts on a shared volume) may share one.",
+    )
     embedding_backend: Literal["auto", "torch", "onnx"] = Field(
         default="auto", description="'auto': ONNX Runtime when the model allows it (faster), else PyTorch."
     )
@@ -93,6 +99,10 @@ class KnowledgeBaseSettings(BaseSettings):
     @property
     def kb_dir(self) -> Path:
         return self.data_dir / "kb"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_cache_dir or self.data_dir / "models"
 
     def database_url(self) -> str:
         return self.kb_database_url or f"sqlite:///{self.data_dir / 'kb.sqlite3'}"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,17 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REQUIRE_SERVICES = os.environ.get("ASKCITY_REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every runtime of the run, in this process or spawned, shares one model cache (the ONNX and int8
+    copies of the embedding model, the classifiers' example vectors): each would otherwise make them again
+    in its own data directory, seconds of CPU per runtime. The files are checked before use
+    (knowledge_base/embedder.py), so sharing them changes no result."""
+    if "ASKCITY_MODEL_CACHE_DIR" not in os.environ:
+        path = Path(tempfile.mkdtemp(prefix="askcity-models-"))
+        os.environ["ASKCITY_MODEL_CACHE_DIR"] = str(path)
+        config.add_cleanup(lambda: shutil.rmtree(path, ignore_errors=True))
 
 
 def _service_url(variable: str) -> str:

@@ -53,7 +53,7 @@ class AnsweringConfig:
 def build_intents(retriever: Retriever, language: str = "en") -> IntentClassifier:
     """The status-question classifier, fitted now on the shipped examples (blocking, about a second)."""
     intents = IntentClassifier(
-        retriever.embed_questions, load_intent_examples(language), load_intent_config(language)
+        retriever.embed_examples, load_intent_examples(language), load_intent_config(language)
     )
     intents.warm_up()
     return intents
@@ -61,7 +61,7 @@ def build_intents(retriever: Retriever, language: str = "en") -> IntentClassifie
 
 def build_manipulation(retriever: Retriever, language: str = "en") -> BinaryClassifier:
     """The jailbreak and prompt-extraction classifier, fitted now on the shipped examples (blocking)."""
-    classifier = manipulation_classifier(retriever.embed_questions, language)
+    classifier = manipulation_classifier(retriever.embed_examples, language)
     classifier.warm_up()
     return classifier
 

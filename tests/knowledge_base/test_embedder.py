@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +14,8 @@ from knowledge_base.embedder import (
     CachingEmbedder,
     QueryEncoding,
     SentenceTransformerEmbedder,
+    StoredEmbedder,
+    Vectors,
 )
 from knowledge_base.errors import ModelLoadError
 from tests.conftest import CountingEmbedder
@@ -152,3 +156,48 @@ def test_token_counts_are_the_model_tokenizer_s_without_truncation(text: str) ->
     assert model.count_tokens(text) == expected
     model._counter = None  # as with a slow (Python) tokenizer, which has no Rust copy: the wrapper counts
     assert model.count_tokens(text) == expected
+
+
+class _Counted:
+    """A real embedder that counts the texts it is asked to embed."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner, self.texts = inner, 0
+        self.name = inner.name  # type: ignore[attr-defined]
+
+    def embed(self, texts: list[str]) -> Vectors:
+        self.texts += len(texts)
+        return self.inner.embed(texts)  # type: ignore[attr-defined,no-any-return]
+
+
+def test_stored_vectors_are_read_back_only_while_the_encoder_still_makes_them(tmp_path: Path) -> None:
+    model = SentenceTransformerEmbedder(
+        backend="onnx", cache_dir=Path(os.environ["ASKCITY_MODEL_CACHE_DIR"]), query_precision="int8"
+    )
+    examples = [f"where is my {thing} application?" for thing in ("permit", "licence", "complaint")] * 40
+    int8 = _Counted(model.for_queries())
+    first = StoredEmbedder(int8, tmp_path).embed(examples)  # type: ignore[arg-type]
+    assert len(list(tmp_path.glob("vectors-*.npz"))) == 1
+    assert np.array_equal(first, model.for_queries().embed(examples))
+    int8.texts = 0
+    again = StoredEmbedder(int8, tmp_path).embed(examples)  # type: ignore[arg-type]
+    assert np.array_equal(again, first) and int8.texts < 10  # the probe only: the examples were read
+    # the same model name through its float32 encoder makes other vectors: the file is not used for it
+    exact = _Counted(model)
+    vectors = StoredEmbedder(exact, tmp_path).embed(examples)  # type: ignore[arg-type]
+    assert exact.texts >= len(examples) and np.array_equal(vectors, model.embed(examples))
+    assert not np.allclose(vectors, first, atol=1e-4)
+    # another list of texts is another file; a damaged file is embedded again and replaced
+    StoredEmbedder(exact, tmp_path).embed(examples[:5])  # type: ignore[arg-type]
+    assert len(list(tmp_path.glob("vectors-*.npz"))) == 2
+    for path in tmp_path.glob("vectors-*.npz"):
+        path.write_bytes(b"not numpy")
+    assert np.array_equal(StoredEmbedder(int8, tmp_path).embed(examples), first)  # type: ignore[arg-type]
+
+
+def test_stored_vectors_that_cannot_be_written_are_only_embedded(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the directory would be")
+    stored = StoredEmbedder(CountingEmbedder(), blocked / "vectors")  # type: ignore[arg-type]
+    vectors = stored.embed(TEXTS[:3])
+    assert vectors.shape == (3, 384) and np.array_equal(vectors, CountingEmbedder().embed(TEXTS[:3]))
