@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import logging
 import os
+import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -164,8 +165,15 @@ def _quantized(path: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with _quiet_root_logger(), tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        # the quantizer writes a shape-inferred copy beside its input and deletes it after: from a link
+        # in this private folder, so that two processes quantizing at once do not share that file
+        source = Path(tmp) / path.name
+        try:
+            os.link(path, source)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(path, source)
         out = Path(tmp) / target.name
-        quantize_dynamic(path, out, per_channel=True, weight_type=QuantType.QInt8)
+        quantize_dynamic(source, out, per_channel=True, weight_type=QuantType.QInt8)
         out.replace(target)  # atomic, as for the export
     log.info("made an int8 copy of the embedding model: %s", target)
     return target

@@ -201,3 +201,25 @@ def test_stored_vectors_that_cannot_be_written_are_only_embedded(tmp_path: Path)
     stored = StoredEmbedder(CountingEmbedder(), blocked / "vectors")  # type: ignore[arg-type]
     vectors = stored.embed(TEXTS[:3])
     assert vectors.shape == (3, 384) and np.array_equal(vectors, CountingEmbedder().embed(TEXTS[:3]))
+
+
+def test_two_quantizations_at_once_both_end_with_the_int8_copy(tmp_path: Path) -> None:
+    """Two processes starting on one model cache may both make the int8 copy: each quantizes in its own
+    folder (the quantizer's shape-inferred side file once collided, and one fell back to float32)."""
+    from knowledge_base.onnx_runtime import _quantized
+
+    model = SentenceTransformerEmbedder(backend="onnx", cache_dir=Path(os.environ["ASKCITY_MODEL_CACHE_DIR"]))
+    model.embed(["export"])
+    exported = next(
+        p for p in Path(os.environ["ASKCITY_MODEL_CACHE_DIR"]).glob("*.onnx") if "int8" not in p.name
+    )
+    source = tmp_path / exported.name
+    os.link(exported, source)
+    results: list[object] = []
+    threads = [threading.Thread(target=lambda: results.append(_quantized(source))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [tmp_path / f"{source.stem}-int8.onnx"] * 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([source.name, f"{source.stem}-int8.onnx"])
