@@ -140,14 +140,14 @@ def _saved_not_served(kb: KnowledgeBase, document_ids: Sequence[str]) -> bool:
 class _Heartbeat:
     """Touches the job row while the job runs, so a dead worker's job is told from a slow one."""
 
-    def __init__(self, store: JobStore, job_id: str, every: float) -> None:
+    def __init__(self, store: JobStore, job: Job, every: float) -> None:
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, args=(store, job_id, every), daemon=True)
+        self._thread = threading.Thread(target=self._beat, args=(store, job, every), daemon=True)
 
-    def _beat(self, store: JobStore, job_id: str, every: float) -> None:
+    def _beat(self, store: JobStore, job: Job, every: float) -> None:
         while not self._stop.wait(every):
             try:
-                store.heartbeat(job_id)
+                store.heartbeat(job.id, job.attempts)
             except Exception:  # the database is briefly away: the next beat tries again
                 log.warning("job heartbeat failed", exc_info=True)
 
@@ -165,7 +165,7 @@ def run_job(context: JobContext, job_id: str) -> Job | None:
     job = context.store.start(job_id, context.worker)
     if job is None:
         return None
-    with _Heartbeat(context.store, job_id, context.heartbeat_seconds):
+    with _Heartbeat(context.store, job, context.heartbeat_seconds):
         try:
             if job.kind == JobKind.RETIRE:
                 _retire(context, job)
@@ -175,7 +175,7 @@ def run_job(context: JobContext, job_id: str) -> Job | None:
                 _upload(context, job)
         except Exception:
             log.exception("ingest job %s failed", job_id)
-            context.store.finish(job_id, JobState.FAILED, _UNEXPECTED)
+            context.store.finish(job_id, job.attempts, JobState.FAILED, _UNEXPECTED)
     finished = context.store.get(job_id)
     if finished is not None and finished.finished:
         shutil.rmtree(context.uploads / job_id, ignore_errors=True)
@@ -184,15 +184,19 @@ def run_job(context: JobContext, job_id: str) -> Job | None:
 
 def _retire(context: JobContext, job: Job) -> None:
     assert job.document_id is not None
-    context.store.progress(job.id, "save", 0.1)
+    context.store.progress(job.id, job.attempts, "save", 0.1)
     try:
         context.kb.remove(job.document_id)
     except DocumentNotFoundError:
-        context.store.finish(job.id, JobState.FAILED, f"no document in service with id {job.document_id!r}")
+        context.store.finish(
+            job.id, job.attempts, JobState.FAILED, f"no document in service with id {job.document_id!r}"
+        )
         return
-    context.store.progress(job.id, "publish", 0.5)
+    context.store.progress(job.id, job.attempts, "publish", 0.5)
     manifest = context.release(job.created_by)
-    context.store.finish(job.id, JobState.DONE, published_version=manifest.name if manifest else None)
+    context.store.finish(
+        job.id, job.attempts, JobState.DONE, published_version=manifest.name if manifest else None
+    )
 
 
 def _edit(context: JobContext, job: Job) -> None:
@@ -206,15 +210,13 @@ def _edit(context: JobContext, job: Job) -> None:
         changes = {}  # retired since the edit was asked for: restate says so
     try:
         summary = context.make_ingestor(context.kb).restate(
-            job.document_id, changes, publish=False, progress=_progress(context, job.id),
+            job.document_id, changes, publish=False, progress=_progress(context, job),
             accept_missing_metadata=job.accept_missing_metadata,
         )  # fmt: skip
     except (KnowledgeBaseError, IngestError) as exc:
-        context.store.finish(job.id, JobState.FAILED, str(exc))
+        context.store.finish(job.id, job.attempts, JobState.FAILED, str(exc))
         return
-    result = released(
-        context.kb, summary, _progress(context, job.id), lambda: context.release(job.created_by)
-    )
+    result = released(context.kb, summary, _progress(context, job), lambda: context.release(job.created_by))
     held = [f"{f.reason} ({f.snippet})" for h in summary.held for f in h.findings]
     outcome = (
         FileOutcome.HELD if held
@@ -222,10 +224,12 @@ def _edit(context: JobContext, job: Job) -> None:
         else FileOutcome.UNCHANGED
     )  # fmt: skip
     published = result.published.name if result.published else None
-    context.store.finish(job.id, JobState.DONE, "", {file.ordinal: (outcome, "; ".join(held))}, published)
+    context.store.finish(
+        job.id, job.attempts, JobState.DONE, "", {file.ordinal: (outcome, "; ".join(held))}, published
+    )
 
 
-def _progress(context: JobContext, job_id: str) -> Callable[[Step], None]:
+def _progress(context: JobContext, job: Job) -> Callable[[Step], None]:
     """Moves the job's progress bar (each stage's share of it: `_STAGES`), at most every 2 %."""
     last = [0.0]
 
@@ -234,7 +238,7 @@ def _progress(context: JobContext, job_id: str) -> Callable[[Step], None]:
         value = low + (high - low) * (step.done / step.total if step.total else 0.0)
         if step.done == 0 or value - last[0] >= 0.02:  # a stage begins, or the bar moves visibly
             last[0] = value
-            context.store.progress(job_id, step.stage, value)
+            context.store.progress(job.id, job.attempts, step.stage, value)
 
     return progress
 
@@ -266,7 +270,7 @@ def _upload(context: JobContext, job: Job) -> None:
             ingestor,
             list(paths.values()),
             job.accept_missing_metadata,
-            _progress(context, job.id),
+            _progress(context, job),
             lambda: context.release(job.created_by),
         )
         outcomes |= _file_outcomes(job, paths, result.summary)
@@ -278,7 +282,7 @@ def _upload(context: JobContext, job: Job) -> None:
     state = JobState.DONE if ingested else JobState.FAILED
     reason = "" if ingested else "no file of the upload could be ingested (see each file's reason)"
     published = result.published.name if result and result.published else None
-    context.store.finish(job.id, state, reason, outcomes, published)
+    context.store.finish(job.id, job.attempts, state, reason, outcomes, published)
 
 
 def _file_outcomes(

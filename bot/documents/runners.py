@@ -43,12 +43,15 @@ def reap(store: JobStore, stale_seconds: float, max_attempts: int, resubmit: Cal
     found = store.stale(stale_seconds)
     for job in found:
         if job.attempts < max_attempts:
-            if store.requeue(job.id, f"its worker stopped during attempt {job.attempts}; running it again"):
+            if store.requeue(
+                job.id, job.attempts, f"its worker stopped during attempt {job.attempts}; running it again"
+            ):
                 log.warning("ingest job %s: worker stopped in attempt %s; queued again", job.id, job.attempts)
                 resubmit(job.id)
         else:
             store.finish(
                 job.id,
+                job.attempts,
                 JobState.FAILED,
                 f"its worker stopped (killed or lost) during each of {job.attempts} attempts; "
                 "nothing it had not published changed",

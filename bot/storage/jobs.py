@@ -179,34 +179,50 @@ class JobStore:
             )
         return self.get(job_id) if claimed else None
 
-    def progress(self, job_id: str, stage: str, progress: float) -> None:
+    # A worker writes to its job only while the job is running the attempt it claimed (`Job.attempts`
+    # as `start` returned it): a worker that was thought dead and whose job was queued again and claimed
+    # by another one (or failed) changes nothing when it wakes up.
+    @staticmethod
+    def _claimed(job_id: str, attempt: int) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            IngestJobRow.id == job_id,
+            IngestJobRow.state == JobState.RUNNING.value,
+            IngestJobRow.attempts == attempt,
+        )
+
+    def progress(self, job_id: str, attempt: int, stage: str, progress: float) -> None:
         with self._sessions.begin() as s:
             s.execute(
                 sa.update(IngestJobRow)
-                .where(IngestJobRow.id == job_id, IngestJobRow.state == JobState.RUNNING.value)
+                .where(self._claimed(job_id, attempt))
                 .values(stage=stage, progress=max(0.0, min(1.0, progress)), heartbeat_at=_now())
             )
 
-    def heartbeat(self, job_id: str) -> None:
+    def heartbeat(self, job_id: str, attempt: int) -> None:
         with self._sessions.begin() as s:
             s.execute(
-                sa.update(IngestJobRow)
-                .where(IngestJobRow.id == job_id, IngestJobRow.state == JobState.RUNNING.value)
-                .values(heartbeat_at=_now())
+                sa.update(IngestJobRow).where(self._claimed(job_id, attempt)).values(heartbeat_at=_now())
             )
 
     def finish(
         self,
         job_id: str,
+        attempt: int,
         state: JobState,
         reason: str = "",
         outcomes: dict[int, tuple[FileOutcome, str]] | None = None,
         published_version: str | None = None,
-    ) -> None:
+    ) -> bool:
+        """End the attempt: False (and nothing written) when the job is no longer running it."""
         with self._sessions.begin() as s:
-            row = s.get(IngestJobRow, job_id, options=[selectinload(IngestJobRow.files)])
+            row = s.scalars(
+                sa.select(IngestJobRow)
+                .where(self._claimed(job_id, attempt))
+                .options(selectinload(IngestJobRow.files))
+                .with_for_update()
+            ).one_or_none()
             if row is None:
-                return
+                return False
             row.state, row.reason, row.finished_at = state.value, reason, _now()
             row.published_version = published_version
             if state == JobState.DONE:
@@ -216,14 +232,15 @@ class JobStore:
                 if state == JobState.FAILED and outcome == FileOutcome.PENDING:
                     outcome, why = FileOutcome.FAILED, reason
                 file.outcome, file.reason = outcome.value, why
+            return True
 
-    def requeue(self, job_id: str, reason: str) -> bool:
+    def requeue(self, job_id: str, attempt: int, reason: str) -> bool:
         with self._sessions.begin() as s:
             return bool(
                 _count(
                     s.execute(
                         sa.update(IngestJobRow)
-                        .where(IngestJobRow.id == job_id, IngestJobRow.state == JobState.RUNNING.value)
+                        .where(self._claimed(job_id, attempt))
                         .values(state=JobState.QUEUED.value, reason=reason, stage="", progress=0.0)
                     )
                 )

@@ -49,7 +49,32 @@ def test_a_stale_job_is_queued_again_while_attempts_are_left_then_failed_with_th
 
 def test_a_job_whose_worker_beats_is_not_reaped(store: JobStore) -> None:
     _running(store, "b" * 32)
-    store.heartbeat("b" * 32)
+    store.heartbeat("b" * 32, 1)
     assert reap(store, 30, 2, lambda job_id: None) == 0
     job = store.get("b" * 32)
     assert job is not None and job.state == JobState.RUNNING
+
+
+def test_a_worker_thought_dead_changes_nothing_once_its_job_was_claimed_again(store: JobStore) -> None:
+    """Worker 1 stalls past the stale limit; its job is queued again and worker 3 claims attempt 2. When
+    worker 1 wakes up, its progress, heartbeat and result are all ignored; worker 3's stand."""
+    _running(store, "c" * 32)
+    time.sleep(0.05)
+    assert reap(store, 0.01, 3, lambda job_id: None) == 1
+    second = store.start("c" * 32, "worker 3")
+    assert second is not None and second.attempts == 2
+    store.progress("c" * 32, 1, "embed", 0.9)
+    store.heartbeat("c" * 32, 1)
+    assert not store.requeue("c" * 32, 1, "worker 1's reaper")
+    assert not store.finish("c" * 32, 1, JobState.DONE, "", {0: (FileOutcome.ADDED, "")}, "v-old")
+    job = store.get("c" * 32)
+    assert job is not None and job.state == JobState.RUNNING and job.attempts == 2
+    assert job.progress == 0.0 and job.published_version is None
+    store.progress("c" * 32, 2, "embed", 0.4)
+    assert store.finish("c" * 32, 2, JobState.FAILED, "bad file", {0: (FileOutcome.FAILED, "bad file")})
+    job = store.get("c" * 32)
+    assert job is not None and job.state == JobState.FAILED and job.attempts == 2
+    assert job.progress == 0.4 and [(f.outcome, f.reason) for f in job.files] == [
+        (FileOutcome.FAILED, "bad file")
+    ]
+    assert not store.finish("c" * 32, 2, JobState.DONE)  # once finished, a job stays as it ended
