@@ -140,6 +140,7 @@ class BotService:
                 "failed_step": answer.failed_step,
                 "composer": answer.composer,
                 "generation": answer.generation.outcome if answer.generation is not None else None,
+                "rewrite": answer.rewrite or None,
                 "total_ms": answer.timings_ms.get("total"),
                 "pii_types": list(answer.pii_found),
             },

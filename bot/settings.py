@@ -95,6 +95,11 @@ class BotSettings(KnowledgeBaseSettings):
     llm_temperature: float = Field(default=0.0, ge=0, le=2)
     llm_max_sentences: int = Field(default=4, ge=1, le=10)
     llm_passages: int = Field(default=3, ge=1, le=8, description="Passages given to the model.")
+    llm_rewrite: bool = Field(
+        default=True,
+        description="A follow-up is rewritten by the model into a standalone question for retrieval "
+        "(one more model call per follow-up); false: the retriever's conversation handling alone.",
+    )
     llm_min_supported: float = Field(
         default=0.5, gt=0, le=1, description="Share of generated sentences that must verify, else fall back."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -14,6 +15,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from bot.privacy import Redactor
     from evaluation.pii_invariance import InvarianceReport as PiiInvariance
+    from evaluation.retrieval import Rewriter
     from knowledge_base.embedder import Embedder
 
 console = Console()
@@ -81,6 +83,16 @@ def _measure(
         raise typer.Exit(1) from None
 
 
+RewriteOption = Annotated[
+    bool,
+    typer.Option(
+        "--rewrite",
+        help="Make each follow-up standalone with the configured language model first (ASKCITY_LLM_*, "
+        "as the answering pipeline does), and retrieve that alone.",
+    ),
+]
+
+
 @eval_app.command("retrieval")
 def retrieval_command(
     documents: DocumentsOption,
@@ -88,12 +100,35 @@ def retrieval_command(
     history_turns: HistoryOption = None,
     as_json: JsonOption = False,
     workdir: WorkdirOption = None,
+    rewrite: RewriteOption = False,
 ) -> None:
     """Build a throwaway knowledge base from DOCUMENTS and measure retrieval on QUESTIONS."""
     from evaluation.retrieval import run
 
-    report = _measure(run, documents, questions, history_turns, workdir)
+    measure = functools.partial(run, rewrite=_rewriter()) if rewrite else run
+    report = _measure(measure, documents, questions, history_turns, workdir)
     _print(report.public(), as_json, "Retrieval")
+
+
+def _rewriter() -> Rewriter:
+    """The configured model's follow-up rewriting; a clear error when no model is configured."""
+    from bot.generation.backends import build_generator
+    from bot.generation.errors import GenerationSetupError
+    from bot.settings import get_settings
+    from evaluation.retrieval import model_rewriter
+
+    try:
+        generator = build_generator(get_settings())
+    except (GenerationSetupError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if generator is None:
+        err.print(
+            "[red]error:[/red] --rewrite needs a language model, and none is configured: set "
+            "ASKCITY_LLM_BACKEND (docs/generation.md)"
+        )
+        raise typer.Exit(1)
+    return model_rewriter(generator)
 
 
 SAMPLE = Path(__file__).resolve().parents[1] / "ingest" / "sample_kb"

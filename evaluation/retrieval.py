@@ -6,9 +6,11 @@ import contextlib
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel
@@ -21,7 +23,13 @@ from knowledge_base.kb import KnowledgeBase
 from knowledge_base.records import RetrievedChunk, Turn
 from knowledge_base.retriever import RetrievalConfig, Retriever
 
+if TYPE_CHECKING:
+    from bot.generation.generator import Generator
+
 CUTOFFS = (1, 5, 10)
+
+# A follow-up made standalone by a language model (None: keep the question and its conversation)
+Rewriter = Callable[[str, Sequence[Turn]], "str | None"]
 
 
 class RetrievalReport(BaseModel):
@@ -39,6 +47,10 @@ class RetrievalReport(BaseModel):
     latency_ms_p50: float
     latency_ms_p95: float
     index_seconds: float
+    # with `--rewrite`: follow-ups sent to the model, and what came of them
+    rewrite_asked: int = 0
+    rewrite_used: int = 0
+    rewrite_seconds_p50: float = 0.0
 
     def public(self) -> dict[str, float | int]:
         """The figures under the names the issue gives them (`doc_recall@1`, ...)."""
@@ -92,20 +104,50 @@ def _span_hit(hit: RetrievedChunk, q: LabelledQuestion, texts: dict[str, str]) -
     return False
 
 
+def model_rewriter(generator: Generator) -> Rewriter:
+    """The answering pipeline's rewrite, as a function: the model's standalone question or None."""
+    from bot.generation.generator import GenerationError
+    from bot.generation.rewrite import standalone_question
+
+    def rewrite(question: str, history: Sequence[Turn]) -> str | None:
+        try:
+            generated = generator.rewrite(question, history)
+        except GenerationError:
+            return None
+        return standalone_question(generated.text, question, generator.canary)
+
+    return rewrite
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-quantile (0..1) of `values`, one of the values itself, to 2 decimals; 0 when empty."""
     return round(float(np.percentile(values, 100 * q, method="nearest")), 2) if values else 0.0
 
 
-def evaluate(built: BuiltKnowledgeBase, questions: list[LabelledQuestion]) -> RetrievalReport:
+def evaluate(
+    built: BuiltKnowledgeBase, questions: list[LabelledQuestion], rewrite: Rewriter | None = None
+) -> RetrievalReport:
+    """The figures; with `rewrite`, each follow-up is first made standalone by it and, when it gives a
+    question, retrieved alone (as the answering pipeline's `rewrite` step does)."""
     answerable = [q for q in questions if q.answerable]
     doc_hits = dict.fromkeys(CUTOFFS, 0)
     span_hits = dict.fromkeys(CUTOFFS, 0)
     reciprocal = 0.0
     latencies: list[float] = []
+    rewrites: Counter[str] = Counter()
+    rewrite_seconds: list[float] = []
     for q in answerable:
+        question, history = q.question, list(q.history)
+        if rewrite is not None and any(turn.role == "user" for turn in history):
+            started = time.perf_counter()
+            standalone = rewrite(question, history)
+            rewrite_seconds.append(time.perf_counter() - started)
+            rewrites["asked"] += 1
+            if standalone is not None:
+                rewrites["used"] += 1
+                question, history = standalone, []
         started = time.perf_counter()
-        hits = built.retriever.retrieve(q.question, history=q.history, k=max(CUTOFFS))
+        hits = built.retriever.retrieve(question, history=history, k=max(CUTOFFS))
         latencies.append((time.perf_counter() - started) * 1000)
         gold = set(q.gold_doc_ids)
         first = next((r for r, h in enumerate(hits, 1) if h.document_id in gold), None)
@@ -130,6 +172,9 @@ def evaluate(built: BuiltKnowledgeBase, questions: list[LabelledQuestion]) -> Re
         latency_ms_p50=percentile(latencies, 0.5),
         latency_ms_p95=percentile(latencies, 0.95),
         index_seconds=round(built.index_seconds, 2),
+        rewrite_asked=rewrites["asked"],
+        rewrite_used=rewrites["used"],
+        rewrite_seconds_p50=percentile(rewrite_seconds, 0.5),
     )
 
 
@@ -165,13 +210,14 @@ def run(
     chunking: ChunkingConfig | None = None,
     retrieval: RetrievalConfig | None = None,
     workdir: Path | None = None,
+    rewrite: Rewriter | None = None,
 ) -> RetrievalReport:
     config = with_history_turns(retrieval or RetrievalConfig(), history_turns)
     labelled = load_questions(questions)
     with workspace(workdir) as where:
         built = build(documents, where, embedder, chunking, config)
         try:
-            return evaluate(built, labelled)
+            return evaluate(built, labelled, rewrite)
         finally:
             built.kb.close()
 

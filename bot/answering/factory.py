@@ -23,6 +23,7 @@ from bot.answering.steps import (
     Generate,
     Redact,
     Retrieve,
+    Rewrite,
     Route,
     StatusLookup,
     Validate,
@@ -121,5 +122,8 @@ def build_pipeline(
             generator, config.generation_passages, config.generation_min_supported, links.text_allowed
         )
         if generator is not None
+        else None,
+        rewrite=Rewrite(generator)
+        if generator is not None and generator.rewrite_prompt is not None
         else None,
     )

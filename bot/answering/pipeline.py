@@ -1,11 +1,13 @@
 """The answering pipeline: named, typed steps run in a fixed order, each timed; any of them may end the
 turn with a `Reply`, and a step that fails ends it with an `error` reply instead of an exception.
 
-    redact → validate → encode → route → (status | curated → retrieve → compose → verify → gate
-                                          → [generate]) → links
+    redact → validate → encode → route → (status | [rewrite] → curated → retrieve → compose → verify
+                                          → gate → [generate]) → links
 
-`generate` is there only when a language model is configured (ASKCITY_LLM_BACKEND); it rephrases an
-answered reply and falls back to it by itself (`steps.Generate`).
+`rewrite` and `generate` are there only when a language model is configured (ASKCITY_LLM_BACKEND):
+`rewrite` makes a follow-up's search text standalone, encoded again without the conversation
+(`steps.Rewrite`); `generate` rephrases an answered reply and falls back to it by itself
+(`steps.Generate`).
 
 A question asked in a conversation that the gate refuses is read once more on its own (retrieve,
 compose, verify and gate again, without the conversation): a new subject the conversation hid gets
@@ -38,6 +40,7 @@ from bot.answering.steps import (
     Generate,
     Redact,
     Retrieve,
+    Rewrite,
     Route,
     StatusLookup,
     Validate,
@@ -97,6 +100,7 @@ class Pipeline:
     links: CheckLinks
     replies: Replies
     generate: Generate | None = None
+    rewrite: Rewrite | None = None
 
     def run(
         self,
@@ -113,9 +117,10 @@ class Pipeline:
         timer = _Timer()
         redacted: RedactedMessage | None = None
         intent: Intent = "question"
+        rewritten = ""  # what the rewrite step did, if it ran
         try:
             redacted = timer.run(self.redact.name, lambda: self.redact(request))
-            reply, intent = self._answer(request, redacted, timer, emit)
+            reply, intent, rewritten = self._answer(request, redacted, timer, emit)
             reply = timer.run(self.links.name, lambda: self.links(reply))
             failed = None
         except StepFailedError as exc:
@@ -138,19 +143,25 @@ class Pipeline:
             steps=tuple(timer.steps),
             composer=reply.composer,
             generation=reply.generation,
+            rewrite=rewritten,
         )
 
     def _answer(
-        self, request: TurnRequest, redacted: RedactedMessage, timer: _Timer, emit: Emit | None = None
-    ) -> tuple[Reply, Intent]:
+        self,
+        request: TurnRequest,
+        redacted: RedactedMessage,
+        timer: _Timer,
+        emit: Emit | None = None,
+    ) -> tuple[Reply, Intent, str]:
+        """The reply, the routed intent and the rewrite step's outcome ("" when it did not run)."""
         checked = timer.run(self.validate.name, lambda: self.validate(redacted))
         if isinstance(checked, Reply):
-            return checked, "question"
+            return checked, "question", ""
         query = timer.run(self.encode.name, lambda: self.encode(checked, request.history))
         routed = timer.run(self.route.name, lambda: self.route(checked, query))
         canned = self.route.canned(routed)
         if canned is not None:
-            return canned, routed.intent
+            return canned, routed.intent, ""
         if routed.intent == "status":
             status = routed
             return (
@@ -159,14 +170,22 @@ class Pipeline:
                     lambda: self.status(status, request.access_token, request.client_address),
                 ),
                 "status",
+                "",
             )
+        in_conversation, outcome = query.has_context, ""
+        rewrite = self.rewrite
+        if rewrite is not None and any(turn.role == "user" for turn in request.history):
+            rewritten = timer.run(rewrite.name, lambda: rewrite(checked, request.history, request.session))
+            outcome = rewritten.outcome
+            if (standalone := rewritten.message) is not None:
+                query = timer.run("encode_rewritten", lambda: self.encode(standalone, ()))
         curated = self.curated
         if curated is not None:
             pinned = timer.run(curated.name, lambda: curated(query))
             if pinned is not None:
-                return pinned, routed.intent
+                return pinned, routed.intent, outcome
         reply, hits = self._retrieve_and_answer(query, request.history, timer)
-        if reply.status == AnswerStatus.NO_ANSWER and query.has_context:
+        if reply.status == AnswerStatus.NO_ANSWER and in_conversation:
             # Read on its own, the question may be a new subject the conversation hid ("how do I get rid
             # of an old sofa?" after parking): answer it as a first question would be, or refuse.
             alone = timer.run("encode_alone", lambda: self.encode(checked, ()))
@@ -177,7 +196,7 @@ class Pipeline:
         if generate is not None and reply.status == AnswerStatus.ANSWERED:
             answered, found = reply, hits
             reply = timer.run(generate.name, lambda: generate(answered, found, request.session, emit))
-        return reply, routed.intent
+        return reply, routed.intent, outcome
 
     def _retrieve_and_answer(
         self, query: Query, history: Sequence[Turn], timer: _Timer, suffix: str = ""

@@ -7,6 +7,8 @@ or to a `Reply` that ends the turn:
     route     (RedactedMessage, Query) → Routed | Reply    small talk, handoff, abuse, manipulation
                                                            attempts, status questions
     status    Routed          → Reply                      the resident's own cases (records service)
+    rewrite   (RedactedMessage, history) → Rewritten       optional: the model makes a follow-up a
+                                                           standalone search text (then encoded alone)
     curated   Query           → Reply | None               an editor's pinned answer
     retrieve  Query           → Hits
     compose   Hits            → Draft
@@ -41,6 +43,7 @@ from bot.answering.turn import (
     Intent,
     RedactedMessage,
     Reply,
+    Rewritten,
     Routed,
     TurnRequest,
     VerifiedDraft,
@@ -48,6 +51,7 @@ from bot.answering.turn import (
 from bot.answering.verify import supported
 from bot.generation.citations import CitedSentence, cited_sentences, says_no_answer
 from bot.generation.generator import GenerationError, Generator
+from bot.generation.rewrite import standalone_question
 from bot.privacy import Redactor
 from knowledge_base.records import Citation, Turn
 from knowledge_base.retriever import Query, Retriever
@@ -250,6 +254,30 @@ class ConfidenceGate:
 
     def __call__(self, draft: VerifiedDraft) -> Reply:
         return self.gate.decide(draft)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A follow-up rewritten into a standalone question by the language model, for retrieval only (when
+    one is configured and ASKCITY_LLM_REWRITE is on): "how much is it?" after parking permits becomes
+    "how much is a residential parking permit?". The model sees the redacted question and conversation;
+    its text replaces only the search text, so routing, the transcript and the resident's view keep the
+    resident's words. Any failure keeps the retriever's own conversation handling."""
+
+    generator: Generator
+    name: str = "rewrite"
+
+    def __call__(self, message: RedactedMessage, history: Sequence[Turn], session: str = "") -> Rewritten:
+        try:
+            generated = self.generator.rewrite(message.search_text, history, session)
+        except GenerationError as exc:
+            return Rewritten(None, exc.reason)
+        text = standalone_question(generated.text, message.search_text, self.generator.canary)
+        if text is None:
+            return Rewritten(None, "unusable")
+        if text.casefold() == " ".join(message.search_text.split()).casefold():
+            return Rewritten(None, "unchanged")
+        return Rewritten(replace(message, search_text=text), "rewritten")
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,16 @@ class RedactedMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Rewritten:
+    """The `Rewrite` step's outcome: the message with its search text made standalone (None: the
+    resident's words stay the search text) and why ("rewritten", "unchanged", "unusable", or a
+    generation failure: "busy", "timeout", "backend", "budget")."""
+
+    message: RedactedMessage | None
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
 class Routed:
     message: RedactedMessage
     intent: Intent
@@ -151,6 +161,7 @@ class Answer:
     steps: tuple[str, ...] = field(default=())
     composer: Composer = "extractive"
     generation: GenerationNote | None = None
+    rewrite: str = ""  # the rewrite step's outcome (`Rewritten.outcome`); "" when it did not run
 
     @property
     def remembered_reply(self) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot.generation.errors import GenerationSetupError
 from bot.generation.generator import Generator, TokenBudget
-from bot.generation.prompt import load_prompt
+from bot.generation.prompt import load_prompt, load_rewrite_prompt
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -108,6 +108,7 @@ def build_generator(settings: BotSettings, language: str = "en") -> Generator | 
         count_tokens=count,
         budget=budget,
         expected_tokens=settings.llm_max_tokens,
+        rewrite_prompt=load_rewrite_prompt(language) if settings.llm_rewrite else None,
     )
 
 

@@ -20,7 +20,7 @@ from limits import parse
 from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
 
-from bot.generation.prompt import Prompt
+from bot.generation.prompt import Message, Prompt, RewritePrompt
 from knowledge_base.records import Citation, Turn
 
 if TYPE_CHECKING:
@@ -108,9 +108,11 @@ class Generator:
         count_tokens: Callable[[str], int] | None = None,
         budget: TokenBudget | None = None,
         expected_tokens: int = 1000,
+        rewrite_prompt: RewritePrompt | None = None,
     ) -> None:
         self.model = model
         self.prompt = prompt
+        self.rewrite_prompt = rewrite_prompt  # None: follow-ups are not rewritten by the model
         self.city = city
         self.backend = backend
         self.max_sentences = max_sentences
@@ -131,8 +133,6 @@ class Generator:
     ) -> Generated:
         """One call. With `on_text`, the model's answer is streamed and `on_text` gets the text so far
         after every part (the caller shows what it has verified of it)."""
-        if self._budget is not None and not self._budget.allows(session, self._expected):
-            raise GenerationError("budget")
         pairs = self.prompt.messages(
             city=self.city,
             canary=self.canary,
@@ -141,6 +141,23 @@ class Generator:
             passages=passages,
             history=history,
         )
+        return self._complete(pairs, session, on_text)
+
+    def rewrite(self, question: str, history: Sequence[Turn], session: str = "") -> Generated:
+        """One call that turns a follow-up into a standalone question (`rewrite_prompt` must be set);
+        the same slots, budget and failures as `generate`."""
+        if self.rewrite_prompt is None:
+            raise ValueError("this generator has no rewrite prompt")
+        pairs = self.rewrite_prompt.messages(
+            city=self.city, canary=self.canary, question=question, history=history
+        )
+        return self._complete(pairs, session, None)
+
+    def _complete(
+        self, pairs: Sequence[Message], session: str, on_text: Callable[[str], None] | None
+    ) -> Generated:
+        if self._budget is not None and not self._budget.allows(session, self._expected):
+            raise GenerationError("budget")
         if not self._slots.acquire(timeout=self._wait):
             raise GenerationError("busy")
         started = time.perf_counter()

@@ -68,9 +68,43 @@ class Prompt:
         ]
 
 
-def load_prompt(language: str = "en") -> Prompt:
-    path = DATA / f"answer.{language}.yml"
+@dataclass(frozen=True, slots=True)
+class RewritePrompt:
+    """Turns a follow-up into a standalone question (`data/rewrite.<lang>.yml`): only the redacted
+    conversation and question go in; what comes out is a search text, never shown to the resident."""
+
+    version: str
+    system: str
+    example_user: str
+    example_assistant: str
+    user: str
+
+    def messages(
+        self, *, city: str, canary: str, question: str, history: Sequence[Turn], history_turns: int = 4
+    ) -> list[Message]:
+        recent = [turn for turn in history if turn.text.strip()][-history_turns:]
+        turns = "\n".join(f"{turn.role}: {_data(' '.join(turn.text.split()))}" for turn in recent)
+        return [
+            ("system", self.system.format(city=city, canary=canary)),
+            ("user", self.example_user.strip()),
+            ("assistant", self.example_assistant.strip()),
+            ("user", self.user.format(turns=turns, question=_data(question)).strip()),
+        ]
+
+
+def _load(kind: str, language: str) -> dict[str, object]:
+    path = DATA / f"{kind}.{language}.yml"
     if not path.is_file():
-        path = DATA / "answer.en.yml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        path = DATA / f"{kind}.en.yml"
+    raw: dict[str, object] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return raw
+
+
+def load_prompt(language: str = "en") -> Prompt:
+    raw = _load("answer", language)
     return Prompt(**{name: str(raw[name]) for name in Prompt.__dataclass_fields__})
+
+
+def load_rewrite_prompt(language: str = "en") -> RewritePrompt:
+    raw = _load("rewrite", language)
+    return RewritePrompt(**{name: str(raw[name]) for name in RewritePrompt.__dataclass_fields__})

@@ -267,3 +267,34 @@ def test_token_f1_is_squad_style() -> None:
     assert token_f1("The fee is $20.", "fee is $20") == 1.0
     assert token_f1("nothing in common", "fee is $20") == 0.0
     assert 0 < token_f1("the fee is $20 per year", "fee is $20") < 1
+
+
+def test_eval_retrieval_with_rewrite_retrieves_each_follow_up_as_the_model_wrote_it(
+    labelled: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from evaluation.retrieval import run
+    from knowledge_base.factory import make_embedder
+
+    documents, questions = labelled
+    args = ["eval", "retrieval", "--documents", str(documents), "--questions", str(questions), "--rewrite"]
+    refused = runner.invoke(app, args)  # no language model configured here
+    assert refused.exit_code == 1 and "ASKCITY_LLM_BACKEND" in refused.stderr, refused.output
+    asked: list[tuple[str, int]] = []
+
+    def rewrite(standalone: str | None):  # type: ignore[no-untyped-def]
+        def call(question: str, history: object) -> str | None:
+            asked.append((question, len(history)))  # type: ignore[arg-type]
+            return standalone
+
+        return call
+
+    embedder, work = make_embedder(get_kb_settings()), tmp_path / "work"
+    good = run(documents, questions, embedder, workdir=work, rewrite=rewrite("when do dog licences expire?"))
+    assert asked == [("when do they expire?", 1)]  # only the follow-up goes to the model
+    assert (good.rewrite_asked, good.rewrite_used, good.doc_recall_at_1) == (1, 1, 1.0)
+    wrong = run(
+        documents, questions, embedder, workdir=work, rewrite=rewrite("which day is garbage picked up?")
+    )
+    assert wrong.doc_recall_at_1 == 0.75  # the follow-up was searched as the (wrong) rewrite says
+    kept = run(documents, questions, embedder, workdir=work, rewrite=rewrite(None))
+    assert (kept.rewrite_asked, kept.rewrite_used, kept.doc_recall_at_1) == (1, 0, 1.0)
