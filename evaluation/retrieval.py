@@ -114,7 +114,7 @@ def model_rewriter(generator: Generator) -> Rewriter:
             generated = generator.rewrite(question, history)
         except GenerationError:
             return None
-        return standalone_question(generated.text, question, generator.canary)
+        return standalone_question(generated.text, question, generator.canary, [t.text for t in history])
 
     return rewrite
 

@@ -272,7 +272,8 @@ class Rewrite:
             generated = self.generator.rewrite(message.search_text, history, session)
         except GenerationError as exc:
             return Rewritten(None, exc.reason)
-        text = standalone_question(generated.text, message.search_text, self.generator.canary)
+        said = [turn.text for turn in history]
+        text = standalone_question(generated.text, message.search_text, self.generator.canary, said)
         if text is None:
             return Rewritten(None, "unusable")
         if text.casefold() == " ".join(message.search_text.split()).casefold():

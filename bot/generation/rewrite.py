@@ -1,20 +1,27 @@
 """Reading the model's rewrite of a follow-up: one standalone question, or nothing usable.
 
 What the model writes is only ever a search text. It is used when it is one line of question-like
-text of a sensible length; anything else (empty, several paragraphs, an answer instead of a question,
-the prompt's canary) leaves the resident's own words as the search text."""
+text of a sensible length whose content words come from the follow-up or the conversation (a standalone
+question fills in what was said; it adds no subject of its own); anything else (empty, several
+paragraphs, an answer instead of a question, the prompt's canary, words from nowhere such as the prompt's
+example) leaves the resident's own words as the search text."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from knowledge_base.text import terms
 
 _PREFIX = re.compile(r"^\s*(?:standalone question|question|rewritten|follow-up)\s*:\s*", re.IGNORECASE)
 _QUOTES = "\"'“”‘’`"
 MAX_WORDS = 40
+GROUNDED_SHARE = 0.8  # of the rewrite's content words, at least this share said by the resident or agent
 
 
-def standalone_question(text: str, question: str, canary: str) -> str | None:
-    """The rewritten question in `text`, or None when it is not usable (see the module's docstring)."""
+def standalone_question(text: str, question: str, canary: str, said: Iterable[str] = ()) -> str | None:
+    """The rewritten question in `text`, or None when it is not usable (see the module's docstring).
+    `said`: the conversation's texts, which with `question` are where its content words may come from."""
     if canary in text:
         return None
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
@@ -25,5 +32,9 @@ def standalone_question(text: str, question: str, canary: str) -> str | None:
     if not words or len(words) > max(MAX_WORDS, 3 * len(question.split())):
         return None
     if "[" in first and re.search(r"\[\d+\]", first):  # it answered (with a citation) instead
+        return None
+    content = terms(first)
+    known = set(terms(" ".join([question, *said])))
+    if content and sum(t in known for t in content) < GROUNDED_SHARE * len(content):
         return None
     return " ".join(words)

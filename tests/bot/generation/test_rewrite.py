@@ -64,6 +64,7 @@ def test_a_first_question_is_not_sent_to_the_model(runtime: Runtime) -> None:
         ("", TimeoutError, "timeout"),
         ("A permit costs $60 [1]. " * 20, None, "unusable"),  # an answer, not a question
         ("   \n ", None, "unusable"),
+        ("How do I replace a lost library card?", None, "unusable"),  # a subject nobody brought up
         ("and what does that cost me?", None, "unchanged"),
     ],
 )
@@ -107,4 +108,15 @@ def test_a_rewrite_that_leaks_the_canary_is_not_used(runtime: Runtime) -> None:
     ],
 )
 def test_the_rewrite_is_read_as_one_line_of_question(text: str, expected: str | None) -> None:
-    assert standalone_question(text, "how much?", "ref-0123") == expected
+    said = ["I need a parking permit.", "Where do I pay for it and what do I need?"]
+    assert standalone_question(text, "how much?", "ref-0123", said) == expected
+
+
+def test_a_rewrite_brings_in_no_subject_of_its_own() -> None:
+    said = ["When is my recycling picked up?", "Recycling is collected every other Friday."]
+    assert standalone_question("When is recycling collected on holidays?", "and on holidays?", "ref-1", said)
+    assert (
+        standalone_question("How do I replace a lost library card?", "and on holidays?", "ref-1", said)
+        is None
+    )
+    assert standalone_question("How much is a parking permit?", "how much?", "ref-1") is None  # nothing said
