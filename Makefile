@@ -50,8 +50,11 @@ caddy:
 run: install
 	$(VENV)/bin/askcity run
 
+# The suite in TEST_WORKERS processes (pytest-xdist), each test file whole in one of them (module fixtures
+# are built once); `make test TEST_WORKERS=0` runs it in this process.
+TEST_WORKERS ?= 2
 test: install browser caddy
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -30,6 +30,9 @@ def pytest_configure(config: pytest.Config) -> None:
     copies of the embedding model, the classifiers' example vectors): each would otherwise make them again
     in its own data directory, seconds of CPU per runtime. The files are checked before use
     (knowledge_base/embedder.py), so sharing them changes no result."""
+    # pytest-xdist gives its workers COLUMNS=80, and a rich console made at import keeps that width for
+    # good: the CLI tests that want a width set it themselves
+    os.environ.pop("COLUMNS", None)
     if "ASKCITY_MODEL_CACHE_DIR" not in os.environ:
         path = Path(tempfile.mkdtemp(prefix="askcity-models-"))
         os.environ["ASKCITY_MODEL_CACHE_DIR"] = str(path)

@@ -2,7 +2,8 @@
 
 What the model writes is only ever a search text. It is used when it is one line of question-like
 text of a sensible length whose content words come from the follow-up or the conversation (a standalone
-question fills in what was said; it adds no subject of its own); anything else (empty, several
+question fills in what was said; it adds no subject of its own) and that keeps at least half of the
+follow-up's own content words (it must not drop what was asked); anything else (empty, several
 paragraphs, an answer instead of a question, the prompt's canary, words from nowhere such as the prompt's
 example) leaves the resident's own words as the search text."""
 
@@ -17,6 +18,7 @@ _PREFIX = re.compile(r"^\s*(?:standalone question|question|rewritten|follow-up)\
 _QUOTES = "\"'“”‘’`"
 MAX_WORDS = 40
 GROUNDED_SHARE = 0.8  # of the rewrite's content words, at least this share said by the resident or agent
+KEPT_SHARE = 0.5  # of the follow-up's own content words, at least this share still in the rewrite
 
 
 def standalone_question(text: str, question: str, canary: str, said: Iterable[str] = ()) -> str | None:
@@ -36,5 +38,8 @@ def standalone_question(text: str, question: str, canary: str, said: Iterable[st
     content = terms(first)
     known = set(terms(" ".join([question, *said])))
     if content and sum(t in known for t in content) < GROUNDED_SHARE * len(content):
+        return None
+    asked = set(terms(question))  # and it keeps what the follow-up itself asks about
+    if asked and len(asked & set(content)) < KEPT_SHARE * len(asked):
         return None
     return " ".join(words)

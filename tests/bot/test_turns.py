@@ -5,6 +5,7 @@ process behave as in one process. Real spawned processes, the real model, Redis 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import pickle
 import signal
@@ -133,7 +134,9 @@ def test_every_turn_process_gets_work_from_one_connection_s_worth_of_turns(serve
             )
         )
 
-    outcomes = asyncio.run(many())
+    # in a thread of its own: a test before it in this process may have left an event loop running here
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        outcomes = thread.submit(asyncio.run, many()).result()
     assert len(outcomes) == 48
     used = {pid: _cpu(pid) - before[pid] for pid in pids}
     assert all(seconds > 0.05 for seconds in used.values()), used

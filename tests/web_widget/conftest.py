@@ -40,9 +40,10 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium (never a downloaded browser)."""
+    """Debian's Chromium (never a downloaded browser). Per package, not per session: Playwright's sync API
+    keeps an event loop running in this thread while it is open, which `asyncio.run` elsewhere refuses."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: run `make browser` (or `apt-get install chromium`)"
         if REQUIRE_SERVICES:
@@ -72,7 +73,7 @@ class Stack:
         return next(u for u in self.users if u.role == "resident" and u.case_references)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(browser: Any, sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Depends on `browser` only so that a missing Chromium skips before any service starts."""
     sock = bound_socket()

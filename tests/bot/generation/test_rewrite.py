@@ -120,3 +120,10 @@ def test_a_rewrite_brings_in_no_subject_of_its_own() -> None:
         is None
     )
     assert standalone_question("How much is a parking permit?", "how much?", "ref-1") is None  # nothing said
+    # it must keep what the follow-up asks: "cost" dropped for the earlier subject alone is not a rewrite
+    permits = ["How do I apply for a parking permit?"]
+    assert (
+        standalone_question("How do I apply for a parking permit?", "what does it cost?", "ref-1", permits)
+        is None
+    )
+    assert standalone_question("What does a parking permit cost?", "what does it cost?", "ref-1", permits)
