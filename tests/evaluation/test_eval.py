@@ -153,8 +153,9 @@ def test_eval_answers_scores_answers_and_refusals(labelled: tuple[Path, Path]) -
 
 
 def test_eval_rejects_a_broken_question_file_with_a_clear_error(
-    labelled: tuple[Path, Path], tmp_path: Path
+    labelled: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "500")  # one line however long the temporary path is
     documents, _ = labelled
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"id": "x", "question": "ok"}\n{not json\n', encoding="utf-8")
