@@ -3,6 +3,7 @@ for the whole run, an app over them per test module."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,11 +27,20 @@ def dev_identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordsSe
 
 
 @pytest.fixture(scope="session")
+def staff_kb_dir(sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the sample knowledge base for the staff tests: editors' actions here (curated drafts,
+    approvals) write the editors' audit chain, which other tests copy from the sample and count."""
+    copy = tmp_path_factory.mktemp("staff-kb") / "data"
+    shutil.copytree(sample_kb_dir, copy)
+    return copy
+
+
+@pytest.fixture(scope="session")
 def staff_runtime(
-    sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory, dev_identity: RecordsService
+    staff_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory, dev_identity: RecordsService
 ) -> Iterator[Runtime]:
     settings = bot_settings(
-        sample_kb_dir, tmp_path_factory.mktemp("staff-bot"), staff_dev_identity_url=dev_identity.url
+        staff_kb_dir, tmp_path_factory.mktemp("staff-bot"), staff_dev_identity_url=dev_identity.url
     )
     runtime = build_runtime(settings)
     yield runtime
@@ -41,11 +51,11 @@ def staff_runtime(
 def stack(
     staff_runtime: Runtime,
     dev_identity: RecordsService,
-    sample_kb_dir: Path,
+    staff_kb_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[StaffStack]:
     settings = bot_settings(
-        sample_kb_dir, tmp_path_factory.mktemp("staff-app"), staff_dev_identity_url=dev_identity.url
+        staff_kb_dir, tmp_path_factory.mktemp("staff-app"), staff_dev_identity_url=dev_identity.url
     )
     app = create_app(settings, staff_runtime)
     with TestClient(app, base_url=BASE_URL):  # runs the lifespan: the app holds the runtime

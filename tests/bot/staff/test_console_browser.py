@@ -39,9 +39,9 @@ TRANSCRIPT_TAGS = "() => [...new Set([...document.querySelectorAll('#transcript 
 
 
 @pytest.fixture(scope="module")
-def served(stack: StaffStack, sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def served(stack: StaffStack, staff_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
     settings = bot_settings(
-        sample_kb_dir, tmp_path_factory.mktemp("console-browser"), staff_dev_identity_url=stack.records.url
+        staff_kb_dir, tmp_path_factory.mktemp("console-browser"), staff_dev_identity_url=stack.records.url
     )
     with ServedApp(create_app(settings, stack.runtime)) as app:
         yield app

@@ -23,10 +23,10 @@ PARKING = "How much does a residential parking permit cost?"
 
 @pytest.fixture(scope="module")
 def served(
-    stack: StaffStack, sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    stack: StaffStack, staff_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServedApp]:
     settings = bot_settings(
-        sample_kb_dir,
+        staff_kb_dir,
         tmp_path_factory.mktemp("handoff-api"),
         staff_dev_identity_url=stack.records.url,
         events_heartbeat_seconds=0.3,

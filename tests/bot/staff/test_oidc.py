@@ -38,11 +38,11 @@ class OidcStack:
 
 @pytest.fixture(scope="module")
 def oidc(
-    staff_runtime: Runtime, sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    staff_runtime: Runtime, staff_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[OidcStack]:
     with OidcProvider() as provider:
         settings = bot_settings(
-            sample_kb_dir,
+            staff_kb_dir,
             tmp_path_factory.mktemp("oidc-bot"),
             jwt_issuer=provider.issuer,
             staff_oidc_client_id=CLIENT_ID,
@@ -230,11 +230,11 @@ def test_signing_out_also_signs_out_at_the_issuer(oidc: OidcStack) -> None:
 
 
 def test_a_confidential_client_authenticates_with_its_secret(
-    staff_runtime: Runtime, sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    staff_runtime: Runtime, staff_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     with OidcProvider(client_secret="s3cret-of-the-bot") as provider:
         settings = bot_settings(
-            sample_kb_dir,
+            staff_kb_dir,
             tmp_path_factory.mktemp("oidc-secret"),
             jwt_issuer=provider.issuer,
             staff_oidc_client_id=CLIENT_ID,

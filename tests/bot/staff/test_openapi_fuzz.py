@@ -34,11 +34,11 @@ CHECKS = [
 def bot_api(
     staff_runtime: Runtime,
     dev_identity: RecordsService,
-    sample_kb_dir: Path,
+    staff_kb_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Any]:
     app_settings = bot_settings(
-        sample_kb_dir, tmp_path_factory.mktemp("fuzz-app"), staff_dev_identity_url=dev_identity.url
+        staff_kb_dir, tmp_path_factory.mktemp("fuzz-app"), staff_dev_identity_url=dev_identity.url
     )
     app = create_app(app_settings, staff_runtime)
     with TestClient(app):  # the lifespan: the app holds the runtime

@@ -194,12 +194,12 @@ def test_the_refusal_pages_and_a_narrow_screen_pass_axe_too(stack: StaffStack) -
 
 
 def test_oidc_sign_in_across_sites_survives_samesite_strict(
-    staff_runtime: Runtime, sample_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    staff_runtime: Runtime, staff_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """The issuer (localhost) and the bot (127.0.0.1) are different sites, as in production."""
     with OidcProvider(host="localhost") as provider:
         settings = bot_settings(
-            sample_kb_dir,
+            staff_kb_dir,
             tmp_path_factory.mktemp("oidc-browser"),
             jwt_issuer=provider.issuer,
             staff_oidc_client_id=CLIENT_ID,
