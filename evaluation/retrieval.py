@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel
 
+from bot.generation.rewrite import is_follow_up
 from evaluation.questions import LabelledQuestion, load_questions, locate
 from ingest.chunking import ChunkingConfig
 from ingest.pipeline import Ingestor
@@ -106,17 +107,9 @@ def _span_hit(hit: RetrievedChunk, q: LabelledQuestion, texts: dict[str, str]) -
 
 def model_rewriter(generator: Generator) -> Rewriter:
     """The answering pipeline's rewrite, as a function: the model's standalone question or None."""
-    from bot.generation.generator import GenerationError
-    from bot.generation.rewrite import standalone_question
+    from bot.generation.rewrite import rewrite_follow_up
 
-    def rewrite(question: str, history: Sequence[Turn]) -> str | None:
-        try:
-            generated = generator.rewrite(question, history)
-        except GenerationError:
-            return None
-        return standalone_question(generated.text, question, generator.canary, [t.text for t in history])
-
-    return rewrite
+    return lambda question, history: rewrite_follow_up(generator, question, history)[0]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -138,7 +131,7 @@ def evaluate(
     rewrite_seconds: list[float] = []
     for q in answerable:
         question, history = q.question, list(q.history)
-        if rewrite is not None and any(turn.role == "user" for turn in history):
+        if rewrite is not None and is_follow_up(history):
             started = time.perf_counter()
             standalone = rewrite(question, history)
             rewrite_seconds.append(time.perf_counter() - started)

@@ -47,6 +47,7 @@ from bot.answering.steps import (
     Verify,
 )
 from bot.answering.turn import Answer, Hits, Intent, RedactedMessage, Reply, TurnRequest
+from bot.generation.rewrite import is_follow_up
 from knowledge_base.records import Turn
 from knowledge_base.retriever import Query
 
@@ -174,7 +175,7 @@ class Pipeline:
             )
         in_conversation, outcome = query.has_context, ""
         rewrite = self.rewrite
-        if rewrite is not None and any(turn.role == "user" for turn in request.history):
+        if rewrite is not None and is_follow_up(request.history):
             rewritten = timer.run(rewrite.name, lambda: rewrite(checked, request.history, request.session))
             outcome = rewritten.outcome
             if (standalone := rewritten.message) is not None:

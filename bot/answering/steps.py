@@ -51,7 +51,7 @@ from bot.answering.turn import (
 from bot.answering.verify import supported
 from bot.generation.citations import CitedSentence, cited_sentences, says_no_answer
 from bot.generation.generator import GenerationError, Generator
-from bot.generation.rewrite import standalone_question
+from bot.generation.rewrite import rewrite_follow_up
 from bot.privacy import Redactor
 from knowledge_base.records import Citation, Turn
 from knowledge_base.retriever import Query, Retriever
@@ -268,17 +268,8 @@ class Rewrite:
     name: str = "rewrite"
 
     def __call__(self, message: RedactedMessage, history: Sequence[Turn], session: str = "") -> Rewritten:
-        try:
-            generated = self.generator.rewrite(message.search_text, history, session)
-        except GenerationError as exc:
-            return Rewritten(None, exc.reason)
-        said = [turn.text for turn in history]
-        text = standalone_question(generated.text, message.search_text, self.generator.canary, said)
-        if text is None:
-            return Rewritten(None, "unusable")
-        if text.casefold() == " ".join(message.search_text.split()).casefold():
-            return Rewritten(None, "unchanged")
-        return Rewritten(replace(message, search_text=text), "rewritten")
+        text, outcome = rewrite_follow_up(self.generator, message.search_text, history, session)
+        return Rewritten(replace(message, search_text=text) if text is not None else None, outcome)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,12 @@ def _data(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
+def _conversation(history: Sequence[Turn], last: int) -> str:
+    """The last `last` turns that say something, one `role: text` line each ("" when none)."""
+    recent = [turn for turn in history if turn.text.strip()][-last:]
+    return "\n".join(f"{turn.role}: {_data(' '.join(turn.text.split()))}" for turn in recent)
+
+
 @dataclass(frozen=True, slots=True)
 class Prompt:
     version: str
@@ -52,14 +58,8 @@ class Prompt:
             )
             for number, citation in enumerate(passages, start=1)
         )
-        recent = [turn for turn in history if turn.text.strip()][-history_turns:]
-        earlier = (
-            self.history.format(
-                turns="\n".join(f"{turn.role}: {_data(turn.text.strip())}" for turn in recent)
-            )
-            if recent
-            else ""
-        )
+        turns = _conversation(history, history_turns)
+        earlier = self.history.format(turns=turns) if turns else ""
         return [
             ("system", self.system.format(city=city, canary=canary, max_sentences=max_sentences)),
             ("user", self.example_user.strip()),
@@ -82,8 +82,7 @@ class RewritePrompt:
     def messages(
         self, *, city: str, canary: str, question: str, history: Sequence[Turn], history_turns: int = 4
     ) -> list[Message]:
-        recent = [turn for turn in history if turn.text.strip()][-history_turns:]
-        turns = "\n".join(f"{turn.role}: {_data(' '.join(turn.text.split()))}" for turn in recent)
+        turns = _conversation(history, history_turns)
         return [
             ("system", self.system.format(city=city, canary=canary)),
             ("user", self.example_user.strip()),

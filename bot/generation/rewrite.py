@@ -10,8 +10,10 @@ example) leaves the resident's own words as the search text."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from bot.generation.generator import GenerationError, Generator
+from knowledge_base.records import Turn
 from knowledge_base.text import terms
 
 _PREFIX = re.compile(r"^\s*(?:standalone question|question|rewritten|follow-up)\s*:\s*", re.IGNORECASE)
@@ -43,3 +45,27 @@ def standalone_question(text: str, question: str, canary: str, said: Iterable[st
     if asked and len(asked & set(content)) < KEPT_SHARE * len(asked):
         return None
     return " ".join(words)
+
+
+def is_follow_up(history: Sequence[Turn]) -> bool:
+    """A question asked after the resident said something: the only kind sent to be rewritten."""
+    return any(turn.role == "user" for turn in history)
+
+
+def rewrite_follow_up(
+    generator: Generator, question: str, history: Sequence[Turn], session: str = ""
+) -> tuple[str | None, str]:
+    """The model's standalone question for a follow-up, or None when the resident's words stay the search
+    text, and why: "rewritten", "unchanged", "unusable", or the call's failure ("busy", "timeout",
+    "backend", "budget"). The answering pipeline's `rewrite` step and `askcity eval retrieval --rewrite`
+    both come here."""
+    try:
+        generated = generator.rewrite(question, history, session)
+    except GenerationError as exc:
+        return None, exc.reason
+    text = standalone_question(generated.text, question, generator.canary, [turn.text for turn in history])
+    if text is None:
+        return None, "unusable"
+    if text.casefold() == " ".join(question.split()).casefold():
+        return None, "unchanged"
+    return text, "rewritten"
