@@ -60,3 +60,7 @@ class VersionNotFoundError(KnowledgeBaseError):
 
 class DraftStateError(KnowledgeBaseError):
     pass
+
+
+class SupersededError(KnowledgeBaseError):
+    """A build's caller no longer holds the work it was built for (a job claimed again elsewhere)."""

@@ -15,7 +15,7 @@ import numpy as np
 from knowledge_base.dense import DenseIndexConfig
 from knowledge_base.drafts import Draft, DraftStore
 from knowledge_base.embedder import Embedder
-from knowledge_base.errors import DocumentNotFoundError, NotHeldError, VersionNotFoundError
+from knowledge_base.errors import DocumentNotFoundError, NotHeldError, SupersededError, VersionNotFoundError
 from knowledge_base.records import Chunk, Document
 from knowledge_base.retriever import RetrievalConfig, Retriever
 from knowledge_base.review import Finding, Review, findings_key
@@ -29,6 +29,8 @@ from knowledge_base.store import (
 )
 from knowledge_base.text import sentence_spans
 from knowledge_base.versions import VersionStore
+
+Fence = Callable[[], bool]  # asked before a build is kept: does its caller still hold the work?
 
 log = logging.getLogger(__name__)
 
@@ -173,20 +175,25 @@ class KnowledgeBase:
         if not self.store.retire(document_id):
             raise DocumentNotFoundError(f"No document in service with id {document_id!r}.")
 
-    def publish(self, today: date | None = None) -> Manifest:
+    def publish(self, today: date | None = None, still_held: Fence | None = None) -> Manifest:
         """Build a new version from every document in service and make it current atomically."""
-        return self._build(point=True, today=today)
+        return self._build(point=True, today=today, still_held=still_held)
 
-    def build_draft(self, by: str, today: date | None = None) -> Draft:
+    def build_draft(self, by: str, today: date | None = None, still_held: Fence | None = None) -> Draft:
         """Build a version from the working set that is not served: the open draft (replacing the
         version an open draft held; it goes back to "open")."""
         base = self.versions.current() or ""
-        manifest = self._build(point=False, today=today)
+        manifest = self._build(point=False, today=today, still_held=still_held)
         return self.drafts.record_build(manifest.name, base, by)
 
-    def _build(self, point: bool, today: date | None) -> Manifest:
+    def _build(self, point: bool, today: date | None, still_held: Fence | None = None) -> Manifest:
         """A version of the documents in service whose effective date has come (`today`, default the
-        local date): a document effective later is left out until a version is built on or after it."""
+        local date): a document effective later is left out until a version is built on or after it.
+
+        `still_held` fences a caller that may have been replaced (a background job's worker thought
+        dead, whose job another worker now runs): asked under the versions lock just before the
+        finished build is moved into place, and when it answers False nothing is kept
+        (`SupersededError`)."""
         day = today or date.today()
         with self.versions.lock():
             items = [
@@ -204,6 +211,10 @@ class KnowledgeBase:
                 manifest = write_snapshot(
                     scratch, name, model, items, vectors, _dimension(vectors, self.embedder), self.dense
                 )
+                if still_held is not None and not still_held():
+                    raise SupersededError(
+                        f"Version {name} was not kept: its job is now run by another worker."
+                    )
                 self.versions.commit(scratch, name, point=point)
             # keep the vectors of everything in service (a future-dated document's too)
             self.store.prune_vectors(model, self.store.kept_hashes())

@@ -27,7 +27,7 @@ from bot.storage.jobs import JobStore
 from ingest.errors import IngestError
 from ingest.metadata import SIDECAR_SUFFIX
 from ingest.pipeline import Ingestor, IngestSummary, Step
-from knowledge_base.errors import DocumentNotFoundError, KnowledgeBaseError
+from knowledge_base.errors import DocumentNotFoundError, KnowledgeBaseError, SupersededError
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.snapshot import Manifest, served_documents
 
@@ -55,16 +55,25 @@ class JobContext:
     # `askcity worker`: a big upload's embedding is shared with the queue's other workers (parts.py)
     parts: EmbedParts | None = None
 
-    def release(self, created_by: str) -> Manifest | None:
+    def release(self, job: Job) -> Manifest | None:
         """Make the saved changes visible: publish them (the version), or, under review, build the
-        open draft from them (logged in the editors' chain; nothing served changes: None)."""
+        open draft from them (logged in the editors' chain; nothing served changes: None).
+
+        Only while the job still runs this attempt: a worker thought dead, whose job another worker
+        claimed again, keeps nothing it built (`SupersededError`, asked just before the switch)."""
+
+        def still_held() -> bool:
+            return self.store.holds(job.id, job.attempts)
+
         if not self.review:
-            return self.kb.publish()
+            return self.kb.publish(still_held=still_held)
 
         def no_pipelines(name: str) -> Pipeline:
             raise RuntimeError(f"a job never asks version {name} questions")
 
-        DraftDesk(self.kb, EditorAuditLog(self.kb.store), no_pipelines).build(Actor(created_by, "editor"))
+        DraftDesk(self.kb, EditorAuditLog(self.kb.store), no_pipelines).build(
+            Actor(job.created_by, "editor"), still_held=still_held
+        )
         return None
 
 
@@ -173,6 +182,10 @@ def run_job(context: JobContext, job_id: str) -> Job | None:
                 _edit(context, job)
             else:
                 _upload(context, job)
+        except SupersededError:  # this worker was thought dead: the job's new attempt does the work
+            log.warning(
+                "ingest job %s: attempt %s was taken over by another worker; left to it", job_id, job.attempts
+            )
         except Exception:
             log.exception("ingest job %s failed", job_id)
             context.store.finish(job_id, job.attempts, JobState.FAILED, _UNEXPECTED)
@@ -193,7 +206,7 @@ def _retire(context: JobContext, job: Job) -> None:
         )
         return
     context.store.progress(job.id, job.attempts, "publish", 0.5)
-    manifest = context.release(job.created_by)
+    manifest = context.release(job)
     context.store.finish(
         job.id, job.attempts, JobState.DONE, published_version=manifest.name if manifest else None
     )
@@ -216,7 +229,7 @@ def _edit(context: JobContext, job: Job) -> None:
     except (KnowledgeBaseError, IngestError) as exc:
         context.store.finish(job.id, job.attempts, JobState.FAILED, str(exc))
         return
-    result = released(context.kb, summary, _progress(context, job), lambda: context.release(job.created_by))
+    result = released(context.kb, summary, _progress(context, job), lambda: context.release(job))
     held = [f"{f.reason} ({f.snippet})" for h in summary.held for f in h.findings]
     outcome = (
         FileOutcome.HELD if held
@@ -271,7 +284,7 @@ def _upload(context: JobContext, job: Job) -> None:
             list(paths.values()),
             job.accept_missing_metadata,
             _progress(context, job),
-            lambda: context.release(job.created_by),
+            lambda: context.release(job),
         )
         outcomes |= _file_outcomes(job, paths, result.summary)
         for file in job.files:  # the review-by date an upload names is the document's from now on

@@ -18,7 +18,7 @@ from bot.editors.compare import SideBySide, answer_changes, side_by_side
 from bot.editors.errors import ApprovalRequiredError
 from knowledge_base.drafts import Draft
 from knowledge_base.errors import DraftStateError, NoDraftError
-from knowledge_base.kb import KnowledgeBase
+from knowledge_base.kb import Fence, KnowledgeBase
 from knowledge_base.snapshot import Manifest, served_documents
 
 PipelineFor = Callable[[str], Pipeline]  # a pipeline over one kept version, by its name
@@ -135,8 +135,8 @@ class DraftDesk:
     def _log(self, who: Actor, action: Action, target: str, **detail: str) -> None:
         self.audit.append(EditorAction(who.subject, who.role, action, target, detail))
 
-    def build(self, who: Actor, today: date | None = None) -> Draft:
-        draft = self.kb.build_draft(who.subject, today)
+    def build(self, who: Actor, today: date | None = None, still_held: Fence | None = None) -> Draft:
+        draft = self.kb.build_draft(who.subject, today, still_held)
         self._log(who, "build_draft", draft.version, base=draft.base_version)
         return draft
 

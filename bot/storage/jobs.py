@@ -190,6 +190,11 @@ class JobStore:
             IngestJobRow.attempts == attempt,
         )
 
+    def holds(self, job_id: str, attempt: int) -> bool:
+        """Whether the job is still running that attempt (its worker's work still counts)."""
+        with self._sessions() as s:
+            return s.scalar(sa.select(IngestJobRow.id).where(self._claimed(job_id, attempt))) is not None
+
     def progress(self, job_id: str, attempt: int, stage: str, progress: float) -> None:
         with self._sessions.begin() as s:
             s.execute(
