@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import httpx
 import redis
 
+from bot import tracing
 from bot.answering.curated import CuratedIndex
 from bot.answering.factory import AnsweringConfig, build_pipeline
 from bot.answering.gate import load_gate_config
@@ -43,6 +45,9 @@ from knowledge_base.retriever import Retriever
 from knowledge_base.snapshot import DocMeta
 from trust.tokens import JwksUrlKeySource, KeySource, TokenVerifier
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +65,16 @@ class Runtime:
     assistant: Assistant | None = None  # suggested replies and search for agents
     staff_records: StaffRecords | None = None  # the records service on a staff member's behalf
     documents: DocumentsDesk | None = None  # uploads and their ingest jobs (bot/documents)
+
+    def start_tracing(self, provider: TracerProvider) -> None:
+        """OpenTelemetry on for this runtime (`bot.tracing`): its answering steps, its records calls,
+        its SQL statements (the bot's database and the knowledge base's) and its Redis commands."""
+        tracing.start(
+            provider,
+            self.records.http if self.records is not None else None,
+            [self.service.database.engine, self.kb.store.engine],
+            [self.redis] if self.redis is not None else [],
+        )
 
     def close(self) -> None:
         if self.documents is not None:

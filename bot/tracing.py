@@ -11,23 +11,32 @@ A turn handed to a turn process (`ASKCITY_TURN_PROCESSES`) carries the trace con
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
-from trust.tracing import scrub_client_span
+from trust.tracing import scrub_client_span, trace_stores
 
 if TYPE_CHECKING:
     import httpx
+    import redis
     from opentelemetry.trace import Tracer, TracerProvider
+    from sqlalchemy.engine import Engine
 
 _tracer: Tracer | None = None
 
 
-def start(provider: TracerProvider, records_http: httpx.Client | None) -> None:
-    """Step spans on; the records client's requests traced, carrying `traceparent`."""
+def start(
+    provider: TracerProvider,
+    records_http: httpx.Client | None,
+    engines: Sequence[Engine] = (),
+    redis_clients: Sequence[redis.Redis[bytes]] = (),
+) -> None:
+    """Step spans on; the records client's requests traced, carrying `traceparent`; a span for each
+    statement and command of the process's own databases and Redis (`trust.tracing.trace_stores`)."""
     global _tracer
     _tracer = provider.get_tracer("askcity.bot")
+    trace_stores(provider, engines, redis_clients)
     if records_http is not None:
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 

@@ -98,8 +98,7 @@ def _start_process(settings: BotSettings) -> None:
     if settings.otel_enabled:  # this process's own provider: OTLP from the inherited OTEL_* variables
         from trust.tracing import build_tracer_provider
 
-        records = _runtime.records
-        tracing.start(build_tracer_provider(settings.otel_service_name), records.http if records else None)
+        _runtime.start_tracing(build_tracer_provider(settings.otel_service_name))
 
 
 def _turn(

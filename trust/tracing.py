@@ -9,6 +9,10 @@ tests pass an in-memory exporter instead.
 Case references are personal data and sit in URL paths (`/v1/cases/{reference}`): span attributes
 that would carry a concrete path or URL are rewritten to the route's template (`template_path`), on
 the server spans and on the bot's client spans alike.
+
+Each service's own SQL engines and Redis client get a client span per statement or command
+(`trace_stores`): the SQL text with its placeholders (bound values are never recorded) and the Redis
+command's name (the instrumentation writes every argument as `?`).
 """
 
 from __future__ import annotations
@@ -17,9 +21,14 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import redis
+    from opentelemetry import trace
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
     from opentelemetry.trace import Span
+    from sqlalchemy.engine import Engine
 
 # attributes of the HTTP semantic conventions (old and stable) that hold a concrete path or URL
 PATH_ATTRIBUTES = ("http.target", "url.path")
@@ -81,3 +90,29 @@ def scrub_client_span(span: Span, request: Any) -> None:
     _overwrite(span, URL_ATTRIBUTES, f"{url.scheme}://{url.netloc.decode('ascii')}{path}")
     _overwrite(span, PATH_ATTRIBUTES, path)
     _overwrite(span, QUERY_ATTRIBUTES, "")
+
+
+def trace_stores(
+    provider: trace.TracerProvider,
+    engines: Iterable[Engine] = (),
+    redis_clients: Iterable[redis.Redis[bytes]] = (),
+) -> None:
+    """A client span for every statement of these SQLAlchemy engines and every command of these Redis
+    clients, in `provider`'s traces.
+
+    Per engine and per client, not process-wide: the instrumentations' `instrument()` would patch
+    `create_engine` and the Redis classes for the whole process, for whichever provider came first;
+    here each service's (and each test app's) own stores report to its own provider. The statement
+    spans carry SQL with placeholders only; Redis spans the command name with its arguments as `?`."""
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.metrics import get_meter
+
+    tracer = provider.get_tracer("opentelemetry.instrumentation.sqlalchemy")
+    connections = get_meter("askcity").create_up_down_counter(
+        "db.client.connections.usage", unit="connections", description="SQL connections by state"
+    )
+    for engine in engines:
+        EngineTracer(tracer, engine, connections)  # type: ignore[no-untyped-call]
+    for client in redis_clients:
+        RedisInstrumentor.instrument_client(client, tracer_provider=provider)

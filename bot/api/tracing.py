@@ -2,8 +2,10 @@
 
 A server span per HTTP request (the FastAPI instrumentation), a span per answering step
 (`bot.tracing`), and a client span for each records call, whose `traceparent` header carries the
-trace into the records service (the httpx instrumentation on the records client only). Paths and
-URLs on spans are templated (`trust.tracing`): no case reference reaches the trace store.
+trace into the records service (the httpx instrumentation on the records client only), and a client
+span for each SQL statement and Redis command of the runtime's own stores. Paths and URLs on spans are
+templated (`trust.tracing`), SQL keeps its placeholders and Redis only its command names: no case
+reference reaches the trace store.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ def instrument_app(app: FastAPI, settings: BotSettings, exporter: SpanExporter |
 
 
 def start(provider: TracerProvider, runtime: Runtime) -> None:
-    """Step spans on; the records client's requests traced and carrying the trace context."""
-    tracing.start(provider, runtime.records.http if runtime.records is not None else None)
+    """Step spans on; records calls, SQL statements and Redis commands traced (`Runtime.start_tracing`)."""
+    runtime.start_tracing(provider)
 
 
 def stop(provider: TracerProvider) -> None:

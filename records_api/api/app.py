@@ -19,7 +19,7 @@ from records_api.metrics import CheckpointCollector, ObservabilityMiddleware, ob
 from records_api.runtime import build_runtime
 from records_api.settings import Settings, get_settings
 from trust.request_limits import RequestLimitsMiddleware
-from trust.tracing import build_tracer_provider, scrub_server_span
+from trust.tracing import build_tracer_provider, scrub_server_span, trace_stores
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -51,6 +51,8 @@ def create_app(settings: Settings | None = None, span_exporter: SpanExporter | N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await run_in_threadpool(build_runtime, chosen)
+        if traces is not None:  # a span per SQL statement (placeholders only, never the values)
+            trace_stores(traces, [runtime.database.engine])
         await run_in_threadpool(runtime.start)
         observe_audit(runtime.database.sessions)
         app.state.runtime = runtime

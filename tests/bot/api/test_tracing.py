@@ -63,14 +63,27 @@ def by_kind(spans: tuple[ReadableSpan, ...], kind: SpanKind) -> list[ReadableSpa
     return [s for s in spans if s.kind == kind]
 
 
+def _store(span: ReadableSpan) -> str:
+    """The database system a client span talks to ('sqlite', 'redis' ...), '' for an HTTP call."""
+    attributes = span.attributes or {}
+    return str(attributes.get("db.system.name") or attributes.get("db.system") or "")
+
+
+def _statement(span: ReadableSpan) -> str:
+    attributes = span.attributes or {}
+    return str(attributes.get("db.query.text") or attributes.get("db.statement") or "")
+
+
 def test_a_status_lookup_is_one_trace_across_the_bot_and_the_records_service(
-    records: Records, sample_kb_dir: Path, tmp_path: Path
+    records: Records, sample_kb_dir: Path, tmp_path: Path, redis_url: str, redis_prefix: str
 ) -> None:
     settings = make_settings(
         sample_kb_dir,
         f"sqlite:///{tmp_path / 'bot.sqlite3'}",
         records_api_url=records.url,
         otel_enabled=True,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
     )
     bot_spans = InMemorySpanExporter()
     runtime = build_runtime(settings)
@@ -92,8 +105,14 @@ def test_a_status_lookup_is_one_trace_across_the_bot_and_the_records_service(
     trace_id = chat[0].context.trace_id
     steps = {s.name for s in spans if s.context.trace_id == trace_id and s.name.startswith("answering.")}
     assert {"answering.redact", "answering.route", "answering.status"} <= steps, steps
-    calls = [s for s in by_kind(spans, SpanKind.CLIENT) if s.context.trace_id == trace_id]
+    in_trace = [s for s in by_kind(spans, SpanKind.CLIENT) if s.context.trace_id == trace_id]
+    calls = [s for s in in_trace if not _store(s)]  # the records call
     assert len(calls) == 1, [s.name for s in calls]
+    # the turn's own stores: the transcript written in SQL, the session kept in Redis
+    assert any(_store(s) == "sqlite" and "INSERT" in _statement(s) for s in in_trace), [
+        s.name for s in in_trace
+    ]
+    assert any(_store(s) == "redis" for s in in_trace), [s.name for s in in_trace]
     status_step = next(s for s in spans if s.name == "answering.status")
     assert calls[0].parent is not None and calls[0].parent.span_id == status_step.context.span_id
 
@@ -105,9 +124,12 @@ def test_a_status_lookup_is_one_trace_across_the_bot_and_the_records_service(
     assert served[0].context.trace_id == trace_id, "the records span is in the bot's trace"
     assert served[0].parent is not None and served[0].parent.span_id == calls[0].context.span_id
     assert served[0].resource.attributes["service.name"] == "askcity-records"
+    reads = [s for s in records.spans.get_finished_spans() if s.context.trace_id == trace_id and _store(s)]
+    assert any("INSERT" in _statement(s) for s in reads), "the read's audit row, in the same trace"
     assert chat[0].resource.attributes["service.name"] == "askcity-bot"
 
-    # case references are personal data: no span of either service carries one
+    # case references are personal data: no span of either service carries one (SQL keeps its
+    # placeholders, Redis commands their names only)
     everything = [*spans, *records.spans.get_finished_spans()]
     for span in everything:
         for value in (span.attributes or {}).values():
