@@ -60,9 +60,15 @@ def test_sessions_live_in_memory_while_redis_is_down_and_in_redis_again_after(ow
     assert [t.text for t in store.history(during)] == ["bulky items"]
 
 
+@pytest.mark.parametrize(
+    "sessions",
+    [pytest.param(4, id="4 sessions"), pytest.param(32, id="32 sessions", marks=pytest.mark.slow)],
+)
 def test_chat_keeps_answering_through_a_redis_outage(
-    own_redis: OwnRedis, sample_kb_dir: Path, tmp_path: Path
+    own_redis: OwnRedis, sample_kb_dir: Path, tmp_path: Path, sessions: int
 ) -> None:
+    """`sessions` residents chat without pause while Redis is killed for 3 s and started again (the
+    issue's 32-session load is the slow form, in `make soak`); the counts are printed (`-s`)."""
     settings = make_settings(
         sample_kb_dir,
         f"sqlite:///{tmp_path / 'bot.sqlite3'}",
@@ -89,7 +95,7 @@ def test_chat_keeps_answering_through_a_redis_outage(
 
     try:
         with TestClient(create_app(settings, runtime)) as client:
-            residents = [threading.Thread(target=resident, args=(client,)) for _ in range(4)]
+            residents = [threading.Thread(target=resident, args=(client,)) for _ in range(sessions)]
             for t in residents:
                 t.start()
             time.sleep(2)
@@ -105,6 +111,7 @@ def test_chat_keeps_answering_through_a_redis_outage(
             new_session = client.post("/api/v1/sessions").json()["session_id"]
     finally:
         runtime.close()
+    print(f"redis outage, {sessions} sessions: statuses {dict(statuses)}, answers {dict(answered)}")
     # still in service while Redis is away, and says so
     assert ready.status_code == 200 and ready.json()["sessions"] is False, ready.text
     assert statuses[200] > 40, statuses
