@@ -144,6 +144,7 @@ class Pipeline:
             steps=tuple(timer.steps),
             composer=reply.composer,
             generation=reply.generation,
+            curated_id=reply.curated_id,
             rewrite=rewritten,
         )
 

@@ -193,6 +193,7 @@ class Curated:
             sentences=(AnswerSentence(match.answer, 0 if match.citations else -1),),
             citations=match.citations,
             confidence=match.similarity,
+            curated_id=match.curated_id,
         )
 
 

@@ -139,6 +139,7 @@ class Reply:
     private: bool = False
     composer: Composer = "extractive"
     generation: GenerationNote | None = None
+    curated_id: int | None = None  # the editors' curated answer this reply is (its hits count it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,7 @@ class Answer:
     composer: Composer = "extractive"
     generation: GenerationNote | None = None
     rewrite: str = ""  # the rewrite step's outcome (`Rewritten.outcome`); "" when it did not run
+    curated_id: int | None = None  # `Reply.curated_id`: which curated answer was served
 
     @property
     def remembered_reply(self) -> str:

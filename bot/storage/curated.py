@@ -1,15 +1,15 @@
 """Curated answers as the editors' console reads and edits them: hit counts, expiry, drafts.
 
-Storage without a schema change (issue 13; the next migrations belong to other work):
+How curated answers are stored (issue 13):
 
     expiry  an entry `{"expires_on": "YYYY-MM-DD"}` in the answer's `citations` JSON array (an entry
             without `document_id` is a setting of the answer, not a citation). The answer is served
             through that day (UTC) and not after: `BotDatabase.curated_answers` leaves it out and
             `curated_stamp` changes with the day, so every bot process reloads its curated index.
-    hits    derived from the transcripts: turns with status `curated` whose stored reply is the curated
-            answer's text (the curated step replies with the answer's text as it is), one `GROUP BY`.
-            Hits therefore count since the text last changed, and two answers with the same text share
-            their hits.
+    hits    derived from the transcripts: turns that served the answer (`curated_id`, recorded with
+            each turn since migration 0005; older turns were matched to it by their text once, by that
+            migration), one `GROUP BY`. An edited answer keeps its hits; two answers with the same text
+            count their own.
 """
 
 from __future__ import annotations
@@ -106,17 +106,17 @@ class CuratedStore:
     def _select(self) -> sa.Select[tuple[CuratedRow, int | None, datetime | None]]:
         hits = (
             sa.select(
-                TranscriptRow.answer.label("answer"),
+                TranscriptRow.curated_id.label("curated_id"),
                 sa.func.count().label("hits"),
                 sa.func.max(TranscriptRow.created_at).label("last_hit"),
             )
-            .where(TranscriptRow.status == "curated")
-            .group_by(TranscriptRow.answer)
+            .where(TranscriptRow.curated_id.is_not(None))
+            .group_by(TranscriptRow.curated_id)
             .subquery()
         )
         return (
             sa.select(CuratedRow, hits.c.hits, hits.c.last_hit)
-            .outerjoin(hits, hits.c.answer == CuratedRow.answer)
+            .outerjoin(hits, hits.c.curated_id == CuratedRow.id)
             .where(CuratedRow.active.is_(True))
             .order_by(CuratedRow.id)
         )

@@ -100,6 +100,7 @@ class BotDatabase(Database):
                     "intent": answer.intent,
                     "private": answer.private,
                     "failed_step": answer.failed_step,
+                    "curated_id": answer.curated_id,
                 },
             )
 

@@ -45,6 +45,8 @@ class TranscriptRow(Base):
     # a private reply (a resident's own case data) is not kept: `answer` then says only what kind it was
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_step: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # the curated answer a `curated` turn served (migration 0005): its hits, whatever its text
+    curated_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class FeedbackRow(Base):

@@ -209,6 +209,38 @@ def test_curated_answers_created_served_counted_edited_and_expired(stack: StaffS
     )
 
 
+def test_each_curated_answer_counts_its_own_hits_and_keeps_them_when_edited(stack: StaffStack) -> None:
+    """Hits follow the curated answer served (its id, recorded with the turn), not its text: two answers
+    with the same text count apart, and an edit keeps the count."""
+    client, editor = stack.client(), {**stack.bearer("editor"), "Origin": ORIGIN}
+    same = "Times are posted at the aquarium's entrance."
+    questions = ["when does the aquarium feed its otters", "what time is the sea lion show at the aquarium"]
+    ids = []
+    for question in questions:
+        created = client.post(
+            "/api/v1/staff/curated", json={"questions": [question], "answer": same}, headers=editor
+        )
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["entry"]["id"])
+
+    assert [ask(stack, q) for q in (questions[0], questions[0], questions[1])] == ["curated"] * 3
+
+    def hits(curated_id: int) -> int:
+        return int(client.get(f"/api/v1/staff/curated/{curated_id}", headers=editor).json()["entry"]["hits"])
+
+    assert [hits(i) for i in ids] == [2, 1]
+    edited = client.put(
+        f"/api/v1/staff/curated/{ids[0]}",
+        json={"questions": [questions[0]], "answer": "Otters are fed at 11:00 and 15:00."},
+        headers=editor,
+    )
+    assert edited.status_code == 200, edited.text
+    assert ask(stack, questions[0]) == "curated"
+    assert [hits(i) for i in ids] == [3, 1]
+    for curated_id in ids:
+        assert client.delete(f"/api/v1/staff/curated/{curated_id}", headers=editor).status_code == 204
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -1,0 +1,91 @@
+"""The bot database's migrations, on SQLite and PostgreSQL: at head the schema is exactly the tables the
+code maps (`bot/storage/tables.py`), and migration 0005 gives curated turns recorded before it the
+curated answer with their text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+
+from bot.storage.database import MIGRATIONS, BotDatabase
+from bot.storage.tables import Base
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+
+
+def test_the_migrated_schema_is_the_mapped_one(url: str) -> None:
+    database = BotDatabase(url)
+    database.migrate()
+    try:
+        with database.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"version_table": "alembic_version_bot"})
+            differences = compare_metadata(context, Base.metadata)
+    finally:
+        database.close()
+    assert differences == []
+
+
+def _upgrade(url: str, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    engine.dispose()
+
+
+def test_curated_turns_recorded_before_0005_count_for_the_answer_with_their_text(url: str) -> None:
+    _upgrade(url, "0004")
+    engine = sa.create_engine(url)
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        for curated_id, answer in (
+            (1, "Otters are fed at noon."),
+            (2, "Otters are fed at noon."),
+            (3, "Closed."),
+        ):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO bot_curated_answers (id, questions, answer, citations, active, updated_at)"
+                    " VALUES (:id, '[]', :answer, '[]', :active, :now)"
+                ),
+                {"id": curated_id, "answer": answer, "active": True, "now": now},
+            )
+        turns = [
+            ("a", "Otters are fed at noon.", "curated"),  # shared text: the oldest answer
+            ("b", "Closed.", "curated"),
+            ("c", "An answer edited since.", "curated"),  # no answer has this text any more
+            ("d", "Closed.", "answered"),  # not a curated turn
+        ]
+        for answer_id, answer, status in turns:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO bot_transcripts (answer_id, session_ref, created_at, question, answer,"
+                    " status, confidence, citations, timings_ms, pii_types, intent, private)"
+                    " VALUES (:id, 's', :now, 'q', :answer, :status, 1.0, '[]', '{}', '[]', 'question', :no)"
+                ),
+                {"id": answer_id, "now": now, "answer": answer, "status": status, "no": False},
+            )
+    engine.dispose()
+
+    BotDatabase(url).migrate()
+
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        found = dict(connection.execute(sa.text("SELECT answer_id, curated_id FROM bot_transcripts")).all())
+    engine.dispose()
+    assert found == {"a": 1, "b": 3, "c": None, "d": None}
