@@ -2,10 +2,10 @@
 
 How curated answers are stored (issue 13):
 
-    expiry  an entry `{"expires_on": "YYYY-MM-DD"}` in the answer's `citations` JSON array (an entry
-            without `document_id` is a setting of the answer, not a citation). The answer is served
-            through that day (UTC) and not after: `BotDatabase.curated_answers` leaves it out and
-            `curated_stamp` changes with the day, so every bot process reloads its curated index.
+    expiry  `bot_curated_answers.expires_on` (migration 0005; before it, an entry of the `citations`
+            array). The answer is served through that day (UTC) and not after:
+            `BotDatabase.curated_answers` leaves it out and `curated_stamp` changes with the day, so
+            every bot process reloads its curated index.
     hits    derived from the transcripts: turns that served the answer (`curated_id`, recorded with
             each turn since migration 0005; older turns were matched to it by their text once, by that
             migration), one `GROUP BY`. An edited answer keeps its hits; two answers with the same text
@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from bot.storage.tables import CuratedDraftRow, CuratedRow, TranscriptRow
 from knowledge_base.records import Citation
 
-EXPIRES = "expires_on"
 DraftOutcome = Literal["approved", "dismissed"]
 
 
@@ -33,25 +32,10 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-def stored_citations(raw: Sequence[Mapping[str, object]]) -> list[Mapping[str, object]]:
-    """The citation entries of a stored `citations` array (without the answer's settings)."""
-    return [entry for entry in raw if "document_id" in entry]
-
-
-def stored_expiry(raw: Sequence[Mapping[str, object]]) -> date | None:
-    for entry in raw:
-        if "document_id" not in entry and entry.get(EXPIRES):
-            return date.fromisoformat(str(entry[EXPIRES]))
-    return None
-
-
-def with_expiry(citations: list[dict[str, object]], expires_on: date | None) -> list[dict[str, object]]:
-    return [*citations, {EXPIRES: expires_on.isoformat()}] if expires_on is not None else citations
-
-
-def expired(raw: Sequence[Mapping[str, object]], on: date) -> bool:
-    expiry = stored_expiry(raw)
-    return expiry is not None and expiry < on
+def cited_json(citations: Sequence[Citation], versions: Mapping[str, int]) -> list[dict[str, object]]:
+    """Stored citations: each Citation's JSON plus "document_version", the version of the document when
+    the editor cited it (absent in answers added before it was kept)."""
+    return [{**c.model_dump(mode="json"), "document_version": versions.get(c.document_id)} for c in citations]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +59,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _entry(row: CuratedRow, hits: int | None, last: datetime | None) -> CuratedEntry:
-    cited = stored_citations(row.citations)
+    cited = row.citations
     return CuratedEntry(
         row.id,
         tuple(row.questions),
@@ -86,15 +70,11 @@ def _entry(row: CuratedRow, hits: int | None, last: datetime | None) -> CuratedE
             for c in cited
             if c.get("document_version") is not None
         },
-        stored_expiry(row.citations),
+        row.expires_on,
         _aware(row.updated_at) or row.updated_at,
         int(hits or 0),
         _aware(last),
     )
-
-
-def _cited(citations: Sequence[Citation], versions: Mapping[str, int]) -> list[dict[str, object]]:
-    return [{**c.model_dump(mode="json"), "document_version": versions.get(c.document_id)} for c in citations]
 
 
 class CuratedStore:
@@ -150,7 +130,8 @@ class CuratedStore:
             row = CuratedRow(
                 questions=list(questions),
                 answer=answer,
-                citations=with_expiry(_cited(citations, versions), expires_on),
+                citations=cited_json(citations, versions),
+                expires_on=expires_on,
                 active=True,
             )
             s.add(row)
@@ -172,7 +153,7 @@ class CuratedStore:
                 return False
             row.questions = list(questions)
             row.answer = answer
-            row.citations = with_expiry(_cited(citations, versions), expires_on)
+            row.citations, row.expires_on = cited_json(citations, versions), expires_on
             row.updated_at = datetime.now(UTC)
             return True
 

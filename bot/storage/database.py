@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from bot.answering.curated import CuratedAnswer
 from bot.answering.turn import Answer
 from bot.errors import AnswerNotFoundError
-from bot.storage.curated import expired, stored_citations, stored_expiry, today, with_expiry
+from bot.storage.curated import cited_json, today
 from bot.storage.tables import CuratedDraftRow, CuratedRow, FeedbackRow, TranscriptRow
 from knowledge_base.records import Citation
 from knowledge_base.sql import Database
@@ -35,10 +35,6 @@ def _citation_json(c: Citation) -> dict[str, object]:
 
 def citation_from_json(raw: dict[str, object]) -> Citation:
     return Citation.model_validate(raw)
-
-
-def _cited_json(citations: list[Citation], versions: Mapping[str, int]) -> list[dict[str, object]]:
-    return [{**_citation_json(c), "document_version": versions.get(c.document_id)} for c in citations]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +118,7 @@ class BotDatabase(Database):
             return s.get(TranscriptRow, answer_id)
 
     # ---- curated answers --------------------------------------------------------------------
-    # A stored citation is the Citation's JSON plus "document_version": the version of the document
-    # when the editor cited it (absent in answers added before it was kept).
+    # stored citations: `bot.storage.curated.cited_json`
     def add_curated(
         self,
         questions: list[str],
@@ -133,7 +128,7 @@ class BotDatabase(Database):
     ) -> int:
         with self.session() as s:
             row = CuratedRow(
-                questions=questions, answer=answer, citations=_cited_json(citations, cited_versions or {})
+                questions=questions, answer=answer, citations=cited_json(citations, cited_versions or {})
             )
             s.add(row)
             s.flush()
@@ -151,7 +146,7 @@ class BotDatabase(Database):
             row = s.get(CuratedRow, curated_id)
             if row is None or not row.active:
                 return False
-            row.citations = with_expiry(_cited_json(citations, cited_versions), stored_expiry(row.citations))
+            row.citations = cited_json(citations, cited_versions)
             if answer is not None:
                 row.answer = answer
             row.updated_at = datetime.now(UTC)
@@ -171,22 +166,26 @@ class BotDatabase(Database):
         on = today()
         with self.session() as s:
             rows = s.scalars(
-                sa.select(CuratedRow).where(CuratedRow.active.is_(True)).order_by(CuratedRow.id)
+                sa.select(CuratedRow)
+                .where(
+                    CuratedRow.active.is_(True),
+                    sa.or_(CuratedRow.expires_on.is_(None), CuratedRow.expires_on >= on),
+                )
+                .order_by(CuratedRow.id)
             ).all()
             return [
                 CuratedAnswer(
                     r.id,
                     tuple(r.questions),
                     r.answer,
-                    tuple(citation_from_json(dict(c)) for c in stored_citations(r.citations)),
+                    tuple(citation_from_json(dict(c)) for c in r.citations),
                     {
                         str(c["document_id"]): int(str(c["document_version"]))
-                        for c in stored_citations(r.citations)
+                        for c in r.citations
                         if c.get("document_version") is not None
                     },
                 )
                 for r in rows
-                if not expired(r.citations, on)
             ]
 
     def curated_stamp(self) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -70,6 +71,7 @@ class CuratedRow(Base):
     citations: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    expires_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # served through this day (UTC)
 
 
 # ---- The call-centre desk (issue 12): tickets, their messages, curated-answer drafts ------------------

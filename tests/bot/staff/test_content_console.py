@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -192,8 +192,8 @@ def test_curated_answers_created_served_counted_edited_and_expired(stack: StaffS
     # expired yesterday (as if set then): not served any more, listed as expired
     with stack.runtime.service.database.engine.begin() as conn:
         conn.execute(
-            sa.text("UPDATE bot_curated_answers SET citations = :c, updated_at = :now WHERE id = :id"),
-            {"c": f'[{{"expires_on": "{yesterday}"}}]', "now": datetime.now(UTC), "id": curated_id},
+            sa.text("UPDATE bot_curated_answers SET expires_on = :day, updated_at = :now WHERE id = :id"),
+            {"day": date.fromisoformat(yesterday), "now": datetime.now(UTC), "id": curated_id},
         )
     assert ask(stack, OTTERS) != "curated"
     view = client.get(f"/api/v1/staff/curated/{curated_id}", headers=editor).json()

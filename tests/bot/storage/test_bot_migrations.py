@@ -1,10 +1,12 @@
 """The bot database's migrations, on SQLite and PostgreSQL: at head the schema is exactly the tables the
-code maps (`bot/storage/tables.py`), and migration 0005 gives curated turns recorded before it the
-curated answer with their text."""
+code maps (`bot/storage/tables.py`); migration 0005 gives curated turns recorded before it the
+curated answer with their text, and moves an answer's expiry out of its citations into a column (and
+back on downgrade)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 
+from bot.storage.curated import CuratedStore
 from bot.storage.database import MIGRATIONS, BotDatabase
 from bot.storage.tables import Base
 
@@ -37,21 +40,23 @@ def test_the_migrated_schema_is_the_mapped_one(url: str) -> None:
     assert differences == []
 
 
-def _upgrade(url: str, revision: str) -> None:
+def _migrate(url: str, revision: str, down: bool = False) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url)
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        (command.downgrade if down else command.upgrade)(config, revision)
     engine.dispose()
 
 
 def test_curated_turns_recorded_before_0005_count_for_the_answer_with_their_text(url: str) -> None:
-    _upgrade(url, "0004")
+    _migrate(url, "0004")
     engine = sa.create_engine(url)
     now = datetime.now(UTC)
+    cite = '{"document_id": "zoo", "title": "Zoo", "document_version": 2}'
+    stored = {1: f'[{cite}, {{"expires_on": "2031-05-01"}}]', 2: f"[{cite}]", 3: "[]"}
     with engine.begin() as connection:
         for curated_id, answer in (
             (1, "Otters are fed at noon."),
@@ -61,9 +66,15 @@ def test_curated_turns_recorded_before_0005_count_for_the_answer_with_their_text
             connection.execute(
                 sa.text(
                     "INSERT INTO bot_curated_answers (id, questions, answer, citations, active, updated_at)"
-                    " VALUES (:id, '[]', :answer, '[]', :active, :now)"
+                    " VALUES (:id, '[]', :answer, :citations, :active, :now)"
                 ),
-                {"id": curated_id, "answer": answer, "active": True, "now": now},
+                {
+                    "id": curated_id,
+                    "answer": answer,
+                    "citations": stored[curated_id],
+                    "active": True,
+                    "now": now,
+                },
             )
         turns = [
             ("a", "Otters are fed at noon.", "curated"),  # shared text: the oldest answer
@@ -89,3 +100,26 @@ def test_curated_turns_recorded_before_0005_count_for_the_answer_with_their_text
         found = dict(connection.execute(sa.text("SELECT answer_id, curated_id FROM bot_transcripts")).all())
     engine.dispose()
     assert found == {"a": 1, "b": 3, "c": None, "d": None}
+    database = BotDatabase(url)
+    try:
+        entries = {e.id: e for e in CuratedStore(database.engine).entries()}
+        served = [a.id for a in database.curated_answers()]
+    finally:
+        database.close()
+    assert entries[1].expires_on == date(2031, 5, 1) and entries[2].expires_on is None
+    assert (
+        [c.document_id for c in entries[1].citations]
+        == ["zoo"]
+        == [c.document_id for c in entries[2].citations]
+    )
+    assert entries[1].cited_versions == {"zoo": 2} and served == [1, 2, 3]
+
+    _migrate(url, "0004", down=True)  # and back: the expiry is an entry of the citations again
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        raw = connection.execute(
+            sa.text("SELECT citations FROM bot_curated_answers WHERE id = 1")
+        ).scalar_one()
+    engine.dispose()
+    restored = json.loads(raw) if isinstance(raw, str) else raw
+    assert restored[-1] == {"expires_on": "2031-05-01"} and restored[0]["document_id"] == "zoo"
