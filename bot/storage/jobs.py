@@ -1,4 +1,5 @@
-"""Ingest jobs in the bot's database (migration 0004): one row per job, one per uploaded file.
+"""Ingest jobs in the bot's database (migration 0004; rows in `bot.storage.tables`): one row per job,
+one per uploaded file.
 
 The row is the job's truth for every process: the console reads it, whichever runner executes the job
 writes it (a thread of the bot or an `askcity worker` process, possibly on another machine). A running
@@ -13,56 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, sessionmaker
+from sqlalchemy.orm import selectinload, sessionmaker
 
 from bot.documents.models import FileOutcome, Job, JobFile, JobKind, JobState, UploadMetadata
-from bot.storage.tables import Base
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class IngestJobRow(Base):
-    __tablename__ = "bot_ingest_jobs"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    state: Mapped[str] = mapped_column(String(16), index=True)
-    stage: Mapped[str] = mapped_column(String(16), default="")
-    progress: Mapped[float] = mapped_column(Float, default=0.0)
-    reason: Mapped[str] = mapped_column(Text, default="")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    document_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    accept_missing_metadata: Mapped[bool] = mapped_column(Boolean, default=False)
-    published_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_by: Mapped[str] = mapped_column(String(200))
-    created_by_name: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    worker: Mapped[str] = mapped_column(String(200), default="")
-    files: Mapped[list[IngestJobFileRow]] = relationship(
-        order_by="IngestJobFileRow.ordinal", cascade="all, delete-orphan"
-    )
-
-
-class IngestJobFileRow(Base):
-    __tablename__ = "bot_ingest_job_files"
-
-    job_id: Mapped[str] = mapped_column(
-        ForeignKey("bot_ingest_jobs.id", ondelete="CASCADE"), primary_key=True
-    )
-    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
-    filename: Mapped[str] = mapped_column(String(300))
-    document_id: Mapped[str] = mapped_column(String(200), index=True)
-    size: Mapped[int] = mapped_column(Integer)
-    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
-    outcome: Mapped[str] = mapped_column(String(16), default="pending")
-    reason: Mapped[str] = mapped_column(Text, default="")
+from bot.storage.tables import IngestJobFileRow, IngestJobRow
+from bot.storage.tables import now as _now
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -27,7 +27,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.documents.models import JobState
-from bot.storage.jobs import IngestJobRow
+from bot.storage.tables import IngestJobRow
 from knowledge_base.snapshot import served_documents
 from tests.bot.documents.worker_harness import Site, documents_site, stop
 
