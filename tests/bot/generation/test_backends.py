@@ -13,7 +13,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -153,6 +154,64 @@ def test_a_server_that_never_answers_times_out_into_the_extractive_answer(runtim
             connection.close()
     assert answer.generation is not None and answer.generation.outcome == "timeout"
     assert answer.composer == "extractive"
+    assert_grounded(answer)
+
+
+class _Misbehaving(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint that fails the way `self.server.mode` says."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        mode = self.server.mode  # type: ignore[attr-defined]
+        if mode == "500":
+            body = b'{"error": {"message": "the model crashed", "type": "server_error"}}'
+            self.send_response(500)
+            self.send_header("Content-Type", "application/json")
+        else:  # a stream whose events are not JSON, cut off without [DONE]
+            body = b"data: {this is not json\n\ndata: [1, 2\n\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def misbehaving_server(mode: str) -> Iterator[str]:
+    if mode == "refused":  # a port nothing listens on
+        yield f"http://127.0.0.1:{free_port()}/v1"
+        return
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Misbehaving)
+    server.mode = mode  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("mode", ["refused", "500", "malformed stream"])
+@pytest.mark.parametrize("streamed", [False, True], ids=["chat", "stream"])
+def test_a_failing_openai_server_falls_back_to_the_extractive_answer(
+    runtime: Runtime, mode: str, streamed: bool
+) -> None:
+    """The real `langchain-openai` client against a server that is not there, answers 500, or sends a
+    stream that is not one: the turn is the extractive answer, marked as a backend failure."""
+    shown: list[Mapping[str, object]] = []
+    with misbehaving_server(mode) as url:
+        generator = build_generator(
+            BotSettings(
+                env="test", llm_backend="openai", llm_base_url=url, llm_model="any", llm_timeout_seconds=5
+            )
+        )
+        pipeline = dataclasses.replace(runtime.service.pipeline, generate=Generate(generator))  # type: ignore[arg-type]
+        answer = pipeline.run(QUESTION, emit=shown.append if streamed else None)
+    assert answer.generation is not None and answer.generation.outcome == "backend", answer.generation
+    assert answer.composer == "extractive" and not shown
     assert_grounded(answer)
 
 
