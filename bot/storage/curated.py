@@ -38,6 +38,17 @@ def cited_json(citations: Sequence[Citation], versions: Mapping[str, int]) -> li
     return [{**c.model_dump(mode="json"), "document_version": versions.get(c.document_id)} for c in citations]
 
 
+def read_cited(raw: Sequence[Mapping[str, object]]) -> tuple[tuple[Citation, ...], dict[str, int]]:
+    """The citations stored by `cited_json`, and the version each cited document had then."""
+    citations = tuple(Citation.model_validate(dict(c)) for c in raw)
+    versions = {
+        str(c["document_id"]): int(str(c["document_version"]))
+        for c in raw
+        if c.get("document_version") is not None
+    }
+    return citations, versions
+
+
 @dataclass(frozen=True, slots=True)
 class CuratedEntry:
     id: int
@@ -59,17 +70,11 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _entry(row: CuratedRow, hits: int | None, last: datetime | None) -> CuratedEntry:
-    cited = row.citations
     return CuratedEntry(
         row.id,
         tuple(row.questions),
         row.answer,
-        tuple(Citation.model_validate(c) for c in cited),
-        {
-            str(c["document_id"]): int(str(c["document_version"]))
-            for c in cited
-            if c.get("document_version") is not None
-        },
+        *read_cited(row.citations),
         row.expires_on,
         _aware(row.updated_at) or row.updated_at,
         int(hits or 0),

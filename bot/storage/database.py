@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from bot.answering.curated import CuratedAnswer
 from bot.answering.turn import Answer
 from bot.errors import AnswerNotFoundError
-from bot.storage.curated import cited_json, today
+from bot.storage.curated import cited_json, read_cited, today
 from bot.storage.tables import CuratedDraftRow, CuratedRow, FeedbackRow, TranscriptRow
 from knowledge_base.records import Citation
 from knowledge_base.sql import Database
@@ -173,20 +173,7 @@ class BotDatabase(Database):
                 )
                 .order_by(CuratedRow.id)
             ).all()
-            return [
-                CuratedAnswer(
-                    r.id,
-                    tuple(r.questions),
-                    r.answer,
-                    tuple(citation_from_json(dict(c)) for c in r.citations),
-                    {
-                        str(c["document_id"]): int(str(c["document_version"]))
-                        for c in r.citations
-                        if c.get("document_version") is not None
-                    },
-                )
-                for r in rows
-            ]
+            return [CuratedAnswer(r.id, tuple(r.questions), r.answer, *read_cited(r.citations)) for r in rows]
 
     def curated_stamp(self) -> str:
         """Changes whenever the set of curated answers changes, and each day (an answer may expire)."""

@@ -12,7 +12,6 @@ no curated id, as it counted for nothing before either. The expiry was an entry
 `expires_on`, and back on downgrade.
 """
 
-import json
 from datetime import date
 from typing import Any
 
@@ -82,5 +81,4 @@ def _answers() -> sa.Table:
 
 
 def _entries(raw: Any) -> list[dict[str, Any]]:
-    value = json.loads(raw) if isinstance(raw, str) else raw
-    return [dict(e) for e in value or []]
+    return [dict(e) for e in raw or []]

@@ -27,7 +27,6 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def _migrate(url: str, revision: str, down: bool = False) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url)
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
