@@ -28,6 +28,7 @@ from knowledge_base.records import Turn
 
 Split = Literal["train", "test"]
 REFUSALS = frozenset({AnswerStatus.NO_ANSWER, AnswerStatus.HANDOFF, AnswerStatus.REJECTED})
+SMALL_TALK = frozenset({"greeting", "thanks"})  # routed to their fixed reply, never to the documents
 
 
 def split_of(key: str, test_share: float = 0.5) -> Split:
@@ -74,9 +75,10 @@ class ProbeResult:
 
     @property
     def correct(self) -> bool:
-        """Refused when it should be; otherwise answered from an expected document."""
+        """Out of scope: refused, or small talk answered by its own reply (a greeting for "good
+        morning!"), which quotes no document; otherwise answered from an expected document."""
         if not self.probe.answerable:
-            return self.refused
+            return self.refused or (self.answer.intent in SMALL_TALK and not self.answer.citations)
         answered = self.answer.status in (AnswerStatus.ANSWERED, AnswerStatus.CURATED)
         return answered and self.cited in self.probe.expected_docs
 

@@ -93,6 +93,8 @@ def test_route_recognises_small_talk_handoff_and_case_references(pipeline: Pipel
         return pipeline.route(message, pipeline.encode(message, ())).intent
 
     assert intent("hello") == "greeting"
+    assert intent("hello?") == intent("hi, how are you doing today?") == "greeting"
+    assert intent("how are you going to use my data?") == "question"
     assert intent("thanks!") == "thanks"
     assert intent("can I talk to a real person") == "handoff"
     assert intent("status of MB-7K2P-9QXD-4R8T-Z") == "status"
