@@ -35,6 +35,15 @@ class PiiEntity(StrEnum):
     IP_ADDRESS = "IP_ADDRESS"
     CN_RESIDENT_ID = "CN_RESIDENT_ID"
     PASSPORT = "PASSPORT"
+    STREET_ADDRESS = "STREET_ADDRESS"
+    DATE_OF_BIRTH = "DATE_OF_BIRTH"
+    CARD_SECURITY_CODE = "CARD_SECURITY_CODE"
+    # presidio's own recognizers (`bot.privacy.recognizers.PRESIDIO_RECOGNIZERS`)
+    UK_NINO = "UK_NINO"
+    UK_DRIVING_LICENCE = "UK_DRIVING_LICENCE"
+    CA_SIN = "CA_SIN"
+    US_ITIN = "US_ITIN"
+    US_MBI = "US_MBI"
 
 
 SUPPORTED_ENTITIES: tuple[str, ...] = tuple(entity.value for entity in PiiEntity)

@@ -22,12 +22,14 @@ import json
 import random
 import re
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from faker import Faker
 
 from bot.privacy.data.pii_lookalikes import SlotValues
-from bot.privacy.data.pii_templates import KNOWN_LIMITS, MIXED, NEGATIVE, POSITIVE
+from bot.privacy.data.pii_templates import KNOWN_LIMITS, MIXED, MORE, MORE_NEGATIVE, NEGATIVE, POSITIVE
+from bot.privacy.data.pii_values import MoreValues
 from bot.privacy.evaluation import GoldEntity, LabelledSentence, Split
 
 SEED = 20240611
@@ -46,7 +48,14 @@ ENTITY_SLOTS = {
     "CARD": "CREDIT_CARD", "SSN": "US_SSN", "BARESSN": "US_SSN", "IBAN": "IBAN_CODE",
     "IP": "IP_ADDRESS", "CNID": "CN_RESIDENT_ID", "PASSPORT": "PASSPORT",
     "NAME": "PERSON", "FIRSTNAME": "PERSON", "STREET": "STREET_ADDRESS",
+    "BIRTHDATE": "DATE_OF_BIRTH", "CARDCODE": "CARD_SECURITY_CODE", "NINO": "UK_NINO",
+    "UKDRIVINGLICENCE": "UK_DRIVING_LICENCE", "CASIN": "CA_SIN", "ITIN": "US_ITIN", "MBI": "US_MBI",
+    "PLAINSTREET": "STREET_ADDRESS",
 }  # fmt: skip
+# The second stage, appended after the first with its own seed, so the first stays as it was.
+MORE_SEED = 20261203
+PER_MORE_TYPE = 34
+MORE_NEGATIVE_COUNT = 60
 # presidio-evaluator's slots, and ours for them
 PUBLIC_SLOTS = {
     "credit_card_number": "CARD", "iban": "IBAN", "phone_number": "PHONE", "email": "EMAIL",
@@ -97,11 +106,45 @@ def public_templates() -> list[str]:
     return templates
 
 
+class StageTwoValues(SlotValues, MoreValues):
+    """The first stage's slots and the second's."""
+
+
 def build() -> list[LabelledSentence]:
-    rng = random.Random(SEED)
+    first = _build_stage(SEED, SlotValues, _first_stage)
+    seen = {sentence.text for sentence in first}
+    return first + [s for s in _build_stage(MORE_SEED, StageTwoValues, _second_stage) if s.text not in seen]
+
+
+def _first_stage(take: Take, take_split: TakeSplit) -> None:
+    for entity_type, templates in POSITIVE.items():
+        take_split(templates, PER_TYPE.get(entity_type, PER_OTHER_TYPE))
+    take_split(MIXED, MIXED_COUNT)
+    take_split(NEGATIVE, NEGATIVE_COUNT)
+    public = public_templates()
+    take(public, PUBLIC_REPEATS * len(public), "test")
+    take(KNOWN_LIMITS, len(KNOWN_LIMITS), "test")
+
+
+def _second_stage(take: Take, take_split: TakeSplit) -> None:
+    for templates in MORE.values():
+        take_split(templates, PER_MORE_TYPE)
+    take_split(MORE_NEGATIVE, MORE_NEGATIVE_COUNT)
+
+
+Take = Callable[[list[str], int, Split], None]
+TakeSplit = Callable[[list[str], int], None]
+
+
+def _build_stage(
+    seed: int,
+    make_values: Callable[[random.Random, Faker], SlotValues],
+    stage: Callable[[Take, TakeSplit], None],
+) -> list[LabelledSentence]:
+    rng = random.Random(seed)
     fake = Faker("en_US")
-    fake.seed_instance(SEED)
-    values = SlotValues(rng, fake)
+    fake.seed_instance(seed)
+    values = make_values(rng, fake)
     seen: set[str] = set()
     sentences: list[LabelledSentence] = []
 
@@ -123,13 +166,7 @@ def build() -> list[LabelledSentence]:
         for split, part in split_templates(templates).items():
             take(part, round(count * len(part) / len(templates)), split)
 
-    for entity_type, templates in POSITIVE.items():
-        take_split(templates, PER_TYPE.get(entity_type, PER_OTHER_TYPE))
-    take_split(MIXED, MIXED_COUNT)
-    take_split(NEGATIVE, NEGATIVE_COUNT)
-    public = public_templates()
-    take(public, PUBLIC_REPEATS * len(public), "test")
-    take(KNOWN_LIMITS, len(KNOWN_LIMITS), "test")
+    stage(take, take_split)
     rng.shuffle(sentences)
     return sentences
 

@@ -305,3 +305,77 @@ class Values:
 
     def street(self) -> str:
         return str(self.fake.street_address())
+
+
+# The second stage of the set (`build_pii_dataset.MORE`): national numbers, dates of birth, card codes
+# and street addresses as residents type them. Formats follow each issuer's published rules, written
+# here independently of the recognizers.
+NINO_FIRST = "ABCEGHJKLMNOPRSTWXYZ"  # never D, F, I, Q, U, V
+NINO_SECOND = "ABCEGHJKLMNPRSTWXYZ"  # never D, F, I, O, Q, U, V
+NINO_NOT_PREFIX = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
+MBI_LETTERS = "ACDEFGHJKMNPQRTUVWXY"  # never S, L, O, I, B, Z
+ITIN_GROUPS = (*range(70, 89), 90, 91, 92, *range(94, 100))
+LOWER_STREETS = ("birch", "king", "queen", "main", "elm", "quay", "harbour", "mill", "church", "oak")
+STREET_WORDS = ("street", "st", "st.", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane")
+
+
+class MoreValues(Values):
+    """Values of the second stage's labelled slots."""
+
+    def birthdate(self) -> str:
+        day = dt.date(1930, 1, 1) + dt.timedelta(days=self.rng.randint(0, 28000))
+        formats = ("%m/%d/%Y", "%d/%m/%Y", "%Y-%m-%d", "%d %B %Y", "%B %d, %Y", "%d.%m.%Y", "%b %d %Y")
+        return day.strftime(self.pick(*formats))
+
+    def cardcode(self) -> str:
+        return self.digits(self.rng.choice((3, 3, 3, 4)))
+
+    def nino(self) -> str:
+        while True:
+            prefix = self.rng.choice(NINO_FIRST) + self.rng.choice(NINO_SECOND)
+            if prefix not in NINO_NOT_PREFIX:
+                break
+        body, suffix = self.digits(6), self.rng.choice("ABCD")
+        return self.pick(
+            f"{prefix}{body}{suffix}", f"{prefix} {body[:2]} {body[2:4]} {body[4:]} {suffix}",
+            f"{prefix.lower()}{body}{suffix.lower()}",
+        )  # fmt: skip
+
+    def ukdrivinglicence(self) -> str:
+        surname = re.sub(r"[^A-Z]", "", self.fake.last_name().upper())[:5].ljust(5, "9")
+        born = dt.date(1940, 1, 1) + dt.timedelta(days=self.rng.randint(0, 24000))
+        month = born.month + self.rng.choice((0, 50))  # 50 more for a woman
+        initials = self.letters(1) + self.pick(self.letters(1), "9")
+        year = str(born.year)
+        return f"{surname}{year[2]}{month:02d}{born.day:02d}{year[3]}{initials}9" + self.letters(2)
+
+    def casin(self) -> str:
+        body = self.pick(*"1234567", "9") + self.digits(7)
+        number = body + luhn_check_digit(body)
+        return self.pick(
+            number, f"{number[:3]} {number[3:6]} {number[6:]}", f"{number[:3]}-{number[3:6]}-{number[6:]}"
+        )
+
+    def itin(self) -> str:
+        number = f"9{self.digits(2)}", f"{self.rng.choice(ITIN_GROUPS):02d}", self.digits(4)
+        return self.pick("-".join(number), " ".join(number))
+
+    def mbi(self) -> str:
+        def letter() -> str:
+            return self.rng.choice(MBI_LETTERS)
+
+        def either() -> str:
+            return self.rng.choice(MBI_LETTERS + string.digits)
+
+        d = self.digits
+        value = f"{self.rng.randint(1, 9)}{letter()}{either()}{d(1)}{letter()}{either()}"
+        value += f"{d(1)}{letter()}{letter()}{d(2)}"
+        return self.pick(value, f"{value[:4]}-{value[4:7]}-{value[7:]}")
+
+    def plainstreet(self) -> str:
+        """An address typed quickly: lower case, a short suffix, maybe a flat."""
+        number = str(self.rng.randint(1, 2999))
+        street = f"{number} {self.rng.choice(LOWER_STREETS)} {self.rng.choice(STREET_WORDS)}"
+        return street + self.pick(
+            "", "", f" apt {self.rng.randint(1, 40)}", f", unit {self.rng.randint(1, 12)}"
+        )

@@ -8,11 +8,15 @@ spaces and dashes are already ASCII, with every offset unchanged.
 | EMAIL_ADDRESS | presidio's regex; "at"/"dot" spelled or bracketed; known suffix (`email`) | no |
 | PHONE_NUMBER | `phonenumbers` in the configured regions, extensions, shape rules (`phone`) | weak shapes |
 | CREDIT_CARD | issuer range, length 12-19 and Luhn; any one separator (`payment`) | no |
+| CARD_SECURITY_CODE | 3-4 digits (`payment`) | always ("CVV", "CVC") |
 | US_SSN | three groups, any one separator; never area 000/666/9xx, group 00 (`identity`) | bare digits |
 | IBAN_CODE | any case and spacing; MOD 97 + the country's BBAN format (`payment`) | no |
 | IP_ADDRESS | presidio's IPv4/IPv6 regexes + `ipaddress` | no |
 | CN_RESIDENT_ID | 18 chars; province, birth date, ISO 7064 MOD 11-2 check character (`identity`) | no |
 | PASSPORT | 1-2 letters + 6-9 digits, or 9 digits (`identity`) | always ("passport") |
+| STREET_ADDRESS | house number, name words, USPS/UK street suffix, unit (`location`) | no |
+| DATE_OF_BIRTH | numeric or written dates (`identity`) | always ("born", "birth", "DOB") |
+| UK_NINO, UK_DRIVING_LICENCE, CA_SIN, US_ITIN, US_MBI | presidio's recognizers | weak shapes |
 
 Context words are matched as whole words within 5 words before or 3 after a match (stop words not
 counted), using the tokens of `TokenizingNlpEngine` and presidio's `LemmaContextAwareEnhancer`. A
@@ -25,25 +29,48 @@ This package imports presidio, so it is imported only from `PiiDetector.warm_up(
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from presidio_analyzer import AnalyzerEngine, LemmaContextAwareEnhancer, RecognizerRegistry
-from presidio_analyzer.predefined_recognizers import IpRecognizer
+from presidio_analyzer.predefined_recognizers import (
+    IpRecognizer,
+    UkDrivingLicenceRecognizer,
+    UkNinoRecognizer,
+    UsItinRecognizer,
+    UsMbiRecognizer,
+)
 
 from bot.privacy.detection import DEFAULT_PHONE_REGIONS
 from bot.privacy.nlp_engine import TokenizingNlpEngine
 from bot.privacy.recognizers.common import CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT
 from bot.privacy.recognizers.email import ObfuscatedEmailRecognizer, OfflineEmailRecognizer
 from bot.privacy.recognizers.identity import (
+    CanadianSinRecognizer,
     CnResidentIdRecognizer,
+    DateOfBirthRecognizer,
     PassportRecognizer,
     StrictUsSsnRecognizer,
 )
-from bot.privacy.recognizers.payment import CardRecognizer, IbanRecognizer
+from bot.privacy.recognizers.location import StreetAddressRecognizer
+from bot.privacy.recognizers.payment import CardRecognizer, CardSecurityCodeRecognizer, IbanRecognizer
 from bot.privacy.recognizers.phone import PhoneRecognizer
 
-__all__ = ["build_analyzer", "build_recognizers"]
+__all__ = ["PRESIDIO_RECOGNIZERS", "build_analyzer", "build_recognizers"]
+
+# Presidio's own recognizers for national numbers residents give: each checks its format (and its check
+# digits where the number has them) and the weak shapes need their context ("SIN", "social insurance").
+# Not used: the bank-account recognizer, whose context word "account" is in every utility question
+# ("my utility account 6058300420"); the US driver's licence one ("permit" is its context word); the
+# NHS one, whose 3-3-4 digits with a check digit that presidio trusts over any score are one North
+# American phone number in eleven.
+PRESIDIO_RECOGNIZERS: tuple[Callable[..., Any], ...] = (
+    UkNinoRecognizer,
+    UkDrivingLicenceRecognizer,
+    CanadianSinRecognizer,
+    UsItinRecognizer,
+    UsMbiRecognizer,
+)
 
 
 def build_recognizers(
@@ -55,11 +82,15 @@ def build_recognizers(
         ObfuscatedEmailRecognizer(supported_language=language),
         PhoneRecognizer(phone_regions, supported_language=language),
         CardRecognizer(supported_language=language),
+        CardSecurityCodeRecognizer(supported_language=language),
         StrictUsSsnRecognizer(supported_language=language),
         IbanRecognizer(supported_language=language),
         IpRecognizer(supported_language=language),
         CnResidentIdRecognizer(supported_language=language),
         PassportRecognizer(supported_language=language),
+        StreetAddressRecognizer(supported_language=language),
+        DateOfBirthRecognizer(supported_language=language),
+        *(recognizer(supported_language=language) for recognizer in PRESIDIO_RECOGNIZERS),
     ]
 
 

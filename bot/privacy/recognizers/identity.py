@@ -1,21 +1,20 @@
-"""Identity numbers: US social security numbers, PRC resident IDs, passports."""
+"""Identity numbers: US social security numbers, Canadian social insurance numbers, PRC resident IDs,
+passports; dates of birth."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
-from presidio_analyzer.predefined_recognizers import UsSsnRecognizer
+from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer.predefined_recognizers import CaSinRecognizer, UsSsnRecognizer
 
 from bot.privacy.checksums import is_valid_cn_resident_id
 from bot.privacy.detection import PiiEntity
 from bot.privacy.recognizers.common import (
-    CONTEXT_BOOST,
     FLAGS,
-    MIN_SCORE_WITH_CONTEXT,
     SEPARATOR,
     WEAK_SCORE,
+    PhraseContext,
 )
 
 _NOT_BEFORE = r"(?<![\w+])(?<!\d[-./])"  # not inside a word or a longer number
@@ -23,7 +22,7 @@ _NOT_AFTER = r"(?![\w]|[-./]\d)"
 _GROUP_SEPARATOR = re.compile(r"\D+")
 
 
-class StrictUsSsnRecognizer(UsSsnRecognizer):  # type: ignore[misc]
+class StrictUsSsnRecognizer(PhraseContext, UsSsnRecognizer):  # type: ignore[misc]
     """SSNs in three groups with any one separator, or nine digits next to "SSN".
 
     Compared with presidio's recognizer:
@@ -46,8 +45,7 @@ class StrictUsSsnRecognizer(UsSsnRecognizer):  # type: ignore[misc]
         Pattern("five and four (weak)", rf"{_NOT_BEFORE}\d{{5}}-\d{{4}}{_NOT_AFTER}", WEAK_SCORE),
         Pattern("three and six (weak)", rf"{_NOT_BEFORE}\d{{3}}-\d{{6}}{_NOT_AFTER}", WEAK_SCORE),
     )
-    _PHRASE = re.compile(r"\bsocial[\s-]+security\b", re.IGNORECASE)
-    _WINDOW = (60, 40)  # characters before and after a match searched for the phrase
+    PHRASE = re.compile(r"\bsocial[\s-]+security\b", re.IGNORECASE)
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -58,21 +56,6 @@ class StrictUsSsnRecognizer(UsSsnRecognizer):  # type: ignore[misc]
         separators = {gap.strip() or " " for gap in _GROUP_SEPARATOR.findall(pattern_text)}
         digits = "".join(char for char in pattern_text if char.isdigit())
         return len(separators) > 1 or bool(super().invalidate_result(digits)) or digits.startswith("9")
-
-    def enhance_using_context(
-        self,
-        text: str,
-        raw_recognizer_results: list[Any],
-        other_raw_recognizer_results: list[Any],
-        nlp_artifacts: Any,
-        context: list[str] | None = None,
-    ) -> list[Any]:
-        before, after = self._WINDOW
-        for result in raw_recognizer_results:
-            if self._PHRASE.search(text[max(0, result.start - before) : result.end + after]):
-                result.score = min(1.0, max(result.score + CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT))
-                result.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
-        return raw_recognizer_results
 
 
 class CnResidentIdRecognizer(PatternRecognizer):  # type: ignore[misc]
@@ -116,3 +99,39 @@ class PassportRecognizer(PatternRecognizer):  # type: ignore[misc]
             context=["passport", "passports", "pasport"],
             global_regex_flags=FLAGS,
         )
+
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d{2}"
+
+
+class DateOfBirthRecognizer(PhraseContext, PatternRecognizer):  # type: ignore[misc]
+    """A date next to "born", "birth", "DOB" ("D.O.B.") or "birthday": a date of birth identifies a
+    resident; any other date ("my pickup is on 12 March") is not personal data and stays."""
+
+    PHRASE = re.compile(r"(?<!\w)d\.?\s?o\.?\s?b\b", re.IGNORECASE)
+
+    PATTERNS = (
+        Pattern("numeric date (weak)", r"(?<![\w/.-])\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}(?![\w/.-])", WEAK_SCORE),
+        Pattern("day month year (weak)", rf"\b{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}\b", WEAK_SCORE),
+        Pattern("month day year (weak)", rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", WEAK_SCORE),
+    )
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity=PiiEntity.DATE_OF_BIRTH.value,
+            supported_language=supported_language,
+            patterns=list(self.PATTERNS),
+            context=["born", "birth", "dob", "birthday", "birthdate"],
+            global_regex_flags=FLAGS,
+        )
+
+
+class CanadianSinRecognizer(PhraseContext, CaSinRecognizer):  # type: ignore[misc]
+    """Presidio's SIN recognizer (nine digits, Luhn), which also hears the phrase "social insurance"."""
+
+    PHRASE = re.compile(r"\bsocial[\s-]+insurance\b", re.IGNORECASE)

@@ -8,13 +8,15 @@ import pytest
 
 from bot.privacy import DEFAULT_DATASET, SUPPORTED_ENTITIES
 from bot.privacy.checksums import is_valid_cn_resident_id
+from bot.privacy.data import build_pii_dataset
 from bot.privacy.data.build_pii_dataset import PUBLIC_SLOTS, build, public_templates, render, split_templates
-from bot.privacy.data.pii_templates import NEGATIVE, POSITIVE
+from bot.privacy.data.pii_lookalikes import SlotValues
+from bot.privacy.data.pii_templates import MORE, MORE_NEGATIVE, NEGATIVE, POSITIVE
 from bot.privacy.evaluation import LabelledSentence, load_dataset
 from bot.privacy.folding import fold
 
 TARGETED = ("CREDIT_CARD", "US_SSN", "IBAN_CODE", "EMAIL_ADDRESS", "PHONE_NUMBER")
-NOT_DETECTED = ("PERSON", "STREET_ADDRESS")
+NOT_DETECTED = ("PERSON",)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +80,7 @@ def test_disguised_values_are_labelled(sentences: list[LabelledSentence]) -> Non
 
 
 def test_templates_are_split_whole_and_the_same_way_every_time() -> None:
-    for templates in [*POSITIVE.values(), NEGATIVE]:
+    for templates in [*POSITIVE.values(), NEGATIVE, *MORE.values(), MORE_NEGATIVE]:
         split = split_templates(templates)
         assert set(split["train"]).isdisjoint(split["test"])
         assert sorted(split["train"] + split["test"]) == sorted(templates)
@@ -113,3 +115,29 @@ def test_labelled_ibans_pass_mod_97(sentences: list[LabelledSentence]) -> None:
 def test_labelled_resident_ids_are_valid(sentences: list[LabelledSentence]) -> None:
     ids = values(sentences, "CN_RESIDENT_ID")
     assert ids and all(is_valid_cn_resident_id(value) for value in ids)
+
+
+def test_labelled_social_insurance_numbers_pass_luhn(sentences: list[LabelledSentence]) -> None:
+    sins = [alphanumerics(value) for value in values(sentences, "CA_SIN")]
+    assert sins and all(luhn_ok(sin) and len(sin) == 9 and sin[0] not in "08" for sin in sins)
+
+
+def test_labelled_national_insurance_numbers_and_itins_follow_the_issuers_rules(
+    sentences: list[LabelledSentence],
+) -> None:
+    ninos = [alphanumerics(value).upper() for value in values(sentences, "UK_NINO")]
+    assert ninos and all(
+        nino[0] not in "DFIQUV" and nino[1] not in "DFIOQUV" and nino[8] in "ABCD" for nino in ninos
+    )
+    itins = [alphanumerics(value) for value in values(sentences, "US_ITIN")]
+    assert itins and all(
+        itin[0] == "9" and (70 <= int(itin[3:5]) <= 88 or int(itin[3:5]) >= 90) for itin in itins
+    )
+
+
+def test_the_second_stage_leaves_the_first_as_it_was(sentences: list[LabelledSentence]) -> None:
+    first = build_pii_dataset._build_stage(build_pii_dataset.SEED, SlotValues, build_pii_dataset._first_stage)
+    assert sentences[: len(first)] == first
+    assert any(
+        entity.type == "US_MBI" for sentence in sentences[len(first) :] for entity in sentence.entities
+    )

@@ -62,6 +62,29 @@ FOUND = [
     ("E12345678 is my passport number", "PASSPORT", "E12345678"),
     ("passport 561234789", "PASSPORT", "561234789"),
     ("Passport: EA1234567, expires in May", "PASSPORT", "EA1234567"),
+    # STREET_ADDRESS
+    ("we have lived at 1420 Elm Street since 1998", "STREET_ADDRESS", "1420 Elm Street"),
+    ("I live at 4566 Ricardo Fork Apt. 544", "STREET_ADDRESS", "4566 Ricardo Fork Apt. 544"),
+    ("pothole outside 14 birch st, its huge", "STREET_ADDRESS", "14 birch st"),
+    ("send it to 22 Quay Street unit 4 please", "STREET_ADDRESS", "22 Quay Street unit 4"),
+    # DATE_OF_BIRTH
+    ("my date of birth is 04/12/1985", "DATE_OF_BIRTH", "04/12/1985"),
+    ("I was born on 12 March 1950, am I a senior?", "DATE_OF_BIRTH", "12 March 1950"),
+    ("D.O.B. January 29, 1999", "DATE_OF_BIRTH", "January 29, 1999"),
+    # CARD_SECURITY_CODE
+    ("the cvv is 123 if you need it", "CARD_SECURITY_CODE", "123"),
+    ("CVC: 4821", "CARD_SECURITY_CODE", "4821"),
+    # UK_NINO
+    ("my national insurance number is AB 12 34 56 C", "UK_NINO", "AB 12 34 56 C"),
+    # UK_DRIVING_LICENCE
+    ("UK driving licence MORGA753116SM9IJ", "UK_DRIVING_LICENCE", "MORGA753116SM9IJ"),
+    # CA_SIN
+    ("my SIN is 535 879 191", "CA_SIN", "535 879 191"),
+    ("My social insurance number is 193475589, I moved from Toronto.", "CA_SIN", "193475589"),
+    # US_ITIN
+    ("my ITIN is 912-70-1234", "US_ITIN", "912-70-1234"),
+    # US_MBI
+    ("my medicare number is 1EG4-TE5-MK73", "US_MBI", "1EG4-TE5-MK73"),
 ]  # fmt: skip
 
 NOTHING = [
@@ -75,7 +98,12 @@ NOTHING = [
     pytest.param("paid $1,250.00 on 2024-03-15 at 10:30", id="amount, date, time"),
     pytest.param("case MB-7K3Q-X9P2 is still open", id="case reference"),
     pytest.param("case MB-7K2P-9QXD-4R8T-Z is still open", id="long case reference"),
-    pytest.param("we have lived at 1420 Elm Street since 1998", id="house number and year"),
+    pytest.param("it is a 10 minute drive from city hall", id="minutes, not a house number"),
+    pytest.param("there are 3 big green bins on our street", id="a count before a street word"),
+    pytest.param("we paid $25 on Main Street", id="an amount before a street"),
+    pytest.param("my bulky pickup is on 12 March 2025", id="a date, not a birth date"),
+    pytest.param("the cvv field will not accept my card", id="'cvv' without digits"),
+    pytest.param("I paid $450, is the cvv on the back?", id="an amount near 'cvv'"),
     pytest.param("postcode SW1A 1AA, or 75001 in Paris", id="postcodes"),
     pytest.param("paid ١٬٢٥٠ on ٢٠٢٤-٠٣-١٥ at ١٠:٣٠", id="amount, date, time in Arabic-Indic digits"),
     pytest.param("card 4111 1111 1111 1112", id="card failing Luhn"),

@@ -1,0 +1,88 @@
+"""Street addresses: a house number, one to three name words and a street suffix ("62556 Soto Coves",
+"4566 Ricardo Fork Apt. 544", "14 birch st apt 3").
+
+There is no named-entity model here, so an address is recognised by its shape. The street suffixes are
+the USPS list of common suffixes (Publication 28, appendix C1) with the UK and Canadian ones a city's
+residents also write. Written in title case, any of them makes an address; in lower case, only the
+unmistakable ones do, since "a 10 minute drive" or "3 big green bins" would read as addresses. A flat,
+suite or unit after the street belongs to the address. A number after "$", "#" or inside a longer
+number is not a house number.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+from bot.privacy.detection import PiiEntity
+
+# USPS Publication 28, appendix C1 (common street suffixes), plural forms where USPS lists them, plus
+# UK and Canadian ones (Close, Crescent, Gardens, Mews, Rise, Row, Walk, Wynd).
+SUFFIXES: tuple[str, ...] = (
+    "Alley", "Annex", "Arcade", "Avenue", "Bayou", "Beach", "Bend", "Bluff", "Bluffs", "Bottom",
+    "Boulevard", "Branch", "Bridge", "Brook", "Brooks", "Burg", "Burgs", "Bypass", "Camp", "Canyon",
+    "Cape", "Causeway", "Center", "Centers", "Centre", "Circle", "Circles", "Cliff", "Cliffs", "Close",
+    "Club", "Common", "Commons", "Corner", "Corners", "Course", "Court", "Courts", "Cove", "Coves",
+    "Creek", "Crescent", "Crest", "Crossing", "Crossroad", "Crossroads", "Curve", "Dale", "Dam",
+    "Divide", "Drive", "Drives", "Estate", "Estates", "Expressway", "Extension", "Extensions", "Falls",
+    "Ferry", "Field", "Fields", "Flat", "Flats", "Ford", "Fords", "Forest", "Forge", "Forges", "Fork",
+    "Forks", "Fort", "Freeway", "Garden", "Gardens", "Gateway", "Glen", "Glens", "Green", "Greens",
+    "Grove", "Groves", "Harbor", "Harbors", "Harbour", "Haven", "Heights", "Highway", "Hill", "Hills",
+    "Hollow", "Inlet", "Island", "Islands", "Isle", "Junction", "Junctions", "Key", "Keys", "Knoll",
+    "Knolls", "Lake", "Lakes", "Land", "Landing", "Lane", "Light", "Lights", "Loaf", "Lock", "Locks", "Lodge",
+    "Loop", "Mall", "Manor", "Manors", "Meadow", "Meadows", "Mews", "Mill", "Mills", "Mission",
+    "Motorway", "Mount", "Mountain", "Mountains", "Neck", "Orchard", "Oval", "Overpass", "Park",
+    "Parks", "Parkway", "Parkways", "Pass", "Passage", "Path", "Pike", "Pine", "Pines", "Place",
+    "Plain", "Plains", "Plaza", "Point", "Points", "Port", "Ports", "Prairie", "Radial", "Ramp",
+    "Ranch", "Rapid", "Rapids", "Rest", "Ridge", "Ridges", "Rise", "River", "Road", "Roads", "Route",
+    "Row", "Rue", "Run", "Shoal", "Shoals", "Shore", "Shores", "Skyway", "Spring", "Springs", "Spur",
+    "Spurs", "Square", "Squares", "Station", "Stravenue", "Stream", "Street", "Streets", "Summit",
+    "Terrace", "Throughway", "Trace", "Track", "Trafficway", "Trail", "Trailer", "Tunnel", "Turnpike",
+    "Underpass", "Union", "Unions", "Valley", "Valleys", "Viaduct", "View", "Views", "Village",
+    "Villages", "Ville", "Vista", "Walk", "Walks", "Wall", "Way", "Ways", "Well", "Wells", "Wynd",
+    # the abbreviations residents write most
+    "Ave", "Blvd", "Cir", "Cres", "Ct", "Dr", "Hwy", "Ln", "Pkwy", "Pl", "Rd", "Sq", "St", "Ter", "Terr",
+)  # fmt: skip
+
+# Unmistakable in lower case too ("14 birch st", "22 quay street").
+LOWER_CASE_SUFFIXES: tuple[str, ...] = (
+    "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "crescent",
+    "cres", "terrace", "highway", "hwy", "parkway", "pkwy",
+)  # fmt: skip
+
+_NUMBER = r"(?<![\w$#£€.,/-])\d{1,6}[A-Za-z]?(?![\w.,/-]\d)"
+_TITLE_WORD = r"(?:[A-Z][a-z'’-]+\.?|\d{1,3}(?:st|nd|rd|th)|[NSEW])"
+_LOWER_WORD = r"[A-Za-z'’-]+"  # any case: the suffix decides
+_UNIT = r"(?:,?[ \t]+(?i:apt\.?|apartment|suite|ste\.?|unit|flat|#)[ \t]*#?[A-Za-z0-9-]+)?"
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+class StreetAddressRecognizer(PatternRecognizer):  # type: ignore[misc]
+    """Street addresses by shape: house number, name words, street suffix, optional unit."""
+
+    PATTERNS = (
+        Pattern(
+            "number, title-case name and suffix",
+            rf"{_NUMBER}[ \t]+(?:{_TITLE_WORD}[ \t]+){{1,3}}(?:{_alternatives(SUFFIXES)})\b\.?{_UNIT}",
+            0.5,
+        ),
+        Pattern(
+            "number, name and an unmistakable suffix",
+            rf"{_NUMBER}[ \t]+(?:{_LOWER_WORD}[ \t]+){{1,2}}"
+            rf"(?i:{_alternatives(LOWER_CASE_SUFFIXES)})\b\.?{_UNIT}",
+            0.5,
+        ),
+    )
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity=PiiEntity.STREET_ADDRESS.value,
+            supported_language=supported_language,
+            patterns=list(self.PATTERNS),
+            context=["address", "live", "lives", "living", "moved", "street"],
+            global_regex_flags=re.DOTALL | re.MULTILINE,  # case matters: see the module's note
+        )
