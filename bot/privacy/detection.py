@@ -36,6 +36,7 @@ class PiiEntity(StrEnum):
     CN_RESIDENT_ID = "CN_RESIDENT_ID"
     PASSPORT = "PASSPORT"
     STREET_ADDRESS = "STREET_ADDRESS"
+    PERSON = "PERSON"
     DATE_OF_BIRTH = "DATE_OF_BIRTH"
     CARD_SECURITY_CODE = "CARD_SECURITY_CODE"
     # presidio's own recognizers (`bot.privacy.recognizers.PRESIDIO_RECOGNIZERS`)
@@ -138,10 +139,19 @@ _PII_SHAPE = re.compile(
 )
 
 
+# Words that introduce a name (`recognizers/person.py`), or a contact block that starts with one.
+_NAME_CUE = re.compile(
+    r"(?i:\bname\b|\bholder\b|\bbehalf\b|\bi'?m\b|\bi am\b|\bit'?s\b|\bthis is\b|\bsigned\b|\bregards\b|"
+    r"\bthanks\b|\bthank you\b|\bcheers\b|\bsincerely\b|\bhi\b|\bhello\b|\bhey\b|\bdear\b|\bhere\b)"
+    r"|^[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)*,",
+    re.MULTILINE,
+)
+
+
 def _may_hold_pii(folded: str) -> bool:
     """Whether a folded text could hold any entity we detect. Most questions hold none of the shapes
     above and skip the analyzer, at a fraction of the cost."""
-    return _PII_SHAPE.search(folded) is not None
+    return _PII_SHAPE.search(folded) is not None or _NAME_CUE.search(folded) is not None
 
 
 def resolve_overlaps(spans: list[PiiSpan]) -> list[PiiSpan]:

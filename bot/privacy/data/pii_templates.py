@@ -271,7 +271,8 @@ KNOWN_LIMITS = [
 
 # The second stage (`build_pii_dataset.MORE`, 3 December 2026): national numbers, dates of birth, card
 # security codes and quickly typed street addresses. Slots: BIRTHDATE, CARDCODE, NINO (UK national
-# insurance), UKDRIVINGLICENCE, CASIN (Canadian social insurance), ITIN, MBI (US Medicare), PLAINSTREET.
+# insurance), UKDRIVINGLICENCE, CASIN (Canadian social insurance), ITIN, MBI (US Medicare), PLAINSTREET;
+# and NAME in the ways residents introduce themselves (and two they do not).
 MORE: dict[str, list[str]] = {
     "DATE_OF_BIRTH": [
         "my date of birth is {BIRTHDATE}, am I old enough for the senior pass?",
@@ -373,6 +374,21 @@ MORE: dict[str, list[str]] = {
     ],
 }
 
+MORE["PERSON"] = [
+    "my name is {NAME} and I need a visitor pass",
+    "Hi, I'm {NAME}. When is my recycling day?",
+    "This message is from {NAME}, about the pothole on our street",
+    "name: {NAME}, question about the dog licence",
+    "ok got it, thanks, {NAME}",
+    "Regards, {NAME}",
+    "{NAME} here, my bin was not emptied",
+    "please put the booking under the name {NAME}",
+    "I am {NAME}, the tenant at the back unit",
+    "Hello, this is {NAME} about my water bill",
+    "Dear {NAME}, thank you for the quick reply",
+    "my son {NAME} needs a library card",
+]
+
 # Look-alikes for the second stage's recognizers: dates that are not birth dates, short numbers that
 # are not card codes, words of context with no value.
 MORE_NEGATIVE: list[str] = [
@@ -393,4 +409,12 @@ MORE_NEGATIVE: list[str] = [
     "the {count} park benches on the square were painted",
     "the meeting is in room {count} at city hall at {time}",
     "permit {permit} was approved on {date}",
+    "I'm Canadian, do I need a permit to fish in the river?",
+    "Hi Team, is the pool open on {date}?",
+    "is this Harbourview Community Centre's phone line?",
+    "Thanks, Great service as always",
+    "I'm New to the city, where do I start?",
+    "Hello Millbrook residents, is the market on this week?",
+    "Dear Sir or Madam, how do I appeal a ticket?",
+    "I am Looking for the library on Elm",
 ]

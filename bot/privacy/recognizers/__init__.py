@@ -16,6 +16,7 @@ spaces and dashes are already ASCII, with every offset unchanged.
 | PASSPORT | 1-2 letters + 6-9 digits, or 9 digits (`identity`) | always ("passport") |
 | STREET_ADDRESS | house number, name words, USPS/UK street suffix, unit (`location`) | no |
 | DATE_OF_BIRTH | numeric or written dates (`identity`) | always ("born", "birth", "DOB") |
+| PERSON | capitalised words after words that introduce a name (`person`) | always ("my name is", "I'm", …) |
 | UK_NINO, UK_DRIVING_LICENCE, CA_SIN, US_ITIN, US_MBI | presidio's recognizers | weak shapes |
 
 Context words are matched as whole words within 5 words before or 3 after a match (stop words not
@@ -54,6 +55,7 @@ from bot.privacy.recognizers.identity import (
 )
 from bot.privacy.recognizers.location import StreetAddressRecognizer
 from bot.privacy.recognizers.payment import CardRecognizer, CardSecurityCodeRecognizer, IbanRecognizer
+from bot.privacy.recognizers.person import NameRecognizer
 from bot.privacy.recognizers.phone import PhoneRecognizer
 
 __all__ = ["PRESIDIO_RECOGNIZERS", "build_analyzer", "build_recognizers"]
@@ -89,6 +91,7 @@ def build_recognizers(
         CnResidentIdRecognizer(supported_language=language),
         PassportRecognizer(supported_language=language),
         StreetAddressRecognizer(supported_language=language),
+        NameRecognizer(supported_language=language),
         DateOfBirthRecognizer(supported_language=language),
         *(recognizer(supported_language=language) for recognizer in PRESIDIO_RECOGNIZERS),
     ]

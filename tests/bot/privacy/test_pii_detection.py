@@ -85,6 +85,11 @@ FOUND = [
     ("my ITIN is 912-70-1234", "US_ITIN", "912-70-1234"),
     # US_MBI
     ("my medicare number is 1EG4-TE5-MK73", "US_MBI", "1EG4-TE5-MK73"),
+    # PERSON: only where the message introduces a name
+    ("my name is Maria Lopez, when is bin day?", "PERSON", "Maria Lopez"),
+    ("I am Dr. Wesley Wheeler and I need a permit", "PERSON", "Dr. Wesley Wheeler"),
+    ("John Snyder Jr. here, my bin was missed", "PERSON", "John Snyder Jr."),
+    ("ok thanks, Ana", "PERSON", "Ana"),
 ]  # fmt: skip
 
 NOTHING = [
@@ -103,6 +108,11 @@ NOTHING = [
     pytest.param("we paid $25 on Main Street", id="an amount before a street"),
     pytest.param("my bulky pickup is on 12 March 2025", id="a date, not a birth date"),
     pytest.param("the cvv field will not accept my card", id="'cvv' without digits"),
+    pytest.param("I'm Canadian, do I need a permit?", id="a nationality after I'm"),
+    pytest.param("i'm looking for the library", id="no capital after i'm"),
+    pytest.param("is this Harbourview Community Centre's line?", id="a place, no name cue"),
+    pytest.param("it was never assigned  Sure! I will help", id="'signed' inside a word"),
+    pytest.param("Hello You can reply online.", id="a pronoun after hello"),
     pytest.param("I paid $450, is the cvv on the back?", id="an amount near 'cvv'"),
     pytest.param("postcode SW1A 1AA, or 75001 in Paris", id="postcodes"),
     pytest.param("paid ١٬٢٥٠ on ٢٠٢٤-٠٣-١٥ at ١٠:٣٠", id="amount, date, time in Arabic-Indic digits"),

@@ -37,6 +37,8 @@ TARGETS = {
     "IBAN_CODE": (0.95, 0.99),
     "EMAIL_ADDRESS": (0.95, 0.99),
     "PHONE_NUMBER": (0.95, 0.97),
+    # names are found only where the message introduces one (no named-entity model ships): docs/privacy.md
+    "PERSON": (0.95, 0.55),
 }
 OTHER_TARGET = (0.9, 0.9)
 
@@ -59,10 +61,9 @@ def test_on_the_test_split_every_entity_type_meets_its_target(report: PiiReport,
     assert scores.recall >= recall, scores
 
 
-def test_names_are_reported_apart_and_left_out_of_micro(report: PiiReport) -> None:
+def test_every_labelled_type_is_looked_for_and_in_micro(report: PiiReport) -> None:
     assert set(report.per_entity) == set(SUPPORTED_ENTITIES)
-    assert set(report.not_detected) == {"PERSON"}
-    assert all(scores.support > 0 and scores.recall == 0.0 for scores in report.not_detected.values())
+    assert report.not_detected == {}
     assert report.micro.support == sum(scores.support for scores in report.per_entity.values())
 
 
@@ -80,7 +81,7 @@ def test_the_report_table_lists_every_entity_type_and_the_timing(report: PiiRepo
         assert name in table
     assert "ms per sentence" in table
     assert "test split" in table
-    assert "PERSON" in table.split("not looked for")[1]
+    assert "PERSON" in table and "not looked for" not in table  # every labelled type has a recognizer
     assert report.mean_detect_ms > 0
 
 
