@@ -181,8 +181,10 @@ class _Misbehaving(BaseHTTPRequestHandler):
 
 @contextlib.contextmanager
 def misbehaving_server(mode: str) -> Iterator[str]:
-    if mode == "refused":  # a port nothing listens on
-        yield f"http://127.0.0.1:{free_port()}/v1"
+    if mode == "refused":  # a port held, and not listened on, for the whole test: connections are refused
+        with socket.socket() as held:
+            held.bind(("127.0.0.1", 0))
+            yield f"http://127.0.0.1:{held.getsockname()[1]}/v1"
         return
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Misbehaving)
     server.mode = mode  # type: ignore[attr-defined]
