@@ -297,7 +297,8 @@ def test_operator_switch_turns_the_chat_off_and_on(client: TestClient, runtime: 
 
 # Formats that got through before issue 11 (Luhn-valid 2-series Mastercard with " - ", a 19-digit
 # Visa, a French national phone number, a US number with an extension, a lower-case IBAN, an SSN with
-# slashes, a spelled-out email address, a card in Arabic-Indic digits).
+# slashes, a spelled-out email address, a card in Arabic-Indic digits), and those that got through
+# until 3 December (addresses, dates of birth, card codes, national numbers, introduced names).
 HARD_PII = {
     "mastercard": "2221 - 7777 - 7777 - 7774",
     "visa19": "4777777777777777775",
@@ -308,6 +309,13 @@ HARD_PII = {
     "spelled email": "maria dot gonzalez at example dot net",
     "arabic-indic card": "\u0664\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 "
     "\u0661\u0661\u0661\u0661",
+    "street address": "4566 Ricardo Fork Apt. 544",
+    "date of birth": "DOB 04/12/1985",
+    "card code": "cvv 4821",
+    "uk national insurance": "NI number AB123456C",
+    "canadian sin": "social insurance number 535 879 191",
+    "medicare": "medicare 1EG4-TE5-MK73",
+    "name": "my name is Maria Gonzalez",
 }
 
 
