@@ -1,5 +1,5 @@
 """Street addresses: a house number, one to three name words and a street suffix ("62556 Soto Coves",
-"4566 Ricardo Fork Apt. 544", "14 birch st apt 3").
+"4566 Ricardo Fork Apt. 544", "14 birch st apt 3"); post office boxes ("PO Box 1234").
 
 There is no named-entity model here, so an address is recognised by its shape. The street suffixes are
 the USPS list of common suffixes (Publication 28, appendix C1) with the UK and Canadian ones a city's
@@ -74,6 +74,11 @@ class StreetAddressRecognizer(PatternRecognizer):  # type: ignore[misc]
             "number, name and an unmistakable suffix",
             rf"{_NUMBER}[ \t]+(?:{_LOWER_WORD}[ \t]+){{1,2}}"
             rf"(?i:{_alternatives(LOWER_CASE_SUFFIXES)})\b\.?{_UNIT}",
+            0.5,
+        ),
+        Pattern(
+            "post office box",
+            r"(?i:\bP\.?[ \t]?O\.?[ \t]+Box|\bpost[ \t]+office[ \t]+box)[ \t]+#?\d{1,6}\b",
             0.5,
         ),
     )

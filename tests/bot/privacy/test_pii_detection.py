@@ -67,6 +67,7 @@ FOUND = [
     ("I live at 4566 Ricardo Fork Apt. 544", "STREET_ADDRESS", "4566 Ricardo Fork Apt. 544"),
     ("pothole outside 14 birch st, its huge", "STREET_ADDRESS", "14 birch st"),
     ("send it to 22 Quay Street unit 4 please", "STREET_ADDRESS", "22 Quay Street unit 4"),
+    ("mail the cheque to P.O. Box 4471, Millbrook", "STREET_ADDRESS", "P.O. Box 4471"),
     # DATE_OF_BIRTH
     ("my date of birth is 04/12/1985", "DATE_OF_BIRTH", "04/12/1985"),
     ("I was born on 12 March 1950, am I a senior?", "DATE_OF_BIRTH", "12 March 1950"),
