@@ -140,8 +140,8 @@ class IbanRecognizer(LocalRecognizer):  # type: ignore[misc]
 
 
 class CardSecurityCodeRecognizer(PatternRecognizer):  # type: ignore[misc]
-    """The three or four digits of a card's security code, next to "CVV", "CVC" or "security code"
-    (any other short number, a price or an amount, stays)."""
+    """The three or four digits of a card's security code, next to "CVV", "CVC" or "CSC" (any other
+    short number, a price or an amount, stays; "security" alone is no context: "security deposit")."""
 
     PATTERNS = (
         Pattern("three or four digits (weak)", r"(?<![\w$£€.,:/-])\d{3,4}(?![\w.:/-]|,\d)", WEAK_SCORE),

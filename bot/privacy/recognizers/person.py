@@ -1,67 +1,18 @@
-"""Names, where the message introduces one: "my name is Maria Lopez", "I'm Joshua Thompson, SSN ...",
-"account holder Mark Dorsey", "John Snyder Jr. here", "thanks, Ana", and a contact block that starts
-with one ("Amanda Kim, 489 Wolfe Throughway, ...").
-
-There is no named-entity model here (none ships with askcity), so a name is found only after (or, for
-"... here", before) words that introduce one, and only in capitals: "i'm looking for" or "this is
-Harbourview Community Centre?" stay as written. A name is one to three capitalised words, with a title
-before it and a suffix after it; words that follow "I'm" without being names ("I'm Canadian", "I'm
-Retired") are not taken. Names nobody introduces ("Contact: 555-0142 (Amy Mckenzie)") are missed: that
-needs a model.
-"""
+"""Names that the message introduces, for presidio: the patterns are in `bot.privacy.names`."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from presidio_analyzer import LocalRecognizer
 
 from bot.privacy.detection import PiiEntity
+from bot.privacy.names import introduced_names
 from bot.privacy.recognizers.common import STRONG_SCORE, span_result
-
-_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?"
-_NAME = (
-    rf"(?P<name>(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?[ \t]+)?{_WORD}(?:[ \t]+{_WORD}){{0,2}}"
-    r"(?:[ \t]+(?:Jr|Sr)\.?|[ \t]+(?:II|III|IV))?)"
-)
-# Words that introduce a name right after them (any case).
-_BEFORE = (
-    r"(?i:\b(?:my[ \t]+name[ \t]+is|my[ \t]+name's|name[ \t]*[:=]|name[ \t]+is|\bname|account[ \t]+holder|"
-    r"under[ \t]+(?:the|my[ \t]+\w+'s)[ \t]+name(?:[ \t]+of)?|on[ \t]+behalf[ \t]+of|\bi[ \t]+am|\bi'?m|"
-    r"(?:hi|hello|hey)[,!]?[ \t]+(?:it'?s|this[ \t]+is)|signed|(?:kind[ \t]+|best[ \t]+)?regards,?|"
-    r"thanks,|thank[ \t]+you,|cheers,|sincerely,|(?:hi|hello|dear)))"
-)
-_INTRODUCED = re.compile(rf"{_BEFORE}[ \t]+{_NAME}")
-_HERE = re.compile(rf"(?:^|[,.!?][ \t]+){_NAME}[ \t]+here\b", re.MULTILINE)
-# A contact block: the name first, then a comma and an address or a number ("Amanda Kim, 489 Wolfe ...").
-_CONTACT = re.compile(rf"^{_NAME},[ \t]+(?=[\d+(])", re.MULTILINE)
-# Capitalised words that follow "I'm", "name", "hi" without being a name.
-NOT_NAMES = frozenset(
-    (
-        "A", "An", "The", "This", "That", "There", "Here", "Not", "So", "Very", "Just", "Still", "Also",
-        "Only", "Really", "Sorry", "Looking", "Trying", "Going", "Calling", "Writing", "Asking",
-        "Wondering", "New", "Retired", "Disabled", "Unemployed", "Pregnant", "Single", "Married",
-        "Divorced", "Widowed", "Homeless", "Canadian", "American", "British", "English", "Irish",
-        "Scottish", "Welsh", "French", "German", "Spanish", "Italian", "Chinese", "Indian", "Mexican",
-        "Brazilian", "Japanese", "Korean", "Filipino", "Vietnamese", "Ukrainian", "Polish", "Russian",
-        "Arabic", "Muslim", "Jewish", "Christian", "Catholic", "Monday", "Tuesday", "Wednesday",
-        "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December", "Team", "All", "Everyone",
-        "There", "Sir", "Madam", "Mam", "Ma'am", "Folks", "Guys", "City", "Council", "Department",
-        "Office", "Staff", "Support", "Bot", "Hello", "Hi", "Hey", "Thanks", "Thank", "Please", "Yes",
-        "No", "Ok", "Okay", "Good", "Great", "Fine", "Well", "Back", "Home", "Done", "Confused",
-        "Interested", "Available", "In", "On", "At", "From", "With", "For", "To", "Of", "And", "Or", "But",
-        "If", "When", "Where", "What", "Why", "How", "Who", "Which", "You", "Your", "We", "Our", "They",
-        "Their", "He", "She", "His", "Her", "It", "Its", "My", "Me", "Us", "Can", "Could", "Would", "Will",
-        "Should", "Is", "Are", "Was", "Were", "Do", "Does", "Did", "Have", "Has", "Had", "Let", "Sure",
-        "Glad", "Happy", "Any", "Some", "Every", "Each", "Again", "Now", "Today", "Tomorrow", "Yesterday",
-    )
-)  # fmt: skip
 
 
 class NameRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is untyped
-    """Names that the message introduces (see the module's note)."""
+    """Names that the message introduces (see `bot.privacy.names`)."""
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -76,13 +27,7 @@ class NameRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is unty
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
         if PiiEntity.PERSON.value not in entities:
             return []
-        results = []
-        for pattern in (_INTRODUCED, _HERE, _CONTACT):
-            for match in pattern.finditer(text):
-                start, end = match.span("name")
-                if text[start:end].split()[0].rstrip(".") in NOT_NAMES:
-                    continue
-                results.append(
-                    span_result(self, PiiEntity.PERSON.value, start, end, STRONG_SCORE, "introduced")
-                )
-        return results
+        return [
+            span_result(self, PiiEntity.PERSON.value, start, end, STRONG_SCORE, "introduced")
+            for start, end in introduced_names(text)
+        ]
