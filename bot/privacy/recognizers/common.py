@@ -1,11 +1,20 @@
-"""What the recognizers share: the score scale and a way to report a span to presidio."""
+"""What the recognizers share: the score scale, a way to report a span to presidio, the pattern
+recognizer that our own patterns are written as, and phrase context."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer import (
+    AnalysisExplanation,
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerResult,
+)
+
+from bot.privacy.detection import PiiEntity
 
 # A weak match passes the detector's threshold (0.4) only with a context word nearby: the enhancer
 # adds CONTEXT_BOOST and lifts the score to at least MIN_SCORE_WITH_CONTEXT.
@@ -63,3 +72,22 @@ class PhraseContext:
                 result.score = min(1.0, max(result.score + CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT))
                 result.recognition_metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
         return raw_recognizer_results
+
+
+class ShapeRecognizer(PatternRecognizer):  # type: ignore[misc]  # presidio is untyped
+    """A presidio pattern recognizer declared by its class: the entity, the patterns, the context
+    words and the regex flags (case-insensitive unless a recognizer says otherwise)."""
+
+    ENTITY: PiiEntity
+    PATTERNS: tuple[Pattern, ...]
+    CONTEXT: tuple[str, ...] = ()
+    REGEX_FLAGS: int = FLAGS
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity=self.ENTITY.value,
+            supported_language=supported_language,
+            patterns=list(self.PATTERNS),
+            context=list(self.CONTEXT),
+            global_regex_flags=self.REGEX_FLAGS,
+        )

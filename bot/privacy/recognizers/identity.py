@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
 from presidio_analyzer.predefined_recognizers import CaSinRecognizer, UsSsnRecognizer
 
 from bot.privacy.checksums import is_valid_cn_resident_id
 from bot.privacy.detection import PiiEntity
 from bot.privacy.recognizers.common import (
-    FLAGS,
     SEPARATOR,
     WEAK_SCORE,
     PhraseContext,
+    ShapeRecognizer,
 )
 
 _NOT_BEFORE = r"(?<![\w+])(?<!\d[-./])"  # not inside a word or a longer number
@@ -58,7 +58,7 @@ class StrictUsSsnRecognizer(PhraseContext, UsSsnRecognizer):  # type: ignore[mis
         return len(separators) > 1 or bool(super().invalidate_result(digits)) or digits.startswith("9")
 
 
-class CnResidentIdRecognizer(PatternRecognizer):  # type: ignore[misc]
+class CnResidentIdRecognizer(ShapeRecognizer):
     """18-character PRC resident identity numbers whose check character is right."""
 
     PATTERNS = (
@@ -70,20 +70,14 @@ class CnResidentIdRecognizer(PatternRecognizer):  # type: ignore[misc]
         ),
     )
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entity=PiiEntity.CN_RESIDENT_ID.value,
-            supported_language=supported_language,
-            patterns=list(self.PATTERNS),
-            context=["resident", "identity", "id", "chinese", "china", "prc"],
-            global_regex_flags=FLAGS,
-        )
+    ENTITY = PiiEntity.CN_RESIDENT_ID
+    CONTEXT = ("resident", "identity", "id", "chinese", "china", "prc")
 
     def validate_result(self, pattern_text: str) -> bool:
         return is_valid_cn_resident_id(pattern_text)
 
 
-class PassportRecognizer(PatternRecognizer):  # type: ignore[misc]
+class PassportRecognizer(ShapeRecognizer):
     """Passport-like numbers, which only pass the threshold next to the word "passport"."""
 
     PATTERNS = (
@@ -91,14 +85,8 @@ class PassportRecognizer(PatternRecognizer):  # type: ignore[misc]
         Pattern("nine digits (weak)", r"(?<![\w-])\d{9}(?![\w-])", WEAK_SCORE),
     )
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entity=PiiEntity.PASSPORT.value,
-            supported_language=supported_language,
-            patterns=list(self.PATTERNS),
-            context=["passport", "passports", "pasport"],
-            global_regex_flags=FLAGS,
-        )
+    ENTITY = PiiEntity.PASSPORT
+    CONTEXT = ("passport", "passports", "pasport")
 
 
 _MONTH = (
@@ -109,7 +97,7 @@ _DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d{2}"
 
 
-class DateOfBirthRecognizer(PhraseContext, PatternRecognizer):  # type: ignore[misc]
+class DateOfBirthRecognizer(PhraseContext, ShapeRecognizer):
     """A date next to "born", "birth", "DOB" ("D.O.B.") or "birthday": a date of birth identifies a
     resident; any other date ("my pickup is on 12 March") is not personal data and stays."""
 
@@ -121,14 +109,8 @@ class DateOfBirthRecognizer(PhraseContext, PatternRecognizer):  # type: ignore[m
         Pattern("month day year (weak)", rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", WEAK_SCORE),
     )
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entity=PiiEntity.DATE_OF_BIRTH.value,
-            supported_language=supported_language,
-            patterns=list(self.PATTERNS),
-            context=["born", "birth", "dob", "birthday", "birthdate"],
-            global_regex_flags=FLAGS,
-        )
+    ENTITY = PiiEntity.DATE_OF_BIRTH
+    CONTEXT = ("born", "birth", "dob", "birthday", "birthdate")
 
 
 class CanadianSinRecognizer(PhraseContext, CaSinRecognizer):  # type: ignore[misc]

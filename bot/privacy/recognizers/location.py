@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
 
 from bot.privacy.detection import PiiEntity
+from bot.privacy.recognizers.common import ShapeRecognizer
 
 # USPS Publication 28, appendix C1 (common street suffixes), plural forms where USPS lists them, plus
 # UK and Canadian ones (Close, Crescent, Gardens, Mews, Rise, Row, Walk, Wynd).
@@ -61,7 +62,7 @@ def _alternatives(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
-class StreetAddressRecognizer(PatternRecognizer):  # type: ignore[misc]
+class StreetAddressRecognizer(ShapeRecognizer):
     """Street addresses by shape: house number, name words, street suffix, optional unit."""
 
     PATTERNS = (
@@ -83,11 +84,6 @@ class StreetAddressRecognizer(PatternRecognizer):  # type: ignore[misc]
         ),
     )
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entity=PiiEntity.STREET_ADDRESS.value,
-            supported_language=supported_language,
-            patterns=list(self.PATTERNS),
-            context=["address", "live", "lives", "living", "moved", "street"],
-            global_regex_flags=re.DOTALL | re.MULTILINE,  # case matters: see the module's note
-        )
+    ENTITY = PiiEntity.STREET_ADDRESS
+    CONTEXT = ("address", "live", "lives", "living", "moved", "street")
+    REGEX_FLAGS = re.DOTALL | re.MULTILINE  # case matters: see the module's note

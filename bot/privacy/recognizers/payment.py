@@ -16,12 +16,12 @@ import itertools
 import re
 from typing import Any
 
-from presidio_analyzer import EntityRecognizer, LocalRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer import EntityRecognizer, LocalRecognizer, Pattern
 from presidio_analyzer.predefined_recognizers import IbanRecognizer as PresidioIbanRecognizer
 
 from bot.privacy.card_numbers import MAX_LENGTH, MIN_LENGTH, card_scheme
 from bot.privacy.detection import PiiEntity
-from bot.privacy.recognizers.common import CERTAIN_SCORE, FLAGS, SEPARATOR, WEAK_SCORE, span_result
+from bot.privacy.recognizers.common import CERTAIN_SCORE, SEPARATOR, WEAK_SCORE, ShapeRecognizer, span_result
 
 _CARD_RUN = re.compile(rf"(?<![\w+])\d+(?:{SEPARATOR}\d+)*(?!\w)")
 _DIGIT_GROUP = re.compile(r"\d+")
@@ -139,7 +139,7 @@ class IbanRecognizer(LocalRecognizer):  # type: ignore[misc]
         return None
 
 
-class CardSecurityCodeRecognizer(PatternRecognizer):  # type: ignore[misc]
+class CardSecurityCodeRecognizer(ShapeRecognizer):
     """The three or four digits of a card's security code, next to "CVV", "CVC" or "CSC" (any other
     short number, a price or an amount, stays; "security" alone is no context: "security deposit")."""
 
@@ -147,11 +147,5 @@ class CardSecurityCodeRecognizer(PatternRecognizer):  # type: ignore[misc]
         Pattern("three or four digits (weak)", r"(?<![\w$£€.,:/-])\d{3,4}(?![\w.:/-]|,\d)", WEAK_SCORE),
     )
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entity=PiiEntity.CARD_SECURITY_CODE.value,
-            supported_language=supported_language,
-            patterns=list(self.PATTERNS),
-            context=["cvv", "cvv2", "cvc", "cvc2", "csc", "cid"],
-            global_regex_flags=FLAGS,
-        )
+    ENTITY = PiiEntity.CARD_SECURITY_CODE
+    CONTEXT = ("cvv", "cvv2", "cvc", "cvc2", "csc", "cid")
