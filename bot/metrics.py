@@ -13,44 +13,41 @@
 Labels hold route templates (`/api/v1/chat`), never raw paths, and nothing a resident wrote. Several
 worker processes (`askcity serve --workers N`) share their figures when `PROMETHEUS_MULTIPROC_DIR` names
 an empty directory before the server starts (prometheus-client's multiprocess mode; docs/observability.md).
+Request ids, route labels and the exposition are the records service's too: `trust.observability`.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import time
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import structlog
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
     Counter,
     Histogram,
-    generate_latest,
-    multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from bot.answering.statuses import AnswerStatus
+from trust.observability import ObservabilityMiddleware as RequestObserver
+from trust.observability import render
+
+__all__ = [
+    "KnowledgeBaseCollector",
+    "KnowledgeBaseState",
+    "ObservabilityMiddleware",
+    "observe_answer",
+    "render",
+]
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from prometheus_client.metrics_core import Metric
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+    from starlette.types import ASGIApp
 
     from bot.answering.turn import Answer
 
-REQUEST_ID_HEADER = "x-request-id"
-_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-UNMATCHED_ROUTE = "<unmatched>"
 GATE_STEP = "gate"
 STATUS_INTENT = "status"
 
@@ -174,73 +171,14 @@ class KnowledgeBaseCollector(Collector):
         yield refused
 
 
-def render(*collectors: Collector) -> tuple[bytes, str]:
-    """The exposition text of every metric: this process's, or every worker's in multiprocess mode,
-    followed by `collectors` (values read at scrape time)."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        body = generate_latest(registry)
-    else:
-        body = generate_latest(REGISTRY)
-    if collectors:
-        scraped = CollectorRegistry(auto_describe=False)
-        for collector in collectors:
-            scraped.register(collector)
-        body += generate_latest(scraped)
-    return body, CONTENT_TYPE_LATEST
+def _count_rate_limited(route: str, status: int) -> None:
+    if status == 429:
+        RATE_LIMITED.labels(route).inc()
 
 
-def request_id_from(scope: Scope) -> str:
-    """The caller's `X-Request-ID` when it is a plain token (8-64 of `A-Za-z0-9._:-`), else a new one."""
-    for name, value in scope.get("headers", ()):
-        if name == b"x-request-id":
-            text = bytes(value).decode("latin-1")
-            if _CLIENT_REQUEST_ID.match(text):
-                return text
-            break
-    return uuid.uuid4().hex
-
-
-def route_template(scope: Scope) -> str:
-    """The path template of the matched route (`/api/v1/chat`, `/widget`), never the raw path."""
-    path: object = getattr(scope.get("route"), "path", None)
-    return path if isinstance(path, str) and path else UNMATCHED_ROUTE
-
-
-class ObservabilityMiddleware:
-    """Pure ASGI, outermost: gives each request an id (the caller's `X-Request-ID` if well formed),
-    binds it to structlog's context for every log line of the request, returns it in the response,
-    and times the request into `askcity_bot_request_duration_seconds`."""
+class ObservabilityMiddleware(RequestObserver):
+    """Request ids, `askcity_bot_request_duration_seconds` and the 429s answered
+    (`trust.observability`)."""
 
     def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = request_id_from(scope)
-        status = 500  # an exception that escapes the app becomes a 500 outside this middleware
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                message["headers"] = [
-                    *message.get("headers", ()),
-                    (REQUEST_ID_HEADER.encode(), request_id.encode()),
-                ]
-            await send(message)
-
-        started = time.perf_counter()
-        try:
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
-                await self.app(scope, receive, send_with_id)
-        finally:
-            route = route_template(scope)
-            method = scope.get("method", "GET")
-            method = method if method in _METHODS else "OTHER"
-            REQUEST_SECONDS.labels(route, method, str(status)).observe(time.perf_counter() - started)
-            if status == 429:
-                RATE_LIMITED.labels(route).inc()
+        super().__init__(app, REQUEST_SECONDS, _count_rate_limited)
