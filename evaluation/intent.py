@@ -27,6 +27,11 @@ class IntentReport(BaseModel):
     test_policy_n: int
     status_recall: float
     false_trigger_rate: float
+    # of those sent to the login prompt, the share below the classifier's `sure` level (answered in
+    # general as well when the documents answer them): the false triggers it rescues, the status
+    # questions that get the general answer after the login prompt
+    false_triggers_unsure: float
+    status_unsure: float
     recall_by_case_type: dict[str, float]
     missed: list[str]
     false_triggers: list[str]
@@ -36,12 +41,16 @@ def evaluate(classifier: IntentClassifier, examples: list[IntentExample], embedd
     classifier.warm_up()
     test = [e for e in examples if e.split == "test"]
     vectors = embedder.embed([e.text for e in test])
-    predicted = [
-        classifier.status_probability(e.text, v) >= classifier.threshold
-        for e, v in zip(test, vectors, strict=True)
-    ]
+    probability = [classifier.status_probability(e.text, v) for e, v in zip(test, vectors, strict=True)]
+    predicted = [p >= classifier.threshold for p in probability]
+    unsure = [p < classifier.config.sure for p in probability]
     status = [(e, p) for e, p in zip(test, predicted, strict=True) if e.label == "status"]
     policy = [(e, p) for e, p in zip(test, predicted, strict=True) if e.label == "policy"]
+
+    def unsure_share(label: str) -> float:
+        routed = [u for e, p, u in zip(test, predicted, unsure, strict=True) if e.label == label and p]
+        return round(sum(routed) / max(1, len(routed)), 4)
+
     by_type: Counter[str] = Counter()
     hit_type: Counter[str] = Counter()
     for e, p in status:
@@ -53,6 +62,8 @@ def evaluate(classifier: IntentClassifier, examples: list[IntentExample], embedd
         test_policy_n=len(policy),
         status_recall=round(sum(p for _, p in status) / max(1, len(status)), 4),
         false_trigger_rate=round(sum(p for _, p in policy) / max(1, len(policy)), 4),
+        false_triggers_unsure=unsure_share("policy"),
+        status_unsure=unsure_share("status"),
         recall_by_case_type={t: round(hit_type[t] / n, 4) for t, n in sorted(by_type.items())},
         missed=[e.text for e, p in status if not p],
         false_triggers=[e.text for e, p in policy if p],

@@ -100,15 +100,22 @@ class ClassifierConfig:
     c: float = 10.0  # inverse regularisation strength of the logistic regression
     embedding_weight: float = 0.5  # scale of the sentence embedding next to the TF-IDF features
     threshold: float = 0.5  # probability from which a message is of the positive label
+    # probability from which the label is taken as certain: below it (and above `threshold`) the router
+    # also answers the message as an ordinary question where that is safe (status questions, `steps.Route`)
+    sure: float = 1.0
 
 
 def load_config(path: Path) -> ClassifierConfig:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return ClassifierConfig(float(raw["c"]), float(raw["embedding_weight"]), float(raw["threshold"]))
+    return ClassifierConfig(
+        float(raw["c"]), float(raw["embedding_weight"]), float(raw["threshold"]), float(raw.get("sure", 1.0))
+    )
 
 
 def write_config(path: Path, config: ClassifierConfig, title: str, note: str) -> Path:
     body = {"c": config.c, "embedding_weight": config.embedding_weight, "threshold": config.threshold}
+    if config.sure < 1.0:
+        body["sure"] = config.sure
     path.write_text(f"# {title} {note}\n" + yaml.safe_dump(body))
     return path
 
@@ -160,7 +167,7 @@ class BinaryClassifier:
         """(C, embedding weight) with the best grouped cross-validated log-loss on the training split."""
         texts, vectors, labels, groups = self._training_data()
         c, weight = _choose(texts, vectors, labels, groups)
-        return ClassifierConfig(c, weight, self.config.threshold)
+        return ClassifierConfig(c, weight, self.config.threshold, self.config.sure)
 
     def probability(self, text: str, vector: Vectors) -> float:
         if self._model is None:

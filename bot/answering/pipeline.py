@@ -13,6 +13,13 @@ A question asked in a conversation that the gate refuses is read once more on it
 compose, verify and gate again, without the conversation): a new subject the conversation hid gets
 its answer; anything else is still refused.
 
+A status question from a resident who is not logged in gets the login prompt; when the status
+classifier is not sure of it (`Route.unsure`) and the documents answer the question in general
+(curated, or retrieve → compose → verify → gate as for any question), it gets a short login prompt
+("if you are asking about your own application or case …") followed by that answer: the classifier
+cannot tell every question about one's own case from a question about the rules ("is my street
+getting plowed today?"), and a resident it misreads still gets the rules.
+
 Steps are fields, so a caller swaps one by name (`dataclasses.replace(pipeline, gate=...)`), never by
 position. Redaction is the first step by construction: the raw message exists only in `TurnRequest`,
 and only `Redact` reads it.
@@ -24,10 +31,11 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from bot import tracing
+from bot.answering.links import join_sentences
 from bot.answering.replies import Replies
 from bot.answering.statuses import AnswerStatus
 from bot.answering.steps import (
@@ -46,7 +54,7 @@ from bot.answering.steps import (
     Validate,
     Verify,
 )
-from bot.answering.turn import Answer, Hits, Intent, RedactedMessage, Reply, TurnRequest
+from bot.answering.turn import Answer, AnswerSentence, Hits, Intent, RedactedMessage, Reply, TurnRequest
 from bot.generation.rewrite import is_follow_up
 from knowledge_base.records import Turn
 from knowledge_base.retriever import Query
@@ -166,14 +174,13 @@ class Pipeline:
             return canned, routed.intent, ""
         if routed.intent == "status":
             status = routed
-            return (
-                timer.run(
-                    self.status.name,
-                    lambda: self.status(status, request.access_token, request.client_address),
-                ),
-                "status",
-                "",
+            reply = timer.run(
+                self.status.name,
+                lambda: self.status(status, request.access_token, request.client_address),
             )
+            if reply.status == AnswerStatus.NEEDS_LOGIN and self.route.unsure(status):
+                reply = self._with_general_answer(reply, query, request.history, timer)
+            return reply, "status", ""
         in_conversation, outcome = query.has_context, ""
         rewrite = self.rewrite
         if rewrite is not None and is_follow_up(request.history):
@@ -199,6 +206,27 @@ class Pipeline:
             answered, found = reply, hits
             reply = timer.run(generate.name, lambda: generate(answered, found, request.session, emit))
         return reply, routed.intent, outcome
+
+    def _with_general_answer(
+        self, login: Reply, query: Query, history: Sequence[Turn], timer: _Timer
+    ) -> Reply:
+        """A shorter login prompt ("if you are asking about your own case"), followed by what the
+        documents say in general, when they answer the question (the same steps as for any question,
+        without a language model); else the login prompt alone."""
+        curated = self.curated
+        general = timer.run(curated.name + "_general", lambda: curated(query)) if curated else None
+        if general is None:
+            general, _ = self._retrieve_and_answer(query, history, timer, suffix="_general")
+        if general.status not in (AnswerStatus.ANSWERED, AnswerStatus.CURATED) or not general.sentences:
+            return login
+        sentences = (AnswerSentence(self.replies.get("needs_login_general"), -1), *general.sentences)
+        return replace(
+            general,
+            status=login.status,
+            text=join_sentences(sentences),
+            sentences=sentences,
+            follow_ups=(),
+        )
 
     def _retrieve_and_answer(
         self, query: Query, history: Sequence[Turn], timer: _Timer, suffix: str = ""

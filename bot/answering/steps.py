@@ -146,6 +146,11 @@ class Route:
             return Routed(message, "status", probability)
         return Routed(message, "question", 1.0 - probability)
 
+    def unsure(self, routed: Routed) -> bool:
+        """Whether a message routed as a status question may be a question about the rules after all
+        (the classifier's probability is below its `sure` level; a case reference is always sure)."""
+        return routed.intent == "status" and routed.intent_confidence < self.intents.config.sure
+
     def canned(self, routed: Routed) -> Reply | None:
         """The fixed reply of small talk, abuse and handoff requests; None for questions."""
         match routed.intent:

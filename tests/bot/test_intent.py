@@ -30,3 +30,15 @@ def test_the_fast_scoring_equals_scikit_learns_predict_proba(classifier: IntentC
     status = [p for p, e in zip(got, examples, strict=False) if e.label == "status"]
     policy = [p for p, e in zip(got, examples, strict=False) if e.label == "policy"]
     assert np.mean(status) > 0.8 > 0.2 > np.mean(policy)
+
+
+def test_the_settings_keep_the_sure_level_through_a_refit_written_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.answering.classifier import ClassifierConfig, load_config, write_config
+
+    shipped = load_intent_config()
+    assert shipped.threshold < shipped.sure < 1.0
+    path = write_config(tmp_path / "intent.yml", shipped, "title", "note")
+    assert load_config(path) == shipped
+    # a classifier without the setting (the manipulation classifier) is always sure
+    plain = write_config(tmp_path / "plain.yml", ClassifierConfig(10.0, 0.5, 0.5), "title", "note")
+    assert load_config(plain).sure == 1.0 and "sure" not in plain.read_text()

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from bot.answering.turn import Hits
+from bot.answering.turn import Hits, TurnRequest
 from bot.api.app import create_app
 from bot.ratelimit import RateLimiter
 from bot.runtime import Runtime, build_runtime
@@ -140,6 +140,36 @@ def test_personal_data_in_the_message_does_not_change_the_answer(client: TestCli
 def test_status_questions_ask_to_log_in(client: TestClient, message: str) -> None:
     (reply,) = converse(client, message)
     assert reply["status"] == "needs_login"
+
+
+def test_a_status_question_the_classifier_is_not_sure_of_also_gets_what_the_documents_say(
+    served: tuple[TestClient, Runtime],
+) -> None:
+    """Routed as a status question but below the classifier's `sure` level: a short login prompt ("if
+    you are asking about your own application or case …"), then the documents' general answer with its
+    citation. A sure one gets the login prompt alone."""
+    client, runtime = served
+    pipeline = runtime.service.pipeline
+    login = pipeline.replies.get("needs_login")
+
+    def probability(message: str) -> float:
+        query = pipeline.encode(pipeline.redact(TurnRequest(message)), ())
+        return pipeline.route(pipeline.redact(TurnRequest(message)), query).intent_confidence
+
+    unsure, sure = "is my street getting plowed today?", "where is my building permit application?"
+    config = pipeline.route.intents.config
+    assert config.threshold <= probability(unsure) < config.sure <= probability(sure)
+
+    (hedged,) = converse(client, unsure)
+    assert hedged["status"] == "needs_login"
+    assert str(hedged["text"]).startswith(pipeline.replies.get("needs_login_general"))
+    assert cited(hedged) == "streets-snow-removal"
+    sentences = hedged["sentences"]
+    assert isinstance(sentences, list) and sentences[0]["citation"] == -1 and sentences[-1]["citation"] == 0
+
+    (plain,) = converse(client, sure)
+    assert plain["status"] == "needs_login"
+    assert plain["text"] == login and plain["citations"] == []
 
 
 @pytest.mark.parametrize(
