@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -135,6 +136,13 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -
     return False
 
 
+def _exit_through_finally(signum: int, _frame: object) -> None:
+    """uvicorn shuts down gracefully on SIGTERM and then raises the signal again; with the default
+    handler the process would die on the spot, skipping `finally` (and leaving the demo's records
+    service running). Exit instead, as a stopped process does (128 + the signal)."""
+    raise SystemExit(128 + signum)
+
+
 def run_command(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """The demo: ingest the sample city documents if needed, start the records service (seeded, with
     the dev identity provider) on the next port, and serve the bot with its demo page."""
@@ -180,6 +188,7 @@ def run_command(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None
         ],
         env=env,
     )
+    previous = signal.signal(signal.SIGTERM, _exit_through_finally)  # `docker stop`, systemd, `kill`
     try:
         if not _wait_for(f"{records_url}/v1/health", records):
             err.print("[yellow]warning:[/yellow] the records service did not start; status lookups are off.")
@@ -197,6 +206,7 @@ def run_command(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None
             announce=f"\n[bold green]askcity is running:[/bold green] open [bold]{bot_origin}/[/bold]\n",
         )
     finally:
+        signal.signal(signal.SIGTERM, previous)
         records.terminate()
         try:
             records.wait(timeout=10)

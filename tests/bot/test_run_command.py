@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import queue
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -78,11 +79,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, list[s
             pytest.fail("askcity run never said it was running:\n" + "".join(seen))
         yield port, seen, env
     finally:
-        process.terminate()
+        process.terminate()  # SIGTERM, as `docker stop` or systemd sends it
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+    # the records service it started stops with it (uvicorn raises SIGTERM again after its shutdown)
+    assert process.returncode == 128 + signal.SIGTERM, "".join(seen[-20:])
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://127.0.0.1:{port + 1}/v1/health", timeout=2)
 
 
 def test_it_says_it_is_running_only_once_it_answers(demo: tuple[int, list[str], dict[str, str]]) -> None:
