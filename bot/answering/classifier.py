@@ -114,9 +114,11 @@ def load_config(path: Path) -> ClassifierConfig:
 
 def write_config(path: Path, config: ClassifierConfig, title: str, note: str) -> Path:
     body = {"c": config.c, "embedding_weight": config.embedding_weight, "threshold": config.threshold}
-    if config.sure < 1.0:
-        body["sure"] = config.sure
-    path.write_text(f"# {title} {note}\n" + yaml.safe_dump(body))
+    text = f"# {title} {note}\n" + yaml.safe_dump(body)
+    if config.sure < 1.0:  # a setting of the project's, kept through a refit (docs/answering.md)
+        text += "# Below `sure` the router also answers the message as an ordinary question (where safe).\n"
+        text += yaml.safe_dump({"sure": config.sure})
+    path.write_text(text)
     return path
 
 
