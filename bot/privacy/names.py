@@ -1,6 +1,7 @@
 """Names, where the message introduces one: "my name is Maria Lopez", "I'm Joshua Thompson, SSN ...",
-"account holder Mark Dorsey", "John Snyder Jr. here", "thanks, Ana", and a contact block that starts
-with one ("Amanda Kim, 489 Wolfe Throughway, ...").
+"account holder Mark Dorsey", "John Snyder Jr. here", "thanks, Ana", a contact block that starts
+with one ("Amanda Kim, 489 Wolfe Throughway, ..."), and a signature: a full name alone on its line
+with an email address or a phone number on the next.
 
 There is no named-entity model here (none ships with askcity), so a name is found only after (or, for
 "... here", before) words that introduce one, and only in capitals: "i'm looking for" or "this is
@@ -33,6 +34,13 @@ _INTRODUCED = re.compile(rf"{_BEFORE}[ \t]+{_NAME}")
 _HERE = re.compile(rf"(?:^|[,.!?][ \t]+){_NAME}[ \t]+here\b", re.MULTILINE)
 # A contact block: the name first, then a comma and an address or a number ("Amanda Kim, 489 Wolfe ...").
 _CONTACT = re.compile(rf"^{_NAME},[ \t]+(?=[\d+(])", re.MULTILINE)
+# A signature: a name alone on its line, and on the next line only contact details (`_contact_line`):
+# "...thanks\nJohn Smith\njohn@example.org", "Best,\nBonnie\nPhone: 0033 6 71 95 57 11".
+_SIGNATURE = re.compile(rf"^[ \t]*{_NAME}[ \t]*\n(?=(?P<next>[^\n]*))", re.MULTILINE)
+_AT = re.compile(r"@|[\[(]at[\])]|\bat\b", re.IGNORECASE)
+_DOT = re.compile(r"\.|\bdot\b", re.IGNORECASE)
+_NUMBER_RUN = re.compile(r"\+?\(?\d[\d ()./-]{5,}\d")
+_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 # Capitalised words that follow "I'm", "name", "hi" without being a name.
 NOT_NAMES = frozenset(
     (
@@ -57,12 +65,34 @@ NOT_NAMES = frozenset(
 )  # fmt: skip
 
 
+def _contact_line(line: str) -> bool:
+    """An email address (also written "name at host dot com") or a phone number (seven digits or more),
+    perhaps after its label, and little else."""
+    words = line.split()
+    if not words or len(words) > 8:
+        return False
+    if _AT.search(line) and _DOT.search(line) and len(words) <= 6:
+        return True
+    letters = sum(ch.isalpha() for ch in line)
+    return letters <= 12 and any(
+        sum(ch.isdigit() for ch in run) >= 7 and not _DATE.match(run.strip("()+ "))
+        for run in _NUMBER_RUN.findall(line)
+    )
+
+
 def introduced_names(text: str) -> list[tuple[int, int]]:
     """(start, end) of each name the text introduces."""
     found = []
-    for pattern in (_INTRODUCED, _HERE, _CONTACT):
+    for pattern in (_INTRODUCED, _HERE, _CONTACT, _SIGNATURE):
         for match in pattern.finditer(text):
             start, end = match.span("name")
-            if text[start:end].split()[0].rstrip(".") not in NOT_NAMES:
-                found.append((start, end))
+            words = [w.rstrip(".") for w in text[start:end].split()]
+            if pattern is _SIGNATURE:
+                # no cue before a signature: its next line must be contact details, and none of its
+                # words one that is not a name ("Water Department\nemail: ...")
+                if not _contact_line(match.group("next")) or set(words) & NOT_NAMES:
+                    continue
+            elif words[0] in NOT_NAMES:
+                continue
+            found.append((start, end))
     return found

@@ -28,7 +28,16 @@ from pathlib import Path
 from faker import Faker
 
 from bot.privacy.data.pii_lookalikes import SlotValues
-from bot.privacy.data.pii_templates import KNOWN_LIMITS, MIXED, MORE, MORE_NEGATIVE, NEGATIVE, POSITIVE
+from bot.privacy.data.pii_templates import (
+    KNOWN_LIMITS,
+    MIXED,
+    MORE,
+    MORE_NEGATIVE,
+    NEGATIVE,
+    POSITIVE,
+    SIGNATURE_NEGATIVE,
+    SIGNATURES,
+)
 from bot.privacy.data.pii_values import MoreValues
 from bot.privacy.evaluation import GoldEntity, LabelledSentence, Split
 
@@ -56,6 +65,10 @@ ENTITY_SLOTS = {
 MORE_SEED = 20261203
 PER_MORE_TYPE = 34
 MORE_NEGATIVE_COUNT = 60
+# The third stage (signatures), again with its own seed after the others.
+SIGNATURE_SEED = 20261204
+SIGNATURE_COUNT = 40
+SIGNATURE_NEGATIVE_COUNT = 24
 # presidio-evaluator's slots, and ours for them
 PUBLIC_SLOTS = {
     "credit_card_number": "CARD", "iban": "IBAN", "phone_number": "PHONE", "email": "EMAIL",
@@ -111,9 +124,11 @@ class StageTwoValues(SlotValues, MoreValues):
 
 
 def build() -> list[LabelledSentence]:
-    first = _build_stage(SEED, SlotValues, _first_stage)
-    seen = {sentence.text for sentence in first}
-    return first + [s for s in _build_stage(MORE_SEED, StageTwoValues, _second_stage) if s.text not in seen]
+    sentences = _build_stage(SEED, SlotValues, _first_stage)
+    for seed, stage in ((MORE_SEED, _second_stage), (SIGNATURE_SEED, _third_stage)):
+        seen = {sentence.text for sentence in sentences}
+        sentences += [s for s in _build_stage(seed, StageTwoValues, stage) if s.text not in seen]
+    return sentences
 
 
 def _first_stage(take: Take, take_split: TakeSplit) -> None:
@@ -130,6 +145,11 @@ def _second_stage(take: Take, take_split: TakeSplit) -> None:
     for templates in MORE.values():
         take_split(templates, PER_MORE_TYPE)
     take_split(MORE_NEGATIVE, MORE_NEGATIVE_COUNT)
+
+
+def _third_stage(take: Take, take_split: TakeSplit) -> None:
+    take_split(SIGNATURES, SIGNATURE_COUNT)
+    take_split(SIGNATURE_NEGATIVE, SIGNATURE_NEGATIVE_COUNT)
 
 
 Take = Callable[[list[str], int, Split], None]

@@ -418,3 +418,32 @@ MORE_NEGATIVE: list[str] = [
     "Dear Sir or Madam, how do I appeal a ticket?",
     "I am Looking for the library on Elm",
 ]
+
+# The third stage (`build_pii_dataset.SIGNATURES`, 3 December 2026, afternoon): a name nobody introduces
+# in words but a signature does: alone on its line, an email address or a phone number on the next.
+SIGNATURES: list[str] = [
+    "how do I book a bulky item pickup?\n{NAME}\n{EMAIL}",
+    "Hi, my recycling was missed again this week.\n\nThanks,\n{NAME}\n{PHONE}",
+    "Is the pool open on Sundays?\n{NAME}\nPhone: {PHONE}",
+    "Please call me back about my water bill.\n{NAME}\n{LOCALPHONE}",
+    "Question about the senior centre lunch programme\n-- \n{NAME}\n{EMAIL}",
+    "can I renew my dog licence online\n\n{NAME}\nemail: {EMAIL}",
+    "Streetlight out on our corner since Monday.\nBest,\n{NAME}\n{PHONE}\n{EMAIL}",
+    "When is the next council meeting?\n{NAME}\nmobile {PHONE}",
+    "I'd like to book the pavilion for June.\nKind regards\n{NAME}\nTel: {PHONE}",
+    "how much is a marriage licence\n{NAME}\n{EMAIL}\n{PHONE}",
+    "The tree on our boulevard is leaning badly after the storm.\n{NAME}\ncell: {LOCALPHONE}",
+    "Do I need a permit for a backyard shed?\n\nSincerely\n{NAME}\n{EMAIL}",
+]
+
+# Look-alikes for signatures: headings and places on a line of their own above a number or an address.
+SIGNATURE_NEGATIVE: list[str] = [
+    "Bulky Items\n1. sofa\n2. fridge\nwhich of these can you take?",
+    "Parking Permit Fees\n{year}: {amount}\nis that still right?",
+    "City Hall\nroom 110, what are the opening hours?",
+    "Elm Street\n{count} potholes since spring, who fixes them?",
+    "Main Library\nopen until 9 on weekdays?",
+    "Water Department\nemail: water@millbrook.example\nis that the right address for billing questions?",
+    "Visitor Passes\n{count} per household, can I buy more?",
+    "Riverside Pool\nclosed on {date}?",
+]

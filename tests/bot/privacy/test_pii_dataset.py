@@ -11,7 +11,14 @@ from bot.privacy.checksums import is_valid_cn_resident_id
 from bot.privacy.data import build_pii_dataset
 from bot.privacy.data.build_pii_dataset import PUBLIC_SLOTS, build, public_templates, render, split_templates
 from bot.privacy.data.pii_lookalikes import SlotValues
-from bot.privacy.data.pii_templates import MORE, MORE_NEGATIVE, NEGATIVE, POSITIVE
+from bot.privacy.data.pii_templates import (
+    MORE,
+    MORE_NEGATIVE,
+    NEGATIVE,
+    POSITIVE,
+    SIGNATURE_NEGATIVE,
+    SIGNATURES,
+)
 from bot.privacy.evaluation import LabelledSentence, load_dataset
 from bot.privacy.folding import fold
 
@@ -80,7 +87,14 @@ def test_disguised_values_are_labelled(sentences: list[LabelledSentence]) -> Non
 
 
 def test_templates_are_split_whole_and_the_same_way_every_time() -> None:
-    for templates in [*POSITIVE.values(), NEGATIVE, *MORE.values(), MORE_NEGATIVE]:
+    for templates in [
+        *POSITIVE.values(),
+        NEGATIVE,
+        *MORE.values(),
+        MORE_NEGATIVE,
+        SIGNATURES,
+        SIGNATURE_NEGATIVE,
+    ]:
         split = split_templates(templates)
         assert set(split["train"]).isdisjoint(split["test"])
         assert sorted(split["train"] + split["test"]) == sorted(templates)
@@ -135,9 +149,10 @@ def test_labelled_national_insurance_numbers_and_itins_follow_the_issuers_rules(
     )
 
 
-def test_the_second_stage_leaves_the_first_as_it_was(sentences: list[LabelledSentence]) -> None:
+def test_the_later_stages_leave_the_earlier_ones_as_they_were(sentences: list[LabelledSentence]) -> None:
     first = build_pii_dataset._build_stage(build_pii_dataset.SEED, SlotValues, build_pii_dataset._first_stage)
     assert sentences[: len(first)] == first
+    assert sum("\n" in s.text and any(e.type == "PERSON" for e in s.entities) for s in sentences) >= 30
     assert any(
         entity.type == "US_MBI" for sentence in sentences[len(first) :] for entity in sentence.entities
     )

@@ -112,6 +112,9 @@ NOTHING = [
     pytest.param("I'm Canadian, do I need a permit?", id="a nationality after I'm"),
     pytest.param("i'm looking for the library", id="no capital after i'm"),
     pytest.param("is this Harbourview Community Centre's line?", id="a place, no name cue"),
+    pytest.param("Riverside Pool\nclosed on 09/12/2023?", id="a heading above a date"),
+    pytest.param("Water Department\nclosed on Monday", id="a heading above words"),
+    pytest.param("Bulky Items\n1. sofa\n2. fridge", id="a heading above a list"),
     pytest.param("it was never assigned  Sure! I will help", id="'signed' inside a word"),
     pytest.param("Hello You can reply online.", id="a pronoun after hello"),
     pytest.param("I paid $450, is the cvv on the back?", id="an amount near 'cvv'"),
@@ -212,3 +215,18 @@ def test_when_spans_overlap_then_the_higher_score_wins() -> None:
     strong = PiiSpan("US_SSN", 0, 11, 0.5)
     later = PiiSpan("EMAIL_ADDRESS", 12, 20, 1.0)
     assert resolve_overlaps([later, weak, strong]) == [strong, later]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("is the pool open?\nJohn Smith\njohn.smith@example.org", "John Smith"),
+        ("Best,\nBonnie\nPhone: 0033 6 71 95 57 11", "Bonnie"),
+        ("thanks\nMaria Lopez\nmaria at example dot com", "Maria Lopez"),
+    ],
+)
+def test_a_signature_is_a_name_with_its_contact_details(detector: PiiDetector, text: str, name: str) -> None:
+    """A name alone on its line above an email address or a phone number: the name, and the details."""
+    spans = found(detector, text)
+    assert ("PERSON", name) in spans
+    assert len(spans) == 2, spans
