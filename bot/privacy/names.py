@@ -1,7 +1,7 @@
 """Names, where the message introduces one: "my name is Maria Lopez", "I'm Joshua Thompson, SSN ...",
 "account holder Mark Dorsey", "John Snyder Jr. here", "thanks, Ana", a contact block that starts
-with one ("Amanda Kim, 489 Wolfe Throughway, ..."), and a signature: a full name alone on its line
-with an email address or a phone number on the next.
+with one ("Amanda Kim, 489 Wolfe Throughway, ..."), and a signature: a name alone on its line with
+only an email address or a phone number on the next.
 
 There is no named-entity model here (none ships with askcity), so a name is found only after (or, for
 "... here", before) words that introduce one, and only in capitals: "i'm looking for" or "this is

@@ -153,8 +153,8 @@ def test_a_status_question_the_classifier_is_not_sure_of_also_gets_what_the_docu
     login = pipeline.replies.get("needs_login")
 
     def probability(message: str) -> float:
-        query = pipeline.encode(pipeline.redact(TurnRequest(message)), ())
-        return pipeline.route(pipeline.redact(TurnRequest(message)), query).intent_confidence
+        redacted = pipeline.redact(TurnRequest(message))
+        return pipeline.route(redacted, pipeline.encode(redacted, ())).intent_confidence
 
     unsure, sure = "is my street getting plowed today?", "where is my building permit application?"
     config = pipeline.route.intents.config
