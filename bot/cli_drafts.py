@@ -8,17 +8,19 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, cast, get_args
+from typing import TYPE_CHECKING, Annotated, cast, get_args
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.answering.pipeline import Pipeline
 from bot.editors.audit import Action, EditorAction, EditorAuditLog
 from bot.editors.desk import Actor, DraftDesk
 from bot.editors.errors import EditorError
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.kb import KnowledgeBase
+
+if TYPE_CHECKING:
+    from bot.answering.pipeline import Pipeline
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

@@ -79,7 +79,10 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded lazily and thread-safely, run on the CPU by default.
 
     `backend="auto"` with a `cache_dir` runs the model through ONNX Runtime when it can (same vectors,
-    much faster for short texts; see `knowledge_base.onnx_runtime`), PyTorch otherwise.
+    much faster for short texts; see `knowledge_base.onnx_runtime`), PyTorch otherwise. Once an export
+    has matched PyTorch, later loads run it without importing PyTorch or sentence-transformers at all
+    (seconds and hundreds of MB less per process) as long as it still gives the vectors it was verified
+    with; otherwise the model is loaded and compared again.
 
     `query_precision="int8"` encodes questions (`for_queries()`) with an 8-bit copy of the same model on
     the ONNX path: about 2.5x less CPU per question, the one model call on every resident's turn.
@@ -102,57 +105,110 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         self._backend = backend
         self._cache_dir = cache_dir
-        self._model: SentenceTransformer | None = None
+        self._loaded = False
+        self._model: SentenceTransformer | None = None  # None when a verified ONNX export runs alone
         self._onnx: OnnxEncoder | None = None
         self._query_onnx: OnnxEncoder | None = None
         self._counter: Any = None  # the model's Rust tokenizer, never truncating (None: a slow tokenizer)
+        self._dimension = 0
+        self._max_tokens = 0
         self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
         return self._model_name
 
-    def warm_up(self) -> None:
-        self._loaded()
+    @property
+    def uses_pytorch(self) -> bool:
+        """Whether loading it needed PyTorch (False: a verified ONNX export runs alone)."""
+        self._load()
+        return self._model is not None
 
-    def _loaded(self) -> SentenceTransformer:
-        if self._model is not None:
-            return self._model
+    def warm_up(self) -> None:
+        self._load()
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
         with self._lock:
-            if self._model is None:
+            if not self._loaded:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-                from sentence_transformers import SentenceTransformer
+                if not self._load_verified_export():
+                    self._load_model()
+                self._loaded = True
 
-                try:
-                    model = SentenceTransformer(resolve_model(self._model_name), device=self._device)
-                except Exception as exc:
-                    raise ModelLoadError(
-                        f"Cannot load embedding model {self._model_name!r}: {exc}. Set "
-                        "ASKCITY_EMBEDDING_MODEL to a local sentence-transformers directory or "
-                        "a model already in the Hugging Face cache (no downloads happen here)."
-                    ) from exc
-                self._counter = _rust_counter(model.tokenizer)
-                self._onnx = self._onnx_encoder(model)
-                if self._onnx is not None and self._query_precision == "int8":
-                    self._query_onnx = self._int8_encoder(model)
-                self._model = model
-        return self._model
+    def _onnx_wanted(self) -> bool:
+        return self._backend in ("auto", "onnx") and self._cache_dir is not None and self._device == "cpu"
+
+    def _load_verified_export(self) -> bool:
+        """Run an ONNX export that matched PyTorch before, without loading PyTorch; False when there is
+        none, or when it no longer gives the vectors it was verified with."""
+        if not self._onnx_wanted():
+            return False
+        from knowledge_base.onnx_runtime import OnnxEncoder, rust_tokenizer
+
+        assert self._cache_dir is not None
+        model_dir = resolve_model(self._model_name)
+        try:
+            found = OnnxEncoder.load(model_dir, self._cache_dir)
+            if found is None:
+                return False
+            encoder, verified = found
+            if _agreement(encoder.encode(_PROBE), np.asarray(verified.probe, dtype=np.float32)) < 0.999:
+                log.warning("the ONNX export no longer matches its verified vectors; checking it again")
+                return False
+            query = None
+            if self._query_precision == "int8":
+                loaded = OnnxEncoder.load(model_dir, self._cache_dir, int8=True, threads=1)
+                if loaded is None:
+                    return False  # no 8-bit copy yet: the full load makes one
+                query = self._checked_int8(loaded[0], encoder)
+        except Exception as exc:  # an unreadable export: the full load makes it again
+            log.warning("cannot run the verified ONNX export (%s); loading the model", exc)
+            return False
+        self._onnx, self._query_onnx = encoder, query
+        self._counter = rust_tokenizer(verified.tokenizer, None)
+        self._dimension, self._max_tokens = verified.dimension, verified.max_length
+        return True
+
+    def _load_model(self) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            model = SentenceTransformer(resolve_model(self._model_name), device=self._device)
+        except Exception as exc:
+            raise ModelLoadError(
+                f"Cannot load embedding model {self._model_name!r}: {exc}. Set "
+                "ASKCITY_EMBEDDING_MODEL to a local sentence-transformers directory or "
+                "a model already in the Hugging Face cache (no downloads happen here)."
+            ) from exc
+        dimension = model.get_embedding_dimension()
+        assert dimension is not None
+        self._dimension, self._max_tokens = int(dimension), int(model.max_seq_length)
+        self._counter = _rust_counter(model.tokenizer)
+        self._onnx = self._onnx_encoder(model)
+        if self._onnx is not None and self._query_precision == "int8":
+            self._query_onnx = self._int8_encoder(model)
+        self._model = model
 
     def _onnx_encoder(self, model: SentenceTransformer) -> OnnxEncoder | None:
-        if self._backend not in ("auto", "onnx") or self._cache_dir is None or self._device != "cpu":
+        if not self._onnx_wanted():
             return None
         from knowledge_base.onnx_runtime import OnnxEncoder
 
+        assert self._cache_dir is not None
         try:
             encoder = OnnxEncoder.build(model, resolve_model(self._model_name), self._cache_dir)
             if encoder is None:
                 log.info("embedding model shape not supported by the ONNX path; using PyTorch")
                 return None
             reference = model.encode(_PROBE, normalize_embeddings=True, convert_to_numpy=True)
-            if float(np.min((encoder.encode(_PROBE) * reference).sum(axis=1))) < 0.999:
+            if _agreement(encoder.encode(_PROBE), reference) < 0.999:
                 log.warning("ONNX and PyTorch embeddings differ; using PyTorch")
                 return None
+            if self._counter is not None:  # a fast tokenizer: later starts need no PyTorch
+                encoder.remember(reference, self._dimension)
             return encoder
         except Exception as exc:  # missing onnx/onnxruntime, export failure: PyTorch still works
             if self._backend == "onnx":
@@ -173,9 +229,11 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # the quantizer failed on this model: questions stay float32
             log.warning("no int8 copy of the embedding model (%s); questions use float32", exc)
             return None
-        if encoder is None:
-            return None
-        agreement = float(np.min((encoder.encode(_PROBE) * self._onnx.encode(_PROBE)).sum(axis=1)))
+        return None if encoder is None else self._checked_int8(encoder, self._onnx)
+
+    @staticmethod
+    def _checked_int8(encoder: OnnxEncoder, exact: OnnxEncoder) -> OnnxEncoder | None:
+        agreement = _agreement(encoder.encode(_PROBE), exact.encode(_PROBE))
         if agreement < _INT8_AGREEMENT:
             log.warning("int8 question vectors too far from float32 (%.3f); questions use float32", agreement)
             return None
@@ -186,35 +244,38 @@ class SentenceTransformerEmbedder:
         return self if self._query_precision == "float32" else _QueryView(self)
 
     def embed_queries(self, texts: list[str]) -> Vectors:
-        self._loaded()
+        self._load()
         if self._query_onnx is None or not texts:
             return self.embed(texts)
         return self._query_onnx.encode(texts)
 
     @property
     def dimension(self) -> int:
-        dim = self._loaded().get_embedding_dimension()
-        assert dim is not None
-        return int(dim)
+        self._load()
+        return self._dimension
 
     @property
     def max_tokens(self) -> int:
-        return int(self._loaded().max_seq_length)
+        self._load()
+        return self._max_tokens
 
     def count_tokens(self, text: str) -> int:
         """Word pieces the model sees for `text`, special tokens included."""
-        model = self._loaded()
+        self._load()
         if self._counter is not None:
             return len(self._counter.encode(text))
-        encoded = model.tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)
+        assert self._model is not None  # a slow tokenizer: the model itself is loaded
+        encoded = self._model.tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)
         return len(encoded["input_ids"])
 
     def embed(self, texts: list[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        model = self._loaded()
+        self._load()
         if self._onnx is not None:
             return self._onnx.encode(texts)
+        model = self._model
+        assert model is not None
         vectors = model.encode(
             texts,
             batch_size=self._batch_size,
@@ -230,9 +291,14 @@ def _rust_counter(tokenizer: Any) -> Any:
     which `count_tokens` then calls as before."""
     if getattr(tokenizer, "backend_tokenizer", None) is None:
         return None
-    from knowledge_base.onnx_runtime import truncating
+    from knowledge_base.onnx_runtime import rust_tokenizer
 
-    return truncating(tokenizer, None)
+    return rust_tokenizer(tokenizer.backend_tokenizer.to_str(), None)
+
+
+def _agreement(a: Vectors, b: Vectors) -> float:
+    """The least cosine between matching rows of two sets of unit vectors."""
+    return float(np.min((a * b).sum(axis=1)))
 
 
 class _Wrapper:

@@ -6,12 +6,18 @@ into a cache directory, keyed by the model's files and the torch version. Only t
 supported — a transformer followed by mean or CLS pooling and optional normalisation; any other model
 keeps running in PyTorch. `SentenceTransformerEmbedder` compares both runtimes on probe texts before use.
 An int8 copy of the export (`int8=True`) serves questions when asked for (ADR 5).
+
+Once an export has matched PyTorch, what running it needs is written beside it (`Verified`: the
+pooling, the tokenizer, PyTorch's vectors of the probe texts), and later processes load it with
+`OnnxEncoder.load` without importing PyTorch or sentence-transformers: seconds less at every start of
+a bot, worker or `askcity ingest` process, and no PyTorch in their memory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import itertools
 import logging
 import os
@@ -23,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from pydantic import BaseModel, ValidationError
 
 from knowledge_base.embedder import Vectors
 
@@ -35,10 +42,16 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 BATCH_TOKENS = 8192
 
 
-def _fingerprint(model_dir: str) -> str:
-    import torch
+def _torch_version() -> str:
+    """The installed PyTorch's version, read from its package metadata (importing it takes seconds)."""
+    try:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
 
-    digest = hashlib.sha256(torch.__version__.encode())
+
+def _fingerprint(model_dir: str) -> str:
+    digest = hashlib.sha256(_torch_version().encode())
     for path in sorted(Path(model_dir).rglob("*")):
         if path.is_file() and path.suffix in (".json", ".safetensors", ".bin", ".txt"):
             stat = path.stat()
@@ -46,15 +59,35 @@ def _fingerprint(model_dir: str) -> str:
     return digest.hexdigest()[:16]
 
 
+class Verified(BaseModel):
+    """An export that matched PyTorch, and what running it takes (kept as JSON beside the export)."""
+
+    pooling: str
+    normalize: bool
+    max_length: int  # tokens a text is cut to
+    dimension: int
+    tokenizer: str  # the model's Rust tokenizer, serialized as transformers loaded it
+    probe: list[list[float]]  # PyTorch's vectors of the probe texts
+
+
+def _verified_path(export: Path) -> Path:
+    return export.with_name(f"{export.stem}.verified.json")
+
+
 class OnnxEncoder:
     """Texts to vectors with ONNX Runtime. `encode` tokenizes all its texts in one call (Rust, no padding),
     then runs them in batches of similar length, so almost nothing a batch computes is padding."""
 
-    def __init__(self, session: Any, tokenizer: Any, max_length: int, pooling: str, normalize: bool) -> None:
+    def __init__(
+        self, session: Any, tokenizer: str, max_length: int, pooling: str, normalize: bool, path: Path
+    ) -> None:
         self._session = session
-        self._tokenizer = truncating(tokenizer, max_length)
-        self._pooling = pooling
-        self._normalize = normalize
+        self._tokenizer = rust_tokenizer(tokenizer, max_length)
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.pooling = pooling
+        self.normalize = normalize
+        self.path = path
         self._inputs = {i.name for i in session.get_inputs()}
 
     @classmethod
@@ -76,20 +109,58 @@ class OnnxEncoder:
         pooling = str(modules[1].get_config_dict().get("pooling_mode", ""))
         if pooling not in ("mean", "cls"):
             return None
-        import onnxruntime as ort
-
-        path = cache_dir / f"{Path(model_dir).name}-{_fingerprint(model_dir)}.onnx"
+        path = export_path(model_dir, cache_dir)
         if not path.is_file():
             _export(modules[0].auto_model, model.tokenizer, path)
         if int8:
             path = _quantized(path)
-        options = ort.SessionOptions()
-        if threads is None:
-            threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0)
-        options.intra_op_num_threads = threads
-        options.log_severity_level = 3
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        return cls(session, model.tokenizer, int(model.max_seq_length), pooling, len(modules) == 3)
+        return cls(
+            _session(path, threads),
+            model.tokenizer.backend_tokenizer.to_str(),
+            int(model.max_seq_length),
+            pooling,
+            len(modules) == 3,
+            path,
+        )
+
+    @classmethod
+    def load(
+        cls, model_dir: str, cache_dir: Path, int8: bool = False, threads: int | None = None
+    ) -> tuple[OnnxEncoder, Verified] | None:
+        """The encoder of an export that matched PyTorch before (`remember`), without loading PyTorch;
+        None when there is none (or, with `int8`, no 8-bit copy yet) or its record cannot be read."""
+        if not Path(model_dir).is_dir():
+            return None
+        path = export_path(model_dir, cache_dir)
+        try:
+            verified = Verified.model_validate_json(_verified_path(path).read_bytes())
+        except (OSError, ValidationError):
+            return None
+        if int8:
+            path = path.with_name(f"{path.stem}-int8.onnx")
+        if not path.is_file():
+            return None
+        session = _session(path, threads)
+        args = (verified.tokenizer, verified.max_length, verified.pooling, verified.normalize, path)
+        return cls(session, *args), verified
+
+    def remember(self, probe: Vectors, dimension: int) -> None:
+        """Record beside the export that it matched PyTorch's `probe` vectors (atomic; best effort)."""
+        verified = Verified(
+            pooling=self.pooling,
+            normalize=self.normalize,
+            max_length=self.max_length,
+            dimension=dimension,
+            tokenizer=self.tokenizer,
+            probe=probe.tolist(),
+        )
+        target = _verified_path(self.path)
+        try:
+            with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".json", delete=False) as out:
+                out.write(verified.model_dump_json())
+            Path(out.name).replace(target)
+        except OSError as exc:
+            log.warning("cannot record the verified ONNX export in %s (%s)", target, exc)
 
     def encode(self, texts: list[str], batch_tokens: int = BATCH_TOKENS) -> Vectors:
         """The vectors of `texts`, in their order. A batch holds at most `batch_tokens` tokens, padding
@@ -118,23 +189,39 @@ class OnnxEncoder:
             "token_type_ids": np.zeros_like(ids),
         }
         hidden = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
-        if self._pooling == "cls":
+        if self.pooling == "cls":
             pooled = hidden[:, 0]
         else:  # mean of the real tokens: one batched matrix product
             pooled = (mask[:, None, :].astype(np.float32) @ hidden)[:, 0] / np.maximum(
                 lengths[:, None], 1
             ).astype(np.float32)
-        if self._normalize:
+        if self.normalize:
             pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return np.ascontiguousarray(pooled, dtype=np.float32)
 
 
-def truncating(tokenizer: Any, max_length: int | None) -> Any:
-    """A copy of a transformers fast tokenizer's Rust tokenizer that pads nothing and cuts at `max_length`
-    (None: never): the same ids as `tokenizer(text, truncation=...)`, without its per-call overhead."""
+def export_path(model_dir: str, cache_dir: Path) -> Path:
+    return cache_dir / f"{Path(model_dir).name}-{_fingerprint(model_dir)}.onnx"
+
+
+def _session(path: Path, threads: int | None) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    if threads is None:
+        threads = int(os.environ.get("OMP_NUM_THREADS", "0") or 0)
+    options.intra_op_num_threads = threads
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def rust_tokenizer(serialized: str, max_length: int | None) -> Any:
+    """A Rust tokenizer (serialized, as a transformers fast tokenizer's `backend_tokenizer.to_str()`)
+    that pads nothing and cuts at `max_length` (None: never): the same ids as the transformers
+    tokenizer's `tokenizer(text, truncation=...)`, without its per-call overhead."""
     from tokenizers import Tokenizer
 
-    backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    backend = Tokenizer.from_str(serialized)
     backend.no_padding()
     if max_length is None:
         backend.no_truncation()

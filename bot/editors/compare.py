@@ -5,14 +5,17 @@ question variants, each run through a pipeline over each version."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, func, select
 
-from bot.answering.pipeline import Pipeline
 from bot.answering.turn import Answer
 from bot.storage.tables import TranscriptRow
 from knowledge_base.records import Citation
+
+if TYPE_CHECKING:
+    from bot.answering.pipeline import Pipeline
 
 
 class AnswerView(BaseModel):

@@ -9,10 +9,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.answering.pipeline import Pipeline
 from bot.editors.audit import Action, EditorAction, EditorAuditLog
 from bot.editors.compare import SideBySide, answer_changes, side_by_side
 from bot.editors.errors import ApprovalRequiredError
@@ -21,7 +21,10 @@ from knowledge_base.errors import DraftStateError, NoDraftError
 from knowledge_base.kb import Fence, KnowledgeBase
 from knowledge_base.snapshot import Manifest, served_documents
 
-PipelineFor = Callable[[str], Pipeline]  # a pipeline over one kept version, by its name
+if TYPE_CHECKING:
+    from bot.answering.pipeline import Pipeline
+
+PipelineFor = Callable[[str], "Pipeline"]  # a pipeline over one kept version, by its name
 PIPELINES_KEPT = 4
 
 

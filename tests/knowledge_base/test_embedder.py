@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -111,6 +114,68 @@ def test_float32_questions_use_the_model_itself(tmp_path) -> None:  # type: igno
     assert torch_model._query_onnx is None
 
 
+_LOAD_AGAIN = """
+import json, sys
+from pathlib import Path
+from knowledge_base.embedder import SentenceTransformerEmbedder
+model = SentenceTransformerEmbedder(backend="auto", cache_dir=Path(sys.argv[1]), query_precision="int8")
+texts = json.loads(sys.argv[2])
+out = {
+    "vectors": model.embed(texts).tolist(),
+    "queries": model.for_queries().embed(texts).tolist(),
+    "tokens": [model.count_tokens(t) for t in texts],
+    "limits": [model.dimension, model.max_tokens],
+    "pytorch": model.uses_pytorch,
+    "imported": sorted(m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules),
+}
+print(json.dumps(out))
+"""
+
+
+def test_a_verified_export_starts_without_pytorch_and_gives_the_same_vectors(tmp_path: Path) -> None:
+    """The first load checks the ONNX export against PyTorch and records it; a new process then runs the
+    export alone (no PyTorch, sentence-transformers or transformers imported), with identical results."""
+    model = SentenceTransformerEmbedder(backend="auto", cache_dir=tmp_path, query_precision="int8")
+    texts = [*MIXED[:-1], "How much does a residential parking permit cost?"]
+    vectors, queries = model.embed(texts), model.for_queries().embed(texts)
+    assert model.uses_pytorch and len(list(tmp_path.glob("*.verified.json"))) == 1
+    done = subprocess.run(
+        [sys.executable, "-c", _LOAD_AGAIN, str(tmp_path), json.dumps(texts)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    again = json.loads(done.stdout)
+    assert again["pytorch"] is False and again["imported"] == []
+    assert np.array_equal(np.asarray(again["vectors"], dtype=np.float32), vectors)
+    assert np.array_equal(np.asarray(again["queries"], dtype=np.float32), queries)
+    assert again["tokens"] == [model.count_tokens(t) for t in texts]
+    assert again["limits"] == [model.dimension, model.max_tokens] == [384, 256]
+
+
+@pytest.mark.parametrize("damage", ["other vectors", "not json", "no int8 copy"])
+def test_a_record_that_does_not_hold_is_checked_again_with_pytorch(tmp_path: Path, damage: str) -> None:
+    """A record whose vectors the export no longer gives, an unreadable one, or a missing 8-bit copy: the
+    model is loaded and compared again, the answer is the same, and the record is written anew."""
+    first = SentenceTransformerEmbedder(backend="onnx", cache_dir=tmp_path, query_precision="int8")
+    expected = first.embed(TEXTS[:3])
+    record = next(tmp_path.glob("*.verified.json"))
+    if damage == "other vectors":
+        held = json.loads(record.read_text())
+        held["probe"] = [[-x for x in row] for row in held["probe"]]
+        record.write_text(json.dumps(held))
+    elif damage == "not json":
+        record.write_text("{ half a record")
+    else:
+        next(tmp_path.glob("*-int8.onnx")).unlink()
+    again = SentenceTransformerEmbedder(backend="onnx", cache_dir=tmp_path, query_precision="int8")
+    assert np.array_equal(again.embed(TEXTS[:3]), expected)
+    assert again.uses_pytorch and again._query_onnx is not None
+    restored = SentenceTransformerEmbedder(backend="onnx", cache_dir=tmp_path, query_precision="int8")
+    assert not restored.uses_pytorch and np.array_equal(restored.embed(TEXTS[:3]), expected)
+
+
 # texts of very different lengths: batches of similar length must not change any text's vector
 MIXED = [
     "x",
@@ -151,7 +216,8 @@ def test_vectors_do_not_depend_on_batching_or_the_order_of_texts(tmp_path) -> No
 def test_token_counts_are_the_model_tokenizer_s_without_truncation(text: str) -> None:
     model = SentenceTransformerEmbedder()
     model.warm_up()
-    tokenizer = model._loaded().tokenizer
+    assert model._model is not None
+    tokenizer = model._model.tokenizer
     expected = len(tokenizer(text, add_special_tokens=True, truncation=False, verbose=False)["input_ids"])
     assert model.count_tokens(text) == expected
     model._counter = None  # as with a slow (Python) tokenizer, which has no Rust copy: the wrapper counts
