@@ -4,15 +4,18 @@
 in for the spaCy pipeline (see `bot.privacy.nlp_engine`) and every recognizer is a pattern, a
 checksum or `phonenumbers` (see `bot.privacy.recognizers`). The analyzer reads the text folded to
 ASCII (`bot.privacy.folding`: "٠٦" and "０６" read as "06"), which has the length of the original, so
-spans are offsets into what the resident typed. Presidio is heavy to import (it pulls in spaCy and
-transformers), so nothing here touches it until `warm_up()`.
+spans are offsets into what the resident typed. Presidio is heavy to import (it pulls in spaCy), so
+nothing here touches it until `warm_up()`, which keeps it from importing transformers as well
+(`_presidio_without_transformers`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -23,6 +26,26 @@ from bot.privacy.names import introduced_names
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
+
+
+@contextlib.contextmanager
+def _presidio_without_transformers() -> Iterator[None]:
+    """presidio-analyzer imports its Hugging Face NLP engine with the package, and that engine imports
+    transformers: ~6 s of CPU and ~100 MB in every bot, worker and turn process, for an engine askcity
+    never uses (its recognizers are patterns and checksums). While presidio is first imported here,
+    `transformers` reads as not installed, presidio's own fallback for that case (its `is_available()`
+    turns False); afterwards the entry is removed, so a later `import transformers` (the generative
+    backend, `bot/generation`) imports it as usual. A thread importing transformers in those same
+    moments would get an ImportError: warm-up runs at start-up, before the server takes requests."""
+    if "transformers" in sys.modules or "presidio_analyzer" in sys.modules:
+        yield
+        return
+    sys.modules["transformers"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if "transformers" in sys.modules and sys.modules["transformers"] is None:
+            del sys.modules["transformers"]
 
 
 class PiiEntity(StrEnum):
@@ -103,7 +126,8 @@ class PiiDetector:
         with self._lock:
             if self._analyzer is not None:
                 return
-            from bot.privacy.recognizers import build_analyzer
+            with _presidio_without_transformers():
+                from bot.privacy.recognizers import build_analyzer
 
             analyzer = build_analyzer(self._language, self._phone_regions)
             # One pass loads what recognizers load lazily (the public-suffix snapshot for emails).

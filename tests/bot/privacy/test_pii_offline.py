@@ -1,7 +1,9 @@
 """The detector runs offline and model-free, and importing the package builds nothing.
 
-The network check runs in a fresh interpreter, so that presidio, spaCy, transformers and tldextract
-are imported while an audit hook watches every socket and URL opened.
+The network check runs in a fresh interpreter, so that presidio, spaCy and tldextract are imported while
+an audit hook watches every socket and URL opened; the same interpreter shows that warming up leaves
+transformers unimported (presidio would import it for an engine askcity does not use) and that it can
+still be imported afterwards.
 """
 
 from __future__ import annotations
@@ -43,7 +45,11 @@ PROBE = textwrap.dedent(
     redactor = Redactor(PiiDetector())
     redactor.warm_up()
     result = redactor.redact("mail jane@example.org, passport E12345678, call (555) 014-2233")
+    transformers_after_warm_up = "transformers" in sys.modules
+    import transformers
     print(json.dumps({
+        "transformers_after_warm_up": transformers_after_warm_up,
+        "transformers_later": bool(transformers.__version__),
         "network": events,
         "spacy_loads": loads,
         "models": sorted(m for m in sys.modules if m.startswith("en_core_web")),
@@ -67,6 +73,7 @@ def test_warming_up_and_redacting_open_no_connection_and_load_no_spacy_model() -
     assert outcome["network"] == []
     assert outcome["spacy_loads"] == []
     assert outcome["models"] == []
+    assert outcome["transformers_after_warm_up"] is False and outcome["transformers_later"] is True
 
 
 def test_importing_the_package_imports_neither_presidio_nor_spacy() -> None:
