@@ -14,6 +14,7 @@
     ann         the dense index at one million synthetic vectors (recall@10, latency, memory, build)
     publish     one document added to a 10,000-chunk knowledge base: upload to served by every process of
                 `askcity serve --workers 2` under a 20-session resident load (Redis)
+    start       a new `askcity ingest FILE` process and a new bot process: seconds, peak memory, imports
 
 `python -m benchmarks.run [NAME ...]` runs a subset.
 """
@@ -60,6 +61,7 @@ def commands() -> dict[str, list[list[str]]]:
         "uploads": [[sys.executable, "-m", "benchmarks.upload_jobs"]],
         "ann": [[sys.executable, "-m", "benchmarks.ann_index"]],
         "publish": [[sys.executable, "-m", "benchmarks.publish_switch"]],
+        "start": [[sys.executable, "-m", "benchmarks.process_start"]],
     }
 
 
