@@ -5,8 +5,8 @@ in for the spaCy pipeline (see `bot.privacy.nlp_engine`) and every recognizer is
 checksum or `phonenumbers` (see `bot.privacy.recognizers`). The analyzer reads the text folded to
 ASCII (`bot.privacy.folding`: "٠٦" and "０６" read as "06"), which has the length of the original, so
 spans are offsets into what the resident typed. Presidio is heavy to import (it pulls in spaCy), so
-nothing here touches it until `warm_up()`, which keeps it from importing transformers as well
-(`_presidio_without_transformers`).
+nothing here touches it until `warm_up()`, which keeps it from importing transformers and PyTorch as well
+(`_presidio_alone`).
 """
 
 from __future__ import annotations
@@ -28,24 +28,32 @@ if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
 
 
+# what presidio-analyzer would import for engines askcity does not use (see `_presidio_alone`)
+_UNUSED_BY_PRESIDIO = ("transformers", "torch")
+
+
 @contextlib.contextmanager
-def _presidio_without_transformers() -> Iterator[None]:
-    """presidio-analyzer imports its Hugging Face NLP engine with the package, and that engine imports
-    transformers: ~6 s of CPU and ~100 MB in every bot, worker and turn process, for an engine askcity
-    never uses (its recognizers are patterns and checksums). While presidio is first imported here,
-    `transformers` reads as not installed, presidio's own fallback for that case (its `is_available()`
-    turns False); afterwards the entry is removed, so a later `import transformers` (the generative
-    backend, `bot/generation`) imports it as usual. A thread importing transformers in those same
-    moments would get an ImportError: warm-up runs at start-up, before the server takes requests."""
-    if "transformers" in sys.modules or "presidio_analyzer" in sys.modules:
+def _presidio_alone() -> Iterator[None]:
+    """presidio-analyzer imports its Hugging Face NLP engine with the package, which imports transformers,
+    and spaCy's thinc imports PyTorch if it can: seconds of CPU and a few hundred MB in every bot, worker
+    and turn process, for engines askcity never uses (its recognizers are patterns and checksums, its
+    spaCy a blank tokenizer). While presidio is first imported, those packages read as not installed,
+    the libraries' own fallback for that case (presidio's `is_available()` and thinc's `has_torch` turn
+    False); afterwards the entries are removed, so a later import (the generative backend, the embedding
+    model's first load) works as usual. A thread importing one of them in those same moments would get an
+    ImportError: warm-up runs at start-up, before the server takes requests."""
+    if "presidio_analyzer" in sys.modules:
         yield
         return
-    sys.modules["transformers"] = None  # type: ignore[assignment]
+    blocked = [name for name in _UNUSED_BY_PRESIDIO if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]
     try:
         yield
     finally:
-        if "transformers" in sys.modules and sys.modules["transformers"] is None:
-            del sys.modules["transformers"]
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
 
 class PiiEntity(StrEnum):
@@ -126,7 +134,7 @@ class PiiDetector:
         with self._lock:
             if self._analyzer is not None:
                 return
-            with _presidio_without_transformers():
+            with _presidio_alone():
                 from bot.privacy.recognizers import build_analyzer
 
             analyzer = build_analyzer(self._language, self._phone_regions)

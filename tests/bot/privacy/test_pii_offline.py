@@ -76,6 +76,28 @@ def test_warming_up_and_redacting_open_no_connection_and_load_no_spacy_model() -
     assert outcome["transformers_after_warm_up"] is False and outcome["transformers_later"] is True
 
 
+UNUSED = textwrap.dedent(
+    """
+    import json, sys
+    from bot.privacy import PiiDetector, Redactor
+    Redactor(PiiDetector()).warm_up()
+    unused = sorted(m for m in ("transformers", "torch") if m in sys.modules)
+    import torch, transformers
+    print(json.dumps({"unused": unused, "later": [torch.__version__ != "", transformers.__version__ != ""]}))
+    """
+)
+
+
+def test_warming_up_imports_neither_transformers_nor_pytorch_and_both_still_import_later() -> None:
+    """presidio would import transformers for its Hugging Face engine, and spaCy's thinc PyTorch; askcity
+    uses neither engine, and a later import (the generative backend) must still work."""
+    completed = subprocess.run(
+        [sys.executable, "-c", UNUSED], cwd=REPO, capture_output=True, text=True, check=True, timeout=240
+    )
+    outcome = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert outcome == {"unused": [], "later": [True, True]}
+
+
 def test_importing_the_package_imports_neither_presidio_nor_spacy() -> None:
     probe = "import sys, bot.privacy; print(sorted({m.split('.')[0] for m in sys.modules}))"
     completed = subprocess.run(
