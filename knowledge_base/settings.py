@@ -32,8 +32,9 @@ class KnowledgeBaseSettings(BaseSettings):
     model_cache_dir: Path | None = Field(
         default=None,
         description="Where files derived from the embedding model are kept (its ONNX and int8 copies, the "
-        "vectors of the classifiers' examples); default: 'models' in the data directory. Several data "
-        "directories (or hosts on a shared volume) may share one.",
+        "record that the ONNX copy matched PyTorch, the vectors of the classifiers' examples); default: "
+        "'models' in the data directory. Several data directories (or hosts on a shared volume) may share "
+        "one.",
     )
     embedding_backend: Literal["auto", "torch", "onnx"] = Field(
         default="auto", description="'auto': ONNX Runtime when the model allows it (faster), else PyTorch."
