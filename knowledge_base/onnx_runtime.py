@@ -137,7 +137,7 @@ class OnnxEncoder:
         except (OSError, ValidationError):
             return None
         if int8:
-            path = path.with_name(f"{path.stem}-int8.onnx")
+            path = _int8_path(path)
         if not path.is_file():
             return None
         session = _session(path, threads)
@@ -242,11 +242,15 @@ def _batches(order: np.ndarray, lengths: np.ndarray, budget: int) -> Iterator[np
         start = stop
 
 
+def _int8_path(export: Path) -> Path:
+    return export.with_name(f"{export.stem}-int8.onnx")
+
+
 def _quantized(path: Path) -> Path:
     """An int8 copy of an exported model, made once beside it. Weights are quantized per output channel
     and activations on the fly (dynamic quantization): about 2.5x faster on a CPU for short texts, with
     vectors within ~0.99 cosine of the float ones (`SentenceTransformerEmbedder` checks this)."""
-    target = path.with_name(f"{path.stem}-int8.onnx")
+    target = _int8_path(path)
     if target.is_file():
         return target
     from onnxruntime.quantization import QuantType, quantize_dynamic
