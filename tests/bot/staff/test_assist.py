@@ -112,3 +112,22 @@ def test_the_assist_and_search_api(stack: StaffStack) -> None:
     )
     assert wrong_role.status_code == 403
     assert client.get("/api/v1/staff/search", params={"q": ""}, headers=headers).status_code == 422
+
+
+def test_the_agents_own_words_rank_the_page_they_were_reading(assistant: Assistant) -> None:
+    """After the first suggestion, documents rank by retrieval score and by how many of the agent's earlier
+    words they use: an agent who was explaining the senior centre gets that page among the suggestions
+    for a vague follow-up, where the question alone suggests other pages."""
+    reading = "community-senior-centre"
+    agent = Said(
+        "agent",
+        "The senior centre offers fitness classes, lunches and a membership for residents aged 55 and over.",
+    )
+    question = Said("resident", "is there a discount?")
+    alone = [s.citations[0].document_id for s in assistant.suggest([question]).suggestions]
+    with_agent = [
+        s.citations[0].document_id
+        for s in assistant.suggest([Said("resident", "hi"), agent, question]).suggestions
+    ]
+    assert reading not in alone and len(set(alone)) == 3
+    assert reading in with_agent[1:] and len(set(with_agent)) == 3
