@@ -77,6 +77,12 @@ NEAR_MISSES = [
     ("repeat that please", None),
     ("where is my permit application?", None),
     ("what are the rules for dogs in parks", None),
+    # a conversation's short follow-ups and questions about the resident's own data (none of these
+    # sentences is in the examples; the third was rejected before the benign batch of 4 December)
+    ("and is there any age limit for it?", None),
+    ("so then I just confirm who I am, correct?", None),
+    ("how do I keep my personal details safe online?", None),
+    ("what are the documents you ask for used for?", None),
 ]
 
 
