@@ -137,8 +137,11 @@ class Assistant:
         for document in ranked:
             if len(out) >= self.count:
                 break
-            if document not in {c.document_id for s in out for c in s.citations}:
-                any(add(c) for c in found.chunks if c.document_id == document)
+            if document in {c.document_id for s in out for c in s.citations}:
+                continue
+            for chunk in (c for c in found.chunks if c.document_id == document):
+                if add(chunk):
+                    break
         for chunk in found.chunks:
             if len(out) >= self.count:
                 break
