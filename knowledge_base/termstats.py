@@ -30,6 +30,12 @@ class TermStats:
         n = self.df.get(term, 0)
         return math.log(1 + (self.documents - n + 0.5) / (n + 0.5))
 
+    def covered_share(self, terms: Iterable[str], document_id: str | None = None) -> float:
+        """The rarity-weighted (IDF) share of `terms` that the document (or any document) covers."""
+        weight = {t: self.idf(t) for t in terms}
+        total = sum(weight.values()) or 1.0
+        return sum(w for t, w in weight.items() if self.covered(t, document_id)) / total
+
     def covered(self, term: str, document_id: str | None = None) -> bool:
         """Whether the document (or any document, when None) uses `term` or a near form of it."""
         vocabulary: Container[str] = (

@@ -160,9 +160,7 @@ def features(
         values["unknown"] = float(any(len(t) >= 4 and t.isalpha() and not stats.covered(t) for t in wanted))
         near = sorted(hits.question_by_document, key=lambda d: -hits.question_by_document[d])[:5]
         docs = {h.document_id for h in hits.chunks} | set(near)
-        values["bestcov"] = max(
-            (sum(weight[t] for t in wanted if stats.covered(t, d)) / total for d in docs), default=0.0
-        )
+        values["bestcov"] = max((stats.covered_share(wanted, d) for d in docs), default=0.0)
         heading = set(terms(" ".join([hit.title, *hit.section_path])))
         passage = set(terms(hit.text))
         values["tcov"] = sum(weight[t] for t in wanted if t in heading) / total

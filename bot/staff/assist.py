@@ -164,11 +164,8 @@ class Assistant:
         said = [t for t in set(terms(" ".join(replies))) if len(t) >= 3]
         if said and self.agent_weight:
             stats = self.pipeline.retrieve.retriever.snapshot.term_stats
-            weight = {t: stats.idf(t) for t in said}
-            total = sum(weight.values()) or 1.0
             for document in best:
-                used = sum(w for t, w in weight.items() if stats.covered(t, document))
-                best[document] += self.agent_weight * used / total
+                best[document] += self.agent_weight * stats.covered_share(said, document)
         return sorted(best, key=lambda d: -best[d])
 
     def _from_passage(
