@@ -202,7 +202,9 @@ def build_runtime(settings: BotSettings) -> Runtime:
         build_staff_auth(settings, client),
         events=events,
         desk=desk,
-        assistant=Assistant(pipeline, settings.assist_suggestions),
+        assistant=Assistant(
+            pipeline, settings.assist_suggestions, second_reading=settings.assist_second_reading
+        ),
         staff_records=(
             StaffRecords(settings.records_api_url, settings.records_timeout_seconds)
             if settings.records_api_url

@@ -279,6 +279,14 @@ class BotSettings(KnowledgeBaseSettings):
         default=500, ge=10, le=100_000, description="Events kept per channel for resume."
     )
     assist_suggestions: int = Field(default=3, ge=1, le=5, description="Suggested replies per request.")
+    assist_second_reading: float = Field(
+        default=0.9,
+        ge=0.0,
+        le=1.0,
+        description="A document whose best passage scores under this share of the best passage's gives "
+        "way to a second excerpt of the lead document's passage (docs/call_center.md); 0 keeps every "
+        "suggestion from a different passage.",
+    )
     # ---- documents uploaded in the console: ingest jobs (docs/editors.md, ADR 13) ----
     jobs_backend: Literal["thread", "rq"] = Field(
         default="thread",

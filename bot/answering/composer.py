@@ -145,7 +145,14 @@ class ExtractiveComposer:
             return False
         return self.allowed is None or self.allowed(text)
 
-    def compose(self, question: str, hits: list[RetrievedChunk]) -> list[Picked]:
+    def compose(
+        self,
+        question: str,
+        hits: list[RetrievedChunk],
+        skip: frozenset[tuple[str, int]] = frozenset(),
+    ) -> list[Picked]:
+        """The answer's sentences from `hits`. Sentences in `skip` (document id, start offset: already
+        quoted) are left out, and a window does not grow across them."""
         cfg = self.config
         if not hits:
             return []
@@ -159,6 +166,9 @@ class ExtractiveComposer:
             prior = cfg.rank_weight * (hit.score / top_score)
             prior += cfg.heading_weight * _overlap(question_terms, _heading(hit))
             for s_index, sentence in enumerate(hit.sentences):
+                if (hit.document_id, sentence.start) in skip:
+                    blocked.add((h_index, s_index))
+                    continue
                 if not self.quotable_sentence(sentence.text):
                     blocked.add((h_index, s_index))
                     continue

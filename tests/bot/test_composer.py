@@ -67,6 +67,21 @@ def test_an_item_asked_about_comes_with_its_lead_in(composer: ExtractiveComposer
     assert any("Third permit" in t for t in picked)
 
 
+def test_sentences_already_quoted_are_skipped_and_not_bridged(composer: ExtractiveComposer) -> None:
+    """A second reading of a passage (`skip`: sentences already suggested) answers from what is left,
+    and its window does not grow across a skipped sentence."""
+    passage = chunk(FEES, ("Fees",))
+    first = composer.compose("what is the fee for a household permit?", [passage])
+    skip = frozenset((passage.document_id, p.sentence.start) for p in first)
+    again = texts(composer, "what is the fee for a household permit?", passage) != []
+    second = composer.compose("what is the fee for a household permit?", [passage], skip)
+    assert again and second
+    assert not {p.sentence.start for p in second} & {p.sentence.start for p in first}
+    assert [p.sentence.text for p in second] == ["Permits bought after March 1 cost half."]
+    everything = frozenset((passage.document_id, s.start) for s in passage.sentences)
+    assert composer.compose("what is the fee for a household permit?", [passage], everything) == []
+
+
 def test_the_section_about_the_question_beats_the_introduction(composer: ExtractiveComposer) -> None:
     intro = chunk(
         "If you get a parking ticket, you can pay it or dispute it. This page explains how.", (), 1.0
