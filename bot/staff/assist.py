@@ -141,21 +141,22 @@ class Assistant:
             quoted.update((chunk.document_id, s.start) for s in chunk.sentences if s.text in said)
             return True
 
-        def passages(document: str) -> list[RetrievedChunk]:
-            return [c for c in plan.pool if c.document_id == document]
+        def from_document(document: str, skip: frozenset[tuple[str, int]] = frozenset()) -> bool:
+            """A suggestion from the document's best passage that makes a new one."""
+            return any(add(c, skip) for c in plan.pool if c.document_id == document)
 
         lead, *rest = plan.documents
-        any(add(c) for c in passages(lead))
+        from_document(lead)
         read_again = False
         for document in rest:
             if len(out) >= self.count:
                 break
             if not read_again and plan.weak(document, self.second_reading):
-                read_again = True
-                if any(add(c, frozenset(quoted)) for c in passages(lead)) and len(out) >= self.count:
+                read_again = True  # once: the lead document again, without what was suggested
+                if from_document(lead, frozenset(quoted)) and len(out) >= self.count:
                     break
             if document not in {c.document_id for s in out for c in s.citations}:
-                any(add(c) for c in passages(document))
+                from_document(document)
         for chunk in plan.pool:
             if len(out) >= self.count:
                 break
