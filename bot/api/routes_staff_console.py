@@ -193,8 +193,9 @@ async def ticket_events(
 def assist(
     body: AssistRequest, who: AgentDep, assistant: AssistantDep, settings: SettingsDep
 ) -> AssistResponse:
-    """Three suggested replies to the latest resident message, each from a different passage or curated
-    answer, with citations and confidence. Also for a question typed during a phone call."""
+    """Three suggested replies to the latest resident message, each a different excerpt of a passage
+    (no sentence in two of them) or a curated answer, with citations and confidence. Also for a question
+    typed during a phone call."""
     longest = max(len(m.text) for m in body.conversation)
     if longest > settings.max_message_chars:
         raise StaffMessageTooLongError(longest, settings.max_message_chars)
