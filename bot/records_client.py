@@ -18,6 +18,7 @@ import logging
 import os
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -144,8 +145,9 @@ class HttpRecordsClient:
         except (KeyError, TypeError, ValueError) as exc:
             raise RecordsUnavailableError("unexpected case data") from exc
 
-    def case(self, token: str, reference: str, client_address: str | None = None) -> CaseView:
+    def my_case(self, token: str, reference: str, client_address: str | None = None) -> CaseView:
         try:
-            return _case(self._get(f"/v1/cases/{reference}", token, client_address, reference))
+            path = f"/v1/me/cases/{quote(reference, safe='')}"
+            return _case(self._get(path, token, client_address, reference))
         except (KeyError, TypeError, ValueError) as exc:
             raise RecordsUnavailableError("unexpected case data") from exc

@@ -214,6 +214,14 @@ class CaseDesk:
     def _mask(self, case: Case, view: str) -> MaskedCase:
         return MaskedCase(_facts(case), self._policy.mask(view, self._vault.open(case.owner)))
 
+    def read_own_case(self, who: Principal, raw_reference: str) -> MaskedCase:
+        """One of the caller's own cases: residents only. The bot's resident chat reads through this,
+        so a staff token pasted into the chat never shows someone else's case as "yours"."""
+        if who.role != Role.RESIDENT:
+            self._deny(who, AuditAction.READ_CASE, AuditOutcome.FORBIDDEN, raw_reference)
+            raise PermissionDeniedError("only residents have their own cases")
+        return self.read_case(who, raw_reference)
+
     def read_case(self, who: Principal, raw_reference: str) -> MaskedCase:
         action = AuditAction.READ_CASE
         self._check_throttle(who, action, raw_reference)

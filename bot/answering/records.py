@@ -58,7 +58,7 @@ class CaseView:
 class RecordsClient(Protocol):
     def my_cases(self, token: str, client_address: str | None = None) -> list[CaseView]: ...
 
-    def case(self, token: str, reference: str, client_address: str | None = None) -> CaseView: ...
+    def my_case(self, token: str, reference: str, client_address: str | None = None) -> CaseView: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +122,7 @@ class RecordsLookup:
         match = REFERENCE.search(question)
         try:
             if match:
-                cases = [self.client.case(token, match.group().upper(), client_address)]
+                cases = [self.client.my_case(token, match.group().upper(), client_address)]
             else:
                 cases = self.client.my_cases(token, client_address)
         except RecordsUnauthorizedError:

@@ -44,6 +44,17 @@ def my_cases(who: PrincipalDep, desk: DeskDep) -> CaseListOut:
 
 
 @router.get(
+    "/me/cases/{reference}",
+    tags=["cases"],
+    summary="One of the calling resident's own cases by its public reference, masked",
+    responses=_errors(401, 403, 404, 429, 503),
+)
+def my_case(reference: str, who: PrincipalDep, desk: DeskDep) -> CaseOut:
+    """Residents only (staff roles get 403, audited): the resident chat's lookup by reference."""
+    return CaseOut.of(desk.read_own_case(who, reference))
+
+
+@router.get(
     "/cases/{reference}",
     tags=["cases"],
     summary="One case by its public reference, masked for the caller's role",

@@ -150,6 +150,27 @@ def test_asking_by_reference_works_for_own_case_and_not_for_anothers(
     assert reference not in foreign.text
 
 
+def test_a_staff_token_in_the_resident_chat_shows_no_case(
+    bot: Runtime, records: RecordsService, residents: list[DemoUser]
+) -> None:
+    """The chat reads only the token holder's own cases (`/v1/me/...`): an agent who pastes their
+    token into the widget is asked to log in as a resident, never shown a resident's case as "yours"
+    (the agent console reads cases through its own endpoint, `tests/bot/staff/test_cases_for_agents.py`)."""
+    reference = residents[0].case_references[0]
+    staff = [u for u in records.demo_users() if u.role in ("agent", "supervisor")]
+    assert staff
+    for user in staff:
+        token = token_for(records, user)
+        by_reference = bot.service.pipeline.run(f"status of {reference}?", access_token=token)
+        mine = bot.service.pipeline.run("where is my permit application?", access_token=token)
+        assert by_reference.status == mine.status == AnswerStatus.NEEDS_LOGIN, user.role
+        assert reference not in by_reference.text + mine.text
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(f"{records.url}/v1/me/cases/{reference}", headers=bearer).status_code == 403
+        # the same token still reads the case where staff read cases
+        assert httpx.get(f"{records.url}/v1/cases/{reference}", headers=bearer).status_code == 200
+
+
 def test_refused_token_means_log_in_again(bot: Runtime) -> None:
     answer = bot.service.pipeline.run("where is my application?", access_token="not.a.jwt")
     assert answer.status == AnswerStatus.NEEDS_LOGIN

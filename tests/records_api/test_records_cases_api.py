@@ -91,6 +91,28 @@ def test_an_agent_reads_any_case_masked(pg: Harness) -> None:
     assert alice.record.national_id not in response.text
 
 
+def test_one_of_my_own_cases_is_for_residents_only_and_denials_are_audited(pg: Harness) -> None:
+    """`/v1/me/cases/{reference}` (the resident chat's lookup): the owner reads it, another resident
+    gets the plain 404, staff get 403 even where `/v1/cases/{reference}` lets them read it."""
+    alice, bob = pg.add_person(cases=1), pg.add_person(cases=1)
+    mine = f"/v1/me/cases/{alice.references[0]}"
+    own = pg.client.get(mine, headers=pg.bearer(pg.resident_token(alice)))
+    assert own.status_code == 200 and own.json()["reference"] == alice.references[0]
+    assert own.json()["masked"] is True
+    not_theirs = pg.client.get(mine, headers=pg.bearer(pg.resident_token(bob)))
+    missing = pg.client.get(f"/v1/me/cases/{new_reference()}", headers=pg.bearer(pg.resident_token(bob)))
+    assert not_theirs.status_code == 404
+    assert _fingerprint(not_theirs) == _fingerprint(missing)
+    agent = pg.bearer(pg.agent_token())
+    assert pg.client.get(mine, headers=agent).status_code == 403
+    assert pg.client.get(f"/v1/cases/{alice.references[0]}", headers=agent).status_code == 200
+    with pg.runtime.database.sessions() as session:
+        forbidden = session.scalars(
+            select(AuditEvent).where(AuditEvent.outcome == AuditOutcome.FORBIDDEN.value)
+        ).all()
+    assert len(forbidden) == 1
+
+
 def test_tokens_whose_role_does_not_fit_the_account_or_the_endpoint_are_forbidden(
     pg: Harness,
 ) -> None:

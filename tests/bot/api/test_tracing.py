@@ -120,7 +120,7 @@ def test_a_status_lookup_is_one_trace_across_the_bot_and_the_records_service(
     while not by_kind(records.spans.get_finished_spans(), SpanKind.SERVER) and time.monotonic() < deadline:
         time.sleep(0.02)
     served = by_kind(records.spans.get_finished_spans(), SpanKind.SERVER)
-    assert [s.name for s in served] == ["GET /v1/cases/{reference}"]
+    assert [s.name for s in served] == ["GET /v1/me/cases/{reference}"]
     assert served[0].context.trace_id == trace_id, "the records span is in the bot's trace"
     assert served[0].parent is not None and served[0].parent.span_id == calls[0].context.span_id
     assert served[0].resource.attributes["service.name"] == "askcity-records"
