@@ -195,6 +195,7 @@ class ExtractiveComposer:
         chosen = self._list_answer(hit, s_index, items, allowed, by_position, list_types)
         if chosen is None:
             chosen = self._window(hit, s_index, best_score, by_position, items)
+            chosen = self._close_lead_in(hit, chosen, s_index, items, allowed, by_position, list_types)
         picked = [
             Picked(hit, hit.sentences[i], by_position.get(i, best_score), items[i]) for i in sorted(chosen)
         ]
@@ -255,6 +256,27 @@ class ExtractiveComposer:
         if lead is not None:
             chosen.add(lead)
         return chosen
+
+    def _close_lead_in(
+        self,
+        hit: RetrievedChunk,
+        window: set[int],
+        best: int,
+        items: list[bool],
+        allowed: list[bool],
+        scores: dict[int, float],
+        list_types: list[AnswerType],
+    ) -> set[int]:
+        """A window never ends on a sentence that leads into a list ("The tax is paid in two equal
+        instalments:"): the list follows it, as a list answer would show it, or, when its items are
+        not there to show (another passage, never quoted), the lead-in is left out."""
+        last = max(window)
+        if last == best or not hit.sentences[last].text.rstrip().endswith(":"):
+            return window
+        listed = self._list_answer(hit, last, items, allowed, scores, list_types)
+        if listed is None:
+            return window - {last}
+        return window | listed
 
     def _window(
         self,

@@ -67,6 +67,27 @@ def test_an_item_asked_about_comes_with_its_lead_in(composer: ExtractiveComposer
     assert any("Third permit" in t for t in picked)
 
 
+TAX = (
+    "Tax bills are mailed in the second week of February. The tax is paid in two equal instalments:\n"
+    "- First instalment: due March 31\n"
+    "- Second instalment: due September 30"
+)
+
+
+def test_an_answer_that_reaches_a_lead_in_shows_its_list(composer: ExtractiveComposer) -> None:
+    """A window grown onto "… in two equal instalments:" does not stop at the colon."""
+    picked = texts(composer, "when are tax bills mailed in february?", chunk(TAX, ("Due dates",)))
+    assert picked[0].startswith("Tax bills are mailed")
+    assert picked[1].endswith("instalments:")
+    assert any("March 31" in t for t in picked[2:])
+
+
+def test_a_lead_in_whose_list_is_not_in_the_passage_is_left_out(composer: ExtractiveComposer) -> None:
+    cut = "Tax bills are mailed in the second week of February. The tax is paid in two equal instalments:"
+    picked = texts(composer, "when are tax bills mailed in february?", chunk(cut, ("Due dates",)))
+    assert picked == ["Tax bills are mailed in the second week of February."]
+
+
 def test_sentences_already_quoted_are_skipped_and_not_bridged(composer: ExtractiveComposer) -> None:
     """A second reading of a passage (`skip`: sentences already suggested) answers from what is left,
     and its window does not grow across a skipped sentence."""
