@@ -196,6 +196,25 @@ def test_a_list_answer_keeps_its_lead_in_and_its_items(client: TestClient) -> No
     assert isinstance(sentences, list) and any(s["list_item"] for s in sentences)
 
 
+@pytest.mark.parametrize(
+    ("question", "item"),
+    [
+        ("When is property tax due?", "March 31"),
+        ("Do I need a licence for my dog?", "rabies vaccination certificate"),
+    ],
+)
+def test_an_answer_never_stops_at_a_lead_in_without_its_list(
+    client: TestClient, question: str, item: str
+) -> None:
+    """The answer reached "… in two equal instalments:" / "You will need:": the items follow."""
+    (reply,) = converse(client, question)
+    assert reply["status"] == "answered"
+    sentences = reply["sentences"]
+    assert isinstance(sentences, list)
+    assert not str(sentences[-1]["text"]).rstrip().endswith(":")
+    assert item in str(reply["text"])
+
+
 def test_a_how_to_question_gets_the_section_about_it_not_the_introduction(client: TestClient) -> None:
     (reply,) = converse(client, TICKET)
     assert "within 21 days" in str(reply["text"])
