@@ -202,8 +202,10 @@ class BotService:
         return True, tuple(c.reference for c in cases)
 
     def feedback(self, answer_id: str, helpful: bool, comment: str = "") -> None:
-        """Store a resident's feedback; the comment is redacted like every other text we keep."""
-        redacted = self.redactor.redact(comment).text if comment.strip() else ""
+        """Store a resident's feedback; the comment is normalised (no control characters: it is shown
+        in terminals and pages) and redacted like every other text we keep."""
+        comment = normalise(comment)
+        redacted = self.redactor.redact(comment).text if comment else ""
         self.database.feedback(answer_id, helpful, redacted[:2000])
 
 

@@ -140,6 +140,32 @@ def test_feedback_is_stored_with_the_comment_redacted(client: TestClient, runtim
     assert missing.status_code == 404
 
 
+def test_feedback_takes_a_real_boolean_and_keeps_no_control_characters(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """A comment is shown in terminals (`askcity feedback`) and pages: escape sequences never reach them."""
+    sid = new_session(client)
+    answer = client.post("/api/v1/chat", json={"session_id": sid, "message": "library card"}).json()
+    for loose in ("yes", "false", 0, None):
+        refused = client.post("/api/v1/feedback", json={"answer_id": answer["answer_id"], "helpful": loose})
+        assert refused.status_code == 422, loose
+    sent = client.post(
+        "/api/v1/feedback",
+        json={
+            "answer_id": answer["answer_id"],
+            "helpful": True,
+            "comment": "\u0000\u001b[2J\u001b]0;pwned\u0007 ok",
+        },
+    )
+    assert sent.status_code == 204
+    from bot.storage.tables import FeedbackRow
+
+    with runtime.service.database.session() as s:
+        row = s.scalars(sa.select(FeedbackRow).where(FeedbackRow.answer_id == answer["answer_id"])).one()
+    assert row.helpful is True
+    assert not any(ord(ch) < 32 for ch in row.comment) and row.comment.endswith("ok")
+
+
 def test_health_ready_and_security_headers(client: TestClient) -> None:
     assert client.get("/api/v1/health").json() == {"status": "ok"}
     ready = client.get("/api/v1/ready")
