@@ -3,7 +3,8 @@
 Detect only; the knowledge base holds a document with findings until an editor confirms it.
 
     instructions   text addressed to an AI assistant ("ignore previous instructions", role-play ...)
-    data-request   a request for personal data or payment at an address outside the city's domains
+    data-request   a request for personal data or payment at an address outside the city's domains,
+                   or to be typed into the chat (the city's assistant never asks for either)
     hidden-text    text a reader of the page would not see (dropped by the parser, reported here)
     source-link    a source link whose host is outside the city's domains
 
@@ -50,7 +51,7 @@ class _RuleSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str
     threshold: float = Field(gt=0)
-    requires: list[str] = []
+    requires: list[str | list[str]] = []  # each entry a signal, or a list of which one is enough
     signals: dict[str, _SignalSpec]
 
 
@@ -71,7 +72,12 @@ class Rule:
     check: str
     reason: str
     threshold: float
-    requires: frozenset[str]
+    requires: tuple[frozenset[str], ...]  # at least one signal of each group
+
+    def required_present(self, found: Iterable[str]) -> bool:
+        names = set(found)
+        return all(group & names for group in self.requires)
+
     signals: tuple[Signal, ...]
 
 
@@ -91,7 +97,8 @@ def load_rules(language: str) -> tuple[Rule, ...]:
             joined = "|".join(f"(?:{p})" for p in signal.patterns)
             pattern = re.compile(joined, re.IGNORECASE) if joined else None
             signals.append(Signal(name, signal.weight, pattern))
-        rules.append(Rule(check, rule.reason, rule.threshold, frozenset(rule.requires), tuple(signals)))
+        requires = tuple(frozenset([r] if isinstance(r, str) else r) for r in rule.requires)
+        rules.append(Rule(check, rule.reason, rule.threshold, requires, tuple(signals)))
     return tuple(rules)
 
 
@@ -174,7 +181,7 @@ class Screener:
             for i in range(len(spans)):
                 window = {**(present[i + 1] if i + 1 < len(spans) else {}), **present[i]}
                 score = sum(weights[name] for name in window)
-                if score < rule.threshold - 1e-9 or not rule.requires <= window.keys():
+                if score < rule.threshold - 1e-9 or not rule.required_present(window):
                     continue
                 first = min(s for s, _ in window.values())
                 last = max(e for _, e in window.values())

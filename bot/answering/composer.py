@@ -72,15 +72,14 @@ class Quotable:
 
     send: re.Pattern[str]
     sensitive: re.Pattern[str]
+    in_chat: re.Pattern[str]
     payment_scams: re.Pattern[str]
     signpost: re.Pattern[str]
     list_item: re.Pattern[str]
 
     def never_quote(self, sentence: str) -> bool:
-        return bool(
-            (self.send.search(sentence) and self.sensitive.search(sentence))
-            or self.payment_scams.search(sentence)
-        )
+        asks = self.send.search(sentence) or self.in_chat.search(sentence)
+        return bool((asks and self.sensitive.search(sentence)) or self.payment_scams.search(sentence))
 
 
 @lru_cache
@@ -104,6 +103,7 @@ def load_quotable(language: str = "en") -> Quotable:
     return Quotable(
         send=re.compile(never["send"], re.IGNORECASE),
         sensitive=re.compile(never["sensitive"], re.IGNORECASE),
+        in_chat=re.compile(never["in_chat"], re.IGNORECASE),
         payment_scams=re.compile(never["payment_scams"], re.IGNORECASE),
         signpost=re.compile(raw["signpost"], re.IGNORECASE),
         list_item=re.compile(raw["list_item"], re.IGNORECASE),

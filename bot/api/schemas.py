@@ -93,7 +93,7 @@ class ChatResponse(BaseModel):
 
 class FeedbackRequest(BaseModel):
     answer_id: str = Field(min_length=1, max_length=64)
-    helpful: bool = Field(strict=True, description="true or false; not \"yes\", \"false\" or 0")
+    helpful: bool = Field(strict=True, description='true or false; not "yes", "false" or 0')
     comment: str | None = Field(default=None, max_length=2000)
 
 

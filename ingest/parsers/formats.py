@@ -42,9 +42,16 @@ def parse_text(data: bytes) -> Parsed:
 
 
 def parse_markdown(data: bytes) -> Parsed:
+    """Markdown's own structure (headings, lists, tables). Markdown holding raw HTML is read as the page
+    it renders to (`parse_html`), so HTML that hides text (`<span style="display:none">`, comments)
+    is dropped and reported the same way in both formats."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").enable("table").parse(decode(data))
+    markdown = MarkdownIt("commonmark").enable("table")
+    source = decode(data)
+    tokens = markdown.parse(source)
+    if any(t.type == "html_block" or any(c.type == "html_inline" for c in t.children or []) for t in tokens):
+        return parse_html(markdown.render(source).encode("utf-8"))
     builder = TextBuilder()
     level = 0
     row: list[str] | None = None  # cells of the table row being read: a row is one "a | b | c" line

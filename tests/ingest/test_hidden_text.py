@@ -81,6 +81,24 @@ def test_html_comments_are_dropped_and_reported_as_routine() -> None:
     assert [(h.how, h.text.strip(), h.suspicious) for h in parsed.hidden] == [("HTML comment", SECRET, False)]
 
 
+@pytest.mark.parametrize(
+    ("markup", "how"),
+    [
+        ('<span style="display:none">{s}</span>', "display:none"),
+        ("<div hidden>\n\n{s}\n\n</div>", "hidden attribute"),
+    ],
+    ids=["inline-span", "html-block"],
+)
+def test_when_markdown_hides_text_with_html_then_it_is_dropped_and_reported(markup: str, how: str) -> None:
+    """Markdown is published as HTML: raw HTML in it hides text exactly as on a web page."""
+    source = f"# Parking Permits\n\n{VISIBLE}\n\n{markup.format(s=SECRET)}\n\n- Permits cost $60 a year.\n"
+    parsed = parse_markdown(source.encode())
+    assert SECRET not in parsed.text and VISIBLE in parsed.text
+    assert "- Permits cost $60 a year." in parsed.text
+    assert parsed.title == "Parking Permits"
+    assert [(h.how, h.text) for h in parsed.hidden] == [(how, SECRET)]
+
+
 def test_hidden_text_outside_the_main_content_is_not_reported() -> None:
     hidden_in_nav = f'<nav><span style="display:none">{SECRET}</span></nav>'
     markup = f"<html><body>{hidden_in_nav}<main><p>{VISIBLE}</p></main></body></html>"
