@@ -252,6 +252,19 @@ def _database() -> BotDatabase:
     return database
 
 
+def _screened(answer: str) -> str:
+    """The answer, when the content checks find nothing in it (the console's rule); else a CLI failure."""
+    from bot.settings import get_settings
+    from bot.staff.curated_console import CuratedInputError, screen_answer
+    from ingest.screening import Screener
+
+    try:
+        screen_answer(answer, Screener(get_settings().city_domains).scan)
+    except CuratedInputError as exc:
+        raise _fail(exc.message) from None
+    return answer
+
+
 def _published_documents(doc_ids: list[str]) -> dict[str, DocMeta]:
     """The published documents of these ids (CLI failure for one that is not published)."""
     from bot.settings import get_settings
@@ -299,6 +312,7 @@ def curated_add(
     variants = [q.strip() for q in question if q.strip()]
     if not variants or not answer.strip():
         raise _fail("give at least one --question and a non-empty --answer")
+    _screened(answer.strip())
     citations, versions = _citations(_published_documents(cite)) if cite else ([], {})
     curated_id = _database().add_curated(variants, answer.strip(), citations, versions)
     console.print(f"Curated answer {curated_id} added for {len(variants)} question variant(s).")
@@ -317,6 +331,8 @@ def curated_update(
     ones, or those given with --cite), and optionally replace the answer text."""
     if answer is not None and not answer.strip():
         raise _fail("the --answer is empty")
+    if answer is not None:
+        _screened(answer.strip())
     database = _database()
     current = next((a for a in database.curated_answers() if a.id == curated_id), None)
     if current is None:

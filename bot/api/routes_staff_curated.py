@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 
-from bot.api.deps import RuntimeDep
+from bot.api.deps import RuntimeDep, SettingsDep
 from bot.api.routes_staff_auth import STAFF_API_ERRORS, render
 from bot.api.routes_staff_console import no_store
 from bot.api.schemas import ErrorBody
@@ -27,6 +27,7 @@ from bot.staff.curated_console import CuratedConsole, CuratedInput, CuratedInput
 from bot.staff.roles import LABELS, Role
 from bot.storage.curated import CuratedStore
 from bot.storage.database import CuratedDraft
+from ingest.screening import Screener
 
 router = APIRouter()
 EDITORS = StaffAccess(Role.EDITOR, Role.SUPERVISOR)
@@ -48,10 +49,16 @@ class CuratedList:
     drafts: list[CuratedDraft]  # agents' drafts waiting for an editor, newest first
 
 
-def _console(runtime: Runtime) -> CuratedConsole:
+def curated_console(runtime: RuntimeDep, settings: SettingsDep) -> CuratedConsole:
+    """The console over the served documents, with the ingest content checks for the city's domains."""
     return CuratedConsole(
-        CuratedStore(runtime.service.database.engine), lambda: runtime.retriever.snapshot.documents
+        CuratedStore(runtime.service.database.engine),
+        lambda: runtime.retriever.snapshot.documents,
+        Screener(settings.city_domains).scan,
     )
+
+
+ConsoleDep = Annotated[CuratedConsole, Depends(curated_console)]
 
 
 def _error(status: int, error: str, message: str) -> JSONResponse:
@@ -72,16 +79,15 @@ def _not_found() -> JSONResponse:
     dependencies=[Depends(no_store)],
     tags=["staff"],
 )
-def list_curated(who: ReaderDep, runtime: RuntimeDep) -> CuratedList:
+def list_curated(who: ReaderDep, runtime: RuntimeDep, console: ConsoleDep) -> CuratedList:
     """Curated answers in service with hit counts and warnings, and agents' open drafts."""
-    return CuratedList(_console(runtime).views(), runtime.service.database.curated_drafts())
+    return CuratedList(console.views(), runtime.service.database.curated_drafts())
 
 
 @router.post(
     "/api/v1/staff/curated", status_code=201, response_model=CuratedView, responses=ERRORS, tags=["staff"]
 )
-def create_curated(who: EditorDep, runtime: RuntimeDep, body: CuratedInput) -> CuratedView | JSONResponse:
-    console = _console(runtime)
+def create_curated(who: EditorDep, console: ConsoleDep, body: CuratedInput) -> CuratedView | JSONResponse:
     try:
         curated_id = console.create(body)
     except CuratedInputError as exc:
@@ -97,8 +103,8 @@ def create_curated(who: EditorDep, runtime: RuntimeDep, body: CuratedInput) -> C
     dependencies=[Depends(no_store)],
     tags=["staff"],
 )
-def get_curated(who: ReaderDep, runtime: RuntimeDep, curated_id: int) -> CuratedView | JSONResponse:
-    view = _console(runtime).view(curated_id)
+def get_curated(who: ReaderDep, console: ConsoleDep, curated_id: int) -> CuratedView | JSONResponse:
+    view = console.view(curated_id)
     return view if view is not None else _not_found()
 
 
@@ -106,10 +112,9 @@ def get_curated(who: ReaderDep, runtime: RuntimeDep, curated_id: int) -> Curated
     "/api/v1/staff/curated/{curated_id}", response_model=CuratedView, responses=ERRORS, tags=["staff"]
 )
 def update_curated(
-    who: EditorDep, runtime: RuntimeDep, curated_id: int, body: CuratedInput
+    who: EditorDep, console: ConsoleDep, curated_id: int, body: CuratedInput
 ) -> CuratedView | JSONResponse:
     """Replace the question variants, answer, citations (at the published versions) and expiry."""
-    console = _console(runtime)
     try:
         if not console.update(curated_id, body):
             return _not_found()
@@ -135,10 +140,9 @@ def expire_curated(who: EditorDep, runtime: RuntimeDep, curated_id: int) -> Resp
     tags=["staff"],
 )
 def approve_draft(
-    who: EditorDep, runtime: RuntimeDep, draft_id: int, body: CuratedInput
+    who: EditorDep, console: ConsoleDep, draft_id: int, body: CuratedInput
 ) -> CuratedView | JSONResponse:
     """Make a curated answer of an agent's draft, as the editor finished it; the draft is closed."""
-    console = _console(runtime)
     try:
         curated_id = console.create(body, from_draft=draft_id)
     except CuratedInputError as exc:
@@ -221,14 +225,15 @@ Submitted = Annotated[Literal["curated-answer"], Form(alias="form")]
 
 
 @router.get("/staff/curated", include_in_schema=False, dependencies=[Depends(no_store)])
-def curated_page(request: Request, who: ReaderDep, runtime: RuntimeDep) -> Response:
-    return _list_page(request, who, runtime)
+def curated_page(request: Request, who: ReaderDep, runtime: RuntimeDep, console: ConsoleDep) -> Response:
+    return _list_page(request, who, runtime, console)
 
 
 def _list_page(
     request: Request,
     who: StaffPrincipal,
     runtime: Runtime,
+    console: CuratedConsole,
     values: FormValues | None = None,
     error: CuratedInputError | None = None,
 ) -> Response:
@@ -237,7 +242,7 @@ def _list_page(
         request,
         "curated.html",
         422 if error else 200,
-        views=_console(runtime).views(),
+        views=console.views(),
         drafts=drafts,
         values=values or FormValues(),
         error=error,
@@ -250,6 +255,7 @@ def create_curated_page(
     request: Request,
     who: EditorDep,
     runtime: RuntimeDep,
+    console: ConsoleDep,
     submitted: Submitted,
     questions: FormField = "",
     answer: FormField = "",
@@ -258,9 +264,9 @@ def create_curated_page(
 ) -> Response:
     values = FormValues(questions, answer, cite, expires_on)
     try:
-        curated_id = _console(runtime).create(_parse(values))
+        curated_id = console.create(_parse(values))
     except CuratedInputError as exc:
-        return _list_page(request, who, runtime, values, exc)
+        return _list_page(request, who, runtime, console, values, exc)
     return RedirectResponse(f"/staff/curated/{curated_id}?saved=1", status_code=303)
 
 
@@ -270,9 +276,9 @@ def _problem(request: Request, message: str) -> Response:
 
 @router.get("/staff/curated/{curated_id}", include_in_schema=False, dependencies=[Depends(no_store)])
 def curated_answer_page(
-    request: Request, who: ReaderDep, runtime: RuntimeDep, curated_id: int, saved: int = 0
+    request: Request, who: ReaderDep, console: ConsoleDep, curated_id: int, saved: int = 0
 ) -> Response:
-    view = _console(runtime).view(curated_id)
+    view = console.view(curated_id)
     if view is None:
         return _problem(request, "There is no curated answer in service with that id.")
     return render(
@@ -290,7 +296,7 @@ def curated_answer_page(
 def update_curated_page(
     request: Request,
     who: EditorDep,
-    runtime: RuntimeDep,
+    console: ConsoleDep,
     curated_id: int,
     submitted: Submitted,
     questions: FormField = "",
@@ -298,7 +304,6 @@ def update_curated_page(
     cite: FormField = "",
     expires_on: FormField = "",
 ) -> Response:
-    console = _console(runtime)
     view = console.view(curated_id)
     if view is None:
         return _problem(request, "There is no curated answer in service with that id.")
@@ -327,8 +332,8 @@ def expire_curated_page(request: Request, who: EditorDep, runtime: RuntimeDep, c
 
 
 @router.get("/staff/curated/drafts/{draft_id}", include_in_schema=False, dependencies=[Depends(no_store)])
-def draft_page(request: Request, who: EditorDep, runtime: RuntimeDep, draft_id: int) -> Response:
-    draft = _console(runtime).draft(draft_id)
+def draft_page(request: Request, who: EditorDep, console: ConsoleDep, draft_id: int) -> Response:
+    draft = console.draft(draft_id)
     if draft is None or draft.status != "draft":
         return _problem(request, "There is no open draft with that id.")
     return render(
@@ -340,7 +345,7 @@ def draft_page(request: Request, who: EditorDep, runtime: RuntimeDep, draft_id: 
 def approve_draft_page(
     request: Request,
     who: EditorDep,
-    runtime: RuntimeDep,
+    console: ConsoleDep,
     draft_id: int,
     submitted: Submitted,
     questions: FormField = "",
@@ -348,7 +353,6 @@ def approve_draft_page(
     cite: FormField = "",
     expires_on: FormField = "",
 ) -> Response:
-    console = _console(runtime)
     draft = console.draft(draft_id)
     if draft is None or draft.status != "draft":
         return _problem(request, "There is no open draft with that id.")
@@ -363,7 +367,7 @@ def approve_draft_page(
 
 
 @router.post("/staff/curated/drafts/{draft_id}/dismiss", include_in_schema=False)
-def dismiss_draft_page(request: Request, who: EditorDep, runtime: RuntimeDep, draft_id: int) -> Response:
-    if not _console(runtime).store.close_draft(draft_id, "dismissed"):
+def dismiss_draft_page(request: Request, who: EditorDep, console: ConsoleDep, draft_id: int) -> Response:
+    if not console.store.close_draft(draft_id, "dismissed"):
         return _problem(request, "There is no open draft with that id.")
     return RedirectResponse("/staff/curated?dismissed=1", status_code=303)

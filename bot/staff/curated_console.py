@@ -7,6 +7,11 @@ expire, and finish an agent's draft.
 A citation names a document by id; it is resolved against the version residents are served, and that
 document's version is kept with it, so the answer is flagged when the document is later retired or
 replaced (`bot.answering.curated.stale_citations`).
+
+A curated answer is served to residents word for word, so its text passes the same content checks as a
+document's (`ingest.screening`: planted instructions, requests for personal data or payment outside the
+city's domains or in the chat). A document with a finding is held for review; an answer with one is
+refused with the reason, for the editor to rewrite (`screen_answer`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from bot.answering.curated import CuratedAnswer, StaleCitation, servable, stale_
 from bot.storage.curated import CuratedEntry, CuratedStore, today
 from bot.storage.database import CuratedDraft, citation_from_json
 from knowledge_base.records import Citation, public_url
+from knowledge_base.review import Finding
 from knowledge_base.snapshot import DocMeta
 
 MAX_VARIANTS = 20
@@ -77,10 +83,29 @@ class CuratedView:
     expired: bool
 
 
+Screen = Callable[[str], Sequence[Finding]]
+
+
+def screen_answer(answer: str, screen: Screen) -> None:
+    """Raise `CuratedInputError` when the content checks find something in the answer."""
+    findings = list(screen(answer))
+    if findings:
+        first = findings[0]
+        raise CuratedInputError(
+            "answer",
+            f"This answer cannot be served: {first.reason} (\u201c{first.snippet}\u201d). Residents are "
+            "never asked for personal data or payment outside the city's domains or in the chat, and "
+            "answers give no orders to the assistant.",
+        )
+
+
 class CuratedConsole:
-    def __init__(self, store: CuratedStore, documents: Callable[[], Sequence[DocMeta]]) -> None:
+    def __init__(
+        self, store: CuratedStore, documents: Callable[[], Sequence[DocMeta]], screen: Screen
+    ) -> None:
         self.store = store
         self._documents = documents
+        self._screen = screen
 
     def published(self) -> dict[str, DocMeta]:
         return {d.id: d for d in self._documents()}
@@ -129,6 +154,7 @@ class CuratedConsole:
 
     def create(self, data: CuratedInput, from_draft: int | None = None) -> int | None:
         self._check_expiry(data.expires_on)
+        screen_answer(data.answer, self._screen)
         citations, versions = self._citations(data.cite)
         return self.store.create(
             data.questions, data.answer, citations, versions, data.expires_on, from_draft
@@ -139,6 +165,7 @@ class CuratedConsole:
         if current is None:
             return False
         self._check_expiry(data.expires_on, current.expires_on)
+        screen_answer(data.answer, self._screen)
         citations, versions = self._citations(data.cite)
         return self.store.update(
             curated_id, data.questions, data.answer, citations, versions, data.expires_on

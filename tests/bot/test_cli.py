@@ -65,6 +65,10 @@ def test_curated_add_list_remove(env: Path) -> None:
     assert missing.exit_code == 1 and "no curated answer 1" in missing.output
     unknown = runner.invoke(app, ["curated", "add", "-q", "x?", "-a", "y", "--cite", "no-such-doc"])
     assert unknown.exit_code == 1 and "no published document" in unknown.output
+    phishing = runner.invoke(
+        app, ["curated", "add", "-q", "x?", "-a", "Email your PIN to help@evil.example."]
+    )
+    assert phishing.exit_code == 1 and "cannot be served" in phishing.output
 
 
 def test_chat_off_and_on_write_and_remove_the_switch(env: Path) -> None:
