@@ -24,6 +24,7 @@ from bot.events.errors import InvalidEventIdError
 from bot.staff.errors import (
     CaseLookupError,
     DeskError,
+    EmptyStaffMessageError,
     StaffMessageTooLongError,
     TicketConflictError,
     TicketNotFoundError,
@@ -187,6 +188,8 @@ def desk_error(exc: DeskError) -> JSONResponse:
             f"The message is {exc.length:,} characters long; the limit is {exc.limit:,}.",
             no_store,
         )
+    if isinstance(exc, EmptyStaffMessageError):
+        return _body(422, "empty_message", "The reply is empty: write something to send.", no_store)
     if isinstance(exc, CaseLookupError):
         headers = dict(no_store)
         if exc.retry_after:

@@ -21,7 +21,7 @@ from bot.answering.replies import Replies
 from bot.events import EventBroker
 from bot.privacy import Redactor
 from bot.staff.departments import Department, Directory
-from bot.staff.errors import StaffMessageTooLongError, UnknownDepartmentError
+from bot.staff.errors import EmptyStaffMessageError, StaffMessageTooLongError, UnknownDepartmentError
 from bot.staff.hours import OfficeHours
 from bot.staff.tickets import (
     MessageRole,
@@ -237,11 +237,17 @@ class HandoffDesk:
     def send(self, ticket_id: str, agent: Agent, text: str) -> TicketMessage:
         """An agent's reply: stored redacted, delivered to the resident as written."""
         written = normalise(text)
+        if not written:
+            raise EmptyStaffMessageError(ticket_id)
         if len(written) > self.policy.max_message_chars:
             raise StaffMessageTooLongError(len(written), self.policy.max_message_chars)
         redacted = self.redactor.redact(written).text
         message = self.store.add_message(
-            ticket_id, NewMessage(MessageRole.AGENT, redacted, agent.name), self.clock(), agent.subject
+            ticket_id,
+            NewMessage(MessageRole.AGENT, redacted, agent.name),
+            self.clock(),
+            agent.subject,
+            any_agent=agent.supervisor,
         )
         self.broker.publish(f"ticket:{ticket_id}", "message", _message_data(message))
         ticket = self.store.get(ticket_id)

@@ -107,6 +107,10 @@ class StaffMessageTooLongError(DeskError):
         self.limit = limit
 
 
+class EmptyStaffMessageError(DeskError):
+    """A reply with nothing a resident would see (spaces, zero-width characters)."""
+
+
 class CaseLookupError(DeskError):
     def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)

@@ -270,10 +270,12 @@ class TicketStore:
             raise self._refused(ticket_id, "ticket_not_waiting", "This ticket is no longer waiting.")
         return ticket
 
-    def _holder(self, agent_subject: str, any_agent: bool) -> sa.ColumnElement[bool]:
-        """Open, and waiting or held by this agent (or by anyone, for a supervisor)."""
+    def _holder(self, agent_subject: str, any_agent: bool, waiting: bool = True) -> sa.ColumnElement[bool]:
+        """Open, and held by this agent (any open ticket, for a supervisor), or, with `waiting`, waiting."""
         held = sa.true() if any_agent else T.c.agent_subject == agent_subject
-        return sa.and_(T.c.status.in_(_OPEN), sa.or_(T.c.status == TicketStatus.WAITING.value, held))
+        if waiting:
+            held = sa.or_(T.c.status == TicketStatus.WAITING.value, held)
+        return sa.and_(T.c.status.in_(_OPEN), held)
 
     def transfer(self, ticket_id: str, department: str, agent_subject: str, any_agent: bool) -> Ticket:
         with self.engine.begin() as conn:
@@ -303,7 +305,8 @@ class TicketStore:
             ticket = self._change(
                 conn,
                 ticket_id,
-                self._holder(agent_subject, any_agent),
+                # a waiting ticket is anyone's to pass on, but only a supervisor closes one unclaimed
+                self._holder(agent_subject, any_agent, waiting=False),
                 {
                     "status": TicketStatus.RESOLVED.value,
                     "outcome": outcome.value,
@@ -350,12 +353,19 @@ class TicketStore:
         return [_ticket(r) for r in rows]
 
     def add_message(
-        self, ticket_id: str, message: NewMessage, now: datetime, agent_subject: str | None = None
+        self,
+        ticket_id: str,
+        message: NewMessage,
+        now: datetime,
+        agent_subject: str | None = None,
+        any_agent: bool = False,
     ) -> TicketMessage:
-        """Number and store a message. With `agent_subject`, only while that agent holds the ticket."""
+        """Number and store a message. With `agent_subject`, only while that agent holds the ticket (any
+        agent, for a supervisor: `any_agent`)."""
         where: sa.ColumnElement[bool] = T.c.status.in_(_OPEN)
         if agent_subject is not None:
-            where = sa.and_(T.c.status == TicketStatus.ACTIVE.value, T.c.agent_subject == agent_subject)
+            held = sa.true() if any_agent else T.c.agent_subject == agent_subject
+            where = sa.and_(T.c.status == TicketStatus.ACTIVE.value, held)
         with self.engine.begin() as conn:
             seq = conn.execute(
                 sa.update(T)

@@ -195,6 +195,9 @@ def test_staff_api_errors_are_clear_4xx(stack: StaffStack, served: ServedApp, re
     assert alex.post(f"/api/v1/staff/tickets/{ticket}/claim").status_code == 200
     too_long = alex.post(f"/api/v1/staff/tickets/{ticket}/messages", json={"text": "x" * 2001})
     assert (too_long.status_code, too_long.json()["error"]) == (413, "message_too_long")
+    for blank in ("   \n\t ", "\u200b\u200b"):
+        empty = alex.post(f"/api/v1/staff/tickets/{ticket}/messages", json={"text": blank})
+        assert (empty.status_code, empty.json()["error"]) == (422, "empty_message")
     unknown = alex.post(f"/api/v1/staff/tickets/{ticket}/transfer", json={"department": "Ministry of Magic"})
     assert (unknown.status_code, unknown.json()["error"]) == (422, "unknown_department")
     bad_outcome = alex.post(f"/api/v1/staff/tickets/{ticket}/resolve", json={"outcome": "vanished"})

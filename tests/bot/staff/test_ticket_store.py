@@ -70,6 +70,25 @@ def test_claims_transfers_and_resolves_follow_the_rules(database: BotDatabase) -
         store.claim("0" * 32, "agent-1", "Alex", NOW)
 
 
+def test_only_a_supervisor_closes_an_unclaimed_ticket_or_writes_in_anothers(database: BotDatabase) -> None:
+    """Anyone may pass a waiting ticket on; resolving it unclaimed, or replying in a ticket another agent
+    holds, is a supervisor's (docs/call_center.md)."""
+    store = TicketStore(database.engine)
+    ticket = open_ticket(store, "session-e")
+    with pytest.raises(TicketConflictError):
+        store.resolve(ticket, Outcome.ANSWERED, "agent-1", any_agent=False, now=NOW)
+    store.claim(ticket, "agent-1", "Alex", NOW)
+    with pytest.raises(TicketConflictError):
+        store.add_message(ticket, NewMessage(MessageRole.AGENT, "hi", "Bea"), NOW, agent_subject="agent-2")
+    said = store.add_message(
+        ticket, NewMessage(MessageRole.AGENT, "Supervisor here", "Sam"), NOW, "supervisor-1", any_agent=True
+    )
+    assert said.text == "Supervisor here"
+    other = open_ticket(store, "session-f")
+    done = store.resolve(other, Outcome.NOT_RESOLVED, "supervisor-1", any_agent=True, now=NOW)
+    assert done.status == TicketStatus.RESOLVED
+
+
 def test_messages_are_numbered_in_order_after_the_transcript(database: BotDatabase) -> None:
     store = TicketStore(database.engine)
     ticket = open_ticket(store, "session-c")
