@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?"
+# A capitalised word of a name: "Maria", "O'Brien", "McDonald", "Jean-Luc", "O'Brien-Smith".
+_WORD = r"(?:[A-Z]['’])?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[-'’][A-Z]?[a-z]+(?:[A-Z][a-z]+)?)*"
 _NAME = (
     rf"(?P<name>(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?[ \t]+)?{_WORD}(?:[ \t]+{_WORD}){{0,2}}"
     r"(?:[ \t]+(?:Jr|Sr)\.?|[ \t]+(?:II|III|IV))?)"
@@ -31,6 +32,10 @@ _BEFORE = (
     r"thanks,|thank[ \t]+you,|cheers,|sincerely,|(?:hi|hello|dear)))"
 )
 _INTRODUCED = re.compile(rf"{_BEFORE}[ \t]+{_NAME}")
+# After "my name is" (and only there) a name may be written "Last, First" or in lower case.
+_STRONG = r"(?i:\b(?:my[ \t]+name[ \t]+is|my[ \t]+name's|name[ \t]*[:=]))"
+_LAST_FIRST = re.compile(rf"{_STRONG}[ \t]+{_WORD},[ \t]+(?P<first>{_WORD})")
+_LOWER = re.compile(rf"{_STRONG}[ \t]+(?P<name>[a-z][a-z'’-]+(?:[ \t]+[a-z][a-z'’-]+)?)\b")
 _HERE = re.compile(rf"(?:^|[,.!?][ \t]+){_NAME}[ \t]+here\b", re.MULTILINE)
 # A contact block: the name first, then a comma and an address or a number ("Amanda Kim, 489 Wolfe ...").
 _CONTACT = re.compile(rf"^{_NAME},[ \t]+(?=[\d+(])", re.MULTILINE)
@@ -65,6 +70,15 @@ NOT_NAMES = frozenset(
 )  # fmt: skip
 
 
+# Lower-case words after "my name is" that do not start a name ("my name is on the lease").
+_NOT_LOWER_NAMES = frozenset(
+    (
+        "listed", "spelled", "spelt", "written", "wrong", "missing", "misspelled", "different", "changed",
+        "correct", "incorrect", "there", "here", "also", "still", "too", "as", "in", "on", "not", "under",
+    )
+)  # fmt: skip
+
+
 def _contact_line(line: str) -> bool:
     """An email address (also written "name at host dot com") or a phone number (seven digits or more),
     perhaps after its label, and little else."""
@@ -81,8 +95,32 @@ def _contact_line(line: str) -> bool:
 
 
 def introduced_names(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each name the text introduces."""
+    """(start, end) of each name the text introduces, and of every other place the same name appears
+    ("This is Robert Smith, ... Thanks, Robert Smith")."""
+    found = _introduced(text)
+    names = {text[start:end] for start, end in found}
+    for name in sorted(names, key=len, reverse=True):
+        for match in re.finditer(rf"(?<![\w'’-]){re.escape(name)}(?![\w'’-])", text):
+            if not any(s <= match.start() < e or s < match.end() <= e for s, e in found):
+                found.append(match.span())
+    return sorted(found)
+
+
+def _introduced(text: str) -> list[tuple[int, int]]:
     found = []
+    for match in _LAST_FIRST.finditer(text):
+        start, end = match.span("first")
+        if text[start:end] not in NOT_NAMES:
+            found.append((start, end))  # the surname itself is found by `_INTRODUCED`
+    for match in _LOWER.finditer(text):
+        start, end = match.span("name")
+        last = start
+        for word in re.finditer(r"\S+", text[start:end]):
+            if word.group().capitalize() in NOT_NAMES or word.group() in _NOT_LOWER_NAMES:
+                break
+            last = start + word.end()
+        if last > start:
+            found.append((start, last))
     for pattern in (_INTRODUCED, _HERE, _CONTACT, _SIGNATURE):
         for match in pattern.finditer(text):
             start, end = match.span("name")

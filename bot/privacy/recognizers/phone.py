@@ -16,8 +16,9 @@ follows) and asks `phonenumbers` about it, region by region:
   like a US social security number ("051-59-4398") when that is not how the region groups it: weak;
 - anything that reads as a date ("05.10.2023"), which phonenumbers lets through: never.
 
-Weak matches count only next to a word like "call" or "phone" (see `CONTEXT`). "number" alone is not
-one: "order number", "case number" are too common in a city's inbox. Extensions ("ext. 89",
+Weak matches count only next to a word like "call" or "phone" (see `CONTEXT`), or right after "my
+number is" (`_MY_NUMBER`: "my number is 555-0199", "my cell no.: …"). "number" alone is not one:
+"order number", "case number" are too common in a city's inbox. Extensions ("ext. 89",
 "x1234", "#22") are part of the span. Regions that share a calling code are asked once (US and CA:
 +1), and only about runs holding a stretch of digit groups that could be one of its numbers (by
 the lengths and the pattern that phonenumbers' metadata gives for all of them).
@@ -49,6 +50,12 @@ _NANP_WEAK = re.compile(rf"\d{{3}}{SEPARATOR}\d{{4}}|1?\d{{10}}")
 _SSN_SHAPE = re.compile(rf"\d{{3}}({SEPARATOR})\d{{2}}\1\d{{4}}")  # "051-59-4398": a US SSN's grouping
 _SPELLED_OUT = re.compile(r"\d(?:[ \t.-]\d)+")  # "0 6 2 3 3 5 3 3 5 5"
 _DATE = re.compile(r"(\d{1,2})[-./](\d{1,2})[-./](?:\d{4}|\d{2})|\d{4}[-./](\d{1,2})[-./](\d{1,2})")
+# "my number is", "my cell number:", "my phone no." right before a number: the resident's own phone.
+_MY_NUMBER = re.compile(
+    r"\bmy[ \t]+(?:(?:phone|cell|cellphone|mobile|home|work|telephone|contact)[ \t]+)?"
+    r"(?:number|no\.?|\#)[ \t]*(?:is|:|=|-)?[ \t]*$",
+    re.IGNORECASE,
+)
 _NANP_CALLING_CODE = 1
 MIN_DIGITS = 7
 MAX_DIGITS = 17  # 15 for E.164, and a trunk prefix or an exit code
@@ -137,6 +144,9 @@ class PhoneRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is unt
         for run in _RUN.finditer(text):
             if sum(map(len, _DIGIT.findall(run.group()))) >= MIN_DIGITS:
                 self._score_run(run.group(), run.start(), found)
+        for (start, end), score in found.items():
+            if score < STRONG_SCORE and _MY_NUMBER.search(text[max(0, start - 40) : start]):
+                found[(start, end)] = STRONG_SCORE
         results = [
             span_result(self, PiiEntity.PHONE_NUMBER.value, start, end, score, "phone number (phonenumbers)")
             for (start, end), score in found.items()

@@ -91,7 +91,21 @@ FOUND = [
     ("I am Dr. Wesley Wheeler and I need a permit", "PERSON", "Dr. Wesley Wheeler"),
     ("John Snyder Jr. here, my bin was missed", "PERSON", "John Snyder Jr."),
     ("ok thanks, Ana", "PERSON", "Ana"),
+    ("My name is Jean-Luc O'Brien-Smith and I need a dog licence", "PERSON", "Jean-Luc O'Brien-Smith"),
+    ("my name is ann lee, when is bin day?", "PERSON", "ann lee"),
+    ("My name is Ronan McDonald", "PERSON", "Ronan McDonald"),
+    # PHONE_NUMBER: a seven-digit local number right after "my number is"
+    ("my number is 555-0199", "PHONE_NUMBER", "555-0199"),
 ]  # fmt: skip
+
+
+def test_a_name_is_found_wherever_it_appears_and_last_name_first(detector: PiiDetector) -> None:
+    """ "This is Robert Smith, ... Thanks, Robert Smith": the first is not introduced, the second is."""
+    text = "This is Robert Smith, how do I appeal a ticket? Thanks, Robert Smith"
+    assert found(detector, text) == [("PERSON", "Robert Smith"), ("PERSON", "Robert Smith")]
+    last_first = "My name is O'Brien-Smith, Jean-Luc"
+    assert found(detector, last_first) == [("PERSON", "O'Brien-Smith"), ("PERSON", "Jean-Luc")]
+
 
 NOTHING = [
     pytest.param("meet me @ the library at 10", id="at sign, no address"),
@@ -111,6 +125,8 @@ NOTHING = [
     pytest.param("the cvv field will not accept my card", id="'cvv' without digits"),
     pytest.param("I'm Canadian, do I need a permit?", id="a nationality after I'm"),
     pytest.param("i'm looking for the library", id="no capital after i'm"),
+    pytest.param("my name is on the lease, can I get a permit?", id="no name after 'my name is'"),
+    pytest.param("my name is spelled wrong on the bill", id="a word, not a name, after 'my name is'"),
     pytest.param("is this Harbourview Community Centre's line?", id="a place, no name cue"),
     pytest.param("Riverside Pool\nclosed on 09/12/2023?", id="a heading above a date"),
     pytest.param("Water Department\nclosed on Monday", id="a heading above words"),

@@ -31,8 +31,12 @@ def ordinary_questions() -> list[str]:
     return texts
 
 
+# The one ordinary message that does hold personal data: small talk introducing a name in lower case.
+INTRODUCES_A_NAME = {"my name is sam": [("PERSON", "sam")]}
+
+
 def test_ordinary_questions_to_the_city_hold_no_detected_personal_data(detector: PiiDetector) -> None:
     questions = ordinary_questions()
     assert len(questions) >= 1000
-    flagged = [(text, spans) for text in questions if (spans := found(detector, text))]
-    assert flagged == []
+    flagged = {text: spans for text in questions if (spans := found(detector, text))}
+    assert flagged == INTRODUCES_A_NAME
