@@ -3,6 +3,12 @@
     <root>/versions/v000007/   one complete, immutable snapshot with its manifest.json
     <root>/CURRENT             the name of the version being served (replaced with os.replace)
     <root>/.build-*            a build in progress; a crash leaves it behind, never half a version
+    <root>/unserved/v000008    a draft build never served yet (an empty marker; the version's own
+                               directory holds only what its manifest lists)
+
+Pruning keeps the version served, the newest draft build, and the newest `keep` versions that were
+ever served: rebuilding a draft (every upload does) never pushes a version residents were served out of
+the rollback list; a draft build that a newer one replaced before it was served is pruned first.
 
 A reader that finds CURRENT always finds a complete directory behind it, because the directory is
 fully written and fsynced before the pointer moves.
@@ -38,6 +44,7 @@ class VersionStore:
         self.keep = keep
         self.versions_dir = root / "versions"
         self.pointer = root / "CURRENT"
+        self.unserved_dir = root / "unserved"
 
     def names(self) -> list[str]:
         if not self.versions_dir.is_dir():
@@ -97,12 +104,21 @@ class VersionStore:
             else:
                 _fsync_dir(path)
         _fsync_dir(scratch)
+        if not point:
+            self.unserved_dir.mkdir(parents=True, exist_ok=True)
+            (self.unserved_dir / name).touch()
         final = self.versions_dir / name
         scratch.rename(final)
         _fsync_dir(self.versions_dir)
         if point:
             self.point_to(name)
         self.prune()
+
+    def unserved(self) -> set[str]:
+        """Draft builds never served (versions from before the marker count as served)."""
+        if not self.unserved_dir.is_dir():
+            return set()
+        return {p.name for p in self.unserved_dir.iterdir() if _NAME.match(p.name)}
 
     def point_to(self, name: str) -> None:
         tmp = self.root / f".CURRENT.{os.getpid()}"
@@ -112,18 +128,29 @@ class VersionStore:
             os.fsync(handle.fileno())
         tmp.replace(self.pointer)
         _fsync_dir(self.root)
+        (self.unserved_dir / name).unlink(missing_ok=True)  # served now: it counts for rollback
 
     def previous(self) -> str:
+        """The newest version before the current one that residents were served (not a draft build)."""
         current = self.current()
-        older = [n for n in self.names() if current is None or n < current]
+        unserved = self.unserved()
+        older = [n for n in self.names() if (current is None or n < current) and n not in unserved]
         if not older:
             raise RollbackError("There is no earlier published version to roll back to.")
         return older[-1]
 
     def prune(self) -> list[str]:
+        """Remove all but the served version, the newest draft build and the newest `keep` versions
+        ever served; return the names removed."""
         names = self.names()
         current = self.current()
-        doomed = [n for n in names[: max(0, len(names) - self.keep)] if n != current]
+        unserved = self.unserved()
+        drafts = [n for n in names if n in unserved and n != current]
+        served = [n for n in names if n not in drafts]
+        kept = {current, *drafts[-1:], *served[max(0, len(served) - self.keep) :]}
+        doomed = [n for n in names if n not in kept]
         for name in doomed:
             shutil.rmtree(self.versions_dir / name, ignore_errors=True)
+        for name in unserved - kept:  # markers of removed (or vanished) versions
+            (self.unserved_dir / name).unlink(missing_ok=True)
         return doomed

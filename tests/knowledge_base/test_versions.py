@@ -90,3 +90,28 @@ def test_concurrent_reader_never_sees_a_missing_version(tmp_path: Path) -> None:
             time.sleep(0.01)
         current = store.current()
         assert current is not None and (store.versions_dir / current / "manifest.json").is_file()
+
+
+def _commit(store: VersionStore, point: bool) -> str:
+    name = store.next_name()
+    with store.build() as scratch:
+        (scratch / "manifest.json").write_text("{}")
+        store.commit(scratch, name, point=point)
+    return name
+
+
+def test_rebuilding_a_draft_never_pushes_a_served_version_out_of_the_rollback_list(tmp_path: Path) -> None:
+    """Every upload rebuilds the draft; the versions residents were served stay kept for rollback."""
+    store = VersionStore(tmp_path, keep=2)
+    served = [_commit(store, point=True) for _ in range(3)]  # v1..v3; keep=2 leaves v2, v3
+    assert store.names() == served[1:]
+    drafts = [_commit(store, point=False) for _ in range(6)]
+    assert store.current() == served[-1]
+    assert store.names() == [*served[1:], drafts[-1]], "served versions kept, only the newest draft"
+    assert store.previous() == served[1]
+    store.point_to(drafts[-1])  # the draft is approved and served
+    assert store.unserved() == set()
+    assert store.previous() == served[-1], "rollback goes to the version served before, not a draft"
+    third = _commit(store, point=True)
+    assert store.names() == [drafts[-1], third]
+    assert not any(store.unserved_dir.iterdir())
