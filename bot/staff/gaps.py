@@ -314,18 +314,19 @@ class PipelineRecheck:
 
 @dataclass(frozen=True)
 class RetrieverDocuments:
-    """The published documents whose passages match a question best (one entry per document)."""
+    """The published documents whose passages match a question best (one entry per document, by the
+    similarity shown: its best passage's to the question)."""
 
     retriever: Retriever
 
     def __call__(self, question: str, k: int) -> list[ClosestDocument]:
         found: dict[str, ClosestDocument] = {}
         for hit in self.retriever.search(self.retriever.encode(question), k=4 * k):
-            if hit.document_id not in found:
-                found[hit.document_id] = ClosestDocument(
-                    hit.document_id, hit.title, hit.source_uri, round(hit.question_score, 3)
-                )
-        return list(found.values())[:k]
+            score = round(hit.question_score, 3)
+            best = found.get(hit.document_id)
+            if best is None or score > best.score:
+                found[hit.document_id] = ClosestDocument(hit.document_id, hit.title, hit.source_uri, score)
+        return sorted(found.values(), key=lambda d: -d.score)[:k]
 
 
 def gap_finder(

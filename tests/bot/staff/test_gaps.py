@@ -166,6 +166,8 @@ def test_each_group_has_a_trend_examples_and_the_closest_documents(report: GapRe
         assert 1 <= len(g.examples) <= 3
         assert 1 <= len(g.closest_documents) <= 3
         assert len({d.document_id for d in g.closest_documents}) == len(g.closest_documents)
+        scores = [d.score for d in g.closest_documents]
+        assert scores == sorted(scores, reverse=True), "closest first, by the similarity shown"
 
 
 def test_a_group_the_served_documents_now_answer_is_marked_and_listed_last(report: GapReport) -> None:
