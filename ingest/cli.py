@@ -60,6 +60,7 @@ def make_ingestor(kb: KnowledgeBase, settings: KnowledgeBaseSettings) -> Ingesto
     mb = 1024 * 1024
     limits = ParseLimits(
         max_file_bytes=int(settings.ingest_max_file_mb * mb),
+        max_document_chars=settings.ingest_max_document_chars,
         max_unpacked_bytes=int(settings.ingest_max_unpacked_mb * mb),
         max_unpack_ratio=settings.ingest_max_unpack_ratio,
         timeout_seconds=settings.ingest_parse_timeout_seconds,

@@ -36,6 +36,7 @@ class ParseLimits:
     """What one file may cost. The defaults are the settings' defaults (docs/ingest.md)."""
 
     max_file_bytes: int = 25 * 1024 * 1024
+    max_document_chars: int = 2_000_000  # the parsed text of one document
     max_unpacked_bytes: int = 100 * 1024 * 1024
     max_unpack_ratio: float = 100.0
     timeout_seconds: float = 60.0

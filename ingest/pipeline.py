@@ -105,6 +105,13 @@ class _Checked:
     missing: tuple[str, ...]  # metadata residents need that the document lacks
 
 
+def _too_long(length: int, limits: ParseLimits) -> str:
+    return (
+        f"its text is {length:,} characters long; the limit is {limits.max_document_chars:,} "
+        "(ASKCITY_INGEST_MAX_DOCUMENT_CHARS): split it into smaller documents"
+    )
+
+
 class Ingestor:
     """Plain values in: the chunking, the parse limits, the city's domains, whether a document without
     the metadata residents need is held (settings and options become these in the CLI)."""
@@ -247,6 +254,10 @@ class Ingestor:
             for found in documents(item, outcome_of[id(item)]):
                 if isinstance(found, Failure):
                     summary.failed.append(found)
+                elif len(found.document.text) > self.limits.max_document_chars:
+                    summary.failed.append(
+                        Failure(found.source, _too_long(len(found.document.text), self.limits))
+                    )
                 elif found.document.id in seen:
                     summary.failed.append(
                         Failure(found.source, f"duplicate document id {found.document.id!r}")

@@ -65,6 +65,12 @@ class KnowledgeBaseSettings(BaseSettings):
         "Comma-separated or a JSON list.",
     )
     ingest_max_file_mb: float = Field(default=25, gt=0, description="Largest file read, as stored.")
+    ingest_max_document_chars: int = Field(
+        default=2_000_000,
+        gt=0,
+        description="Longest text of one document, after parsing (about 1,000 pages): a longer one is "
+        "refused before it is chunked and embedded, so one upload cannot hold the ingest queue for long.",
+    )
     ingest_max_unpacked_mb: float = Field(
         default=100, gt=0, description="Largest total uncompressed size of a DOCX's parts."
     )

@@ -84,6 +84,7 @@ class BadCase:
     source: str  # the file named in the failure
     reason: str  # a regular expression the reason must match
     max_file_bytes: int = ParseLimits().max_file_bytes
+    max_document_chars: int = ParseLimits().max_document_chars
     also_added: tuple[str, ...] = ()  # good documents the bad file itself holds (JSONL)
 
 
@@ -161,6 +162,12 @@ BAD_CASES = {
         "huge.txt",
         r"20,000 bytes is over the 5,000-byte limit",
         5_000,
+    ),
+    "text-over-the-document-limit": BadCase(
+        _bytes("huge.md", ("# Huge\n\n" + "Benches are nice. " * 300).encode()),
+        "huge.md",
+        r"^its text is 5,\d{3} characters long; the limit is 2,000 .*split it into smaller documents$",
+        max_document_chars=2000,
     ),
     "unsupported-extension": BadCase(
         _bytes("budget.xlsx", b"PK\x03\x04"), "budget.xlsx", r"unsupported file type \.xlsx"
@@ -279,7 +286,8 @@ def test_when_a_batch_has_a_bad_file_then_it_is_listed_and_the_rest_is_ingested_
     write_document(batch, "memorial-benches.md", BENCHES)
     case.make(batch)
 
-    summary = Ingestor(served, limits=ParseLimits(max_file_bytes=case.max_file_bytes)).ingest([batch])
+    limits = ParseLimits(max_file_bytes=case.max_file_bytes, max_document_chars=case.max_document_chars)
+    summary = Ingestor(served, limits=limits).ingest([batch])
 
     assert [Path(f.source).name for f in summary.failed] == [case.source]
     reason = summary.failed[0].reason
