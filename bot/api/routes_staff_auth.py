@@ -366,7 +366,11 @@ def _staff_error(request: Request, exc: Exception) -> Response:
                 "Sign in as staff: send a bearer token or use /staff/login.",
                 {"WWW-Authenticate": challenge, "Cache-Control": "no-store"},
             )
-        target = f"/staff/login?next={quote(safe_return_to(request.url.path), safe='/')}"
+        # back to the page asked for, with its query; a form posted while signed out (logout, claim)
+        # cannot be replayed by a redirect, so it goes back to the staff home page
+        asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        back = safe_return_to(asked) if request.method in ("GET", "HEAD") else HOME
+        target = f"/staff/login?next={quote(back, safe='/')}"
         response = _page_headers(RedirectResponse(target, 303), _auth(request))
         if exc.stale_session:
             _clear_cookie(response, settings, SESSION_COOKIE)

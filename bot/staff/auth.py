@@ -39,11 +39,12 @@ log = logging.getLogger(__name__)
 HOME = "/staff"
 NOT_STAFF = "This account is not a staff account. Sign in with your staff account."
 NOT_COMPLETED = "The sign-in could not be completed. Please start again."
-_RETURN_TO = re.compile(r"^/staff(?:/[A-Za-z0-9._~/-]*)?$")
+_RETURN_TO = re.compile(r"^/staff(?:/[A-Za-z0-9._~/-]*)?(?:\?[A-Za-z0-9._~%&=+-]*)?$")
 
 
 def safe_return_to(value: str | None) -> str:
-    """A path under /staff to go to after sign-in; anything else (another site, the login) is /staff."""
+    """A path under /staff (with its query: "/staff/assist?q=dog+licence") to go to after sign-in;
+    anything else (another site, the login) is /staff."""
     if not value or len(value) > 200 or not _RETURN_TO.match(value) or "//" in value or "/.." in value:
         return HOME
     if value.startswith(("/staff/login", "/staff/auth", "/staff/static")):

@@ -127,7 +127,16 @@ def test_the_login_form_refuses_forged_posts(stack: StaffStack, origin: str | No
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/staff", "/staff/../api", "/staffx", "/staff/login", "\\\\evil"],
+    [
+        "https://evil.example/",
+        "//evil.example/staff",
+        "/staff/../api",
+        "/staffx",
+        "/staff/login",
+        "\\\\evil",
+        "/staff?next=//evil.example",
+        "/staff/assist?q=<script>",
+    ],
 )
 def test_after_sign_in_the_browser_only_goes_to_a_staff_page(stack: StaffStack, target: str) -> None:
     user = stack.user("agent")
@@ -142,6 +151,19 @@ def test_an_anonymous_page_request_goes_to_the_login_page_and_comes_back(stack: 
     user = stack.user("supervisor")
     assert sign_in(client, user.username, user.password, next_path="/staff").headers["location"] == "/staff"
     assert client.get("/staff/login").headers["location"] == "/staff"  # signed in already
+
+
+def test_sign_in_returns_to_the_page_with_its_query_and_a_signed_out_form_goes_home(
+    stack: StaffStack,
+) -> None:
+    client = stack.client()
+    asked = client.get("/staff/assist?q=dog+licence")
+    assert asked.headers["location"] == "/staff/login?next=/staff/assist%3Fq%3Ddog%2Blicence"
+    user = stack.user("agent")
+    back = sign_in(client, user.username, user.password, next_path="/staff/assist?q=dog+licence")
+    assert back.headers["location"] == "/staff/assist?q=dog+licence"
+    posted = stack.client().post("/staff/logout", headers={"Origin": ORIGIN})
+    assert posted.headers["location"] == "/staff/login?next=/staff"
 
 
 def test_signing_out_ends_the_session_on_the_server(stack: StaffStack) -> None:
