@@ -3,7 +3,8 @@ metadata edits and curated-answer changes are appended by one ASGI middleware, f
 route answered with success; the review desk logs its own actions (`bot/editors/desk.py`).
 
 The route's guard (`StaffAccess`) leaves the signed-in principal on the request's state, and a route may
-leave what changed there too (`request.state.editor_audit_detail`, e.g. a metadata edit's fields); a request
+leave what changed there too (`request.state.editor_audit_detail`, e.g. a metadata edit's fields) and,
+when its path names none, what it made (`note_target`: an upload's job, a new curated answer); a request
 that no editor or supervisor made (an agent's curated-answer draft), that failed (4xx/5xx), or whose
 path is not in the table is not logged. The append runs in the threadpool after the response is sent.
 """
@@ -53,6 +54,14 @@ def _pattern(template: str) -> re.Pattern[str]:
 _TABLE = tuple((method, _pattern(path), action) for method, path, action in AUDITED)
 
 
+def note_target(request: Any, target: str, **detail: str) -> None:
+    """What a route made, for its audit row when its path names no id (an upload's job, a new curated
+    answer), with details (the files uploaded)."""
+    request.state.editor_audit_target = target
+    if detail:
+        request.state.editor_audit_detail = {**getattr(request.state, "editor_audit_detail", {}), **detail}
+
+
 def audited_action(method: str, path: str) -> tuple[Action, str] | None:
     """The action a successful request logs, and its target (the path's ids), or None."""
     for m, pattern, action in _TABLE:
@@ -90,8 +99,10 @@ class EditorAuditMiddleware:
         if runtime is None:
             return
         action, target = found
+        state = scope.get("state", {})
+        target = str(state.get("editor_audit_target") or "") or target  # what the route made, if it says
         detail = {"path": scope["path"], "status": str(status)}
-        detail |= scope.get("state", {}).get("editor_audit_detail") or {}  # what changed, if the route says
+        detail |= state.get("editor_audit_detail") or {}  # what changed, if the route says
         entry = EditorAction(principal.subject, role, action, target, detail)
         try:
             await run_in_threadpool(EditorAuditLog(runtime.kb.store).append, entry)

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 
 from bot.api.deps import RuntimeDep, SettingsDep
+from bot.api.editor_audit import note_target
 from bot.api.routes_staff_auth import STAFF_API_ERRORS, render
 from bot.api.routes_staff_console import no_store
 from bot.api.schemas import ErrorBody
@@ -87,11 +88,15 @@ def list_curated(who: ReaderDep, runtime: RuntimeDep, console: ConsoleDep) -> Cu
 @router.post(
     "/api/v1/staff/curated", status_code=201, response_model=CuratedView, responses=ERRORS, tags=["staff"]
 )
-def create_curated(who: EditorDep, console: ConsoleDep, body: CuratedInput) -> CuratedView | JSONResponse:
+def create_curated(
+    request: Request, who: EditorDep, console: ConsoleDep, body: CuratedInput
+) -> CuratedView | JSONResponse:
     try:
         curated_id = console.create(body)
     except CuratedInputError as exc:
         return _error(422, "invalid_curated_answer", exc.message)
+    if curated_id is not None:
+        note_target(request, str(curated_id))
     view = console.view(curated_id) if curated_id is not None else None
     return view if view is not None else _not_found()
 
@@ -140,7 +145,7 @@ def expire_curated(who: EditorDep, runtime: RuntimeDep, curated_id: int) -> Resp
     tags=["staff"],
 )
 def approve_draft(
-    who: EditorDep, console: ConsoleDep, draft_id: int, body: CuratedInput
+    request: Request, who: EditorDep, console: ConsoleDep, draft_id: int, body: CuratedInput
 ) -> CuratedView | JSONResponse:
     """Make a curated answer of an agent's draft, as the editor finished it; the draft is closed."""
     try:
@@ -149,6 +154,7 @@ def approve_draft(
         return _error(422, "invalid_curated_answer", exc.message)
     if curated_id is None:
         return _error(404, "draft_not_found", "There is no open draft with that id.")
+    note_target(request, str(curated_id), draft=str(draft_id))
     view = console.view(curated_id)
     return view if view is not None else _not_found()
 
@@ -267,6 +273,7 @@ def create_curated_page(
         curated_id = console.create(_parse(values))
     except CuratedInputError as exc:
         return _list_page(request, who, runtime, console, values, exc)
+    note_target(request, str(curated_id))
     return RedirectResponse(f"/staff/curated/{curated_id}?saved=1", status_code=303)
 
 
@@ -363,6 +370,7 @@ def approve_draft_page(
         return render(request, "curated_draft.html", 422, draft=draft, values=values, error=exc, **_page(who))
     if curated_id is None:
         return _problem(request, "There is no open draft with that id.")
+    note_target(request, str(curated_id), draft=str(draft_id))
     return RedirectResponse(f"/staff/curated/{curated_id}?saved=1", status_code=303)
 
 

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 
 from bot.api.deps import RuntimeDep
+from bot.api.editor_audit import note_target
 from bot.api.routes_staff_auth import STAFF_API_ERRORS, render
 from bot.api.routes_staff_console import no_store
 from bot.api.schemas import ErrorBody
@@ -135,6 +136,11 @@ def _queue(
     )
 
 
+def _note_upload(request: Request, job_id: str, files: list[UploadFile]) -> None:
+    names = ", ".join(f.filename or "upload" for f in files if f.filename or f.size)
+    note_target(request, job_id, files=names[:500])
+
+
 UPLOAD_FIELDS = """files, document_id, title, department, contact, source_url, effective_date (YYYY-MM-DD),
 review_by (YYYY-MM-DD), language, accept_missing_metadata"""
 
@@ -148,6 +154,7 @@ review_by (YYYY-MM-DD), language, accept_missing_metadata"""
     tags=["staff"],
 )
 def upload_documents(
+    request: Request,
     who: EditorDep,
     runtime: RuntimeDep,
     files: Annotated[list[UploadFile], File(description="PDF, DOCX, HTML, Markdown or text files")] = [],  # noqa: B006
@@ -172,6 +179,7 @@ def upload_documents(
         job = _queue(runtime, who, files, url_list, metadata, accept_missing_metadata)
     except (DocumentsError, ValidationError) as exc:
         return _error(exc)
+    _note_upload(request, job.id, files)
     return JobAccepted(job_id=job.id, state=job.state, url=f"/api/v1/staff/jobs/{job.id}")
 
 
@@ -316,6 +324,7 @@ def upload_page(
         job = _queue(runtime, who, files, url_list, metadata, accept_missing_metadata)
     except (DocumentsError, ValidationError) as exc:
         return _problem(request, exc)
+    _note_upload(request, job.id, files)
     return RedirectResponse(f"/staff/jobs/{job.id}", status_code=303)
 
 

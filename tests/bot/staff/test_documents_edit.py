@@ -118,6 +118,8 @@ def test_a_url_list_serves_each_page_under_its_address_and_fails_the_bad_lines_a
     assert _document(docs, "millbrook-example-library-cards")["source_url"] == (
         "https://www.millbrook.example/library/cards"
     )
+    [logged] = [e for e in _audit(docs, "upload") if e["target"] == response.json()["job_id"]]
+    assert "permits.html" in logged["detail"]["files"], "the audit row says which job and files"
 
 
 @pytest.mark.parametrize(

@@ -218,7 +218,10 @@ def test_console_edits_are_in_the_audit_log_and_refusals_are_not(own: StaffStack
     entries = api.get("/api/v1/staff/audit", headers=own.bearer("supervisor")).json()
     assert entries["intact"]
     latest = [(e["action"], e["role"], e["target"]) for e in entries["entries"][:2]]
-    assert latest == [("curated_expire", "supervisor", str(curated_id)), ("curated_add", "editor", "")]
+    assert latest == [
+        ("curated_expire", "supervisor", str(curated_id)),
+        ("curated_add", "editor", str(curated_id)),  # the answer it made, though its path names none
+    ]
 
 
 def test_a_refused_page_action_says_why_and_changes_nothing(own: StaffStack) -> None:
