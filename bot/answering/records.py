@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -29,10 +29,22 @@ from bot.errors import (
     RecordsUnavailableError,
 )
 
+# A case reference as residents type it: "MB-0DAB-JQSN-TZRH-2", lower case, with spaces or without
+# separators ("mb 0dab jqsn tzrh 2"), as the records service itself reads it.
+_CODE = "[0-9A-HJKMNP-TV-Z]"
 REFERENCE = re.compile(
-    r"\bMB-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]\b", re.I
+    rf"\bMB[- ]?{_CODE}{{4}}[- ]?{_CODE}{{4}}[- ]?{_CODE}{{4}}[- ]?{_CODE}\b", re.IGNORECASE
 )
 MAX_LISTED = 5
+
+
+def case_references(text: str) -> list[str]:
+    """The case references a message names, in the canonical form, each once, in order."""
+    found = []
+    for match in REFERENCE.finditer(text):
+        code = re.sub(r"[- ]", "", match.group()).upper()[2:]
+        found.append(f"MB-{code[:4]}-{code[4:8]}-{code[8:12]}-{code[12]}")
+    return list(dict.fromkeys(found))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +131,18 @@ class RecordsLookup:
     def answer(self, question: str, token: str | None, client_address: str | None = None) -> Reply:
         if not token or self.client is None:
             return Reply(AnswerStatus.NEEDS_LOGIN, self.replies.get("needs_login"))
-        match = REFERENCE.search(question)
+        references = case_references(question)[:MAX_LISTED]
+        missing: list[str] = []
         try:
-            if match:
-                cases = [self.client.my_case(token, match.group().upper(), client_address)]
+            if references:
+                cases = []
+                for reference in references:
+                    try:
+                        cases.append(self.client.my_case(token, reference, client_address))
+                    except RecordsNotFoundError:
+                        missing.append(reference)
+                if not cases:
+                    raise RecordsNotFoundError("none of the references is on this account")
             else:
                 cases = self.client.my_cases(token, client_address)
         except RecordsUnauthorizedError:
@@ -138,7 +158,12 @@ class RecordsLookup:
             )
         if not cases:
             return Reply(AnswerStatus.NO_ANSWER, self.replies.get("records_no_cases"))
-        return self._about(question, cases, by_reference=bool(match))
+        reply = self._about(question, cases, by_reference=bool(references))
+        if not missing:
+            return reply
+        also = AnswerSentence(self.replies.get("records_some_not_found", references=", ".join(missing)), -1)
+        sentences = (*reply.sentences, also)
+        return replace(reply, text="\n".join(s.text for s in sentences), sentences=sentences)
 
     def _about(self, question: str, cases: list[CaseView], by_reference: bool) -> Reply:
         """The case(s) the question is about, newest first; every case when it names none."""

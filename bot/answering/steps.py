@@ -31,7 +31,7 @@ from bot.answering.gate import Gate
 from bot.answering.intent import IntentClassifier
 from bot.answering.links import LinkPolicy
 from bot.answering.normalise import normalise
-from bot.answering.records import RecordsLookup
+from bot.answering.records import RecordsLookup, case_references
 from bot.answering.replies import Replies, RoutePatterns
 from bot.answering.search_text import search_text
 from bot.answering.statuses import AnswerStatus
@@ -139,7 +139,7 @@ class Route:
             flagged, p = self.manipulation.flags(message.search_text, query.question_vector)
             if flagged:
                 return Routed(message, "manipulation", p)
-        if self.patterns.matches("case_reference", text):  # a case reference: always a status lookup
+        if case_references(text):  # a case reference: always a status lookup
             return Routed(message, "status")
         probability = self.intents.status_probability(message.search_text, query.question_vector)
         if probability >= self.intents.threshold:

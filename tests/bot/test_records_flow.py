@@ -150,6 +150,25 @@ def test_asking_by_reference_works_for_own_case_and_not_for_anothers(
     assert reference not in foreign.text
 
 
+def test_several_references_and_references_typed_loosely_are_each_answered(
+    bot: Runtime, records: RecordsService, residents: list[DemoUser]
+) -> None:
+    owner, other = residents[0], residents[1]
+    token = token_for(records, owner)
+    mine, foreign = owner.case_references[0], other.case_references[0]
+    loose = mine.lower().replace("-", " ")  # "mb 0dab jqsn tzrh 2"
+    typed = bot.service.pipeline.run(f"status of {loose}", access_token=token)
+    assert typed.status == AnswerStatus.ANSWERED and mine in typed.text
+    if len(owner.case_references) > 1:
+        second = owner.case_references[1]
+        both = bot.service.pipeline.run(f"my cases {mine} and {second} status?", access_token=token)
+        assert both.status == AnswerStatus.ANSWERED and mine in both.text and second in both.text
+    partly = bot.service.pipeline.run(f"status of {mine} and {foreign}", access_token=token)
+    assert partly.status == AnswerStatus.ANSWERED and mine in partly.text
+    assert "couldn't find" in partly.text and foreign in partly.text  # the resident's own words back
+    assert "Your" not in partly.text.split("couldn't find")[1]
+
+
 def test_a_staff_token_in_the_resident_chat_shows_no_case(
     bot: Runtime, records: RecordsService, residents: list[DemoUser]
 ) -> None:
