@@ -7,8 +7,10 @@ answer the question asks for (an amount for "how much", a date for "when": `data
 gets a small bonus, and so does a passage whose own section heading matches the question.
 
 Lists are answered as lists: an item is shown with the sentence that leads into it ("Fees for the
-permit year are:"), and when the question asks for costs, documents or steps, a short list is shown
-whole. Sentences that only describe the page ("This page explains ...") score lower, and a sentence
+permit year are:"), and when the question asks for costs, documents or steps, a short list of them is
+shown whole, even when another sentence of the passage matches the question better ("How much does a
+dog licence cost?" gets the fees, not only "licences bought after July 1 cost half"). An answer never
+ends on a lead-in without its list. Sentences that only describe the page ("This page explains ...") score lower, and a sentence
 asking residents to send personal data, passwords or payments, or pointing outside the city's hosts,
 is never quoted (`data/quotable.*.yml`, `links.LinkPolicy`).
 """
@@ -194,6 +196,8 @@ class ExtractiveComposer:
         allowed = [(h_index, i) not in blocked for i in range(len(hit.sentences))]
         chosen = self._list_answer(hit, s_index, items, allowed, by_position, list_types)
         if chosen is None:
+            chosen = self._asked_list(hit, s_index, items, allowed, by_position, list_types)
+        if chosen is None:
             chosen = self._window(hit, s_index, best_score, by_position, items)
             chosen = self._close_lead_in(hit, chosen, s_index, items, allowed, by_position, list_types)
         picked = [
@@ -256,6 +260,42 @@ class ExtractiveComposer:
         if lead is not None:
             chosen.add(lead)
         return chosen
+
+    def _asked_list(
+        self,
+        hit: RetrievedChunk,
+        best: int,
+        items: list[bool],
+        allowed: list[bool],
+        scores: dict[int, float],
+        list_types: list[AnswerType],
+    ) -> set[int] | None:
+        """A question asking for costs, documents or steps, answered from a passage that lists them
+        ("The annual fees are: - Spayed or neutered dog: $25 ..."), gets that list whole, with the best
+        sentence when it fits, even when the best single sentence is outside the list. None when the
+        passage has no such list (or the list is too long to show whole)."""
+        cfg = self.config
+        if not list_types:
+            return None
+        i, n = 0, len(items)
+        while i < n:
+            if not items[i]:
+                i += 1
+                continue
+            last = i
+            while last + 1 < n and items[last + 1]:
+                last += 1
+            texts = [hit.sentences[j].text for j in range(i, last + 1) if allowed[j]]
+            if any(sum(bool(t.answer.search(x)) for x in texts) * 2 > len(texts) for t in list_types):
+                listed = self._list_answer(hit, i, items, allowed, scores, list_types)
+                if listed is None or not listed >= {j for j in range(i, last + 1) if allowed[j]}:
+                    return None  # too long to show whole: the usual answer instead
+                chars = sum(len(hit.sentences[j].text) for j in listed)
+                if chars + len(hit.sentences[best].text) <= cfg.max_list_chars:
+                    listed.add(best)
+                return listed
+            i = last + 1
+        return None
 
     def _close_lead_in(
         self,

@@ -67,6 +67,26 @@ def test_an_item_asked_about_comes_with_its_lead_in(composer: ExtractiveComposer
     assert any("Third permit" in t for t in picked)
 
 
+def test_a_cost_question_gets_the_list_of_costs_though_another_sentence_matches_it_best(
+    composer: ExtractiveComposer,
+) -> None:
+    """ "How much does a dog licence cost?": "Licences bought after July 1 cost half of the annual fee"
+    shares most words with it, but the fees are the list."""
+    text = (
+        "Licences run for the calendar year. The annual fees are:\n"
+        "- Spayed or neutered dog: $25\n"
+        "- Dog that is not spayed or neutered: $60\n"
+        "Renew by March 31. Dog licences bought after July 1 cost half of the annual fee."
+    )
+    picked = texts(composer, "how much does a dog licence cost?", chunk(text, ("Fees",)))
+    assert picked[:3] == [
+        "The annual fees are:",
+        "- Spayed or neutered dog: $25",
+        "- Dog that is not spayed or neutered: $60",
+    ]
+    assert picked[3] == "Dog licences bought after July 1 cost half of the annual fee."
+
+
 TAX = (
     "Tax bills are mailed in the second week of February. The tax is paid in two equal instalments:\n"
     "- First instalment: due March 31\n"
