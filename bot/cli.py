@@ -265,8 +265,8 @@ def _screened(answer: str) -> str:
     return answer
 
 
-def _published_documents(doc_ids: list[str]) -> dict[str, DocMeta]:
-    """The published documents of these ids (CLI failure for one that is not published)."""
+def _all_published() -> dict[str, DocMeta]:
+    """The documents of the version residents are served (CLI failure when there is none)."""
     from bot.settings import get_settings
     from knowledge_base.errors import KnowledgeBaseError
     from knowledge_base.factory import open_knowledge_base
@@ -274,11 +274,16 @@ def _published_documents(doc_ids: list[str]) -> dict[str, DocMeta]:
     try:
         kb = open_knowledge_base(get_settings())
         try:
-            documents = {d.id: d for d in kb.retriever().snapshot.documents}
+            return {d.id: d for d in kb.retriever().snapshot.documents}
         finally:
             kb.close()
     except KnowledgeBaseError as exc:
         raise _fail(str(exc)) from None
+
+
+def _published_documents(doc_ids: list[str]) -> dict[str, DocMeta]:
+    """The published documents of these ids (CLI failure for one that is not published)."""
+    documents = _all_published()
     for doc_id in doc_ids:
         if doc_id not in documents:
             raise _fail(f"no published document with id {doc_id!r} (see `askcity kb status`)")
@@ -309,13 +314,29 @@ def curated_add(
 ) -> None:
     """Pin an answer to one or more question variants. The version of each cited document is kept:
     `askcity curated list` flags the answer when one is retired or replaced."""
+    from pydantic import ValidationError
+
+    from bot.settings import get_settings
+    from bot.staff.curated_console import CuratedConsole, CuratedInput, CuratedInputError
+    from bot.storage.curated import CuratedStore
+    from ingest.screening import Screener
+
     variants = [q.strip() for q in question if q.strip()]
     if not variants or not answer.strip():
         raise _fail("give at least one --question and a non-empty --answer")
-    _screened(answer.strip())
-    citations, versions = _citations(_published_documents(cite)) if cite else ([], {})
-    curated_id = _database().add_curated(variants, answer.strip(), citations, versions)
-    console.print(f"Curated answer {curated_id} added for {len(variants)} question variant(s).")
+    try:
+        data = CuratedInput(questions=variants, answer=answer, cite=cite)
+    except ValidationError as exc:
+        raise _fail(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
+    published = list(_all_published().values()) if cite else []
+    curated = CuratedConsole(
+        CuratedStore(_database().engine), lambda: published, Screener(get_settings().city_domains).scan
+    )
+    try:  # the console's rules: published documents, the content checks, one answer per question
+        curated_id = curated.create(data)
+    except CuratedInputError as exc:
+        raise _fail(exc.message) from None
+    console.print(f"Curated answer {curated_id} added for {len(data.questions)} question variant(s).")
 
 
 @curated_app.command("update")

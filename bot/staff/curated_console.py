@@ -99,6 +99,11 @@ def screen_answer(answer: str, screen: Screen) -> None:
         )
 
 
+def _key(question: str) -> str:
+    """A question as residents' variants of it compare: case, spacing and end punctuation aside."""
+    return " ".join(question.casefold().split()).rstrip("?!. ")
+
+
 class CuratedConsole:
     def __init__(
         self, store: CuratedStore, documents: Callable[[], Sequence[DocMeta]], screen: Screen
@@ -152,9 +157,25 @@ class CuratedConsole:
                 "expires_on", "The expiry date is in the past: choose today or a later day."
             )
 
+    def _check_unique(self, questions: Sequence[str], own: int | None = None) -> None:
+        """A question that another curated answer in service already takes would get residents one of
+        the two by chance: the editor edits that answer instead (or expires it first)."""
+        on = today()
+        served = [e for e in self.store.entries() if e.id != own and not e.expired(on)]
+        taken = {_key(q): e.id for e in served for q in e.questions}
+        for question in questions:
+            other = taken.get(_key(question))
+            if other is not None:
+                raise CuratedInputError(
+                    "questions",
+                    f"\u201c{question}\u201d is already a question of curated answer {other}: edit that "
+                    "answer, or expire it first.",
+                )
+
     def create(self, data: CuratedInput, from_draft: int | None = None) -> int | None:
         self._check_expiry(data.expires_on)
         screen_answer(data.answer, self._screen)
+        self._check_unique(data.questions)
         citations, versions = self._citations(data.cite)
         return self.store.create(
             data.questions, data.answer, citations, versions, data.expires_on, from_draft
@@ -166,6 +187,7 @@ class CuratedConsole:
             return False
         self._check_expiry(data.expires_on, current.expires_on)
         screen_answer(data.answer, self._screen)
+        self._check_unique(data.questions, own=curated_id)
         citations, versions = self._citations(data.cite)
         return self.store.update(
             curated_id, data.questions, data.answer, citations, versions, data.expires_on

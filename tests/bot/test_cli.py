@@ -58,13 +58,15 @@ def test_curated_add_list_remove(env: Path) -> None:
     assert added.exit_code == 0, added.output
     assert "Curated answer 1 added" in added.output
     assert "City Hall is closed" in runner.invoke(app, ["curated", "list"]).output
+    twice = runner.invoke(app, ["curated", "add", "-q", "is city hall open on christmas", "-a", "No."])
+    assert twice.exit_code == 1 and "already a question of curated answer 1" in " ".join(twice.output.split())
     asked = runner.invoke(app, ["ask", "is city hall open on christmas?"])
     assert asked.output.startswith("curated")
     assert runner.invoke(app, ["curated", "remove", "1"]).exit_code == 0
     missing = runner.invoke(app, ["curated", "remove", "1"])
     assert missing.exit_code == 1 and "no curated answer 1" in missing.output
     unknown = runner.invoke(app, ["curated", "add", "-q", "x?", "-a", "y", "--cite", "no-such-doc"])
-    assert unknown.exit_code == 1 and "no published document" in unknown.output
+    assert unknown.exit_code == 1 and "No published document has the id no-such-doc" in unknown.output
     phishing = runner.invoke(
         app, ["curated", "add", "-q", "x?", "-a", "Email your PIN to help@evil.example."]
     )

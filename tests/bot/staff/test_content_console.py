@@ -209,6 +209,46 @@ def test_curated_answers_created_served_counted_edited_and_expired(stack: StaffS
     )
 
 
+def test_a_question_another_curated_answer_takes_is_refused_with_its_id(stack: StaffStack) -> None:
+    """Two answers for one question would give residents either by chance."""
+    client, editor = stack.client(), {**stack.bearer("editor"), "Origin": ORIGIN}
+    question = "Is the ice rink open on Boxing Day?"
+    first = client.post(
+        "/api/v1/staff/curated", json={"questions": [question], "answer": "Yes."}, headers=editor
+    )
+    assert first.status_code == 201, first.text
+    first_id = first.json()["entry"]["id"]
+    again = client.post(
+        "/api/v1/staff/curated",
+        json={"questions": ["is the ice rink open on boxing day", "rink hours"], "answer": "No."},
+        headers=editor,
+    )
+    assert again.status_code == 422 and f"curated answer {first_id}" in again.json()["message"]
+    other = client.post(
+        "/api/v1/staff/curated", json={"questions": ["rink hours"], "answer": "9-5."}, headers=editor
+    )
+    assert other.status_code == 201
+    taking = client.put(
+        f"/api/v1/staff/curated/{other.json()['entry']['id']}",
+        json={"questions": ["rink hours", question], "answer": "9-5."},
+        headers=editor,
+    )
+    assert taking.status_code == 422
+    kept = client.put(
+        f"/api/v1/staff/curated/{first_id}",
+        json={"questions": [question], "answer": "Yes, 10-4."},
+        headers=editor,
+    )
+    assert kept.status_code == 200, "an answer keeps its own questions when edited"
+    for curated_id in (first_id, other.json()["entry"]["id"]):
+        assert client.delete(f"/api/v1/staff/curated/{curated_id}", headers=editor).status_code == 204
+    again_later = client.post(
+        "/api/v1/staff/curated", json={"questions": [question], "answer": "Yes."}, headers=editor
+    )
+    assert again_later.status_code == 201, "once the other answer is expired, its questions are free"
+    client.delete(f"/api/v1/staff/curated/{again_later.json()['entry']['id']}", headers=editor)
+
+
 def test_each_curated_answer_counts_its_own_hits_and_keeps_them_when_edited(stack: StaffStack) -> None:
     """Hits follow the curated answer served (its id, recorded with the turn), not its text: two answers
     with the same text count apart, and an edit keeps the count."""
