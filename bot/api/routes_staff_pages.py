@@ -137,7 +137,10 @@ def claim_form(ticket_id: str, request: Request, who: AgentPage, runtime: Runtim
     try:
         desk.claim(ticket_id, agent_of(who))
     except DeskError as exc:
-        return _problem(request, exc)
+        held = desk.store.get(ticket_id) if isinstance(exc, TicketConflictError) else None
+        if held is None or held.agent_subject != who.subject or held.status != TicketStatus.ACTIVE:
+            return _problem(request, exc)
+        # a second click on Claim (or Back, then Claim): the agent has it already
     return RedirectResponse(f"/staff/tickets/{ticket_id}", 303)
 
 

@@ -21,7 +21,12 @@ from bot.answering.replies import Replies
 from bot.events import EventBroker
 from bot.privacy import Redactor
 from bot.staff.departments import Department, Directory
-from bot.staff.errors import EmptyStaffMessageError, StaffMessageTooLongError, UnknownDepartmentError
+from bot.staff.errors import (
+    EmptyStaffMessageError,
+    StaffMessageTooLongError,
+    TicketConflictError,
+    UnknownDepartmentError,
+)
 from bot.staff.hours import OfficeHours
 from bot.staff.tickets import (
     MessageRole,
@@ -209,6 +214,9 @@ class HandoffDesk:
         if department is None:
             raise UnknownDepartmentError(department_name[:200])
         before = self.store.get(ticket_id)
+        if before.department == department.name:
+            queue = department.name
+            raise TicketConflictError("same_department", f"This ticket is already in the {queue} queue.")
         ticket = self.store.transfer(ticket_id, department.name, agent.subject, agent.supervisor)
         self._note(ticket, f"{agent.name} passed the conversation to {department.name}.")
         self._status(ticket)

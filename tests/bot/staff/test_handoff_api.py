@@ -232,8 +232,23 @@ def test_a_transfer_moves_the_ticket_to_another_queue_and_tells_the_resident(
     stream = read_stream(resident.events_url, until=lambda s: "transferred" in s.kinds())
     transferred = next(e for e in stream.events if e.event == "transferred")
     assert transferred.data["department"] == target and target in transferred.data["text"]
+    again = alex.post(f"/api/v1/staff/tickets/{ticket}/transfer", json={"department": target})
+    assert (again.status_code, again.json()["error"]) == (409, "same_department")
     bea = agent(stack, served, subject="agent-bea")
     assert bea.post(f"/api/v1/staff/tickets/{ticket}/claim").status_code == 200
+
+
+def test_claiming_a_ticket_twice_in_the_pages_goes_to_it_and_another_agents_claim_is_refused(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say("talk to a person")
+    ticket = ticket_of(stack, resident)
+    alex = agent(stack, served, subject="agent-twice")
+    for _ in range(2):  # a second click on Claim, or Back and Claim again
+        claimed = alex.post(f"/staff/tickets/{ticket}/claim", follow_redirects=False)
+        assert (claimed.status_code, claimed.headers["location"]) == (303, f"/staff/tickets/{ticket}")
+    other = agent(stack, served, subject="agent-late").post(f"/staff/tickets/{ticket}/claim")
+    assert other.status_code == 409 and "no longer waiting" in other.text
 
 
 def test_no_answer_then_yes_opens_a_ticket(stack: StaffStack, served: ServedApp, resident: Resident) -> None:
