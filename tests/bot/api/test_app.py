@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from bot.api.app import create_app
 from bot.runtime import Runtime, build_runtime
+from bot.storage.tables import FeedbackRow
 from tests.bot.conftest import make_settings
 
 
@@ -119,22 +120,24 @@ def test_a_jailbreak_is_rejected_with_the_canned_reply_and_recorded_as_manipulat
     assert row.intent == "manipulation" and row.status == "rejected"
 
 
-def test_feedback_is_stored_with_the_comment_redacted(client: TestClient, runtime: Runtime) -> None:
+def _answered(client: TestClient) -> str:
+    """The id of an answer to give feedback on."""
     sid = new_session(client)
-    answer = client.post("/api/v1/chat", json={"session_id": sid, "message": "library card"}).json()
-    response = client.post(
-        "/api/v1/feedback",
-        json={
-            "answer_id": answer["answer_id"],
-            "helpful": False,
-            "comment": "wrong, mail me at zoe@example.org",
-        },
+    return str(
+        client.post("/api/v1/chat", json={"session_id": sid, "message": "library card"}).json()["answer_id"]
     )
-    assert response.status_code == 204
-    from bot.storage.tables import FeedbackRow
 
+
+def _stored_feedback(runtime: Runtime, answer_id: str) -> FeedbackRow:
     with runtime.service.database.session() as s:
-        row = s.scalars(sa.select(FeedbackRow).where(FeedbackRow.answer_id == answer["answer_id"])).one()
+        return s.scalars(sa.select(FeedbackRow).where(FeedbackRow.answer_id == answer_id)).one()
+
+
+def test_feedback_is_stored_with_the_comment_redacted(client: TestClient, runtime: Runtime) -> None:
+    answer_id = _answered(client)
+    body = {"answer_id": answer_id, "helpful": False, "comment": "wrong, mail me at zoe@example.org"}
+    assert client.post("/api/v1/feedback", json=body).status_code == 204
+    row = _stored_feedback(runtime, answer_id)
     assert row.helpful is False and "zoe@example.org" not in row.comment and "[EMAIL]" in row.comment
     missing = client.post("/api/v1/feedback", json={"answer_id": "f" * 32, "helpful": True})
     assert missing.status_code == 404
@@ -144,24 +147,13 @@ def test_feedback_takes_a_real_boolean_and_keeps_no_control_characters(
     client: TestClient, runtime: Runtime
 ) -> None:
     """A comment is shown in terminals (`askcity feedback`) and pages: escape sequences never reach them."""
-    sid = new_session(client)
-    answer = client.post("/api/v1/chat", json={"session_id": sid, "message": "library card"}).json()
+    answer_id = _answered(client)
     for loose in ("yes", "false", 0, None):
-        refused = client.post("/api/v1/feedback", json={"answer_id": answer["answer_id"], "helpful": loose})
+        refused = client.post("/api/v1/feedback", json={"answer_id": answer_id, "helpful": loose})
         assert refused.status_code == 422, loose
-    sent = client.post(
-        "/api/v1/feedback",
-        json={
-            "answer_id": answer["answer_id"],
-            "helpful": True,
-            "comment": "\u0000\u001b[2J\u001b]0;pwned\u0007 ok",
-        },
-    )
-    assert sent.status_code == 204
-    from bot.storage.tables import FeedbackRow
-
-    with runtime.service.database.session() as s:
-        row = s.scalars(sa.select(FeedbackRow).where(FeedbackRow.answer_id == answer["answer_id"])).one()
+    body = {"answer_id": answer_id, "helpful": True, "comment": "\u0000\u001b[2J\u001b]0;pwned\u0007 ok"}
+    assert client.post("/api/v1/feedback", json=body).status_code == 204
+    row = _stored_feedback(runtime, answer_id)
     assert row.helpful is True
     assert not any(ord(ch) < 32 for ch in row.comment) and row.comment.endswith("ok")
 
