@@ -9,11 +9,10 @@ gets a small bonus, and so does a passage whose own section heading matches the 
 Lists are answered as lists: an item is shown with the sentence that leads into it ("Fees for the
 permit year are:"), and when the question asks for costs, documents or steps, a short list of them is
 shown whole, even when another sentence of the passage matches the question better ("How much does a
-dog licence cost?" gets the fees, not only "licences bought after July 1 cost half"), also from another
-passage of the same document ("how much is it?" after "how do I license my dog?"). An answer never ends
-on a lead-in without its list. Sentences that only describe the page ("This page explains ...") score
-lower, and a sentence asking residents to send personal data, passwords or payments, or pointing
-outside the city's hosts, is never quoted (`data/quotable.*.yml`, `links.LinkPolicy`).
+dog licence cost?" gets the fees, not only "licences bought after July 1 cost half"). An answer never
+ends on a lead-in without its list. Sentences that only describe the page ("This page explains ...") score lower, and a sentence
+asking residents to send personal data, passwords or payments, or pointing outside the city's hosts,
+is never quoted (`data/quotable.*.yml`, `links.LinkPolicy`).
 """
 
 from __future__ import annotations
@@ -191,34 +190,13 @@ class ExtractiveComposer:
         if not scored:
             return []
         best_score, h_index, s_index = max(scored)
-
-        def view(h: int) -> tuple[RetrievedChunk, dict[int, float], list[bool], list[bool]]:
-            """A passage with its sentences' scores, which are list items, which may be quoted."""
-            passage = hits[h]
-            return (
-                passage,
-                {s: sc for sc, i, s in scored if i == h},
-                [bool(self.quotable.list_item.match(s.text)) for s in passage.sentences],
-                [(h, i) not in blocked for i in range(len(passage.sentences))],
-            )
-
-        hit, by_position, items, allowed = view(h_index)
+        hit = hits[h_index]
+        by_position = {s: sc for sc, h, s in scored if h == h_index}
+        items = [bool(self.quotable.list_item.match(s.text)) for s in hit.sentences]
+        allowed = [(h_index, i) not in blocked for i in range(len(hit.sentences))]
         chosen = self._list_answer(hit, s_index, items, allowed, by_position, list_types)
-        if chosen is None and list_types:
-            # the list asked for, in the best sentence's passage or another passage of its document
-            same = [h_index] + [
-                h
-                for h in range(min(cfg.passages, len(hits)))
-                if h != h_index and hits[h].document_id == hit.document_id
-            ]
-            for h in same:
-                passage, scores, its_items, its_allowed = view(h)
-                listed = self._asked_list(
-                    passage, s_index if h == h_index else None, its_items, its_allowed, scores, list_types
-                )
-                if listed is not None:
-                    hit, by_position, items, chosen = passage, scores, its_items, listed
-                    break
+        if chosen is None:
+            chosen = self._asked_list(hit, s_index, items, allowed, by_position, list_types)
         if chosen is None:
             chosen = self._window(hit, s_index, best_score, by_position, items)
             chosen = self._close_lead_in(hit, chosen, s_index, items, allowed, by_position, list_types)
@@ -286,7 +264,7 @@ class ExtractiveComposer:
     def _asked_list(
         self,
         hit: RetrievedChunk,
-        best: int | None,
+        best: int,
         items: list[bool],
         allowed: list[bool],
         scores: dict[int, float],
@@ -294,8 +272,8 @@ class ExtractiveComposer:
     ) -> set[int] | None:
         """A question asking for costs, documents or steps, answered from a passage that lists them
         ("The annual fees are: - Spayed or neutered dog: $25 ..."), gets that list whole, with the best
-        sentence (`best`, when it is of this passage) when it fits, even when the best single sentence
-        is outside the list. None when the passage has no such list (or it is too long to show whole)."""
+        sentence when it fits, even when the best single sentence is outside the list. None when the
+        passage has no such list (or the list is too long to show whole)."""
         cfg = self.config
         if not list_types:
             return None
@@ -313,7 +291,7 @@ class ExtractiveComposer:
                 if listed is None or not listed >= {j for j in range(i, last + 1) if allowed[j]}:
                     return None  # too long to show whole: the usual answer instead
                 chars = sum(len(hit.sentences[j].text) for j in listed)
-                if best is not None and chars + len(hit.sentences[best].text) <= cfg.max_list_chars:
+                if chars + len(hit.sentences[best].text) <= cfg.max_list_chars:
                     listed.add(best)
                 return listed
             i = last + 1

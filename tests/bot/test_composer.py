@@ -87,22 +87,6 @@ def test_a_cost_question_gets_the_list_of_costs_though_another_sentence_matches_
     assert picked[3] == "Dog licences bought after July 1 cost half of the annual fee."
 
 
-def test_the_list_asked_for_may_come_from_another_passage_of_the_same_document(
-    composer: ExtractiveComposer,
-) -> None:
-    """ "how much is it?" after "how do I license my dog?": the best sentence is the replacement-tag
-    fee in the how-to passage; the fees are listed in the document's other passage (not another
-    document's)."""
-    how_to = chunk("License your dog online. A replacement tag costs $5.", ("How to",), 1.0, doc="dogs")
-    fees = chunk(
-        "The annual fees are:\n- Spayed or neutered dog: $25\n- Other dogs: $60", ("Fees",), 0.9, doc="dogs"
-    )
-    elsewhere = chunk("Pool passes are:\n- Adults: $40\n- Children: $20", ("Fees",), 0.9, doc="pools")
-    picked = texts(composer, "how much is it?", how_to, fees)
-    assert picked == ["The annual fees are:", "- Spayed or neutered dog: $25", "- Other dogs: $60"]
-    assert "Adults: $40" not in " ".join(texts(composer, "how much is it?", how_to, elsewhere))
-
-
 TAX = (
     "Tax bills are mailed in the second week of February. The tax is paid in two equal instalments:\n"
     "- First instalment: due March 31\n"
