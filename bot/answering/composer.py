@@ -10,9 +10,9 @@ Lists are answered as lists: an item is shown with the sentence that leads into 
 permit year are:"), and when the question asks for costs, documents or steps, a short list of them is
 shown whole, even when another sentence of the passage matches the question better ("How much does a
 dog licence cost?" gets the fees, not only "licences bought after July 1 cost half"). An answer never
-ends on a lead-in without its list. Sentences that only describe the page ("This page explains ...") score lower, and a sentence
-asking residents to send personal data, passwords or payments, or pointing outside the city's hosts,
-is never quoted (`data/quotable.*.yml`, `links.LinkPolicy`).
+ends on a lead-in without its list. Sentences that only describe the page ("This page explains ...")
+score lower, and a sentence asking residents to send personal data, passwords or payments, or pointing
+outside the city's hosts, is never quoted (`data/quotable.*.yml`, `links.LinkPolicy`).
 """
 
 from __future__ import annotations
