@@ -123,6 +123,11 @@ def _similar(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
+def _mostly_of(texts: list[str], kinds: list[AnswerType]) -> bool:
+    """Whether most of a list's items hold the kind of answer one of `kinds` asks for."""
+    return any(sum(bool(t.answer.search(x)) for x in texts) * 2 > len(texts) for t in kinds)
+
+
 def _heading(hit: RetrievedChunk) -> str:
     """The passage's own heading: its deepest section (none for the document's opening passage)."""
     return hit.section_path[-1] if hit.section_path else ""
@@ -237,8 +242,11 @@ class ExtractiveComposer:
         lead_chars = len(hit.sentences[lead].text) if lead is not None else 0
         run_chars = sum(len(hit.sentences[i].text) for i in run)
         texts = [hit.sentences[i].text for i in run]
-        of_kind = any(sum(bool(t.answer.search(x)) for x in texts) * 2 > len(texts) for t in list_types)
-        if of_kind and len(run) <= cfg.max_list_items and lead_chars + run_chars <= cfg.max_list_chars:
+        if (
+            _mostly_of(texts, list_types)
+            and len(run) <= cfg.max_list_items
+            and lead_chars + run_chars <= cfg.max_list_chars
+        ):
             chosen = set(run)
         else:
             # the best items, in document order, as many as fit
@@ -286,7 +294,7 @@ class ExtractiveComposer:
             while last + 1 < n and items[last + 1]:
                 last += 1
             texts = [hit.sentences[j].text for j in range(i, last + 1) if allowed[j]]
-            if any(sum(bool(t.answer.search(x)) for x in texts) * 2 > len(texts) for t in list_types):
+            if _mostly_of(texts, list_types):
                 listed = self._list_answer(hit, i, items, allowed, scores, list_types)
                 if listed is None or not listed >= {j for j in range(i, last + 1) if allowed[j]}:
                     return None  # too long to show whole: the usual answer instead
