@@ -47,7 +47,7 @@ def load_search_text_rules(language: str = "en") -> SearchTextRules:
     # words before a placeholder, separated by spaces or a colon (not a comma: "Jane Roe here, [PHONE]"
     # keeps its clause apart, and the name goes as a signature)
     return SearchTextRules(
-        re.compile(rf"(?:\b(?:{alternatives})\b[\s:=-]*)*$", re.IGNORECASE),
+        re.compile(rf"(?:\b(?:{alternatives})\b[\s:=#-]*)*$", re.IGNORECASE),
         re.compile(str(raw["courtesy"]), re.IGNORECASE),
     )
 

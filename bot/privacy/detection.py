@@ -71,6 +71,8 @@ class PiiEntity(StrEnum):
     PERSON = "PERSON"
     DATE_OF_BIRTH = "DATE_OF_BIRTH"
     CARD_SECURITY_CODE = "CARD_SECURITY_CODE"
+    LABELLED_ID = "LABELLED_ID"  # an identifier of a shape no other recognizer knows, named by its label
+    SECRET = "SECRET"  # a password, PIN or one-time code  # noqa: S105 (a type's name, no password)
     # presidio's own recognizers (`bot.privacy.recognizers.PRESIDIO_RECOGNIZERS`)
     UK_NINO = "UK_NINO"
     UK_DRIVING_LICENCE = "UK_DRIVING_LICENCE"

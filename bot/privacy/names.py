@@ -1,7 +1,8 @@
 """Names, where the message introduces one: "my name is Maria Lopez", "I'm Joshua Thompson, SSN ...",
-"account holder Mark Dorsey", "John Snyder Jr. here", "thanks, Ana", a contact block that starts
-with one ("Amanda Kim, 489 Wolfe Throughway, ..."), and a signature: a name alone on its line with
-only an email address or a phone number on the next.
+"account holder Mark Dorsey", "John Snyder Jr. here", "thanks, Ana", a name after a title ("Dr.
+Aisha Khan") or after the relative it is ("my husband is John Doe", "my daughter Emily"), a contact
+block that starts with one ("Amanda Kim, 489 Wolfe Throughway, ..."), and a signature: a name alone
+on its line with only an email address or a phone number on the next.
 
 There is no named-entity model here (none ships with askcity), so a name is found only after (or, for
 "... here", before) words that introduce one, and only in capitals: "i'm looking for" or "this is
@@ -32,10 +33,28 @@ _BEFORE = (
     r"thanks,|thank[ \t]+you,|cheers,|sincerely,|(?:hi|hello|dear)))"
 )
 _INTRODUCED = re.compile(rf"{_BEFORE}[ \t]+{_NAME}")
+# A title makes a name of the capitalised words after it ("this is Dr. Aisha Khan", "ask Mrs Patel"),
+# unless it follows a capitalised word or a number, as "Dr" does in "14 Oak Dr".
+_TITLED = re.compile(
+    rf"(?P<before>\b[A-Z0-9][\w'’-]*[ \t]+)?\b(?P<name>(?i:dr|mr|mrs|ms|miss|mx|prof)\.?[ \t]+{_WORD}"
+    rf"(?:[ \t]+{_WORD}){{0,2}})"
+)
+# A relative or someone close, named: "my husband is John Doe", "my daughter Emily", "our neighbour,
+# Tom Reyes", "my son's name is Leo".
+_PEOPLE = (
+    r"husband|wife|spouse|partner|son|daughter|child|kid|mother|mom|mum|father|dad|brother|sister|"
+    r"grandson|granddaughter|grandmother|grandma|grandfather|grandpa|aunt|uncle|nephew|niece|cousin|"
+    r"neighbou?r|tenant|roommate|flatmate|friend|boyfriend|girlfriend|fianc[eé]e?|"
+    r"caregiver|carer"
+)
+_RELATIVE = re.compile(
+    rf"(?i:\b(?:my|our|his|her|their)[ \t]+(?:{_PEOPLE})(?:['’]s[ \t]+name)?"
+    rf"(?:[ \t]*,|[ \t]+(?:is|named|called))?)[ \t]+{_NAME}"
+)
 # After "my name is" (and only there) a name may be written "Last, First" or in lower case.
 _STRONG = r"(?i:\b(?:my[ \t]+name[ \t]+is|my[ \t]+name's|name[ \t]*[:=]))"
 _LAST_FIRST = re.compile(rf"{_STRONG}[ \t]+{_WORD},[ \t]+(?P<first>{_WORD})")
-_LOWER = re.compile(rf"{_STRONG}[ \t]+(?P<name>[a-z][a-z'’-]+(?:[ \t]+[a-z][a-z'’-]+)?)\b")
+_LOWER = re.compile(rf"{_STRONG}[ \t]+(?P<name>[a-z][a-z'’-]+(?:[ \t]+[a-z][a-z'’-]+){{0,2}})\b")
 _HERE = re.compile(rf"(?:^|[,.!?][ \t]+){_NAME}[ \t]+here\b", re.MULTILINE)
 # A contact block: the name first, then a comma and an address or a number ("Amanda Kim, 489 Wolfe ...").
 _CONTACT = re.compile(rf"^{_NAME},[ \t]+(?=[\d+(])", re.MULTILINE)
@@ -94,6 +113,12 @@ def _contact_line(line: str) -> bool:
     )
 
 
+def _after_a_word(match: re.Match[str], words: list[str]) -> bool:
+    """A title that is no title: after a capitalised word or a number ("Maple Dr Smithfield", "14 Oak
+    Dr"), or before a word that is not a name ("Dr. Who")."""
+    return bool(match.group("before")) or words[1] in NOT_NAMES
+
+
 def introduced_names(text: str) -> list[tuple[int, int]]:
     """(start, end) of each name the text introduces, and of every other place the same name appears
     ("This is Robert Smith, ... Thanks, Robert Smith")."""
@@ -103,7 +128,7 @@ def introduced_names(text: str) -> list[tuple[int, int]]:
         for match in re.finditer(rf"(?<![\w'’-]){re.escape(name)}(?![\w'’-])", text):
             if not any(s <= match.start() < e or s < match.end() <= e for s, e in found):
                 found.append(match.span())
-    return sorted(found)
+    return sorted(set(found))
 
 
 def _introduced(text: str) -> list[tuple[int, int]]:
@@ -121,7 +146,7 @@ def _introduced(text: str) -> list[tuple[int, int]]:
             last = start + word.end()
         if last > start:
             found.append((start, last))
-    for pattern in (_INTRODUCED, _HERE, _CONTACT, _SIGNATURE):
+    for pattern in (_INTRODUCED, _TITLED, _RELATIVE, _HERE, _CONTACT, _SIGNATURE):
         for match in pattern.finditer(text):
             start, end = match.span("name")
             words = [w.rstrip(".") for w in text[start:end].split()]
@@ -130,7 +155,7 @@ def _introduced(text: str) -> list[tuple[int, int]]:
                 # words one that is not a name ("Water Department\nemail: ...")
                 if not _contact_line(match.group("next")) or set(words) & NOT_NAMES:
                     continue
-            elif words[0] in NOT_NAMES:
+            elif words[0] in NOT_NAMES or (pattern is _TITLED and _after_a_word(match, words)):
                 continue
             found.append((start, end))
     return found

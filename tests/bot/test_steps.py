@@ -157,7 +157,11 @@ def test_a_failing_step_becomes_an_error_reply_not_an_exception(pipeline: Pipeli
         ("[EMAIL]", ""),
         ("is my card [CARD] charged for the parking permit fee", "charged for the parking permit fee"),
         ("no personal data here", "no personal data here"),
+        ("my driver's license is [ID_NUMBER], can I get a parking permit?", "can I get a parking permit?"),
+        ("DL# [ID_NUMBER] how do I renew the dog licence", "how do I renew the dog licence"),
+        ("my password is [SECRET] and the portal locks me out", "and the portal locks me out"),
     ],
 )
 def test_placeholders_are_never_search_terms(redacted: str, expected: str) -> None:
-    assert search_text(redacted, ("[EMAIL]", "[PHONE]", "[CARD]", "[IBAN]", "[SSN]")) == expected
+    placeholders = ("[EMAIL]", "[PHONE]", "[CARD]", "[IBAN]", "[SSN]", "[ID_NUMBER]", "[SECRET]")
+    assert search_text(redacted, placeholders) == expected

@@ -30,6 +30,8 @@ from faker import Faker
 from bot.privacy.data.pii_lookalikes import SlotValues
 from bot.privacy.data.pii_templates import (
     KNOWN_LIMITS,
+    LABELLED,
+    LABELLED_NEGATIVE,
     MIXED,
     MORE,
     MORE_NEGATIVE,
@@ -38,7 +40,7 @@ from bot.privacy.data.pii_templates import (
     SIGNATURE_NEGATIVE,
     SIGNATURES,
 )
-from bot.privacy.data.pii_values import MoreValues
+from bot.privacy.data.pii_values import LabelledValues, MoreValues
 from bot.privacy.evaluation import GoldEntity, LabelledSentence, Split
 
 SEED = 20240611
@@ -59,7 +61,10 @@ ENTITY_SLOTS = {
     "NAME": "PERSON", "FIRSTNAME": "PERSON", "STREET": "STREET_ADDRESS",
     "BIRTHDATE": "DATE_OF_BIRTH", "CARDCODE": "CARD_SECURITY_CODE", "NINO": "UK_NINO",
     "UKDRIVINGLICENCE": "UK_DRIVING_LICENCE", "CASIN": "CA_SIN", "ITIN": "US_ITIN", "MBI": "US_MBI",
-    "PLAINSTREET": "STREET_ADDRESS",
+    "PLAINSTREET": "STREET_ADDRESS", "BADSSN": "US_SSN", "LABELLEDSSN": "US_SSN",
+    "DRIVERLICENCE": "LABELLED_ID", "TAXID": "LABELLED_ID", "HEALTHCARD": "LABELLED_ID",
+    "MEMBERID": "LABELLED_ID", "BANKACCOUNT": "LABELLED_ID", "ROUTING": "LABELLED_ID",
+    "PASSWORD": "SECRET", "PIN": "SECRET",
 }  # fmt: skip
 # The second stage, appended after the first with its own seed, so the first stays as it was.
 MORE_SEED = 20261203
@@ -69,6 +74,10 @@ MORE_NEGATIVE_COUNT = 60
 SIGNATURE_SEED = 20261204
 SIGNATURE_COUNT = 40
 SIGNATURE_NEGATIVE_COUNT = 24
+# The fourth stage (labelled values), with its own seed after the others.
+LABELLED_SEED = 20261205
+PER_LABELLED_TYPE = 30
+LABELLED_NEGATIVE_COUNT = 30
 # presidio-evaluator's slots, and ours for them
 PUBLIC_SLOTS = {
     "credit_card_number": "CARD", "iban": "IBAN", "phone_number": "PHONE", "email": "EMAIL",
@@ -123,11 +132,20 @@ class StageTwoValues(SlotValues, MoreValues):
     """The first stage's slots and the second's."""
 
 
+class StageFourValues(SlotValues, LabelledValues):
+    """The first stage's slots and the fourth's (which has the second's)."""
+
+
 def build() -> list[LabelledSentence]:
     sentences = _build_stage(SEED, SlotValues, _first_stage)
-    for seed, stage in ((MORE_SEED, _second_stage), (SIGNATURE_SEED, _third_stage)):
+    stages = (
+        (MORE_SEED, StageTwoValues, _second_stage),
+        (SIGNATURE_SEED, StageTwoValues, _third_stage),
+        (LABELLED_SEED, StageFourValues, _fourth_stage),
+    )
+    for seed, values, stage in stages:
         seen = {sentence.text for sentence in sentences}
-        sentences += [s for s in _build_stage(seed, StageTwoValues, stage) if s.text not in seen]
+        sentences += [s for s in _build_stage(seed, values, stage) if s.text not in seen]
     return sentences
 
 
@@ -150,6 +168,12 @@ def _second_stage(take: Take, take_split: TakeSplit) -> None:
 def _third_stage(take: Take, take_split: TakeSplit) -> None:
     take_split(SIGNATURES, SIGNATURE_COUNT)
     take_split(SIGNATURE_NEGATIVE, SIGNATURE_NEGATIVE_COUNT)
+
+
+def _fourth_stage(take: Take, take_split: TakeSplit) -> None:
+    for templates in LABELLED.values():
+        take_split(templates, PER_LABELLED_TYPE)
+    take_split(LABELLED_NEGATIVE, LABELLED_NEGATIVE_COUNT)
 
 
 Take = Callable[[list[str], int, Split], None]

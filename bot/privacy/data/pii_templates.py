@@ -220,7 +220,7 @@ NEGATIVE = [
     "Someone sent me {badiban} to pay a fine, is this a scam?",
     "The ID on the letter, {badcnid}, seems wrong to me.",
     "My friend's number {badcnid} was rejected by the online form.",
-    "The letter lists SSN {badssn}, that can't be a real one.",
+    "The letter lists SSN {BADSSN}, that can't be a real one.",
     "Is {badssn} a valid social security number? The form accepted it.",
     "Ticket {docref} was issued on {date} in the {city} garage.",
     "My library card is {docref}, can I book a room for {date}?",
@@ -446,4 +446,55 @@ SIGNATURE_NEGATIVE: list[str] = [
     "Water Department\nemail: water@millbrook.example\nis that the right address for billing questions?",
     "Visitor Passes\n{count} per household, can I buy more?",
     "Riverside Pool\nclosed on {date}?",
+]
+
+# The fourth stage (`build_pii_dataset.LABELLED`, 4 December 2026): values that only their label makes
+# personal data (`recognizers/labelled.py`), and labels with no value after them. Written after the
+# recognizer, so its figures on them say that it works, not how it does on wording nobody tried.
+LABELLED: dict[str, list[str]] = {
+    "LABELLED_ID": [
+        "My driver's license number is {DRIVERLICENCE}, do I need it for the parking permit?",
+        "driving licence: {DRIVERLICENCE}",
+        "For the proof of residency I have my drivers license {DRIVERLICENCE} and a utility bill.",
+        "DL# {DRIVERLICENCE}, please update it on my permit file",
+        "Tax ID {TAXID} for the food truck business licence application",
+        "our EIN is {TAXID}, which form do we need for the vendor registration?",
+        "my health card number is {HEALTHCARD}, does the clinic take it?",
+        "Member ID {MEMBERID} is on my insurance card, do you accept it for the senior program?",
+        "my medicaid number is {MEMBERID} and I need the transit discount",
+        "The student ID number is {MEMBERID}, for the youth bus pass.",
+        "bank account number {BANKACCOUNT}, routing {ROUTING}, for the rebate's direct deposit",
+        "My NHS number is {HEALTHCARD}, I moved here from England.",
+    ],
+    "SECRET": [
+        "my password is {PASSWORD} and it still won't log me in",
+        "I reset it, the new password: {PASSWORD}",
+        "my PIN is {PIN}, why was the card payment at the pool refused?",
+        "the verification code is {PIN} but it says expired",
+        "Username jdoe, password {PASSWORD}, can you check why the portal locks me out?",
+        "her passcode is {PIN} on the parking app",
+    ],
+    "US_SSN": [
+        "my SSN is {LABELLEDSSN}, the form says it is invalid",
+        "Social security number: {LABELLEDSSN} (that's what's on my card)",
+    ],
+}
+
+LABELLED_NEGATIVE: list[str] = [
+    "How do I reset my password for the permit portal?",
+    "My password is not working on the parking site.",
+    "Do I need my driver's license to get a library card?",
+    "What is a sort code and where do I find it?",
+    "Is my social security number needed for the rent relief application?",
+    "My PIN was blocked after three tries, what now?",
+    "Does Medicare Part B cover the {year} flu clinic?",
+    "My driver's license expires on {date}, can I still use it as ID?",
+    "my passport photo was rejected on {date}",
+    "Social Security {year} cost-of-living increase, when does it start?",
+    "My student ID expired in {year}, does the discount still apply?",
+    "What PIN do I use for the parking meter app?",
+    "The password reset email never arrived, I tried {count} times.",
+    "Where is the social security office, is it open on {date}?",
+    "Is a tax ID the same as a business licence number?",
+    "can I pay my ticket {ref} with my health card",
 ]

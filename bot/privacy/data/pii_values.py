@@ -379,3 +379,48 @@ class MoreValues(Values):
         return street + self.pick(
             "", "", f" apt {self.rng.randint(1, 40)}", f", unit {self.rng.randint(1, 12)}"
         )
+
+
+class LabelledValues(MoreValues):
+    """Values of the fourth stage's slots: identifiers of shapes no other recognizer knows, and secrets."""
+
+    def driverlicence(self) -> str:  # the shapes of a few US states' and Canadian provinces' licences
+        d = self.digits
+        return self.pick(
+            self.letters(1) + d(7), d(9), f"{d(3)} {d(3)} {d(3)}", f"{self.letters(1)}{d(3)}-{d(4)}-{d(4)}",
+            f"{self.letters(1)}{d(3)}-{d(3)}-{d(2)}-{d(3)}-{d(1)}", self.letters(2) + d(6), d(8),
+        )  # fmt: skip
+
+    def taxid(self) -> str:  # a US employer identification number
+        return self.pick(f"{self.digits(2)}-{self.digits(7)}", self.digits(9))
+
+    def healthcard(self) -> str:
+        d = self.digits
+        return self.pick(f"{d(4)}-{d(3)}-{d(3)}-{self.letters(2)}", d(10), f"{d(4)} {d(3)} {d(3)}")
+
+    def memberid(self) -> str:
+        return self.pick(self.letters(3) + self.digits(9), self.alnum(2) + self.digits(8), self.digits(11))
+
+    def bankaccount(self) -> str:
+        return self.digits(self.rng.randint(8, 12))
+
+    def routing(self) -> str:
+        return self.digits(9)
+
+    def password(self) -> str:
+        words = ("summer", "Tiger", "maple", "Sunshine", "dragon", "Harbour", "qwerty", "Bella")
+        word = self.rng.choice(words)
+        return self.pick(
+            f"{word}{self.digits(self.rng.randint(1, 4))}", f"{word}{self.digits(2)}!",
+            f"{word[0]}@{word[1:]}", f"{self.alnum(4).lower()}#{self.digits(3)}",
+            f"{word.capitalize()}{self.rng.randint(1990, 2026)}$",
+        )  # fmt: skip
+
+    def labelledssn(self) -> str:
+        """An SSN that fails its check (area 000 or 666, group 00) and has no ITIN's shape either: a
+        nine-hundred number with an ITIN's group is an ITIN, whatever the resident calls it."""
+        area, group, serial = self._ssn_digits()
+        return self.pick(f"000-{group}-{serial}", f"666-{group}-{serial}", f"{area}-00-{serial}")
+
+    def pin(self) -> str:
+        return self.digits(self.rng.choice((4, 4, 4, 6)))

@@ -17,6 +17,7 @@ spaces and dashes are already ASCII, with every offset unchanged.
 | STREET_ADDRESS | house number, name words, USPS/UK street suffix, unit (`location`) | no |
 | DATE_OF_BIRTH | numeric or written dates (`identity`) | always ("born", "birth", "DOB") |
 | PERSON | capitalised words after words that introduce a name (`person`) | always ("my name is", "I'm", …) |
+| LABELLED_ID, SECRET | a value of ID shape (or a secret) right after its label (`labelled`) | the label |
 | UK_NINO, UK_DRIVING_LICENCE, CA_SIN, US_ITIN, US_MBI | presidio's recognizers | weak shapes |
 
 Context words are matched as whole words within 5 words before or 3 after a match (stop words not
@@ -53,6 +54,7 @@ from bot.privacy.recognizers.identity import (
     PassportRecognizer,
     StrictUsSsnRecognizer,
 )
+from bot.privacy.recognizers.labelled import LabelledValueRecognizer
 from bot.privacy.recognizers.location import StreetAddressRecognizer
 from bot.privacy.recognizers.payment import CardRecognizer, CardSecurityCodeRecognizer, IbanRecognizer
 from bot.privacy.recognizers.person import NameRecognizer
@@ -93,6 +95,7 @@ def build_recognizers(
         StreetAddressRecognizer(supported_language=language),
         NameRecognizer(supported_language=language),
         DateOfBirthRecognizer(supported_language=language),
+        LabelledValueRecognizer(supported_language=language),
         *(recognizer(supported_language=language) for recognizer in PRESIDIO_RECOGNIZERS),
     ]
 

@@ -1,5 +1,6 @@
 """Street addresses: a house number, one to three name words and a street suffix ("62556 Soto Coves",
-"4566 Ricardo Fork Apt. 544", "14 birch st apt 3"); post office boxes ("PO Box 1234").
+"4566 Ricardo Fork Apt. 544", "14 birch st apt 3"), with a flat written first ("Flat 2, 14 Church
+Road") and the town and postcode after it ("..., London SW1A 1AA"); post office boxes ("PO Box 1234").
 
 There is no named-entity model here, so an address is recognised by its shape. The street suffixes are
 the USPS list of common suffixes (Publication 28, appendix C1) with the UK and Canadian ones a city's
@@ -56,6 +57,16 @@ _NUMBER = r"(?<![\w$#£€.,/-])\d{1,6}[A-Za-z]?(?![\w.,/-]\d)"
 _TITLE_WORD = r"(?:[A-Z][a-z'’-]+\.?|\d{1,3}(?:st|nd|rd|th)|[NSEW])"
 _LOWER_WORD = r"[A-Za-z'’-]+"  # any case: the suffix decides
 _UNIT = r"(?:,?[ \t]+(?i:apt\.?|apartment|suite|ste\.?|unit|flat|#)[ \t]*#?[A-Za-z0-9-]+)?"
+# a flat written before the street ("Flat 2, 14 Church Road")
+_UNIT_FIRST = r"(?:(?i:apt\.?|apartment|suite|unit|flat)[ \t]*#?[0-9][A-Za-z0-9-]*,?[ \t]+)?"
+# after the street: a quarter ("NW"), then the town with its postcode ("London SW1A 1AA", "Washington, DC
+# 20500", "Toronto, ON M5V 3L9"). A postcode alone is no address (it is how residents ask for their
+# collection day), but after a street it is part of one.
+_POSTCODE = r"(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)(?![\w-])"
+_TOWN = (
+    rf"(?:[ \t]+(?:NE|NW|SE|SW|N|S|E|W|North|South|East|West)\b)?"
+    rf"(?:,?[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){{0,2}},?[ \t]+(?:[A-Z]{{2}}[ \t]+)?{_POSTCODE})?"
+)
 
 
 def _alternatives(words: tuple[str, ...]) -> str:
@@ -68,13 +79,14 @@ class StreetAddressRecognizer(ShapeRecognizer):
     PATTERNS = (
         Pattern(
             "number, title-case name and suffix",
-            rf"{_NUMBER}[ \t]+(?:{_TITLE_WORD}[ \t]+){{1,3}}(?:{_alternatives(SUFFIXES)})\b\.?{_UNIT}",
+            rf"{_UNIT_FIRST}{_NUMBER}[ \t]+(?:{_TITLE_WORD}[ \t]+){{1,3}}(?:{_alternatives(SUFFIXES)})\b\.?"
+            rf"{_UNIT}{_TOWN}",
             0.5,
         ),
         Pattern(
             "number, name and an unmistakable suffix",
-            rf"{_NUMBER}[ \t]+(?:{_LOWER_WORD}[ \t]+){{1,2}}"
-            rf"(?i:{_alternatives(LOWER_CASE_SUFFIXES)})\b\.?{_UNIT}",
+            rf"{_UNIT_FIRST}{_NUMBER}[ \t]+(?:{_LOWER_WORD}[ \t]+){{1,2}}"
+            rf"(?i:{_alternatives(LOWER_CASE_SUFFIXES)})\b\.?{_UNIT}{_TOWN}",
             0.5,
         ),
         Pattern(

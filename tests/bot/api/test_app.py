@@ -334,6 +334,10 @@ HARD_PII = {
     "canadian sin": "social insurance number 535 879 191",
     "medicare": "medicare 1EG4-TE5-MK73",
     "name": "my name is Maria Gonzalez",
+    "titled name": "ask for Dr. Aisha Khan",
+    "driver's licence": "my driver's license is D1234567",
+    "mistyped SSN": "SSN 000-12-3456",
+    "password": "my password is hunter2",
 }
 
 

@@ -1,0 +1,136 @@
+"""Values the resident labels: "my driver's licence is D1234567", "SSN 000-12-3456", "NI number:
+QQ 12 34 56 C", "my password is hunter2".
+
+The other recognizers know a number by its shape and its check digits; when the shape is one they
+do not know (a driving licence from any of fifty states, a health card) or the check fails (a
+mistyped SSN is still the resident's SSN, give or take a digit), the label in front of it says what
+it is, and its type: "SSN" makes a US_SSN, "SIN" a CA_SIN, "driver's licence" a LABELLED_ID. A
+label is an identifier's name (`ID_LABELS`) or a secret's (`SECRET_LABELS`), then the value right
+after it, perhaps after "number", "no.", "#", ":", "=" or "is".
+
+- An identifier's value is one to nine groups of letters and digits ("D1234567", "QQ 12 34 56 C",
+  "7ABC-123") with at least four digits and six characters: "social security 2024" or "Form
+  SSA-1099" are no identifiers.
+- A secret's value is the next word, when it holds a digit or a symbol ("hunter2", "P@ss"), and
+  only after "my"/"our"/"his"/"her"/"their" or a connecting "is"/":"/"=": "my password is not
+  working" names no password.
+
+The city's own references are never labels here: a case, application, permit, ticket or utility
+account number, a plate or a postcode is what a resident gives so that the city can find their file
+or their street, and the status lookup reads it (see the look-alikes in `data/pii_templates.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import LocalRecognizer
+
+from bot.privacy.detection import PiiEntity
+from bot.privacy.recognizers.common import span_result
+
+LABELLED_SCORE = 0.4  # the threshold: a shape recognizer that also finds the value names its type
+
+# The label names the type: a labelled SSN is masked as an SSN, whether or not its check passes.
+ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
+    PiiEntity.US_SSN: (r"ssn", r"social(?:[ \t-]+security)?"),
+    PiiEntity.CA_SIN: (r"sin", r"social[ \t-]+insurance"),
+    PiiEntity.UK_NINO: (r"national[ \t]+insurance", r"ni", r"nino"),
+    PiiEntity.US_ITIN: (r"itin",),
+    PiiEntity.PASSPORT: (r"passport",),
+    PiiEntity.LABELLED_ID: (
+        r"(?:driver'?s?|driving|drivers['’])[ \t]+licen[cs]e",
+        r"dl",
+        r"bank[ \t]+account",
+        r"sort[ \t]+code",
+        r"routing",
+        r"nhs",
+        r"health[ \t]+(?:card|insurance)",
+        r"medicare",
+        r"medicaid",
+        r"member(?:ship)?[ \t]+id",
+        r"insurance[ \t]+(?:policy|id)",
+        r"student[ \t]+id",
+        r"employee[ \t]+id",
+        r"tax(?:payer)?[ \t]+id(?:entification)?",
+        r"ein",
+        r"national[ \t]+id",
+        r"id[ \t]+card",
+        r"green[ \t]+card",
+        r"alien[ \t]+registration",
+        r"a-number",
+        r"visa",
+    ),
+}
+SECRET_LABELS: tuple[str, ...] = (
+    r"password",
+    r"passcode",
+    r"passphrase",
+    r"pin(?:[ \t]+code)?",
+    r"security[ \t]+(?:answer|question[ \t]+answer)",
+    r"(?:verification|one[ \t-]+time|login|access)[ \t]+code",
+)
+
+_OWNER = r"(?P<owner>\b(?:my|our|his|her|their)(?:[ \t]+[a-z]+['’]s)?[ \t]+)?"
+_NUMBER_WORD = r"(?:[ \t]+(?:number|num|no\.?|#))?"
+_CONNECT = r"(?:[ \t]*(?P<connect>[:=#]|\bis\b|\bwas\b|\breads\b)[ \t]*|[ \t]+)"
+# a group of an identifier: holds a digit, or is one to three capital letters ("QQ", "C")
+_GROUP = r"(?:[A-Za-z]*\d[A-Za-z0-9]*|[A-Z]{1,3}(?![A-Za-z]))"
+_ID_VALUE = rf"(?P<value>{_GROUP}(?:[ \t./-]{_GROUP}){{0,8}})(?![\w-])"
+_QUOTES = "\"'“”‘’"
+_SECRET_VALUE = rf"(?P<value>[^\s{_QUOTES}]*(?:\d|[^\w\s{_QUOTES}.,;!?])[^\s{_QUOTES}]*?)(?=[.,;!?]*(?:\s|$))"
+
+
+def _label(labels: tuple[str, ...]) -> str:
+    return rf"(?i:{_OWNER}\b(?:{'|'.join(labels)}){_NUMBER_WORD}){_CONNECT}"
+
+
+_IDS = {
+    entity: re.compile(rf"{_label(labels)}(?:\b(?i:number|no\.?)[ \t]*)?{_ID_VALUE}")
+    for entity, labels in ID_LABELS.items()
+}
+_SECRET = re.compile(rf"{_label(SECRET_LABELS)}{_SECRET_VALUE}")
+
+MIN_ID_DIGITS = 4
+MIN_ID_CHARACTERS = 6
+
+
+def labelled_ids(text: str) -> list[tuple[PiiEntity, int, int]]:
+    """(type, start, end) of each identifier value a label names."""
+    found = []
+    for entity, pattern in _IDS.items():
+        for match in pattern.finditer(text):
+            value = match.group("value")
+            characters = sum(char.isalnum() for char in value)
+            if sum(char.isdigit() for char in value) >= MIN_ID_DIGITS and characters >= MIN_ID_CHARACTERS:
+                found.append((entity, *match.span("value")))
+    return found
+
+
+def labelled_secrets(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each secret (password, PIN, one-time code) written after its label."""
+    matches = _SECRET.finditer(text)
+    return [match.span("value") for match in matches if match.group("owner") or match.group("connect")]
+
+
+class LabelledValueRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is untyped
+    """Identifiers and secrets named by the label in front of them (see the module's note)."""
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=[entity.value for entity in (*ID_LABELS, PiiEntity.SECRET)],
+            supported_language=supported_language,
+            name="LabelledValueRecognizer",
+        )
+
+    def load(self) -> None:
+        """Nothing to load: patterns only."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+        secrets = [(PiiEntity.SECRET, start, end) for start, end in labelled_secrets(text)]
+        return [
+            span_result(self, entity.value, start, end, LABELLED_SCORE, "labelled")
+            for entity, start, end in (*labelled_ids(text), *secrets)
+            if entity.value in entities
+        ]
