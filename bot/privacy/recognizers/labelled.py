@@ -9,8 +9,8 @@ label is an identifier's name (`ID_LABELS`) or a secret's (`SECRET_LABELS`), the
 after it, perhaps after "number", "no.", "#", ":", "=" or "is".
 
 - An identifier's value is one to nine groups of letters and digits ("D1234567", "QQ 12 34 56 C",
-  "7ABC-123") with at least four digits and six characters: "social security 2024" or "Form
-  SSA-1099" are no identifiers.
+  "7ABC-123") with at least four digits and six characters, not only years or a date: "social
+  security 2024-2025", "passport 12/05/2027" or "Form SSA-1099" are no identifiers.
 - A secret's value is the next word, when it holds a digit or a symbol ("hunter2", "P@ss"), and
   only after "my"/"our"/"his"/"her"/"their" or a connecting "is"/":"/"=": "my password is not
   working" names no password.
@@ -94,6 +94,12 @@ _SECRET = re.compile(rf"{_label(SECRET_LABELS)}{_SECRET_VALUE}")
 
 MIN_ID_DIGITS = 4
 MIN_ID_CHARACTERS = 6
+# a value that is only years or a date ("Social Security 2024-2025", "passport 12/05/2027") is no identifier
+_YEARS_OR_DATE = re.compile(
+    r"(?:19|20)\d{2}(?:[ \t./-]+(?:19|20)?\d{2})*"  # years: "2024", "2024-2025", "2024/25"
+    r"|\d{1,2}([./-])\d{1,2}\1(?:\d{2}|\d{4})|\d{4}([./-])\d{1,2}\2\d{1,2}",  # dates
+    re.ASCII,
+)
 
 
 def labelled_ids(text: str) -> list[tuple[PiiEntity, int, int]]:
@@ -103,7 +109,9 @@ def labelled_ids(text: str) -> list[tuple[PiiEntity, int, int]]:
         for match in pattern.finditer(text):
             value = match.group("value")
             characters = sum(char.isalnum() for char in value)
-            if sum(char.isdigit() for char in value) >= MIN_ID_DIGITS and characters >= MIN_ID_CHARACTERS:
+            digits = sum(char.isdigit() for char in value)
+            long_enough = digits >= MIN_ID_DIGITS and characters >= MIN_ID_CHARACTERS
+            if long_enough and not _YEARS_OR_DATE.fullmatch(value):
                 found.append((entity, *match.span("value")))
     return found
 
