@@ -61,3 +61,40 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     return text.translate(_TABLE)
+
+
+class _LetterTable(dict[int, str]):
+    """`str.translate` table for `fold_letters`, filled as `_FoldingTable` is."""
+
+    def __missing__(self, code_point: int) -> str:
+        folded = fold_letter(chr(code_point))
+        self[code_point] = folded
+        return folded
+
+
+def fold_letter(char: str) -> str:
+    """A letter of any script as an ASCII letter of the same case: its base letter where it has one
+    ("é" -> "e", "Ż" -> "Z"), else "A" or "a" ("Ł" -> "A", "ø" -> "a"); any other character as `fold_char`
+    folds it."""
+    if char.isascii():
+        return char
+    if char.isalpha():
+        base = unicodedata.normalize("NFD", char)[0]
+        if base.isascii() and base.isalpha():
+            return base
+        if char.isupper():
+            return "A"
+        if char.islower():
+            return "a"
+    return fold_char(char)
+
+
+_LETTERS = _LetterTable()
+
+
+def fold_letters(text: str) -> str:
+    """`text` with every letter as an ASCII letter of its case, for the patterns that read names
+    ("José Álvarez" -> "Jose Alvarez", "Søren" -> "Saren"); always exactly as long as `text`."""
+    if text.isascii():
+        return text
+    return text.translate(_LETTERS)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from bot.privacy.folding import fold_letters
+
 # A capitalised word of a name: "Maria", "O'Brien", "McDonald", "Jean-Luc", "O'Brien-Smith".
 _WORD = r"(?:[A-Z]['’])?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[-'’][A-Z]?[a-z]+(?:[A-Z][a-z]+)?)*"
 _NAME = (
@@ -61,6 +63,14 @@ _CONTACT = re.compile(rf"^{_NAME},[ \t]+(?=[\d+(])", re.MULTILINE)
 # A signature: a name alone on its line, and on the next line only contact details (`_contact_line`):
 # "...thanks\nJohn Smith\njohn@example.org", "Best,\nBonnie\nPhone: 0033 6 71 95 57 11".
 _SIGNATURE = re.compile(rf"^[ \t]*{_NAME}[ \t]*\n(?=(?P<next>[^\n]*))", re.MULTILINE)
+# A sign-off on its own line, then a name alone on the next ("Thanks,\nRenée Dubois").
+_SIGN_OFF = re.compile(
+    r"(?i:\b(?:thanks|thank[ \t]+you|many[ \t]+thanks|cheers|sincerely|"
+    r"(?:kind[ \t]+|best[ \t]+|warm[ \t]+)?regards|best(?:[ \t]+wishes)?|"
+    r"yours(?:[ \t]+(?:truly|sincerely|faithfully))?))[,.!]?[ \t]*\n[ \t]*"
+    rf"{_NAME}[ \t]*$",
+    re.MULTILINE,
+)
 _AT = re.compile(r"@|[\[(]at[\])]|\bat\b", re.IGNORECASE)
 _DOT = re.compile(r"\.|\bdot\b", re.IGNORECASE)
 _NUMBER_RUN = re.compile(r"\+?\(?\d[\d ()./-]{5,}\d")
@@ -121,7 +131,9 @@ def _after_a_word(match: re.Match[str], words: list[str]) -> bool:
 
 def introduced_names(text: str) -> list[tuple[int, int]]:
     """(start, end) of each name the text introduces, and of every other place the same name appears
-    ("This is Robert Smith, ... Thanks, Robert Smith")."""
+    ("This is Robert Smith, ... Thanks, Robert Smith"). Names of any script's letters are read as
+    their ASCII skeleton ("José Álvarez", "Nguyễn Văn An", "Łukasz Żółć"), which has the text's length."""
+    text = fold_letters(text)
     found = _introduced(text)
     names = {text[start:end] for start, end in found}
     for name in sorted(names, key=len, reverse=True):
@@ -146,7 +158,7 @@ def _introduced(text: str) -> list[tuple[int, int]]:
             last = start + word.end()
         if last > start:
             found.append((start, last))
-    for pattern in (_INTRODUCED, _TITLED, _RELATIVE, _HERE, _CONTACT, _SIGNATURE):
+    for pattern in (_INTRODUCED, _TITLED, _RELATIVE, _SIGN_OFF, _HERE, _CONTACT, _SIGNATURE):
         for match in pattern.finditer(text):
             start, end = match.span("name")
             words = [w.rstrip(".") for w in text[start:end].split()]

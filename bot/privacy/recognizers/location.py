@@ -54,7 +54,7 @@ LOWER_CASE_SUFFIXES: tuple[str, ...] = (
 )  # fmt: skip
 
 _NUMBER = r"(?<![\w$#£€.,/-])\d{1,6}[A-Za-z]?(?![\w.,/-]\d)"
-_TITLE_WORD = r"(?:[A-Z][a-z'’-]+\.?|\d{1,3}(?:st|nd|rd|th)|[NSEW])"
+_TITLE_WORD = r"(?:[A-Z][a-z'’-]+\.?|\d{1,3}(?:st|nd|rd|th)|[NSEW]\.?)"
 _LOWER_WORD = r"[A-Za-z'’-]+"  # any case: the suffix decides
 _UNIT = r"(?:,?[ \t]+(?i:apt\.?|apartment|suite|ste\.?|unit|flat|#)[ \t]*#?[A-Za-z0-9-]+)?"
 # a flat written before the street ("Flat 2, 14 Church Road")
