@@ -72,10 +72,17 @@ class ChatResponse(BaseModel):
         description="Who wrote the text: sentences quoted from the documents, or a language model's "
         "sentences, each verified against the passage it cites (ASKCITY_LLM_BACKEND).",
     )
+    question: str = Field(
+        default="",
+        description="The resident's message as the service keeps it: personal data masked ([EMAIL], "
+        "[PHONE], ...). A client that keeps the conversation keeps this, never what was typed; empty "
+        "when nothing of it was kept.",
+    )
 
     @classmethod
     def of(cls, answer: Answer, handoff: HandoffView | None = None, relayed: bool = False) -> ChatResponse:
         return cls(
+            question=answer.redacted_question,
             handoff=HandoffOut.of(handoff) if handoff is not None else None,
             relayed=relayed,
             answer_id=answer.answer_id,

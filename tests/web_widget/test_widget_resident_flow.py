@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -314,3 +315,19 @@ def test_launcher_position_and_colours_follow_the_citys_page(stack: Any, open_pa
     box = widget.launcher.bounding_box()
     assert box is not None and box["x"] < 100
     assert widget.launcher.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(0, 90, 48)"
+
+
+def test_the_browser_stores_the_conversation_as_the_service_keeps_it(stack: Any, open_page: Any) -> None:
+    """sessionStorage can be read by any script of the city's page: a card number or an SSN the
+    resident typed is kept there masked, as the service stores it, and shown masked after a reload."""
+    page, _ = open_page(stack.url)
+    widget = Widget(page)
+    widget.open()
+    widget.ask("my card is 4111 1111 1111 1111 and my ssn 536-22-8726, how do I pay property tax?")
+    expect(page.locator(".ac-msg--user")).to_contain_text("4111 1111 1111 1111")  # on screen as typed
+    stored = json.dumps(widget.stored())
+    assert "4111" not in stored and "536-22-8726" not in stored
+    assert "[CARD]" in stored and "[SSN]" in stored
+    page.reload()
+    widget.open()
+    expect(page.locator(".ac-msg--user")).to_contain_text("my card is [CARD] and my ssn [SSN]")

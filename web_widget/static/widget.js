@@ -233,11 +233,18 @@
         return {};
       }
     },
-    /** Messages about the resident's own cases (sent with a token) are replaced by a note, never stored. */
+    /** Messages about the resident's own cases (sent with a token) are replaced by a note, never stored.
+     *  A resident's message is stored as the service keeps it (`stored`: personal data masked), never as
+     *  typed: a card number or an SSN stays out of storage that any script of the city's page can read. */
     save(sessionId, messages, handoff) {
       const kept = [];
       for (const m of messages) {
-        const item = m.private ? { role: "note", text: t("privateGone") } : m;
+        if (m.role === "user" && !m.private && !m.stored) continue; // not answered yet, or nothing kept
+        const item = m.private
+          ? { role: "note", text: t("privateGone") }
+          : m.role === "user"
+            ? { role: "user", text: m.stored, stored: m.stored }
+            : m;
         const previous = kept[kept.length - 1];
         if (m.private && previous && previous.text === item.text) continue;
         kept.push(item);
@@ -851,11 +858,13 @@
     // The control that asked (a chip, a login button) may be removed by the answer: keep focus safe.
     ui.input.focus();
     clearAlert();
-    addMessage({ role: "user", text: message, private: Boolean(token()) });
-    return turn(message);
+    const mine = { role: "user", text: message, private: Boolean(token()) };
+    addMessage(mine);
+    return turn(message, mine);
   }
 
-  async function turn(message) {
+  /** `mine`: the resident's message as shown; it is stored as the service kept it once answered. */
+  async function turn(message, mine) {
     setBusy(true);
     await configReady; // links are checked against the bot's allow-list, which comes with the config
     const draft = h(
@@ -873,8 +882,10 @@
         scrollToEnd();
       });
       draft.remove();
+      if (mine) mine.stored = asText(answer.question);
       if (answer.status === "needs_login" && authToken) state.auth = null; // the token was refused
-      if (!answer.relayed) addMessage(normalise(answer, message, Boolean(authToken)));
+      if (!answer.relayed) addMessage(normalise(answer, Boolean(authToken)));
+      else persist();
       if (answer.handoff && typeof answer.handoff === "object") onHandoff(answer.handoff);
       updateLogout();
     } catch (error) {
@@ -882,7 +893,7 @@
       const failure = error instanceof ChatError ? error : new ChatError("server");
       showAlert(
         explain(failure),
-        failure.kind === "rejected" ? null : () => turn(message),
+        failure.kind === "rejected" ? null : () => turn(message, mine),
         failure.retryAfter,
       );
     } finally {
@@ -901,7 +912,7 @@
   }
 
   /** Keep only the fields we render (what is stored in sessionStorage). */
-  function normalise(answer, question, isPrivate) {
+  function normalise(answer, isPrivate) {
     return {
       role: "bot",
       answer_id: asText(answer.answer_id),
@@ -910,7 +921,8 @@
       sentences: asList(answer.sentences),
       citations: asList(answer.citations),
       follow_ups: asList(answer.follow_ups),
-      question: answer.status === "needs_login" ? question : undefined,
+      // asked again after the login; as the service keeps it, personal data masked
+      question: answer.status === "needs_login" ? asText(answer.question) : undefined,
       feedback: null,
       private: isPrivate,
     };
