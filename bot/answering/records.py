@@ -28,23 +28,20 @@ from bot.errors import (
     RecordsUnauthorizedError,
     RecordsUnavailableError,
 )
+from trust.case_references import find_references, mistyped_references
 
-# A case reference as residents type it: "MB-0DAB-JQSN-TZRH-2", lower case, with spaces or without
-# separators ("mb 0dab jqsn tzrh 2"), as the records service itself reads it.
-_CODE = "[0-9A-HJKMNP-TV-Z]"
-REFERENCE = re.compile(
-    rf"\bMB[- ]?{_CODE}{{4}}[- ]?{_CODE}{{4}}[- ]?{_CODE}{{4}}[- ]?{_CODE}\b", re.IGNORECASE
-)
 MAX_LISTED = 5
 
 
 def case_references(text: str) -> list[str]:
-    """The case references a message names, in the canonical form, each once, in order."""
-    found = []
-    for match in REFERENCE.finditer(text):
-        code = re.sub(r"[- ]", "", match.group()).upper()[2:]
-        found.append(f"MB-{code[:4]}-{code[4:8]}-{code[8:12]}-{code[12]}")
-    return list(dict.fromkeys(found))
+    """The case references a message names, canonical, as the records service reads them ("mb 0dab
+    jqsn tzrh 2", "MB-DDNS-LWAF-S34Y-H" with L for 1): `trust.case_references`, shared with it."""
+    return find_references(text)
+
+
+def names_a_case(text: str) -> bool:
+    """Whether the message names a case by its reference, or writes something meant as one."""
+    return bool(find_references(text) or mistyped_references(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +129,8 @@ class RecordsLookup:
         if not token or self.client is None:
             return Reply(AnswerStatus.NEEDS_LOGIN, self.replies.get("needs_login"))
         references = case_references(question)[:MAX_LISTED]
+        if not references and mistyped_references(question):
+            return Reply(AnswerStatus.NO_ANSWER, self.replies.get("records_not_found"))
         missing: list[str] = []
         try:
             if references:

@@ -31,7 +31,7 @@ from bot.answering.gate import Gate
 from bot.answering.intent import IntentClassifier
 from bot.answering.links import LinkPolicy
 from bot.answering.normalise import normalise
-from bot.answering.records import RecordsLookup, case_references
+from bot.answering.records import RecordsLookup, names_a_case
 from bot.answering.replies import Replies, RoutePatterns
 from bot.answering.search_text import search_text
 from bot.answering.statuses import AnswerStatus
@@ -135,12 +135,12 @@ class Route:
         for intent in _CANNED:
             if self.patterns.matches(intent, text):
                 return Routed(message, intent)
+        if names_a_case(text):  # a case reference: always a status lookup (which shows only one's own)
+            return Routed(message, "status")
         if self.manipulation is not None:
             flagged, p = self.manipulation.flags(message.search_text, query.question_vector)
             if flagged:
                 return Routed(message, "manipulation", p)
-        if case_references(text):  # a case reference: always a status lookup
-            return Routed(message, "status")
         probability = self.intents.status_probability(message.search_text, query.question_vector)
         if probability >= self.intents.threshold:
             return Routed(message, "status", probability)

@@ -163,6 +163,16 @@ def test_several_references_and_references_typed_loosely_are_each_answered(
         second = owner.case_references[1]
         both = bot.service.pipeline.run(f"my cases {mine} and {second} status?", access_token=token)
         assert both.status == AnswerStatus.ANSWERED and mine in both.text and second in both.text
+    # the letters the records service reads as digits (O as 0, I and L as 1), and "and <reference>" alone
+    aliased = mine.replace("0", "O").replace("1", "L")
+    for message in (f"status of {aliased}", f"and {mine}", f"and {aliased.lower()}?"):
+        answer = bot.service.pipeline.run(message, access_token=token)
+        assert answer.status == AnswerStatus.ANSWERED and mine in answer.text, message
+    # something meant as a reference but none is answered as one not found, not with every case
+    for mistyped in (f"status of {mine[:-2]}", "where is MB-XXXX-1234"):
+        answer = bot.service.pipeline.run(mistyped, access_token=token)
+        assert answer.status == AnswerStatus.NO_ANSWER and "check the reference" in answer.text, mistyped
+        assert mine not in answer.text
     partly = bot.service.pipeline.run(f"status of {mine} and {foreign}", access_token=token)
     assert partly.status == AnswerStatus.ANSWERED and mine in partly.text
     assert "couldn't find" in partly.text and foreign in partly.text  # the resident's own words back
