@@ -12,7 +12,7 @@ import math
 import threading
 import time
 
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
@@ -30,6 +30,7 @@ class RateLimiter:
         per_address: str,
         prefix: str = "askcity",
         retry_seconds: float = 5.0,
+        new_sessions: str | None = None,
     ) -> None:
         self.storage: Storage = (
             RedisStorage(
@@ -46,6 +47,7 @@ class RateLimiter:
         self.fallback = MovingWindowRateLimiter(MemoryStorage())
         self.per_session = parse(per_session)
         self.per_address = parse(per_address)
+        self.new_sessions = parse(new_sessions) if new_sessions else None
         self._retry_seconds = retry_seconds
         self._down_since: float | None = None
         self._warned = 0.0
@@ -58,19 +60,28 @@ class RateLimiter:
 
     def check(self, session_id: str, address: str) -> None:
         """Count one message; raise RateLimitedError with a Retry-After when either limit is spent."""
-        for item, key in ((self.per_address, f"addr:{address}"), (self.per_session, f"sess:{session_id}")):
-            limiter = self._limiter()
-            try:
-                allowed = limiter.hit(item, key)
-                reset = None if allowed else limiter.get_window_stats(item, key)[0]
-                if limiter is self.limiter:
-                    self._down_since = None
-            except StorageError as exc:
-                self._storage_failed(exc)
-                allowed = self.fallback.hit(item, key)
-                reset = None if allowed else self.fallback.get_window_stats(item, key)[0]
-            if not allowed:
-                raise RateLimitedError(max(1, math.ceil((reset or time.time()) - time.time())))
+        self._hit(self.per_address, f"addr:{address}")
+        self._hit(self.per_session, f"sess:{session_id}")
+
+    def check_new_session(self, address: str) -> None:
+        """Count one new conversation from `address` (`new_sessions`; no limit when it is not set): a
+        client opening sessions by the thousand only grows session storage, but it should not."""
+        if self.new_sessions is not None:
+            self._hit(self.new_sessions, f"new:{address}")
+
+    def _hit(self, item: RateLimitItem, key: str) -> None:
+        limiter = self._limiter()
+        try:
+            allowed = limiter.hit(item, key)
+            reset = None if allowed else limiter.get_window_stats(item, key)[0]
+            if limiter is self.limiter:
+                self._down_since = None
+        except StorageError as exc:
+            self._storage_failed(exc)
+            allowed = self.fallback.hit(item, key)
+            reset = None if allowed else self.fallback.get_window_stats(item, key)[0]
+        if not allowed:
+            raise RateLimitedError(max(1, math.ceil((reset or time.time()) - time.time())))
 
     def _limiter(self) -> MovingWindowRateLimiter:
         down = self._down_since

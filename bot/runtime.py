@@ -174,6 +174,7 @@ def build_runtime(settings: BotSettings) -> Runtime:
             settings.rate_limit_session,
             settings.rate_limit_address,
             settings.redis_prefix,
+            new_sessions=settings.rate_limit_new_sessions,
         ),
         redactor=redactor,
         max_message_chars=settings.max_message_chars,

@@ -61,8 +61,10 @@ class BotService:
     language: str = "en"
     events: EventBroker | None = None  # streamed answer sentences (`turn(stream=...)`)
 
-    def new_session(self) -> str:
+    def new_session(self, address: str = "local") -> str:
+        """A new conversation for a client at `address` (rate-limited per address)."""
         self._check_enabled()
+        self.limiter.check_new_session(address)
         return self.sessions.create()
 
     def _check_enabled(self) -> None:

@@ -32,6 +32,9 @@ class BotSettings(KnowledgeBaseSettings):
     max_header_bytes: int = Field(default=16 * 1024, ge=1024, description="Request headers above this: 431.")
     rate_limit_session: str = "30/minute"
     rate_limit_address: str = "120/minute"
+    rate_limit_new_sessions: str = Field(
+        default="60/minute", description="New conversations one client address may open (429 beyond)."
+    )
     records_api_url: str = Field(
         default="", description="Records service base URL; status lookups off when empty."
     )

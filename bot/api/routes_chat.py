@@ -38,10 +38,15 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionCreated)
-def create_session(service: ServiceDep, settings: SettingsDep) -> SessionCreated:
+@router.post(
+    "/sessions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionCreated,
+    responses={429: ERRORS[429], 503: ERRORS[503]},
+)
+def create_session(service: ServiceDep, settings: SettingsDep, address: AddressDep) -> SessionCreated:
     """Start a conversation. The id is issued by the server; ids chosen by clients are refused."""
-    return SessionCreated(session_id=service.new_session(), expires_in=settings.session_ttl_seconds)
+    return SessionCreated(session_id=service.new_session(address), expires_in=settings.session_ttl_seconds)
 
 
 @router.post("/chat", response_model=ChatResponse, responses=ERRORS)

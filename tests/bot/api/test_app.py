@@ -197,6 +197,7 @@ def service_client(
         redis_prefix=redis_prefix,
         rate_limit_session="5/minute",
         rate_limit_address="100/minute",
+        rate_limit_new_sessions="4/minute",
     )
     built = build_runtime(settings)
     try:
@@ -226,6 +227,18 @@ def test_rate_limit_per_session_answers_429_with_retry_after(
         client.post("/api/v1/chat", json={"session_id": new_session(client), "message": "hi"}).status_code
         == 200
     )
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_new_sessions_are_limited_per_address(service_client: tuple[TestClient, Runtime]) -> None:
+    """Opening conversations by the thousand only grows session storage: 429 past the limit (4 here)."""
+    client, _ = service_client
+    codes = [client.post("/api/v1/sessions").status_code for _ in range(5)]
+    assert codes == [201] * 4 + [429]
+    limited = client.post("/api/v1/sessions")
+    assert limited.json()["error"] == "rate_limited"
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
 
 
 PII = {
