@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.api.deps import RuntimeDep, SettingsDep
 from bot.api.routes_staff_auth import STAFF_API_ERRORS
@@ -69,18 +69,20 @@ class DraftView(BaseModel):
     not_yet_effective: list[tuple[str, date]] = []
 
 
+# text a person must write: spaces alone are no note, comment or question (422)
+Written = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
 class Note(BaseModel):
-    note: str = Field(
-        min_length=1, max_length=2000, description="What changed, for the reviewer and the log."
-    )
+    note: Written = Field(max_length=2000, description="What changed, for the reviewer and the log.")
 
 
 class Comment(BaseModel):
-    comment: str = Field(min_length=1, max_length=2000, description="What the editor should change.")
+    comment: Written = Field(max_length=2000, description="What the editor should change.")
 
 
 class Ask(BaseModel):
-    question: str = Field(min_length=1, max_length=1000)
+    question: Written = Field(max_length=1000)
 
 
 class Served(BaseModel):

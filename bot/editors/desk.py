@@ -158,6 +158,7 @@ class DraftDesk:
         draft = self._open()
         if draft.state != "submitted":
             raise DraftStateError("The draft has not been submitted for review; it cannot be approved yet.")
+        self._check_base(draft)
         manifest = self.kb.serve(draft.version)  # the pointer moves first: a failure leaves the draft open
         self.kb.drafts.move(("submitted",), "published", who.subject)
         self._log(who, "approve", draft.version, previous=draft.base_version)
@@ -170,10 +171,23 @@ class DraftDesk:
             raise ApprovalRequiredError(
                 "Publishing needs a supervisor's approval here: submit the draft for review."
             )
+        self._check_base(draft)
         manifest = self.kb.serve(draft.version)
         self.kb.drafts.move(("open", "sent_back", "submitted"), "published", who.subject)
         self._log(who, "publish", draft.version, previous=draft.base_version)
         return manifest
+
+    def _check_base(self, draft: Draft) -> None:
+        """A draft is published only over the version it was built on. Another version served since (a
+        direct publish: `askcity kb remove`, `kb confirm`, `ingest`, a rollback) may have taken a document
+        down that the draft still holds; serving the draft would bring it back."""
+        current = self.kb.versions.current() or ""
+        if current != draft.base_version:
+            raise DraftStateError(
+                f"Another version ({current or 'none'}) has been served since this draft was built on "
+                f"{draft.base_version or 'no version'}: rebuild the draft so that it takes in those "
+                "changes, then review it again."
+            )
 
     def publish_due(self, who: Actor, today: date | None = None) -> Manifest | None:
         """Publish a version with the documents whose effective date has come (run daily, e.g. from cron).

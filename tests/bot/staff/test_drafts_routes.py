@@ -178,12 +178,39 @@ def test_an_editor_publishes_directly_where_no_approval_is_needed(own: StaffStac
     assert own.runtime.kb.versions.current() == done.json()["version"]
 
 
+def test_a_draft_built_before_another_version_was_served_is_not_published(own: StaffStack) -> None:
+    """A direct publish (`askcity kb remove`, `kb confirm`, a rollback) while a draft is open may take
+    down a document the draft still holds: approving the draft would bring it back. It must be rebuilt."""
+    api, editor, supervisor = own.client(), own.bearer("editor"), own.bearer("supervisor")
+    runtime = own.runtime
+    built = api.post("/api/v1/staff/drafts", json={"note": "routine"}, headers=editor)
+    assert built.status_code == 201, built.text
+    direct = runtime.kb.publish()  # what `askcity kb remove` / `kb confirm` do
+    submitted = api.post("/api/v1/staff/drafts/submit", json={"note": "routine"}, headers=editor)
+    assert submitted.status_code == 200
+    refused = api.post("/api/v1/staff/drafts/approve", headers=supervisor)
+    assert refused.status_code == 409 and "rebuild the draft" in refused.json()["message"]
+    assert runtime.kb.versions.current() == direct.name
+    own.app.state.draft_desk.requires_approval = False
+    try:
+        stale = api.post("/api/v1/staff/drafts/publish", json={"note": "now"}, headers=editor)
+        assert stale.status_code == 409 and runtime.kb.versions.current() == direct.name
+        rebuilt = api.post("/api/v1/staff/drafts", json={"note": "rebuilt"}, headers=editor)
+        assert rebuilt.status_code == 201, rebuilt.text
+        done = api.post("/api/v1/staff/drafts/publish", json={"note": "now"}, headers=editor)
+    finally:
+        own.app.state.draft_desk.requires_approval = True
+    assert done.status_code == 200 and runtime.kb.versions.current() == done.json()["version"]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "status"),
     [
         ("post", "/api/v1/staff/drafts/ask", {"question": ""}, 422),
         ("post", "/api/v1/staff/drafts/ask", {"question": "x" * 1001}, 422),
         ("post", "/api/v1/staff/drafts/send-back", {}, 422),
+        ("post", "/api/v1/staff/drafts/send-back", {"comment": "   "}, 422),
+        ("post", "/api/v1/staff/drafts", {"note": " \n "}, 422),
         ("post", "/api/v1/staff/drafts", {"note": ""}, 422),
         ("post", "/api/v1/staff/versions/latest/rollback", None, 422),
         ("post", "/api/v1/staff/versions/v999999/rollback", None, 404),
