@@ -9,6 +9,9 @@ from pathlib import Path
 
 import yaml
 
+from bot.answering.statuses import ACCEPTS_OFFER
+from knowledge_base.text import terms
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -26,6 +29,21 @@ class RoutePatterns:
 
     def matches(self, intent: str, text: str) -> bool:
         return any(p.search(text) for p in self.patterns.get(intent, ()))
+
+    def rest(self, intent: str, text: str) -> str:
+        """`text` without what the intent's patterns match ("talk to a person about fences" ->
+        " about fences")."""
+        for pattern in self.patterns.get(intent, ()):
+            text = pattern.sub(" ", text)
+        return text
+
+    def asks_nothing(self, text: str) -> bool:
+        """A message with nothing in it to answer: a greeting, a thanks, "yes" to the offer of a person,
+        or a request for a person that names nothing else ("I want to talk to a person"; not "talk to a
+        person about fences")."""
+        if ACCEPTS_OFFER.match(text) or self.matches("greeting", text) or self.matches("thanks", text):
+            return True
+        return self.matches("handoff", text) and not terms(self.rest("handoff", text))
 
 
 @lru_cache

@@ -18,6 +18,7 @@ from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.answering.normalise import normalise
+from bot.answering.replies import load_routes
 from bot.api.deps import RuntimeDep, SettingsDep
 from bot.api.routes_staff_auth import STAFF_API_ERRORS
 from bot.api.schemas import ErrorBody
@@ -48,7 +49,7 @@ from bot.staff.desk import Agent, HandoffDesk
 from bot.staff.errors import CaseLookupError, StaffMessageTooLongError
 from bot.staff.records import StaffCase, StaffRecords
 from bot.staff.roles import Role
-from bot.staff.tickets import Outcome, TicketStatus
+from bot.staff.tickets import MessageRole, Outcome, TicketStatus
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 _bearer = HTTPBearer(auto_error=False)
@@ -269,12 +270,21 @@ def unmask(
 @router.post("/curated-drafts", status_code=201, response_model=DraftCreated, responses=ERRORS)
 def save_draft(body: DraftRequest, who: AgentDep, runtime: RuntimeDep) -> DraftCreated:
     """Save a reply and the question it answered as a curated-answer draft, for an editor to approve
-    (`askcity curated drafts` lists them). Both texts are stored redacted."""
+    (`askcity curated drafts` lists them). Both texts are stored redacted. From a ticket, a question
+    with nothing to answer in it ("I want to talk to a person", "yes") gives way to the resident's
+    latest message that asks something."""
+    question = normalise(body.question)
+    routes = load_routes()
     if body.ticket_id is not None and runtime.desk is not None:
-        runtime.desk.store.get(body.ticket_id)  # 404 for an unknown ticket
+        messages = runtime.desk.store.messages(runtime.desk.store.get(body.ticket_id).id)  # 404: unknown
+        if routes.asks_nothing(question):
+            asked = [
+                m.text for m in messages if m.role == MessageRole.RESIDENT and not routes.asks_nothing(m.text)
+            ]
+            question = asked[-1] if asked else question
     redact = runtime.service.redactor.redact
     draft_id = runtime.service.database.add_curated_draft(
-        redact(normalise(body.question)).text,
+        redact(question).text,
         redact(normalise(body.answer)).text,
         list(body.citations),
         body.ticket_id,

@@ -6,7 +6,10 @@ resident's own case, not a content gap, so it is never selected here, whatever i
 private replies.
 
 Reasons, in the order a turn is given one: `unhelpful` (a resident marked the answer unhelpful), then
-its status `no_answer`, `clarification` or `handoff`.
+its status `no_answer`, `clarification` or `handoff`, then `handoff` when the resident's next message
+asked for a person ("talk to a person" after an answer that did not help). A request for a person
+that names nothing else ("I want to talk to a person", the widget's button) and a "yes" to the offer
+of one say nothing about what is missing: they are never listed ("talk to a person about fences" is).
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from bot.answering.statuses import ACCEPTS_OFFER
+from bot.answering.replies import load_routes
 from bot.storage.tables import FeedbackRow, TranscriptRow
 
 Reason = Literal["no_answer", "clarification", "handoff", "unhelpful"]
@@ -65,6 +68,29 @@ def _unhelpful() -> sa.ColumnElement[bool]:
     return sa.exists().where(FeedbackRow.answer_id == TranscriptRow.answer_id, FeedbackRow.helpful.is_(False))
 
 
+def _followed_by_handoff() -> sa.ColumnElement[bool]:
+    """A question the resident asked for a person after, with no other question in between (small talk
+    such as "thanks" may come between)."""
+    after, between = aliased(TranscriptRow), aliased(TranscriptRow)
+    nothing_between = ~sa.exists().where(
+        between.session_ref == TranscriptRow.session_ref,
+        between.intent == "question",
+        between.created_at > TranscriptRow.created_at,
+        between.created_at < after.created_at,
+    ).correlate(TranscriptRow, after)
+    request = (
+        sa.exists()
+        .where(
+            after.session_ref == TranscriptRow.session_ref,
+            after.intent == "handoff",
+            after.created_at > TranscriptRow.created_at,
+            nothing_between,
+        )
+        .correlate(TranscriptRow)
+    )
+    return sa.and_(TranscriptRow.intent == "question", request)
+
+
 def _day(column: InstrumentedAttribute[datetime]) -> sa.ColumnElement[object]:
     """The calendar day of a timestamp: `date()` is a function of both SQLite and PostgreSQL."""
     return sa.func.date(column)
@@ -91,8 +117,12 @@ class GapQueries:
 
     def asked(self, since: datetime, until: datetime, limit: int = 20_000) -> list[AskedDay]:
         """Gap questions of the period, one row per question, reason and day, most asked first."""
-        unhelpful = _unhelpful()
-        reason = sa.case((unhelpful, "unhelpful"), else_=TranscriptRow.status).label("reason")
+        unhelpful, handed_off = _unhelpful(), _followed_by_handoff()
+        reason = sa.case(
+            (unhelpful, "unhelpful"),
+            (TranscriptRow.status.in_(GAP_STATUSES), TranscriptRow.status),
+            else_="handoff",
+        ).label("reason")
         day = _day(TranscriptRow.created_at).label("day")
         times = sa.func.count().label("times")
         query = (
@@ -103,7 +133,7 @@ class GapQueries:
                 TranscriptRow.intent != "status",
                 TranscriptRow.private.is_(False),
                 TranscriptRow.question != "",
-                sa.or_(TranscriptRow.status.in_(GAP_STATUSES), unhelpful),
+                sa.or_(TranscriptRow.status.in_(GAP_STATUSES), unhelpful, handed_off),
             )
             .group_by(TranscriptRow.question, reason, day)
             .order_by(sa.desc(times), TranscriptRow.question)
@@ -114,9 +144,8 @@ class GapQueries:
         return [
             AskedDay(question, reason, _as_date(d), int(n), _aware(last))
             for question, reason, d, n, last in rows
-            # "yes" to the offer of a person is a handoff turn of its own: the question that led to
-            # it is already counted, and "yes" says nothing about what is missing
-            if not (reason == "handoff" and ACCEPTS_OFFER.match(question))
+            # the question that led to it is counted (`_followed_by_handoff`)
+            if not (reason == "handoff" and load_routes().asks_nothing(question))
         ]
 
     def rated_down(self, since: datetime, until: datetime, questions: list[str]) -> list[RatedDown]:

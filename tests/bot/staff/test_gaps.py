@@ -29,6 +29,7 @@ def add_turn(
     *,
     intent: str = "question",
     days_ago: float = 0.1,
+    session: str = "s",
     helpful: bool | None = None,
     answer: str = "Sorry, I could not find that.",
 ) -> str:
@@ -38,7 +39,7 @@ def add_turn(
             sa.insert(TranscriptRow),
             {
                 "answer_id": answer_id,
-                "session_ref": "s" * 64,
+                "session_ref": session * 64,
                 "created_at": NOW - timedelta(days=days_ago),
                 "question": question,
                 "answer": answer,
@@ -73,6 +74,13 @@ def test_selection_counts_gaps_and_unhelpful_answers_but_never_case_lookups(data
     add_turn(database, "permit", "clarification")
     add_turn(database, "talk to a person about fences", "handoff", intent="handoff")
     add_turn(database, "yes please", "handoff", intent="handoff")  # the question before it counts
+    # an answered question, then the widget's "Talk to a person" in the same conversation: the question
+    # counts (reason handoff), the request names nothing and does not
+    add_turn(database, "how do i report a pothole", "answered", session="p", days_ago=0.2)
+    add_turn(database, "I want to talk to a person", "handoff", intent="handoff", session="p", days_ago=0.19)
+    add_turn(database, "when is bulky item pickup", "answered", session="q", days_ago=0.3)  # then more turns
+    add_turn(database, "thanks", "answered", intent="thanks", session="q", days_ago=0.29)
+    add_turn(database, "talk to a real person", "handoff", intent="handoff", session="q", days_ago=0.28)
     add_turn(database, "can i keep chickens in my backyard", days_ago=45)  # before the period
 
     period = Period.last(30)
@@ -84,6 +92,8 @@ def test_selection_counts_gaps_and_unhelpful_answers_but_never_case_lookups(data
         ("how much is a dog licence", "unhelpful"): 1,
         ("permit", "clarification"): 1,
         ("talk to a person about fences", "handoff"): 1,
+        ("how do i report a pothole", "handoff"): 1,
+        ("when is bulky item pickup", "handoff"): 1,
     }
     rated = GapQueries(database.engine).rated_down(period.since, period.until, ["how much is a dog licence"])
     assert [(r.question, r.answer) for r in rated] == [("how much is a dog licence", "It is $30.")]

@@ -339,3 +339,23 @@ def test_save_as_curated_answer_makes_a_redacted_draft(
     assert draft.status == "draft" and "[PHONE]" in draft.question and "212-555-0187" not in draft.question
     missing = agent(stack, served).post("/api/v1/staff/curated-drafts", json={**body, "ticket_id": "0" * 32})
     assert missing.status_code == 404
+
+
+def test_a_draft_from_a_ticket_takes_the_question_the_resident_asked_not_the_request_for_a_person(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    """The console sends the latest resident message; after "Talk to a person" that is the request
+    itself, which no editor can publish as a question."""
+    resident.say(PARKING)
+    resident.say("I want to talk to a person")
+    ticket = ticket_of(stack, resident)
+    body = {"question": "I want to talk to a person", "answer": "It costs $60 a year.", "ticket_id": ticket}
+    created = agent(stack, served, subject="agent-drafts").post("/api/v1/staff/curated-drafts", json=body)
+    assert created.status_code == 201, created.text
+    draft = next(d for d in stack.runtime.service.database.curated_drafts() if d.id == created.json()["id"])
+    assert draft.question == PARKING
+    # a question that asks something is kept as the agent sent it
+    body = {**body, "question": "and for a second car?"}
+    kept = agent(stack, served, subject="agent-drafts").post("/api/v1/staff/curated-drafts", json=body)
+    draft = next(d for d in stack.runtime.service.database.curated_drafts() if d.id == kept.json()["id"])
+    assert draft.question == "and for a second car?"
