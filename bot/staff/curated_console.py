@@ -23,6 +23,7 @@ from datetime import date
 from pydantic import BaseModel, Field, field_validator
 
 from bot.answering.curated import CuratedAnswer, StaleCitation, servable, stale_citations
+from bot.privacy import load_placeholders
 from bot.storage.curated import CuratedEntry, CuratedStore, today
 from bot.storage.database import CuratedDraft, citation_from_json
 from knowledge_base.records import Citation, public_url
@@ -87,7 +88,17 @@ Screen = Callable[[str], Sequence[Finding]]
 
 
 def screen_answer(answer: str, screen: Screen) -> None:
-    """Raise `CuratedInputError` when the content checks find something in the answer."""
+    """Raise `CuratedInputError` when the content checks find something in the answer, or when it holds
+    a placeholder of masked personal data ("Call Parks at [PHONE]": an agent's reply saved as a draft is
+    stored redacted, the city's own number included)."""
+    masked = sorted({p for p in load_placeholders().values() if p in answer})
+    if masked:
+        raise CuratedInputError(
+            "answer",
+            f"This answer holds {', '.join(masked)}, where personal data was masked when it was saved: "
+            "write the city's own number, address or name in its place, or leave it out. Residents "
+            "would get the placeholder as it is.",
+        )
     findings = list(screen(answer))
     if findings:
         first = findings[0]
