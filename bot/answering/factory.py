@@ -12,6 +12,7 @@ from bot.answering.intent import IntentClassifier, load_intent_config, load_inte
 from bot.answering.links import LinkPolicy
 from bot.answering.manipulation import manipulation_classifier
 from bot.answering.pipeline import Pipeline
+from bot.answering.planted import addressed_to_assistant
 from bot.answering.records import RecordsClient, RecordsLookup, load_case_types
 from bot.answering.replies import load_replies, load_routes
 from bot.answering.steps import (
@@ -83,11 +84,12 @@ def build_pipeline(
     lookup = RecordsLookup(
         records, replies, config.login_url, config.default_contact, load_case_types(config.language)
     )
+    planted = addressed_to_assistant(config.language)
     composer = ExtractiveComposer(
         config.composer,
         load_answer_types(config.language),
         load_quotable(config.language),
-        links.text_allowed,
+        lambda sentence: links.text_allowed(sentence) and not planted(sentence),
     )
     gate = Gate(
         config.gate,
