@@ -174,11 +174,14 @@ class HandoffDesk:
             return HandoffView("abandoned", self.replies.get("handoff_abandoned", contact=contact))
         if ticket.outcome == Outcome.RESIDENT_LEFT:
             return HandoffView("resolved", self.replies.get("handoff_left"))
-        return HandoffView(
-            "resolved",
-            self.replies.get("handoff_resolved", agent=ticket.agent_name or ""),
-            agent_name=ticket.agent_name,
-        )
+        return HandoffView("resolved", self._resolved_text(ticket), agent_name=ticket.agent_name)
+
+    def _resolved_text(self, ticket: Ticket) -> str:
+        """What the resident reads when the ticket is resolved: who ended the chat, or, when nobody had
+        joined it (a supervisor closing a waiting ticket), that the request was closed."""
+        if ticket.agent_name is None:
+            return self.replies.get("handoff_closed_unclaimed")
+        return self.replies.get("handoff_resolved", agent=ticket.agent_name)
 
     def relay(self, ticket: Ticket, redacted: str) -> TicketMessage:
         """A resident's message (already redacted) while a person handles the conversation."""
@@ -234,10 +237,8 @@ class HandoffDesk:
 
     def resolve(self, ticket_id: str, outcome: Outcome, agent: Agent) -> Ticket:
         ticket = self.store.resolve(ticket_id, outcome, agent.subject, agent.supervisor, self.clock())
-        if ticket.agent_name is None:  # a supervisor closing a ticket nobody had claimed
-            ticket = replace(ticket, agent_name=agent.name)
         self._close(ticket, f"{agent.name} ended the chat ({outcome.value}).")
-        text = self.replies.get("handoff_resolved", agent=ticket.agent_name or agent.name)
+        text = self._resolved_text(ticket)  # nobody had claimed it: a supervisor closed it waiting
         self.broker.publish(ticket.session_channel, "resolved", {"agent": ticket.agent_name, "text": text})
         self._announce(ticket.department)
         return ticket

@@ -359,3 +359,17 @@ def test_a_draft_from_a_ticket_takes_the_question_the_resident_asked_not_the_req
     kept = agent(stack, served, subject="agent-drafts").post("/api/v1/staff/curated-drafts", json=body)
     draft = next(d for d in stack.runtime.service.database.curated_drafts() if d.id == kept.json()["id"])
     assert draft.question == "and for a second car?"
+
+
+def test_a_supervisor_closing_a_waiting_ticket_does_not_say_someone_chatted(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say("talk to a person")
+    ticket = ticket_of(stack, resident)
+    boss = agent(stack, served, role="supervisor", subject="supervisor-closes")
+    closed = boss.post(f"/api/v1/staff/tickets/{ticket}/resolve", json={"outcome": "not_resolved"})
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["agent_name"] is None
+    state = resident.client.get(f"/api/v1/sessions/{resident.session_id}/handoff").json()["handoff"]
+    assert state["state"] == "resolved" and "closed before anyone joined" in state["text"]
+    assert "ended this chat" not in state["text"]
