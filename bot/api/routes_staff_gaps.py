@@ -99,7 +99,7 @@ def start_curated_answer(
     cite: Annotated[list[str], Form(max_length=10)] = [],  # noqa: B006
 ) -> Response:
     """A curated-answer draft for the group's most asked question, citing its closest documents; the
-    editor writes the answer (`askcity curated drafts`, then `askcity curated add`)."""
+    editor writes the answer (`/staff/curated/drafts/{id}`, or `askcity curated drafts` and `add`)."""
     documents = {d.id: d for d in runtime.retriever.snapshot.documents}
     citations = [
         Citation(document_id=d.id, title=d.title, source_url=d.source_uri, effective_date=d.effective_date)

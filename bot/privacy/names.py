@@ -95,6 +95,10 @@ NOT_NAMES = frozenset(
         "Their", "He", "She", "His", "Her", "It", "Its", "My", "Me", "Us", "Can", "Could", "Would", "Will",
         "Should", "Is", "Are", "Was", "Were", "Do", "Does", "Did", "Have", "Has", "Had", "Let", "Sure",
         "Glad", "Happy", "Any", "Some", "Every", "Each", "Again", "Now", "Today", "Tomorrow", "Yesterday",
+        # roles staff and residents sign with ("Supervisor here, stepping in.")
+        "Supervisor", "Agent", "Manager", "Officer", "Clerk", "Inspector", "Admin", "Administrator",
+        "Operator", "Receptionist", "Caseworker", "Resident", "Landlord", "Tenant", "Owner", "Neighbour",
+        "Neighbor", "Parent", "Volunteer",
     )
 )  # fmt: skip
 

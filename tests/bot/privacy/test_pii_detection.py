@@ -189,6 +189,7 @@ NOTHING = [
     pytest.param("the bins on Maple Dr Smithfield are full", id="'Dr' after a street name"),
     pytest.param("my son is 5, can he join the swim class?", id="a relative and no name"),
     pytest.param("Best,\nThe Parks Team", id="a sign-off above a team"),
+    pytest.param("Supervisor here, stepping in.", id="a role, not a name, before 'here'"),
     pytest.param("What PIN do I use for the meter app?", id="'PIN' with no PIN"),
     pytest.param("Social Security 2025 cost-of-living increase", id="a year after 'social security'"),
     pytest.param("Social Security 2024-2025 changes", id="years after 'social security'"),

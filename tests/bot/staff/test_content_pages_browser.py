@@ -1,5 +1,6 @@
-"""The analytics, curated-answer and feedback pages in Debian's Chromium (issue 13): keyboard only, axe-core
-with no violation on each, no script and no CSP violation; an editor saves a curated answer by keyboard."""
+"""The analytics, gaps, curated-answer and feedback pages in Debian's Chromium (issue 13): keyboard only,
+axe-core with no violation on each, no script and no CSP violation; an editor saves a curated answer by
+keyboard."""
 
 from __future__ import annotations
 
@@ -40,6 +41,10 @@ def test_content_pages_pass_axe_and_work_by_keyboard(stack: StaffStack) -> None:
             page.keyboard.press("Enter")
             page.wait_for_url(f"{served.origin}/staff/analytics?days=40")
             clean(page, "analytics, another period", found)
+
+            page.goto(f"{served.origin}/staff/gaps?days=41")
+            assert page.locator("main section h2").count() >= 1  # a group at least: its table too
+            clean(page, "gaps", found)
 
             page.goto(f"{served.origin}/staff/feedback?days=41&verdict=unhelpful")
             assert "Too vague." in page.inner_text("main") and MARKER in page.inner_text("main")
