@@ -8,7 +8,7 @@ import redis
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.editors.errors import ApprovalRequiredError
@@ -151,7 +151,19 @@ def install(app: FastAPI) -> None:
         return desk_error(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/staff/"):  # a staff page's form: a page, not JSON
+            from bot.api.routes_staff_auth import render  # the pages' module imports this one's app
+
+            fields = sorted({str(e.get("loc", ("", "?"))[-1]) for e in exc.errors()})
+            return render(
+                request,
+                "problem.html",
+                422,
+                title="Something is missing",
+                message=f"The form was sent without a valid {', '.join(fields)}. Go back, check it and "
+                "send it again.",
+            )
         return _body(422, "invalid_request", _validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)

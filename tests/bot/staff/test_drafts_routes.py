@@ -257,4 +257,8 @@ def test_a_refused_page_action_says_why_and_changes_nothing(own: StaffStack) -> 
     assert page.status_code == 409 and "There is no open draft" in page.text and "<form" not in page.text
     missing = own.client().post("/staff/versions/v999999/rollback", headers=own.bearer("supervisor"))
     assert missing.status_code == 404 and "is not kept" in missing.text
+    # a form sent without its field gets a page that says so, not JSON
+    empty = own.client().post("/staff/drafts/submit", headers=own.bearer("editor"))
+    assert empty.status_code == 422 and empty.headers["content-type"].startswith("text/html")
+    assert "Something is missing" in empty.text and "note" in empty.text
     assert own.runtime.kb.versions.current() == before
