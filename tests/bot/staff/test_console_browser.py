@@ -246,3 +246,44 @@ def test_resident_supplied_xss_never_runs_in_the_console(stack: StaffStack, serv
         in_own_thread(scenario, timeout=300)
     assert json.dumps(payloads)  # the corpus was not empty
     assert len(payloads) > 200
+
+
+def test_a_reply_typed_when_the_staff_session_ends_is_back_after_signing_in(
+    stack: StaffStack, served: ServedApp
+) -> None:
+    desk = stack.runtime.desk
+    assert desk is not None
+    typed = "Thanks for waiting: the permit costs $60 a year."
+    with httpx.Client(base_url=served.origin, timeout=60) as client:
+        session_id = client.post("/api/v1/sessions").json()["session_id"]
+        client.post("/api/v1/chat", json={"session_id": session_id, "message": "talk to a person"})
+        ticket = desk.store.open_for_session(session_ref(session_id))
+        assert ticket is not None
+
+        def scenario() -> None:
+            from playwright.sync_api import expect, sync_playwright
+
+            with sync_playwright() as playwright:
+                browser = Browser(playwright)
+                try:
+                    agent = browser.page()
+                    sign_in(agent, served, stack, "agent", "/staff/queue")
+                    agent.locator(f'form[action="/staff/tickets/{ticket.id}/claim"] button').click()
+                    agent.wait_for_url(f"{served.origin}/staff/tickets/{ticket.id}")
+                    agent.locator("#reply-text").fill(typed)
+                    agent.context.clear_cookies()  # the staff session ends (idle timeout, sign-out elsewhere)
+                    agent.get_by_role("button", name="Send").click()
+                    agent.wait_for_url("**/staff/login?next=*")
+                    user = stack.user("agent")
+                    agent.fill("#username", user.username)
+                    agent.fill("#password", user.password)
+                    agent.keyboard.press("Enter")
+                    agent.wait_for_url(f"{served.origin}/staff/tickets/{ticket.id}")
+                    expect(agent.locator("#reply-text")).to_have_value(typed)
+                    agent.reload()  # put back once, then forgotten
+                    expect(agent.locator("#reply-text")).to_have_value("")
+                    assert browser.errors == []
+                finally:
+                    browser.chromium.close()
+
+        in_own_thread(scenario, timeout=300)

@@ -56,6 +56,7 @@
       body = null;
     }
     if (response.status === 401) {
+      keepReply(); // the reply being written comes back after the sign-in
       window.location.assign("/staff/login?next=" + encodeURIComponent(window.location.pathname));
       throw new Error("Your session has ended.");
     }
@@ -91,6 +92,27 @@
 
   const reply = document.getElementById("reply-text");
   let inserted = []; // citations of what was inserted into the reply box
+
+  // A reply typed when the staff session ends is kept in this tab (sessionStorage, per page) while the
+  // agent signs in again, put back in the box on return, and forgotten once put back.
+  const KEPT_REPLY = "askcity-staff:reply:" + window.location.pathname;
+  function keepReply() {
+    if (!reply || !reply.value.trim()) return;
+    try {
+      sessionStorage.setItem(KEPT_REPLY, reply.value);
+    } catch {
+      /* storage off: nothing to keep it in */
+    }
+  }
+  if (reply) {
+    try {
+      const kept = sessionStorage.getItem(KEPT_REPLY);
+      if (kept && !reply.value.trim()) reply.value = kept;
+      sessionStorage.removeItem(KEPT_REPLY);
+    } catch {
+      /* storage off */
+    }
+  }
 
   function insert(text, citations) {
     if (!reply) return;
