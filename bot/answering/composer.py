@@ -219,9 +219,11 @@ class ExtractiveComposer:
         scores: dict[int, float],
         list_types: list[AnswerType],
     ) -> set[int] | None:
-        """Sentences for an answer from a list: the lead-in and the best item, or the whole list when the
-        question asks for that kind of list (costs, documents, steps), most of its items are of that
-        kind, and it is short. None when the best sentence is not about a list."""
+        """Sentences for an answer from a list: the lead-in and the best item, or the whole list when it
+        is short and either the question asks for that kind of list (costs, documents, steps) and most
+        of its items are of that kind, or the best sentence is the lead-in itself ("You will need:"):
+        what a lead-in announces is the list, and part of it would read as all of it. None when the best
+        sentence is not about a list."""
         cfg = self.config
         n = len(items)
         if items[best]:
@@ -243,7 +245,7 @@ class ExtractiveComposer:
         run_chars = sum(len(hit.sentences[i].text) for i in run)
         texts = [hit.sentences[i].text for i in run]
         if (
-            _mostly_of(texts, list_types)
+            (_mostly_of(texts, list_types) or not items[best])
             and len(run) <= cfg.max_list_items
             and lead_chars + run_chars <= cfg.max_list_chars
         ):

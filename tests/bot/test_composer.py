@@ -87,6 +87,23 @@ def test_a_cost_question_gets_the_list_of_costs_though_another_sentence_matches_
     assert picked[3] == "Dog licences bought after July 1 cost half of the annual fee."
 
 
+def test_a_lead_in_chosen_as_the_answer_brings_its_whole_short_list(composer: ExtractiveComposer) -> None:
+    """ "You will need:" followed by two of its five items reads as if two were all (an exploratory run:
+    residents would arrive at the office without their photo ID)."""
+    text = (
+        "Apply online or at the Housing Assistance Office. You will need:\n"
+        "- photo identification for the applicant;\n"
+        "- your signed lease or rental agreement;\n"
+        "- proof of income for everyone in the household aged 18 or older, such as pay stubs for the last "
+        "2 months, benefit statements or the last income tax assessment;\n"
+        "- your landlord's name, address and phone number, and the landlord payment form;\n"
+        "- for Emergency Rent Relief, the eviction notice or arrears notice."
+    )
+    picked = texts(composer, "how do I apply for rental assistance", chunk(text, ("How to apply",)))
+    assert "You will need:" in picked
+    assert sum(t.startswith("- ") for t in picked) == 5
+
+
 TAX = (
     "Tax bills are mailed in the second week of February. The tax is paid in two equal instalments:\n"
     "- First instalment: due March 31\n"
