@@ -9,12 +9,20 @@ _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _LINES = re.compile(r"\n{3,}")
 
 
+def _kept(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if ch in "\n\t" or category not in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        return ch
+    if ch == "\r":
+        return "\n"
+    return " " if category == "Cc" else ""  # a control character parts words ("parking\x00permit")
+
+
 def normalise(text: str) -> str:
-    """NFKC; drop control characters (except newline and tab) and every format character (Cf): zero-width,
-    bidi overrides and the invisible tag characters used to smuggle instructions; collapse spaces."""
-    text = unicodedata.normalize("NFKC", text)
-    kept = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-    )
-    kept = _SPACES.sub(" ", kept.replace("\r", "\n"))
+    """NFKC; control characters (except newline and tab) become spaces; every format character (Cf):
+    zero-width, bidi overrides and the invisible tag characters used to smuggle instructions, and
+    unassigned or private-use code points are dropped ("pass\u200bword" reads "password"); spaces are
+    collapsed."""
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n")
+    kept = _SPACES.sub(" ", "".join(_kept(ch) for ch in text))
     return _LINES.sub("\n\n", "\n".join(line.strip() for line in kept.split("\n"))).strip()
