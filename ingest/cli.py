@@ -267,6 +267,16 @@ def _accept_missing_metadata(kb: KnowledgeBase, summary: IngestSummary) -> Inges
     return accepted
 
 
+def _copy_warnings(summary: IngestSummary) -> None:
+    """One line per saved document whose text another document in service already has."""
+    for doc_id, other in summary.copies.items():
+        console.print(
+            f"[yellow]warning:[/yellow] {escape(doc_id)} has the same text as {escape(other)}, which is in "
+            "service: retire one of them (`askcity kb remove ID`), or replace that document instead",
+            soft_wrap=True,
+        )
+
+
 def _metadata_warnings(summary: IngestSummary) -> None:
     """One line per file whose documents lack metadata residents need, with the fields missing."""
     by_file: dict[tuple[str, tuple[str, ...]], list[str]] = {}
@@ -304,6 +314,7 @@ def print_summary(summary: IngestSummary) -> None:
     table.add_row("published", summary.published.name if summary.published else "no (nothing changed)")
     console.print(table)
     _metadata_warnings(summary)
+    _copy_warnings(summary)
     for failure in summary.failed:
         console.print(
             f"[yellow]failed[/yellow] {escape(failure.source)}: {escape(failure.reason)}", soft_wrap=True

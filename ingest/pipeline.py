@@ -88,6 +88,9 @@ class IngestSummary:
     held: list[Held] = field(default_factory=list)
     incomplete: list[Incomplete] = field(default_factory=list)
     accepted: list[str] = field(default_factory=list)  # held for missing metadata, accepted by the editor
+    # a document saved with exactly the text of another one in service: id -> that one's id (a warning:
+    # the two answer alike until one changes, then they disagree; retire one, or replace it instead)
+    copies: dict[str, str] = field(default_factory=dict)
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -209,6 +212,7 @@ class Ingestor:
             Incomplete(c.loaded.document.id, c.loaded.source, c.missing) for c in checked if c.missing
         ]
         summary.held = self._held(checked)
+        summary.copies = self._copies(checked, {*summary.added, *summary.updated})
         if accept_missing_metadata:
             summary.accepted = [h.document_id for h in summary.held if h.only_metadata]
             for document_id in summary.accepted:
@@ -294,6 +298,11 @@ class Ingestor:
             summary.chunks += len(chunks)
             pending.append(self.kb.prepare(document, chunks, item.findings))
         return pending
+
+    def _copies(self, checked: list[_Checked], saved: set[str]) -> dict[str, str]:
+        """Saved documents whose text another document in service has (one of the same batch too)."""
+        documents = (c.loaded.document for c in checked)
+        return self.kb.store.same_text({d.id: d.text for d in documents if d.id in saved})
 
     def _held(self, checked: list[_Checked]) -> list[Held]:
         states = self.kb.store.states(c.loaded.document.id for c in checked)

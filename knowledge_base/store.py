@@ -105,6 +105,28 @@ class MetadataStore(Database):
                     )
         return found
 
+    def same_text(self, texts: dict[str, str]) -> dict[str, str]:
+        """For each document id, another document in service (not retired) with exactly its text, if any:
+        the same page uploaded again under another file name."""
+        lengths = sorted({len(text) for text in texts.values()})
+        having: dict[str, list[str]] = {}  # text -> ids in service with it (only texts of those lengths)
+        with self.session() as s:
+            for start in range(0, len(lengths), 500):
+                rows = s.execute(
+                    sa.select(DocumentRow.id, DocumentRow.text).where(
+                        DocumentRow.retired.is_(False),
+                        sa.func.length(DocumentRow.text).in_(lengths[start : start + 500]),
+                    )
+                )
+                for doc_id, text in rows:
+                    having.setdefault(str(text), []).append(str(doc_id))
+        found: dict[str, str] = {}
+        for doc_id, text in texts.items():
+            others = sorted(i for i in having.get(text, ()) if i != doc_id)
+            if others:
+                found[doc_id] = others[0]
+        return found
+
     def save_all(self, pending: Sequence[PendingDocument], chunking_key: str) -> list[SavedDocument]:
         """Insert or replace every document of a batch with its chunks, in ONE transaction: a batch is
         in the working set whole or not at all (a crash or kill before the commit leaves it unchanged)."""

@@ -298,6 +298,15 @@ def _upload(context: JobContext, job: Job) -> None:
     context.store.finish(job.id, job.attempts, state, reason, outcomes, published)
 
 
+def _copy_note(other: str | None) -> str:
+    if other is None:
+        return ""
+    return (
+        f"warning: the same text as document {other}, which is in service; residents get either one, "
+        "and once one changes they disagree: retire one of them, or replace that document instead"
+    )
+
+
 def _file_outcomes(
     job: Job, paths: dict[int, Path], summary: IngestSummary
 ) -> dict[int, tuple[FileOutcome, str]]:
@@ -316,7 +325,7 @@ def _file_outcomes(
         elif file.document_id in held:
             out[file.ordinal] = (FileOutcome.HELD, held[file.document_id])
         elif file.document_id in plain:
-            out[file.ordinal] = (plain[file.document_id], "")
+            out[file.ordinal] = (plain[file.document_id], _copy_note(summary.copies.get(file.document_id)))
         else:
             out[file.ordinal] = (FileOutcome.FAILED, "the file gave no document")
     return out

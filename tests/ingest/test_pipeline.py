@@ -556,3 +556,18 @@ def test_when_samples_are_ingested_on_postgresql_then_metadata_is_stored_and_pub
     again = Ingestor(kb).ingest(files)
     assert sorted(again.unchanged) == sorted(summary.added) and again.published is None
     assert embedder.calls == calls
+
+
+def test_a_page_saved_with_the_text_of_another_in_service_is_named_as_a_copy(
+    served: KnowledgeBase, tmp_path: Path
+) -> None:
+    """The same page uploaded again under another file name is saved and served, but the summary names
+    the document it copies: the two answer alike until one changes, then they disagree."""
+    write_document(tmp_path / "again", "dog-licences-copy.md", LICENCE)
+    write_document(tmp_path / "again", "memorial-benches.md", BENCHES)
+    summary = Ingestor(served).ingest([tmp_path / "again"])
+    assert sorted(summary.added) == ["dog-licences-copy", "memorial-benches"]
+    assert summary.copies == {"dog-licences-copy": "dog-licences"}
+    # re-ingesting the original itself is no copy of anything
+    write_document(tmp_path / "first-again", "dog-licences.md", LICENCE + "\nRenew every year.\n")
+    assert Ingestor(served).ingest([tmp_path / "first-again"]).copies == {}
