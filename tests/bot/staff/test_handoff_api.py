@@ -258,6 +258,16 @@ def test_no_answer_then_yes_opens_a_ticket(stack: StaffStack, served: ServedApp,
     assert yes["status"] == "handoff" and yes["handoff"]["state"] == "waiting"
 
 
+def test_no_answer_then_no_thanks_is_not_offered_a_person_again(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    refused = resident.say("What is the capital of Mongolia?")
+    assert refused["status"] == "no_answer" and "talk to a person" in refused["text"]
+    declined = resident.say("no thanks")
+    assert declined["status"] == "answered" and "talk to a person" not in declined["text"]
+    assert declined["handoff"] is None
+
+
 def test_outside_opening_hours_or_with_a_full_queue_the_resident_gets_hours_and_contact(
     stack: StaffStack, served: ServedApp, resident: Resident
 ) -> None:
