@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from bot.answering.normalise import normalise
 from bot.answering.pipeline import Pipeline
 from bot.answering.records import RecordsClient
-from bot.answering.statuses import ACCEPTS_OFFER, AnswerStatus
+from bot.answering.statuses import ACCEPTS_OFFER, DECLINES_OFFER, AnswerStatus
 from bot.answering.steps import Emit
 from bot.answering.turn import Answer
 from bot.errors import ChatDisabledError, MessageTooLongError, RecordsError
@@ -100,13 +100,23 @@ class BotService:
                 answer = _handoff_answer(redacted, "")
                 log.info("relayed to a person", extra={"ticket": ticket.id, "status": ticket.status.value})
                 return TurnOutcome(answer, desk.view(ticket), relayed=True)
-            if (
-                ACCEPTS_OFFER.match(message)
+            offered = (
+                (ACCEPTS_OFFER.match(message) or DECLINES_OFFER.match(message))
                 and self.database.last_status(session_id) == AnswerStatus.NO_ANSWER
                 and desk.live()
-            ):
+            )
+            if offered and ACCEPTS_OFFER.match(message):
                 answer = _handoff_answer(self.redactor.redact(normalise(message)).text, "")
                 return self._hand_off(session_id, answer, token, address)
+            if offered:  # "no" to the offer: no second refusal and offer
+                redacted = self.redactor.redact(normalise(message)).text
+                answer = replace(
+                    _handoff_answer(redacted, desk.replies.get("thanks")),
+                    status=AnswerStatus.ANSWERED,
+                    intent="thanks",
+                )
+                self._remember(session_id, answer)
+                return TurnOutcome(answer)
         events = self.events
         emit: Emit | None = None
         if stream and events is not None:

@@ -18,6 +18,10 @@ class AnswerStatus(StrEnum):
     ERROR = "error"  # a step failed; the resident gets a polite reply and the turn is still recorded
 
 
+# "no" (and the like) right after a `no_answer`: the resident declines the offer of a person (a bare
+# "no" elsewhere answers something else, and goes to the pipeline)
+DECLINES_OFFER = re.compile(r"^\s*(no|nope|nah|no,? not now|not now|no need)[\s!.]*$", re.IGNORECASE)
+
 # "yes" (and the like) right after a `no_answer`: the resident accepts the offer of a person
 ACCEPTS_OFFER = re.compile(
     r"^\s*(yes|yeah|yep|yup|y|sure|ok(ay)?|please|yes,? please|please do|go ahead)[\s!.]*$", re.IGNORECASE

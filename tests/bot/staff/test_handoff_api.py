@@ -266,6 +266,10 @@ def test_no_answer_then_no_thanks_is_not_offered_a_person_again(
     declined = resident.say("no thanks")
     assert declined["status"] == "answered" and "talk to a person" not in declined["text"]
     assert declined["handoff"] is None
+    again = resident.say("What is the capital of Mongolia?")
+    assert again["status"] == "no_answer" and "talk to a person" in again["text"]
+    bare = resident.say("no")  # a bare "no" right after the offer declines it too
+    assert bare["status"] == "answered" and "anything else" in bare["text"] and bare["handoff"] is None
 
 
 def test_outside_opening_hours_or_with_a_full_queue_the_resident_gets_hours_and_contact(
