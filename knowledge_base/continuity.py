@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
@@ -27,6 +28,8 @@ from knowledge_base.text import words
 class ContinuityCues:
     refer_back: frozenset[str]
     openers: re.Pattern[str]
+    qualifier: re.Pattern[str]
+    names: re.Pattern[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,8 @@ def load_cues(language: str = "en") -> ContinuityCues:
     return ContinuityCues(
         refer_back=frozenset(str(w).lower() for w in raw["refer_back"]),
         openers=re.compile(raw["openers"], re.IGNORECASE),
+        qualifier=re.compile(raw["qualifier"], re.IGNORECASE),
+        names=re.compile(raw["names"], re.IGNORECASE),
     )
 
 
@@ -66,3 +71,21 @@ def continuity(
     short = max(0.0, 1.0 - len(mine) / 4)
     shared = len(mine & set(history_terms)) / len(mine) if mine else 1.0
     return Continuity(refers=refers, short=short, shared=shared)
+
+
+Form = Literal["qualifier", "names", "other"]
+
+
+def follow_up_form(
+    question: str, question_terms: Sequence[str], history_terms: Sequence[str], cues: ContinuityCues
+) -> Form:
+    """How a follow-up goes on after its opener: `qualifier` narrows the last question with a
+    preposition ("what about for seniors?"); `names` names a thing the conversation never mentioned
+    ("what about a dog licence?", none of its words used before); `other` for anything else."""
+    if not history_terms:
+        return "other"
+    if cues.qualifier.search(question):
+        return "qualifier"
+    if cues.names.search(question) and question_terms and not set(question_terms) & set(history_terms):
+        return "names"
+    return "other"

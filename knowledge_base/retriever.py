@@ -34,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 
-from knowledge_base.continuity import continuity, load_cues
+from knowledge_base.continuity import continuity, follow_up_form, load_cues
 from knowledge_base.dense import search_parameters
 from knowledge_base.embedder import (
     BatchingEmbedder,
@@ -409,8 +409,13 @@ class Retriever:
         `gap` than anything in the document the conversation points at. The gap needed is smaller for a
         message that does not lean on the conversation (`continuity`) than for one that does."""
         cfg = self.config
-        lean = continuity(query.question, query.question_terms, query.history_terms, load_cues())
-        needed = cfg.topic_shift if lean.score >= cfg.continuity_cut else cfg.topic_shift_standalone
+        cues = load_cues()
+        form = follow_up_form(query.question, query.question_terms, query.history_terms, cues)
+        if form == "qualifier":  # "what about for seniors?" narrows the last question: same subject
+            return False
+        lean = continuity(query.question, query.question_terms, query.history_terms, cues)
+        leans = lean.score >= cfg.continuity_cut and form != "names"  # "what about a dog licence?": new
+        needed = cfg.topic_shift if leans else cfg.topic_shift_standalone
         return bool(needed) and gap > needed
 
     def _fused(self, dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:

@@ -116,6 +116,38 @@ def test_an_elliptical_follow_up_stays_on_the_conversations_document(client: Tes
     assert cited(second) == "animals-dog-licences"
 
 
+@pytest.mark.parametrize(
+    ("before", "follow_up", "document", "fact"),
+    [
+        (PARKING, "what about for seniors?", "parking-residential-permits", "$20"),
+        ("how much does a dog licence cost?", "what about for seniors?", "animals-dog-licences", "$12"),
+    ],
+)
+def test_a_follow_up_that_narrows_the_question_stays_on_its_document(
+    client: TestClient, before: str, follow_up: str, document: str, fact: str
+) -> None:
+    """ "what about for seniors?" asks the last question again for seniors: the senior centre's and the
+    pension office's pages match "seniors" better, but the answer is on the page already open."""
+    _, second = converse(client, before, follow_up)
+    assert second["status"] == "answered" and cited(second) == document
+    assert fact in second["text"]
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "document"),
+    [
+        ("what about a dog licence?", "animals-dog-licences"),
+        ("and a marriage licence?", "vital-records-marriage-licences"),
+    ],
+)
+def test_a_follow_up_that_names_something_new_leaves_the_old_document(
+    client: TestClient, follow_up: str, document: str
+) -> None:
+    """ "what about a dog licence?" after parking permits names a new subject: not the parking page."""
+    _, second = converse(client, PARKING, follow_up)
+    assert cited(second) == document
+
+
 def test_personal_data_in_the_message_does_not_change_the_answer(client: TestClient) -> None:
     (plain,) = converse(client, "What day is my recycling picked up?")
     (noisy,) = converse(

@@ -1,0 +1,35 @@
+"""How a follow-up leans on the conversation (`knowledge_base.continuity`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base.continuity import continuity, follow_up_form, load_cues
+from knowledge_base.text import terms
+
+HISTORY = terms("How much is a residential parking permit?")
+
+
+@pytest.mark.parametrize(
+    ("question", "form"),
+    [
+        ("what about for seniors?", "qualifier"),
+        ("and for kids?", "qualifier"),
+        ("and in winter?", "qualifier"),
+        ("what about a dog licence?", "names"),
+        ("and a marriage licence?", "names"),
+        ("and the old tv?", "names"),
+        ("and how much is it?", "other"),  # a question of its own, leaning on "it"
+        ("what about a second permit?", "other"),  # "permit" was in the conversation
+        ("what if I lose?", "other"),
+        ("How do I get a library card?", "other"),
+    ],
+)
+def test_a_follow_up_narrows_the_question_names_something_or_neither(question: str, form: str) -> None:
+    assert follow_up_form(question, terms(question), HISTORY, load_cues()) == form
+
+
+def test_without_a_conversation_nothing_is_a_follow_up() -> None:
+    question = "what about for seniors?"
+    assert follow_up_form(question, terms(question), [], load_cues()) == "other"
+    assert continuity(question, terms(question), [], load_cues()).score == 0.0
