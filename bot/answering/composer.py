@@ -48,6 +48,7 @@ class ComposerConfig:
     signpost_penalty: float = 0.3  # "This page explains ..." is about the page, not an answer
     max_list_items: int = 8  # a list asked for as a whole is shown whole up to this many items ...
     max_list_chars: int = 520  # ... and characters (lead-in included)
+    list_passages: int = 3  # a list asked for is looked for in this many top passages
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +203,25 @@ class ExtractiveComposer:
         chosen = self._list_answer(hit, s_index, items, allowed, by_position, list_types)
         if chosen is None:
             chosen = self._asked_list(hit, s_index, items, allowed, by_position, list_types)
+        if chosen is None and list_types:
+            # the list asked for (the fees of "how much is a dog licence?") may be in another top
+            # passage than the best single sentence ("License your dog online ..."): the first that has it
+            for other in range(min(cfg.list_passages, len(hits))):
+                if other == h_index:
+                    continue
+                o_hit = hits[other]
+                o_items = [bool(self.quotable.list_item.match(s.text)) for s in o_hit.sentences]
+                o_allowed = [
+                    (other, i) not in blocked
+                    and self.quotable_sentence(s.text)
+                    and (o_hit.document_id, s.start) not in skip
+                    for i, s in enumerate(o_hit.sentences)
+                ]
+                o_scores = {s: sc for sc, h, s in scored if h == other}
+                listed = self._asked_list(o_hit, -1, o_items, o_allowed, o_scores, list_types)
+                if listed is not None:
+                    hit, items, by_position, chosen = o_hit, o_items, o_scores, listed
+                    break
         if chosen is None:
             chosen = self._window(hit, s_index, best_score, by_position, items)
             chosen = self._close_lead_in(hit, chosen, s_index, items, allowed, by_position, list_types)
@@ -301,8 +321,8 @@ class ExtractiveComposer:
                 if listed is None or not listed >= {j for j in range(i, last + 1) if allowed[j]}:
                     return None  # too long to show whole: the usual answer instead
                 chars = sum(len(hit.sentences[j].text) for j in listed)
-                if chars + len(hit.sentences[best].text) <= cfg.max_list_chars:
-                    listed.add(best)
+                if best >= 0 and chars + len(hit.sentences[best].text) <= cfg.max_list_chars:
+                    listed.add(best)  # (best < 0: the best sentence is in another passage)
                 return listed
             i = last + 1
         return None

@@ -104,6 +104,29 @@ def test_a_lead_in_chosen_as_the_answer_brings_its_whole_short_list(composer: Ex
     assert sum(t.startswith("- ") for t in picked) == 5
 
 
+def test_a_cost_question_gets_the_list_of_costs_from_another_top_passage(
+    composer: ExtractiveComposer,
+) -> None:
+    """ "How much is a dog licence?": "License your dog online ..." shares the most words with it, but the
+    fees are in the next passage (an exploratory run got the how-to at 0.89 confidence, with no price)."""
+    how = chunk(
+        "License your dog online, at City Hall, or at the Millbrook Animal Shelter. Dog licences must be "
+        "renewed every year.",
+        ("How to license your dog",),
+    )
+    fees = chunk(
+        "The annual fees are:\n- Spayed or neutered dog: $25\n- Dog that is not spayed or neutered: $60",
+        ("Fees",),
+        score=0.9,
+    )
+    picked = texts(composer, "How much is a dog licence?", how, fees)
+    assert picked == [
+        "The annual fees are:",
+        "- Spayed or neutered dog: $25",
+        "- Dog that is not spayed or neutered: $60",
+    ]
+
+
 TAX = (
     "Tax bills are mailed in the second week of February. The tax is paid in two equal instalments:\n"
     "- First instalment: due March 31\n"
