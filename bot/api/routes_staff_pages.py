@@ -58,7 +58,14 @@ def _problem(request: Request, exc: DeskError) -> Response:
             request, "problem.html", 404, title="Not found", message="There is no such conversation."
         )
     if isinstance(exc, TicketConflictError):
-        return render(request, "problem.html", 409, title="Already taken", message=exc.message)
+        return render(
+            request,
+            "problem.html",
+            409,
+            title="Already taken",
+            message=exc.message,
+            back=("/staff/queue", "Back to the queue"),
+        )
     if isinstance(exc, UnknownDepartmentError):
         return render(
             request, "problem.html", 422, title="Unknown queue", message="Choose a queue from the list."

@@ -287,3 +287,39 @@ def test_a_reply_typed_when_the_staff_session_ends_is_back_after_signing_in(
                     browser.chromium.close()
 
         in_own_thread(scenario, timeout=300)
+
+
+def test_a_ticket_page_left_open_says_so_when_the_ticket_is_transferred_elsewhere(
+    stack: StaffStack, served: ServedApp
+) -> None:
+    from bot.staff.desk import Agent
+
+    desk = stack.runtime.desk
+    assert desk is not None
+    with httpx.Client(base_url=served.origin, timeout=60) as client:
+        session_id = client.post("/api/v1/sessions").json()["session_id"]
+        client.post("/api/v1/chat", json={"session_id": session_id, "message": "talk to a person"})
+        ticket = desk.store.open_for_session(session_ref(session_id))
+        assert ticket is not None
+        other = next(d.name for d in desk.directory.all() if d.name != ticket.department)
+
+        def scenario() -> None:
+            from playwright.sync_api import expect, sync_playwright
+
+            with sync_playwright() as playwright:
+                browser = Browser(playwright)
+                try:
+                    agent = browser.page()
+                    sign_in(agent, served, stack, "agent", "/staff/queue")
+                    agent.locator(f'form[action="/staff/tickets/{ticket.id}/claim"] button').click()
+                    agent.wait_for_url(f"{served.origin}/staff/tickets/{ticket.id}")
+                    send = agent.get_by_role("button", name="Send")
+                    expect(send).to_be_enabled()
+                    desk.transfer(ticket.id, other, Agent("supervisor-x", "Sam Supervisor", True))
+                    expect(agent.locator("#console-alert")).to_contain_text("Reload the page", timeout=20_000)
+                    expect(send).to_be_disabled()
+                    expect(agent.get_by_role("button", name="Resolve")).to_be_disabled()
+                finally:
+                    browser.chromium.close()
+
+        in_own_thread(scenario, timeout=300)

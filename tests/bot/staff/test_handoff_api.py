@@ -249,6 +249,7 @@ def test_claiming_a_ticket_twice_in_the_pages_goes_to_it_and_another_agents_clai
         assert (claimed.status_code, claimed.headers["location"]) == (303, f"/staff/tickets/{ticket}")
     other = agent(stack, served, subject="agent-late").post(f"/staff/tickets/{ticket}/claim")
     assert other.status_code == 409 and "no longer waiting" in other.text
+    assert 'href="/staff/queue"' in other.text  # a way back to the queue, not only to sign-in
 
 
 def test_no_answer_then_yes_opens_a_ticket(stack: StaffStack, served: ServedApp, resident: Resident) -> None:

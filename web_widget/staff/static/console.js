@@ -276,10 +276,14 @@
         return;
       }
       const status = document.getElementById("ticket-status");
+      const before = status.textContent;
       status.textContent = asText(data.status) + (data.agent ? " (" + asText(data.agent) + ")" : "");
-      if (data.status === "resolved" || data.status === "abandoned") {
-        const form = document.getElementById("reply-form");
-        if (form) form.querySelector("button").disabled = true;
+      if (status.textContent !== before && before.split(" ")[0] !== asText(data.status)) {
+        // transferred, resolved or abandoned elsewhere: what this page offers no longer applies
+        for (const button of document.querySelectorAll("#reply-form button, form.inline-form button")) {
+          if (!button.closest("#case-form")) button.disabled = true;
+        }
+        say("This conversation is now " + asText(data.status) + ". Reload the page to see what you can do.");
       }
     });
 
