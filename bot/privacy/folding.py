@@ -22,15 +22,21 @@ The table is filled lazily, one code point the first time it is seen; ASCII text
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 _MINUS_SIGN = 0x2212
 
 
 class _FoldingTable(dict[int, str]):
-    """`str.translate` table that works out, and remembers, the folding of each code point it meets."""
+    """`str.translate` table that works out (with `fold`), and remembers, the folding of each code point
+    it meets."""
+
+    def __init__(self, fold: Callable[[str], str]) -> None:
+        super().__init__()
+        self._fold = fold
 
     def __missing__(self, code_point: int) -> str:
-        folded = fold_char(chr(code_point))
+        folded = self._fold(chr(code_point))
         self[code_point] = folded
         return folded
 
@@ -53,7 +59,7 @@ def fold_char(char: str) -> str:
     return char
 
 
-_TABLE = _FoldingTable()
+_TABLE = _FoldingTable(fold_char)
 
 
 def fold(text: str) -> str:
@@ -61,15 +67,6 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     return text.translate(_TABLE)
-
-
-class _LetterTable(dict[int, str]):
-    """`str.translate` table for `fold_letters`, filled as `_FoldingTable` is."""
-
-    def __missing__(self, code_point: int) -> str:
-        folded = fold_letter(chr(code_point))
-        self[code_point] = folded
-        return folded
 
 
 def fold_letter(char: str) -> str:
@@ -89,7 +86,7 @@ def fold_letter(char: str) -> str:
     return fold_char(char)
 
 
-_LETTERS = _LetterTable()
+_LETTERS = _FoldingTable(fold_letter)
 
 
 def fold_letters(text: str) -> str:

@@ -81,6 +81,26 @@ def sign_in(page: Any, served: ServedApp, stack: StaffStack, role: str, target: 
     page.wait_for_url(f"{served.origin}{target}")
 
 
+def ticket_of_a_new_resident(client: httpx.Client, stack: StaffStack) -> Any:
+    """A resident who asks for a person through the API: their waiting ticket."""
+    desk = stack.runtime.desk
+    assert desk is not None
+    session_id = client.post("/api/v1/sessions").json()["session_id"]
+    client.post("/api/v1/chat", json={"session_id": session_id, "message": "talk to a person"})
+    ticket = desk.store.open_for_session(session_ref(session_id))
+    assert ticket is not None
+    return ticket
+
+
+def claimed_by_an_agent(browser: Any, served: ServedApp, stack: StaffStack, ticket_id: str) -> Any:
+    """An agent's page: signed in, the ticket claimed, its conversation open."""
+    agent = browser.page()
+    sign_in(agent, served, stack, "agent", "/staff/queue")
+    agent.locator(f'form[action="/staff/tickets/{ticket_id}/claim"] button').click()
+    agent.wait_for_url(f"{served.origin}/staff/tickets/{ticket_id}")
+    return agent
+
+
 def clean(page: Any, where: str, found: dict[str, list[str]]) -> None:
     found[where] = violations(page)
     assert page.evaluate("window.__cspViolations") == [], where
@@ -251,14 +271,9 @@ def test_resident_supplied_xss_never_runs_in_the_console(stack: StaffStack, serv
 def test_a_reply_typed_when_the_staff_session_ends_is_back_after_signing_in(
     stack: StaffStack, served: ServedApp
 ) -> None:
-    desk = stack.runtime.desk
-    assert desk is not None
     typed = "Thanks for waiting: the permit costs $60 a year."
     with httpx.Client(base_url=served.origin, timeout=60) as client:
-        session_id = client.post("/api/v1/sessions").json()["session_id"]
-        client.post("/api/v1/chat", json={"session_id": session_id, "message": "talk to a person"})
-        ticket = desk.store.open_for_session(session_ref(session_id))
-        assert ticket is not None
+        ticket = ticket_of_a_new_resident(client, stack)
 
         def scenario() -> None:
             from playwright.sync_api import expect, sync_playwright
@@ -266,10 +281,7 @@ def test_a_reply_typed_when_the_staff_session_ends_is_back_after_signing_in(
             with sync_playwright() as playwright:
                 browser = Browser(playwright)
                 try:
-                    agent = browser.page()
-                    sign_in(agent, served, stack, "agent", "/staff/queue")
-                    agent.locator(f'form[action="/staff/tickets/{ticket.id}/claim"] button').click()
-                    agent.wait_for_url(f"{served.origin}/staff/tickets/{ticket.id}")
+                    agent = claimed_by_an_agent(browser, served, stack, ticket.id)
                     agent.locator("#reply-text").fill(typed)
                     agent.context.clear_cookies()  # the staff session ends (idle timeout, sign-out elsewhere)
                     agent.get_by_role("button", name="Send").click()
@@ -297,10 +309,7 @@ def test_a_ticket_page_left_open_says_so_when_the_ticket_is_transferred_elsewher
     desk = stack.runtime.desk
     assert desk is not None
     with httpx.Client(base_url=served.origin, timeout=60) as client:
-        session_id = client.post("/api/v1/sessions").json()["session_id"]
-        client.post("/api/v1/chat", json={"session_id": session_id, "message": "talk to a person"})
-        ticket = desk.store.open_for_session(session_ref(session_id))
-        assert ticket is not None
+        ticket = ticket_of_a_new_resident(client, stack)
         other = next(d.name for d in desk.directory.all() if d.name != ticket.department)
 
         def scenario() -> None:
@@ -309,10 +318,7 @@ def test_a_ticket_page_left_open_says_so_when_the_ticket_is_transferred_elsewher
             with sync_playwright() as playwright:
                 browser = Browser(playwright)
                 try:
-                    agent = browser.page()
-                    sign_in(agent, served, stack, "agent", "/staff/queue")
-                    agent.locator(f'form[action="/staff/tickets/{ticket.id}/claim"] button').click()
-                    agent.wait_for_url(f"{served.origin}/staff/tickets/{ticket.id}")
+                    agent = claimed_by_an_agent(browser, served, stack, ticket.id)
                     send = agent.get_by_role("button", name="Send")
                     expect(send).to_be_enabled()
                     desk.transfer(ticket.id, other, Agent("supervisor-x", "Sam Supervisor", True))
