@@ -55,14 +55,17 @@ def parse_markdown(data: bytes) -> Parsed:
     builder = TextBuilder()
     level = 0
     row: list[str] | None = None  # cells of the table row being read: a row is one "a | b | c" line
+    header = False  # the row being read is in the table's head
     bullet = ""  # marker of the list item being read, kept like the HTML and DOCX parsers keep it
     for token in tokens:
         if token.type == "heading_open":
             level = int(token.tag[1])
         elif token.type == "tr_open":
             row = []
+        elif token.type in ("thead_open", "thead_close"):
+            header = token.type == "thead_open"
         elif token.type == "tr_close" and row is not None:
-            builder.paragraph(" | ".join(row))
+            builder.table_row(row, header)
             row = None
         elif token.type == "list_item_open":
             bullet = f"{token.info}{token.markup} " if token.info else "- "

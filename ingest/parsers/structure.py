@@ -45,6 +45,15 @@ class TextBuilder:
         if text:
             self._append(text)
 
+    def table_row(self, cells: list[str], header: bool) -> None:
+        """One row of a table as one line, its cells joined by " | ". A header row reads as the lead-in
+        of the rows under it, and each other row as a list item ("- Mobile food vending permit | Food
+        trucks | $400 per year"), so that an answer shows a row with its header, or the rows whole,
+        the way it shows a list (bot/answering/composer.py); run together they read as one sentence."""
+        line = " | ".join(" ".join(clean(cell).split()) for cell in cells)
+        if line.replace("|", "").strip():
+            self.paragraph(line if header else f"- {line}")
+
     @property
     def text(self) -> str:
         return "".join(self.parts)

@@ -248,9 +248,10 @@ def parse_html(data: bytes) -> Parsed:
             continue  # nested blocks are read with their outermost block
         name = element.name or ""
         if name == "tr":
-            text = " | ".join(_inline_text(c) for c in element.find_all(["th", "td"]))
-        else:
-            text = _inline_text(element)
+            cells = element.find_all(["th", "td"])
+            builder.table_row([_inline_text(c) for c in cells], all(c.name == "th" for c in cells))
+            continue
+        text = _inline_text(element)
         if name.startswith("h") and name[1:].isdigit():
             builder.heading(int(name[1:]), text)
         else:

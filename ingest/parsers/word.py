@@ -147,11 +147,11 @@ def parse_docx(data: bytes, limits: ArchiveLimits | None = None) -> Parsed:
         else:
             builder.paragraph(text)
     for table in document.tables:
-        for row in table.rows:
+        for number, row in enumerate(table.rows):
             cells = []
             for cell in row.cells:
                 fill = _fill(cell._tc.tcPr, f"{_W}shd")
                 cells.append("\n".join(_visible_text(p, seen, hidden, fill) for p in cell.paragraphs).strip())
-            builder.paragraph(" | ".join(cells))
+            builder.table_row(cells, header=number == 0)  # a Word table's first row is its header
     title = document.core_properties.title or ""
     return built(builder, title, tuple(hidden))

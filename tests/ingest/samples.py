@@ -60,7 +60,9 @@ def _markdown_blocks(markdown: str) -> list[tuple[int, str]]:
             blocks.append((len(heading[1]), heading[2].strip()))
         elif lines[0].startswith("|"):
             rows = [line for line in lines if not re.fullmatch(r"[|\-: ]+", line)]
-            blocks.extend((0, " | ".join(c.strip() for c in row.strip("|").split("|"))) for row in rows)
+            cells = [" | ".join(c.strip() for c in row.strip("|").split("|")) for row in rows]
+            # the header row leads into the others, which read as list items
+            blocks.extend((0, line if i == 0 else f"- {line}") for i, line in enumerate(cells))
         elif lines[0].startswith("- "):
             blocks.extend((0, line) for line in lines)
         else:

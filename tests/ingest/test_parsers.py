@@ -162,12 +162,13 @@ def test_when_a_link_is_followed_by_punctuation_then_no_space_is_inserted() -> N
     [
         (
             "business-food-truck-vendor-permits.md",
-            "Mobile food vending permit | Food trucks and food trailers | $400 per year",
+            "- Mobile food vending permit | Food trucks and food trailers | $400 per year",
         ),
-        ("utilities-water-bills-leaks.md", "Water | $2.85 per cubic metre"),
+        ("utilities-water-bills-leaks.md", "- Water | $2.85 per cubic metre"),
     ],
 )
 def test_when_markdown_has_a_table_then_each_row_is_one_readable_line(name: str, row: str) -> None:
+    """Each row one line, the header as the lead-in of the rows, each row an item under it."""
     [path] = [p for p in sample_files(".md") if p.name == name]
     assert row in paragraphs(parsed(path).text)
 
@@ -178,7 +179,7 @@ def test_when_markdown_has_a_table_then_each_row_is_one_readable_line(name: str,
         ("- first item\n- second item\n", ["- first item", "- second item"]),
         ("* star item\n+ plus item\n", ["- star item", "- plus item"]),
         ("1. apply online\n2. pay the fee\n", ["1. apply online", "2. pay the fee"]),
-        ("| Fee | Amount |\n|---|---|\n| Permit | $60 |\n", ["Fee | Amount", "Permit | $60"]),
+        ("| Fee | Amount |\n|---|---|\n| Permit | $60 |\n", ["Fee | Amount", "- Permit | $60"]),
         ("Text with `code` and a [link](https://x.example) here.\n", ["Text with code and a link here."]),
     ],
     ids=["dash-list", "star-list", "ordered-list", "table", "inline-markup"],
