@@ -326,7 +326,7 @@ def test_the_browser_stores_the_conversation_as_the_service_keeps_it(stack: Any,
     widget.ask("my card is 4111 1111 1111 1111 and my ssn 536-22-8726, how do I pay property tax?")
     expect(page.locator(".ac-msg--user")).to_contain_text("4111 1111 1111 1111")  # on screen as typed
     stored = json.dumps(widget.stored())
-    assert "4111" not in stored and "536-22-8726" not in stored
+    assert "4111 1111" not in stored and "536-22-8726" not in stored
     assert "[CARD]" in stored and "[SSN]" in stored
     page.reload()
     widget.open()
