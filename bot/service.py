@@ -18,7 +18,7 @@ from bot.answering.pipeline import Pipeline
 from bot.answering.records import RecordsClient
 from bot.answering.statuses import ACCEPTS_OFFER, DECLINES_OFFER, AnswerStatus
 from bot.answering.steps import Emit
-from bot.answering.turn import Answer
+from bot.answering.turn import Answer, Intent
 from bot.errors import ChatDisabledError, MessageTooLongError, RecordsError
 from bot.events import EventBroker
 from bot.privacy import Redactor
@@ -97,7 +97,7 @@ class BotService:
             if ticket is not None:
                 redacted = self.redactor.redact(normalise(message)).text
                 desk.relay(ticket, redacted)
-                answer = _handoff_answer(redacted, "")
+                answer = _service_answer(redacted, "")
                 log.info("relayed to a person", extra={"ticket": ticket.id, "status": ticket.status.value})
                 return TurnOutcome(answer, desk.view(ticket), relayed=True)
             offered = (
@@ -106,14 +106,12 @@ class BotService:
                 and desk.live()
             )
             if offered and ACCEPTS_OFFER.match(message):
-                answer = _handoff_answer(self.redactor.redact(normalise(message)).text, "")
+                answer = _service_answer(self.redactor.redact(normalise(message)).text, "")
                 return self._hand_off(session_id, answer, token, address)
             if offered:  # "no" to the offer: no second refusal and offer
                 redacted = self.redactor.redact(normalise(message)).text
-                answer = replace(
-                    _handoff_answer(redacted, desk.replies.get("thanks")),
-                    status=AnswerStatus.ANSWERED,
-                    intent="thanks",
+                answer = _service_answer(
+                    redacted, desk.replies.get("thanks"), AnswerStatus.ANSWERED, "thanks"
                 )
                 self._remember(session_id, answer)
                 return TurnOutcome(answer)
@@ -221,11 +219,16 @@ class BotService:
         self.database.feedback(answer_id, helpful, redacted[:2000])
 
 
-def _handoff_answer(redacted_question: str, text: str) -> Answer:
-    """A turn the pipeline did not answer: relayed to a person, or a "yes" to the offer of one."""
+def _service_answer(
+    redacted_question: str,
+    text: str,
+    status: AnswerStatus = AnswerStatus.HANDOFF,
+    intent: Intent = "handoff",
+) -> Answer:
+    """A turn the pipeline did not answer: relayed to a person, a "yes" to the offer of one, or a "no"."""
     return Answer(
         answer_id=uuid.uuid4().hex,
-        status=AnswerStatus.HANDOFF,
+        status=status,
         text=text,
         sentences=(),
         citations=(),
@@ -233,5 +236,5 @@ def _handoff_answer(redacted_question: str, text: str) -> Answer:
         follow_ups=(),
         timings_ms={},
         redacted_question=redacted_question,
-        intent="handoff",
+        intent=intent,
     )

@@ -169,18 +169,13 @@ class ExtractiveComposer:
         list_types = [t for t in types if t.whole_list]
         top_score = max(h.score for h in hits[: cfg.passages]) or 1.0
         scored: list[tuple[float, int, int]] = []
-        blocked: set[tuple[int, int]] = set()
+        # which sentences may be quoted, per passage read (those scored, and those a list is looked for in)
+        allowed_in = [self._allowed(h, skip) for h in hits[: max(cfg.passages, cfg.list_passages)]]
         for h_index, hit in enumerate(hits[: cfg.passages]):
             prior = cfg.rank_weight * (hit.score / top_score)
             prior += cfg.heading_weight * _overlap(question_terms, _heading(hit))
             for s_index, sentence in enumerate(hit.sentences):
-                if (hit.document_id, sentence.start) in skip:
-                    blocked.add((h_index, s_index))
-                    continue
-                if not self.quotable_sentence(sentence.text):
-                    blocked.add((h_index, s_index))
-                    continue
-                if len(sentence.text.split()) < cfg.min_words:
+                if not allowed_in[h_index][s_index] or len(sentence.text.split()) < cfg.min_words:
                     continue
                 score = (
                     (1 - cfg.question_weight) * sentence.similarity
@@ -198,8 +193,8 @@ class ExtractiveComposer:
         best_score, h_index, s_index = max(scored)
         hit = hits[h_index]
         by_position = {s: sc for sc, h, s in scored if h == h_index}
-        items = [bool(self.quotable.list_item.match(s.text)) for s in hit.sentences]
-        allowed = [(h_index, i) not in blocked for i in range(len(hit.sentences))]
+        items = self._items(hit)
+        allowed = allowed_in[h_index]
         chosen = self._list_answer(hit, s_index, items, allowed, by_position, list_types)
         if chosen is None:
             chosen = self._asked_list(hit, s_index, items, allowed, by_position, list_types)
@@ -209,18 +204,11 @@ class ExtractiveComposer:
             for other in range(min(cfg.list_passages, len(hits))):
                 if other == h_index:
                     continue
-                o_hit = hits[other]
-                o_items = [bool(self.quotable.list_item.match(s.text)) for s in o_hit.sentences]
-                o_allowed = [
-                    (other, i) not in blocked
-                    and self.quotable_sentence(s.text)
-                    and (o_hit.document_id, s.start) not in skip
-                    for i, s in enumerate(o_hit.sentences)
-                ]
+                o_items = self._items(hits[other])
                 o_scores = {s: sc for sc, h, s in scored if h == other}
-                listed = self._asked_list(o_hit, -1, o_items, o_allowed, o_scores, list_types)
+                listed = self._asked_list(hits[other], -1, o_items, allowed_in[other], o_scores, list_types)
                 if listed is not None:
-                    hit, items, by_position, chosen = o_hit, o_items, o_scores, listed
+                    hit, items, by_position, chosen = hits[other], o_items, o_scores, listed
                     break
         if chosen is None:
             chosen = self._window(hit, s_index, best_score, by_position, items)
@@ -229,6 +217,16 @@ class ExtractiveComposer:
             Picked(hit, hit.sentences[i], by_position.get(i, best_score), items[i]) for i in sorted(chosen)
         ]
         return picked
+
+    def _allowed(self, hit: RetrievedChunk, skip: frozenset[tuple[str, int]]) -> list[bool]:
+        """Per sentence of the passage: not already quoted (`skip`) and quotable."""
+        return [
+            (hit.document_id, s.start) not in skip and self.quotable_sentence(s.text) for s in hit.sentences
+        ]
+
+    def _items(self, hit: RetrievedChunk) -> list[bool]:
+        """Per sentence of the passage: a list item."""
+        return [bool(self.quotable.list_item.match(s.text)) for s in hit.sentences]
 
     def _list_answer(
         self,

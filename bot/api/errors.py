@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.api.routes_staff_auth import render
 from bot.editors.errors import ApprovalRequiredError
 from bot.errors import (
     AnswerNotFoundError,
@@ -153,8 +154,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith("/staff/"):  # a staff page's form: a page, not JSON
-            from bot.api.routes_staff_auth import render  # the pages' module imports this one's app
-
             fields = sorted({str(e.get("loc", ("", "?"))[-1]) for e in exc.errors()})
             return render(
                 request,

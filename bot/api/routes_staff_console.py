@@ -276,11 +276,11 @@ def save_draft(body: DraftRequest, who: AgentDep, runtime: RuntimeDep) -> DraftC
     question = normalise(body.question)
     routes = load_routes()
     if body.ticket_id is not None and runtime.desk is not None:
-        messages = runtime.desk.store.messages(runtime.desk.store.get(body.ticket_id).id)  # 404: unknown
+        store = runtime.desk.store
+        ticket = store.get(body.ticket_id)  # 404 for an unknown ticket
         if routes.asks_nothing(question):
-            asked = [
-                m.text for m in messages if m.role == MessageRole.RESIDENT and not routes.asks_nothing(m.text)
-            ]
+            residents = (m.text for m in store.messages(ticket.id) if m.role == MessageRole.RESIDENT)
+            asked = [text for text in residents if not routes.asks_nothing(text)]
             question = asked[-1] if asked else question
     redact = runtime.service.redactor.redact
     draft_id = runtime.service.database.add_curated_draft(
