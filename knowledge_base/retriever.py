@@ -201,6 +201,7 @@ class Retriever:
             served = self._snapshot.name if self._snapshot is not None else "nothing"
             log.error("knowledge base version %s refused, still serving %s: %s", name, served, exc)
             raise
+        _ = snapshot.speller  # built here, off the request path, before the version is served
         self._snapshot = snapshot  # one reference swap: in-flight queries keep the old object
         self._refusal = None
         log.info("knowledge base version %s (%s) loaded", name, snapshot.manifest.digest or "no digest")
@@ -268,6 +269,7 @@ class Retriever:
         replies = _last_agent_turns(history, self.config.agent_turns)
         # A reply quoted from the knowledge base reuses its stored sentence vectors; others are embedded.
         snap = self.snapshot
+        question = snap.speller.correct(question)  # "recyling" is searched as "recycling"
         known = {r: v for r in replies if (v := snap.quoted_vector(r)) is not None}
         unknown = [r for r in replies if r not in known]
         vectors = self._embedder.embed([question, *turns, *unknown])

@@ -36,9 +36,10 @@ from knowledge_base.dense import DenseIndexConfig, build_dense_index, map_vector
 from knowledge_base.embedder import Vectors
 from knowledge_base.errors import CorruptVersionError, ModelMismatchError
 from knowledge_base.records import Document
+from knowledge_base.spelling import Speller
 from knowledge_base.store import IndexedChunk
 from knowledge_base.termstats import TermStats
-from knowledge_base.text import sentence_spans, terms
+from knowledge_base.text import sentence_spans, terms, words
 
 FORMAT = 1
 
@@ -306,6 +307,13 @@ class Snapshot:
         for chunk in self.chunks:
             per_doc[self.documents[chunk.doc].id].update(terms(" ".join((*chunk.section_path, chunk.text))))
         return TermStats(per_doc)
+
+    @functools.cached_property
+    def speller(self) -> Speller:
+        """Respells misspelt question words as this version's documents spell them (`spelling.py`)."""
+        texts = [f"{d.title} {d.domain}" for d in self.documents]
+        texts += [" ".join((*chunk.section_path, chunk.text)) for chunk in self.chunks]
+        return Speller(w for text in texts for w in words(text))
 
     @classmethod
     def load(cls, directory: Path, model: str) -> Snapshot:

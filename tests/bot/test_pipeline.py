@@ -90,6 +90,21 @@ def test_a_change_of_subject_is_answered_from_the_new_subject(runtime: Runtime) 
     assert answer.citations[0].document_id == "waste-collection-schedule"
 
 
+@pytest.mark.parametrize(
+    ("question", "document"),
+    [
+        ("wen is my recyling colected", "waste-collection-schedule"),
+        ("how do i get a libary card", "library-cards"),
+    ],
+)
+def test_misspelt_questions_are_answered_as_if_spelt_right(
+    runtime: Runtime, question: str, document: str
+) -> None:
+    answer = ask(runtime, question)
+    assert answer.status == AnswerStatus.ANSWERED
+    assert answer.citations[0].document_id == document
+
+
 def test_no_answer_names_a_contact_route(runtime: Runtime) -> None:
     answer = ask(runtime, "Can you recommend a good pizza restaurant downtown?")
     assert answer.status == AnswerStatus.NO_ANSWER
