@@ -58,7 +58,8 @@ class Speller:
         found = self._symspell.lookup(low, Verbosity.TOP, max_edit_distance=limit)
         if not found:
             return word
-        return found[0].term.capitalize() if word[0].isupper() else found[0].term
+        term = str(found[0].term)
+        return term.capitalize() if word[0].isupper() else term
 
 
 def _names_something(match: re.Match[str]) -> bool:
