@@ -1,5 +1,6 @@
 """Names, where the message introduces one: "my name is Maria Lopez", "I'm Joshua Thompson, SSN ...",
-"account holder Mark Dorsey", "John Snyder Jr. here", "thanks, Ana", a name after a title ("Dr.
+"account holder: Mark Dorsey", "Contact: Luis Ramirez", "This is John Smith, ...", "John Snyder Jr.
+here", "thanks, Ana", "Signed, Tom Baker", a name after a title ("Dr.
 Aisha Khan") or after the relative it is ("my husband is John Doe", "my daughter Emily"), a contact
 block that starts with one ("Amanda Kim, 489 Wolfe Throughway, ..."), and a signature: a name alone
 on its line with only an email address or a phone number on the next.
@@ -34,7 +35,19 @@ _BEFORE = (
     r"(?:hi|hello|hey)[,!]?[ \t]+(?:it'?s|this[ \t]+is)|signed|(?:kind[ \t]+|best[ \t]+)?regards,?|"
     r"thanks,|thank[ \t]+you,|cheers,|sincerely,|(?:hi|hello|dear)))"
 )
-_INTRODUCED = re.compile(rf"{_BEFORE}[ \t]+{_NAME}")
+_INTRODUCED = re.compile(rf"{_BEFORE}(?:[ \t]*[:=,–-]|[ \t]+is)?[ \t]+{_NAME}")
+# A label and a colon or dash before a name: "Contact: Luis Ramirez", "From: Tom Baker <tom@...>".
+_LABELLED = re.compile(
+    r"(?i:\b(?:contact|from|attn|attention|applicant|resident|tenant|owner|requester|caller|customer|"
+    r"submitted[ \t]+by|signed[ \t]+by|sent[ \t]+by|full[ \t]+name|account[ \t]+name)[ \t]*[:–-])"
+    rf"[ \t]*{_NAME}"
+)
+# "This is John Smith, ..." / "It's Ana." at the start of a sentence, the name closed by punctuation
+# ("This is Harbourview Community Centre?" asks about a place and stays).
+_THIS_IS = re.compile(
+    rf"(?:^|[.!?][ \t]+)(?i:this[ \t]+is|it['’]?s)[ \t]+{_NAME}(?=[ \t]*(?:[,;!]|\.(?:\s|$)|$))",
+    re.MULTILINE,
+)
 # A title makes a name of the capitalised words after it ("this is Dr. Aisha Khan", "ask Mrs Patel"),
 # unless it follows a capitalised word or a number, as "Dr" does in "14 Oak Dr".
 _TITLED = re.compile(
@@ -162,7 +175,17 @@ def _introduced(text: str) -> list[tuple[int, int]]:
             last = start + word.end()
         if last > start:
             found.append((start, last))
-    for pattern in (_INTRODUCED, _TITLED, _RELATIVE, _SIGN_OFF, _HERE, _CONTACT, _SIGNATURE):
+    for pattern in (
+        _INTRODUCED,
+        _LABELLED,
+        _THIS_IS,
+        _TITLED,
+        _RELATIVE,
+        _SIGN_OFF,
+        _HERE,
+        _CONTACT,
+        _SIGNATURE,
+    ):
         for match in pattern.finditer(text):
             start, end = match.span("name")
             words = [w.rstrip(".") for w in text[start:end].split()]

@@ -122,6 +122,13 @@ FOUND = [
     ("My name is Jean-Luc O'Brien-Smith and I need a dog licence", "PERSON", "Jean-Luc O'Brien-Smith"),
     ("my name is ann lee, when is bin day?", "PERSON", "ann lee"),
     ("My name is Ronan McDonald", "PERSON", "Ronan McDonald"),
+    ("the account holder is Wei Zhang", "PERSON", "Wei Zhang"),
+    ("account holder: John Smith", "PERSON", "John Smith"),
+    ("This is Maria Lopez, how do I get a dog licence", "PERSON", "Maria Lopez"),
+    ("Signed, Tom Baker", "PERSON", "Tom Baker"),
+    ("Name - Robert Brown", "PERSON", "Robert Brown"),
+    ("Contact: Luis Ramirez, if you need me", "PERSON", "Luis Ramirez"),
+    ("from: Tom Baker\nwhen is bin day?", "PERSON", "Tom Baker"),
     # PHONE_NUMBER: a seven-digit local number right after "my number is"
     ("my number is 555-0199", "PHONE_NUMBER", "555-0199"),
 ]  # fmt: skip
@@ -156,6 +163,8 @@ NOTHING = [
     pytest.param("my name is on the lease, can I get a permit?", id="no name after 'my name is'"),
     pytest.param("my name is spelled wrong on the bill", id="a word, not a name, after 'my name is'"),
     pytest.param("is this Harbourview Community Centre's line?", id="a place, no name cue"),
+    pytest.param("This is Harbourview Community Centre?", id="a place asked about after 'this is'"),
+    pytest.param("please contact Parking Services for help", id="'contact' without a colon"),
     pytest.param("Riverside Pool\nclosed on 09/12/2023?", id="a heading above a date"),
     pytest.param("Water Department\nclosed on Monday", id="a heading above words"),
     pytest.param("Bulky Items\n1. sofa\n2. fridge", id="a heading above a list"),
