@@ -173,13 +173,25 @@ class BotService:
         transcript += transcript_messages([(answer.redacted_question, "")])
         view = desk.open(
             HandoffRequest(
-                session_ref(session_id), department, self.language, logged_in, references, transcript
+                session_ref(session_id),
+                department,
+                self._language([*(t.question for t in turns), answer.redacted_question]),
+                logged_in,
+                references,
+                transcript,
             )
         )
         answer = replace(answer, text=view.text, follow_ups=())
         self._remember(session_id, answer)
         log.info("handoff", extra={"state": view.state, "department": view.department})
         return TurnOutcome(answer, view)
+
+    def _language(self, questions: Sequence[str]) -> str:
+        """The language the resident wrote in: another one when the route's check is sure of it (the
+        contact centre gives the ticket to someone who speaks it), else the service's own."""
+        check = self.pipeline.route.language
+        text = " ".join(q for q in questions if q.strip())
+        return (check.other_language(text) if check is not None and text else None) or self.language
 
     def _department(self, turns: Sequence[TranscriptTurn]) -> Department:
         """The department of the documents the conversation cited (latest first); else of the passage

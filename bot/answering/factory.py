@@ -9,6 +9,7 @@ from bot.answering.composer import ComposerConfig, ExtractiveComposer, load_answ
 from bot.answering.curated import CuratedIndex, PublishedDocuments
 from bot.answering.gate import Gate, GateConfig, load_gate_config
 from bot.answering.intent import IntentClassifier, load_intent_config, load_intent_examples
+from bot.answering.language import LanguageCheck
 from bot.answering.links import LinkPolicy
 from bot.answering.manipulation import manipulation_classifier
 from bot.answering.pipeline import Pipeline
@@ -61,6 +62,13 @@ def build_intents(retriever: Retriever, language: str = "en") -> IntentClassifie
     return intents
 
 
+def build_language_check(language: str = "en") -> LanguageCheck:
+    """Which languages are answered; its model loaded now (about half a second)."""
+    check = LanguageCheck((language,))
+    check.warm_up()
+    return check
+
+
 def build_manipulation(retriever: Retriever, language: str = "en") -> BinaryClassifier:
     """The jailbreak and prompt-extraction classifier, fitted now on the shipped examples (blocking)."""
     classifier = manipulation_classifier(retriever.embed_examples, language)
@@ -109,6 +117,7 @@ def build_pipeline(
             config.city,
             config.default_contact,
             manipulation or build_manipulation(retriever, config.language),
+            build_language_check(config.language),
         ),
         status=StatusLookup(lookup),
         curated=Curated(curated, PublishedDocuments(lambda: retriever.snapshot))

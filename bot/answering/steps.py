@@ -29,6 +29,7 @@ from bot.answering.composer import ExtractiveComposer
 from bot.answering.curated import CuratedIndex, CuratedMatch
 from bot.answering.gate import Gate
 from bot.answering.intent import IntentClassifier
+from bot.answering.language import LanguageCheck
 from bot.answering.links import LinkPolicy
 from bot.answering.normalise import normalise
 from bot.answering.records import RecordsLookup, names_a_case
@@ -118,9 +119,10 @@ class Encode:
 class Route:
     """Small talk and handoff by patterns over the whole message; then jailbreak and prompt-extraction
     attempts by a classifier trained on written examples (`bot/answering/data/manipulation/`), before
-    anything else reads the message; status questions by a classifier trained on labelled paraphrases
-    (`bot/answering/data/intent/`), or by a case reference. Both classifiers score the question vector
-    `Encode` computed, so routing costs no model call."""
+    anything else reads the message; a message in a language that is not answered (`language.py`)
+    gets a reply that says so and offers a person; status questions by a classifier trained on
+    labelled paraphrases (`bot/answering/data/intent/`), or by a case reference. Both classifiers
+    score the question vector `Encode` computed, so routing costs no model call."""
 
     patterns: RoutePatterns
     replies: Replies
@@ -128,6 +130,7 @@ class Route:
     city: str
     default_contact: str
     manipulation: BinaryClassifier | None = None
+    language: LanguageCheck | None = None
     name: str = "route"
 
     def __call__(self, message: RedactedMessage, query: Query) -> Routed:
@@ -141,6 +144,8 @@ class Route:
             flagged, p = self.manipulation.flags(message.search_text, query.question_vector)
             if flagged:
                 return Routed(message, "manipulation", p)
+        if self.language is not None and self.language.other_language(text) is not None:
+            return Routed(message, "other_language")
         probability = self.intents.status_probability(message.search_text, query.question_vector)
         if probability >= self.intents.threshold:
             return Routed(message, "status", probability)
@@ -158,6 +163,10 @@ class Route:
                 return Reply(AnswerStatus.REJECTED, self.replies.get("rejected_abuse"))
             case "manipulation":
                 return Reply(AnswerStatus.REJECTED, self.replies.get("rejected_manipulation"))
+            case "other_language":
+                return Reply(
+                    AnswerStatus.NO_ANSWER, self.replies.get("other_language", contact=self.default_contact)
+                )
             case "greeting":
                 return Reply(AnswerStatus.ANSWERED, self.replies.get("greeting", city=self.city))
             case "thanks":

@@ -17,7 +17,9 @@ from bot.answering.statuses import AnswerStatus
 from knowledge_base.records import Citation, RetrievedChunk, Turn
 from knowledge_base.retriever import Query
 
-Intent = Literal["greeting", "thanks", "handoff", "abuse", "manipulation", "status", "question"]
+Intent = Literal[
+    "greeting", "thanks", "handoff", "abuse", "manipulation", "other_language", "status", "question"
+]
 Composer = Literal["extractive", "generative"]
 
 

@@ -86,6 +86,20 @@ def test_asking_for_a_person_opens_a_ticket_in_the_cited_documents_department(
     assert said[-1] == ("resident", "I want to talk to a person")
 
 
+def test_a_question_in_another_language_is_told_so_and_its_ticket_carries_the_language(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    asked = resident.say("Combien coûte un permis de stationnement résidentiel ?")
+    assert asked["status"] == "no_answer" and asked["citations"] == []
+    assert "only answer questions written in English" in asked["text"]
+    assert "talk to a person" in asked["text"]  # the offer: "yes" opens a ticket
+    handoff = resident.say("yes")
+    assert handoff["status"] == "handoff" and handoff["handoff"]["state"] == "waiting"
+    listed = agent(stack, served).get("/api/v1/staff/tickets").json()["tickets"]
+    mine = next(t for t in listed if t["id"] == ticket_of(stack, resident))
+    assert mine["language"] == "fr"
+
+
 def test_the_bot_is_silent_while_a_person_has_the_conversation_and_says_so_when_it_is_back(
     stack: StaffStack, served: ServedApp, resident: Resident
 ) -> None:
