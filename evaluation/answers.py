@@ -14,6 +14,7 @@ import string
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -112,7 +113,9 @@ def bench(
     with workspace(workdir) as where:
         built = build(documents, where, embedder, retrieval=retrieval)
         try:
-            yield built, build_pipeline(answering or AnsweringConfig(), redactor, built.retriever)
+            # the classifiers fitted on `train` only: the sets' `test` questions are among their examples
+            config = replace(answering or AnsweringConfig(), fit_splits=("train",))
+            yield built, build_pipeline(config, redactor, built.retriever)
         finally:
             built.kb.close()
 

@@ -19,6 +19,7 @@ from bot.answering.classifier import (
     ClassifierConfig,
     Example,
     Source,
+    Split,
     load_config,
     load_examples,
     write_config,
@@ -66,8 +67,9 @@ class IntentClassifier(BinaryClassifier):
         embed: Callable[[list[str]], Vectors],
         examples: Sequence[Example],
         config: ClassifierConfig | None = None,
+        splits: Sequence[Split] = ("train",),
     ) -> None:
-        super().__init__(embed, examples, config, positive="status", name="intent")
+        super().__init__(embed, examples, config, positive="status", name="intent", splits=splits)
 
     def status_probability(self, text: str, vector: Vectors) -> float:
         return self.probability(text, vector)
