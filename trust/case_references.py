@@ -63,6 +63,12 @@ def find_references(text: str) -> list[str]:
     return list(dict.fromkeys(reference for reference in found if reference is not None))
 
 
+def mask_references(text: str, mask: str = "[CASE]") -> str:
+    """`text` with every case reference, and everything written as one, replaced by `mask`: what is
+    kept of a message (transcripts, logs) never names a case."""
+    return _ATTEMPT.sub(mask, _IN_TEXT.sub(mask, text))
+
+
 def mistyped_references(text: str) -> list[str]:
     """What the message writes as a case reference without being one ("MB-XXXX-1234"), as written."""
     taken = [match.span() for match in _IN_TEXT.finditer(text)]

@@ -17,6 +17,7 @@ from bot.storage.curated import cited_json, read_cited, today
 from bot.storage.tables import CuratedDraftRow, CuratedRow, FeedbackRow, TranscriptRow
 from knowledge_base.records import Citation
 from knowledge_base.sql import Database
+from trust.case_references import mask_references
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -82,7 +83,7 @@ class BotDatabase(Database):
                 {
                     "answer_id": answer.answer_id,
                     "session_ref": session_ref(session_id),
-                    "question": answer.redacted_question,
+                    "question": mask_references(answer.redacted_question),
                     "answer": (
                         PRIVATE_ANSWER.format(count=sum(s.list_item for s in answer.sentences) or 1)
                         if answer.private

@@ -53,6 +53,13 @@ def error_response(
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
+def _route(request: Request) -> str:
+    """The route's template ("/v1/me/cases/{reference}"), never the path itself: a case reference in
+    the path does not reach the log."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "")) or "(no route)"
+
+
 def _records_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RecordsError)
     status, code = 500, "internal_error"
@@ -64,11 +71,11 @@ def _records_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, AuthenticationError):
         challenge = f'{REALM}, error="{exc.bearer_error}"' if exc.bearer_error else REALM
         headers["WWW-Authenticate"] = challenge
-        log.info("records.auth.refused", path=request.url.path, reason=str(exc))
+        log.info("records.auth.refused", path=_route(request), reason=str(exc))
     elif isinstance(exc, TooManyAttemptsError):
         headers["Retry-After"] = str(exc.retry_after_seconds)
     elif status >= 500:
-        log.error("records.unavailable", path=request.url.path, error=repr(exc))
+        log.error("records.unavailable", path=_route(request), error=repr(exc))
     if status == 503:  # a dependency away for now: say when to come back
         headers["Retry-After"] = str(getattr(exc, "retry_after_seconds", RETRY_AFTER_SECONDS))
     return error_response(status, code, exc.public_message, headers or None)
@@ -89,13 +96,13 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """The database is down or restarting: refused for now (the pool reconnects by itself)."""
-    log.error("records.database_error", path=request.url.path, error=type(exc).__name__)
+    log.error("records.database_error", path=_route(request), error=type(exc).__name__)
     retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return error_response(503, "unavailable", ServiceUnavailableError.public_message, retry)
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("records.unexpected_error", path=request.url.path)
+    log.exception("records.unexpected_error", path=_route(request))
     return error_response(500, "internal_error", RecordsError.public_message)
 
 

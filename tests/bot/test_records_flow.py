@@ -150,6 +150,23 @@ def test_asking_by_reference_works_for_own_case_and_not_for_anothers(
     assert reference not in foreign.text
 
 
+def test_the_transcript_never_names_a_case_the_resident_typed(
+    bot: Runtime, records: RecordsService, residents: list[DemoUser]
+) -> None:
+    """Logged in or not, one's own or another's: the stored question keeps "[CASE]", not the reference."""
+    owner, other = residents[0], residents[1]
+    reference = owner.case_references[0]
+    service = bot.service
+    for token in (None, token_for(records, owner), token_for(records, other)):
+        sid = service.new_session()
+        answer = service.chat(sid, f"is my case {reference} done?", "10.0.0.1", token)
+        row = service.database.transcript(answer.answer_id)
+        assert row is not None and row.question == "is my case [CASE] done?"
+    mistyped = service.chat(service.new_session(), "where is MB-XXXX-1234?", "10.0.0.1", None)
+    row = service.database.transcript(mistyped.answer_id)
+    assert row is not None and row.question == "where is [CASE]?"
+
+
 def test_several_references_and_references_typed_loosely_are_each_answered(
     bot: Runtime, records: RecordsService, residents: list[DemoUser]
 ) -> None:

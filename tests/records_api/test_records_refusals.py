@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
@@ -100,3 +101,15 @@ def test_the_maintenance_thread_flushes_counts_by_itself(
         time.sleep(0.1)
     assert sum(refused()) == 20
     assert refused()[0] == 1 and len(refused()) <= 3
+
+
+def test_a_refused_request_is_logged_by_its_route_never_by_the_reference_in_its_path(lite: Harness) -> None:
+    from structlog.testing import capture_logs
+
+    reference = lite.add_person(cases=1).references[0]
+    with capture_logs() as logs:
+        refused = lite.client.get(f"/v1/me/cases/{reference}", headers={"Authorization": "Bearer not-a-jwt"})
+    assert refused.status_code == 401
+    entries = [e for e in logs if e["event"] == "records.auth.refused"]
+    assert entries and all(reference not in json.dumps(e, default=str) for e in logs)
+    assert entries[0]["path"] == "/v1/me/cases/{reference}"
