@@ -197,9 +197,11 @@ def assist(
     """Three suggested replies to the latest resident message, each a different excerpt of a passage
     (no sentence in two of them) or a curated answer, with citations and confidence. Also for a question
     typed during a phone call."""
-    longest = max(len(m.text) for m in body.conversation)
-    if longest > settings.max_message_chars:
-        raise StaffMessageTooLongError(longest, settings.max_message_chars)
+    # each message within the limit of who wrote it: an agent's replies may be longer than residents'
+    for m in body.conversation:
+        limit = settings.max_message_chars if m.role == "resident" else settings.staff_message_max_chars
+        if len(m.text) > limit:
+            raise StaffMessageTooLongError(len(m.text), limit)
     conversation = [Said(m.role, m.text) for m in body.conversation]
     return AssistResponse.of(assistant.suggest(conversation))
 

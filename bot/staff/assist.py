@@ -95,9 +95,11 @@ class Assistant:
         return self.pipeline.redact(TurnRequest(text))
 
     def suggest(self, conversation: Sequence[Said]) -> Suggestions:
-        """Suggestions for the latest resident message of `conversation` (oldest first)."""
+        """Suggestions for the latest resident message of `conversation` (oldest first) that asks
+        something: "I want to talk to a person", "yes" or "ok thanks" give way to the question before
+        them (an agent who claims a ticket sees suggestions for what the resident asked)."""
         started = time.perf_counter()
-        last = max((i for i, m in enumerate(conversation) if m.role == "resident"), default=-1)
+        last = self._latest_question(conversation)
         if last < 0:
             return Suggestions("", ())
         history = tuple(
@@ -163,6 +165,14 @@ class Assistant:
             if id(chunk) not in tried:
                 add(chunk)
         return Suggestions(message.text, tuple(out), _since(started))
+
+    def _latest_question(self, conversation: Sequence[Said]) -> int:
+        """The index of the latest resident message that asks something, else of the latest resident
+        message (-1: none)."""
+        residents = [i for i, m in enumerate(conversation) if m.role == "resident"]
+        patterns = self.pipeline.route.patterns
+        asking = [i for i in residents if not patterns.asks_nothing(self._redact(conversation[i].text).text)]
+        return (asking or residents or [-1])[-1]
 
     def plan(self, found: SearchResult, history: tuple[Turn, ...]) -> Plan:
         """The documents to suggest from, best first: the reciprocal-rank fusion of the conversation's

@@ -52,6 +52,21 @@ def test_the_conversation_decides_what_a_follow_up_is_about(assistant: Assistant
     assert "dog" in found.suggestions[0].citations[0].document_id
 
 
+@pytest.mark.parametrize("then", ["I want to talk to a person", "yes", "ok thanks"])
+def test_a_message_that_asks_nothing_gives_way_to_the_question_before_it(
+    assistant: Assistant, then: str
+) -> None:
+    """Right after a claim the latest resident message is the request for a person: the agent gets
+    suggestions for the question the resident asked."""
+    asked = "How do I appeal a parking ticket?"
+    alone = assistant.suggest([Said("resident", asked)])
+    found = assistant.suggest(
+        [Said("resident", asked), Said("agent", "I can't answer that, sorry."), Said("resident", then)]
+    )
+    assert found.question == asked
+    assert found.suggestions[0].citations[0].document_id == alone.suggestions[0].citations[0].document_id
+
+
 def test_personal_data_in_the_conversation_is_redacted_before_anything_reads_it(assistant: Assistant) -> None:
     found = assistant.suggest([Said("resident", "I'm jane@example.com, how do I renew my parking permit?")])
     assert "jane@example.com" not in found.question and "[EMAIL]" in found.question
@@ -105,6 +120,13 @@ def test_the_assist_and_search_api(stack: StaffStack) -> None:
         headers=headers,
     )
     assert (too_long.status_code, too_long.json()["error"]) == (413, "message_too_long")
+    long_reply = [  # an agent's reply may be longer than a resident's message (up to its own limit)
+        {"role": "resident", "text": "How do I book a park shelter?"},
+        {"role": "agent", "text": "Here is everything about bookings. " * 40},
+        {"role": "resident", "text": "and how much is it?"},
+    ]
+    answered = client.post("/api/v1/staff/assist", json={"conversation": long_reply}, headers=headers)
+    assert answered.status_code == 200 and answered.json()["suggestions"]
     empty = client.post("/api/v1/staff/assist", json={"conversation": []}, headers=headers)
     assert empty.status_code == 422
     wrong_role = client.post(
