@@ -97,6 +97,9 @@ def test_route_recognises_small_talk_handoff_and_case_references(pipeline: Pipel
     assert intent("how are you going to use my data?") == "question"
     assert intent("thanks!") == "thanks"
     assert intent("can I talk to a real person") == "handoff"
+    for asked in ("Can I talk to someone?", "I need to speak with someone", "connect me to an agent"):
+        assert intent(asked) == "handoff", asked
+    assert intent("who do I talk to about a noise complaint?") != "handoff"
     assert intent("status of MB-7K2P-9QXD-4R8T-Z") == "status"
     assert intent("has my building permit been approved yet?") == "status"
     assert intent("how long does a building permit take?") == "question"
