@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.links import addresses, host_of, is_city_host
 from ingest.parsers.formats import HiddenText
+from knowledge_base.lookalikes import fold_lookalikes
 from knowledge_base.records import Document
 from knowledge_base.review import Finding, shorten
 from knowledge_base.settings import DEFAULT_CITY_DOMAINS
@@ -103,12 +104,13 @@ def load_rules(language: str) -> tuple[Rule, ...]:
 
 
 def _normalised(text: str) -> str:
-    """Compatibility forms folded and invisible format characters (zero-width spaces ...) removed, so
-    "ig\u200bnore" or full-width letters read as what a reader sees."""
+    """Compatibility forms folded, invisible format characters (zero-width spaces ...) removed and
+    look-alike letters of another script in a Latin word spelled in Latin, so "ig\u200bnore", full-width
+    letters or "Ιgnore" with a Greek iota read as what a reader sees."""
     if text.isascii():
         return text
     folded = unicodedata.normalize("NFKC", text)
-    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return fold_lookalikes("".join(c for c in folded if unicodedata.category(c) != "Cf"))
 
 
 @dataclass(frozen=True, slots=True)

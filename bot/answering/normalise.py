@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from knowledge_base.lookalikes import fold_lookalikes
+
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
-_WORD = re.compile(r"[^\W\d_]{2,}")
 _LINES = re.compile(r"\n{3,}")
 
 
@@ -20,24 +21,6 @@ def _kept(ch: str) -> str:
     return " " if category == "Cc" else ""  # a control character parts words ("parking\x00permit")
 
 
-def _latin_lookalikes(word: re.Match[str]) -> str:
-    """A word mixing Latin letters with letters of another script that look like Latin ones ("dоg",
-    "іgnore", "ρassword"), spelled in Latin: Unicode's confusables (TR39, `confusable_homoglyphs`). A
-    word of one script alone ("Москва", "café") stays as written."""
-    text = word.group()
-    if text.isascii() or not any("a" <= ch.lower() <= "z" for ch in text):
-        return text
-    from confusable_homoglyphs import confusables  # its table loads on the first mixed word
-
-    found = confusables.is_confusable(text, greedy=True, preferred_aliases=["latin"]) or []
-    latin = {}
-    for item in found:
-        ascii_letters = [h["c"] for h in item["homoglyphs"] if h["c"].isascii() and h["c"].isalpha()]
-        if ascii_letters:
-            latin[item["character"]] = ascii_letters[0]
-    return "".join(latin.get(ch, ch) for ch in text)
-
-
 def normalise(text: str) -> str:
     """NFKC; control characters (except newline and tab) become spaces; every format character (Cf):
     zero-width, bidi overrides and the invisible tag characters used to smuggle instructions, and
@@ -45,6 +28,5 @@ def normalise(text: str) -> str:
     collapsed."""
     text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n")
     kept = _SPACES.sub(" ", "".join(_kept(ch) for ch in text))
-    if not kept.isascii():
-        kept = _WORD.sub(_latin_lookalikes, kept)
+    kept = fold_lookalikes(kept)
     return _LINES.sub("\n\n", "\n".join(line.strip() for line in kept.split("\n"))).strip()
