@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
@@ -98,8 +99,25 @@ class DocumentsDesk:
             raise UploadRefusedError(
                 "A document id or a title names one document: upload that file on its own."
             )
+        if metadata.document_id:
+            self._not_withdrawn(metadata.document_id, metadata.effective_date)
         entries = [(f, f.filename, metadata.document_id or "", metadata, "") for f in files]
         return self._stage(entries, accept_missing_metadata, subject, name)
+
+    def _not_withdrawn(self, document_id: str, effective: date | None) -> None:
+        """Refuses a change that would take a page residents are served out of service until a later
+        effective date: a version is built from what is in effect today, and a document has one saved
+        form, so a future-dated replacement would leave residents with nothing until that day."""
+        if effective is None or effective <= date.today():
+            return
+        current = self.kb.versions.current()
+        if current is None or document_id not in served_documents(self.kb.versions.versions_dir / current):
+            return
+        raise UploadRefusedError(
+            f"{document_id!r} is in service, and this version takes effect on {effective.isoformat()}: "
+            "residents would get no answer from it until then. Upload the new version on that day (or "
+            "give today's date), and keep the page in service until it applies."
+        )
 
     def _stage(
         self,
@@ -128,6 +146,7 @@ class DocumentsDesk:
                 with path.open("wb") as out:
                     shutil.copyfileobj(upload.content, out, 1024 * 1024)
                 document_id = given_id or default_id(path, path.parent)
+                metadata = self._with_saved(document_id, metadata)
                 write_sidecar(path, document_id, metadata)
                 staged.append(
                     JobFile(
@@ -146,6 +165,25 @@ class DocumentsDesk:
             raise
         self.runner.submit(job.id)
         return job
+
+    def _with_saved(self, document_id: str, metadata: UploadMetadata) -> UploadMetadata:
+        """A replacement keeps what is saved of the document for each field the upload leaves empty
+        (department, contact, source URL, effective date, review date): a new file for a page does not
+        wipe its metadata, which would hold it for review and take it out of the next version."""
+        document = self.kb.store.document(document_id)
+        if document is None:
+            return metadata
+        review_by = next((d.review_by for d in self.kb.store.summaries() if d.id == document_id), None)
+        saved: dict[str, object] = {
+            "department": document.department,
+            "contact": document.contact,
+            "source_url": public_url(document.source_uri),
+            "effective_date": document.effective_date,
+            "review_by": review_by,
+        }
+        given = metadata.model_dump()
+        kept = {k: v for k, v in saved.items() if given[k] in (None, "") and v not in (None, "")}
+        return metadata.model_copy(update=kept) if kept else metadata
 
     def upload_pages(
         self,
@@ -213,6 +251,8 @@ class DocumentsDesk:
         given = {k: v for k, v in edit.changes().items() if v != before[k]}
         if not given:
             raise EditRefusedError("Nothing to change: these are the values saved now.")
+        if isinstance(effective := given.get("effective_date"), date):
+            self._not_withdrawn(document_id, effective)
         changes = {k: f"{_shown(before[k])} → {_shown(v)}" for k, v in given.items()}
         file = JobFile(
             ordinal=0,

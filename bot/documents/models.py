@@ -51,6 +51,13 @@ class UploadMetadata(BaseModel):
     review_by: date | None = None
     language: str = Field(default="en", min_length=2, max_length=16, pattern=r"^[A-Za-z-]+$")
 
+    @field_validator("document_id")
+    @classmethod
+    def _names_something(cls, value: str | None) -> str | None:
+        if value is not None and not any(ch.isalnum() for ch in value):
+            raise ValueError('a document id needs a letter or a digit ("." and ".." name folders)')
+        return value
+
     @field_validator("source_url")
     @classmethod
     def _public_address(cls, value: str) -> str:

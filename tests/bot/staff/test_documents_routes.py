@@ -96,6 +96,34 @@ def test_uploading_the_same_document_id_replaces_it_and_retire_removes_it(docs: 
     assert pool["retired"] and pool["served_version"] is None
 
 
+def test_a_new_file_for_a_page_keeps_its_saved_metadata_and_a_future_date_is_refused(
+    docs: StaffStack,
+) -> None:
+    first = _upload(docs, [("garden.md", b"# Garden plots\n\nA plot costs $40 a season.\n")],
+                    document_id="garden-plots", **SIDECAR_FIELDS)  # fmt: skip
+    assert wait_for_job(docs, first.json()["job_id"])["state"] == "done"  # type: ignore[attr-defined]
+    # the editor leaves every metadata field empty: the page is replaced, not held for missing metadata
+    second = _upload(docs, [("garden.md", b"# Garden plots\n\nA plot costs $45 a season.\n")],
+                     document_id="garden-plots")  # fmt: skip
+    job = wait_for_job(docs, second.json()["job_id"])  # type: ignore[attr-defined]
+    assert [f["outcome"] for f in job["files"]] == ["updated"], job
+    detail = docs.client().get("/api/v1/staff/documents/garden-plots", headers=docs.bearer("editor")).json()
+    assert detail["department"] == SIDECAR_FIELDS["department"] and detail["served_version"] == 2
+    assert detail["source_url"] == SIDECAR_FIELDS["source_url"]
+    # a version that takes effect later would leave residents with nothing until then: refused, kept
+    later = _upload(docs, [("garden.md", b"# Garden plots\n\nA plot costs $50 a season.\n")],
+                    document_id="garden-plots", effective_date="2099-01-01")  # fmt: skip
+    assert later.status_code == 422 and "2099-01-01" in later.json()["message"]  # type: ignore[attr-defined]
+    edit = docs.client().patch(
+        "/api/v1/staff/documents/garden-plots",
+        json={"effective_date": "2099-01-01"},
+        headers=docs.bearer("editor"),
+    )
+    assert edit.status_code == 422 and "in service" in edit.json()["message"]
+    still = docs.client().get("/api/v1/staff/documents/garden-plots", headers=docs.bearer("editor")).json()
+    assert still["served_version"] == 2 and "$45" in still["chunk_list"][0]["text"]
+
+
 def test_missing_metadata_holds_the_document_unless_the_editor_accepts_it(docs: StaffStack) -> None:
     before = _served(docs)
     held = _upload(docs, [("skate-park.md", b"# Skate park\n\nThe skate park is open daily until dusk.\n")])
@@ -125,6 +153,8 @@ def test_agents_may_not_upload_or_retire(docs: StaffStack, role: str) -> None:
         ([("a.md", b"# A")], {"source_url": "file:///home/editor/a.md"}, 422, "invalid_metadata"),
         ([("a.md", b"# A")], {"effective_date": "next week"}, 422, "invalid_metadata"),
         ([("a.md", b"# A")], {"document_id": "../../etc/passwd"}, 422, "invalid_metadata"),
+        ([("a.md", b"# A")], {"document_id": ".."}, 422, "invalid_metadata"),
+        ([("a.md", b"# A")], {"document_id": "..."}, 422, "invalid_metadata"),
     ],
 )
 def test_a_bad_upload_gets_a_clear_4xx_and_queues_nothing(
