@@ -210,6 +210,14 @@ class DraftDesk:
         return manifest
 
     def rollback(self, who: Actor, name: str) -> Manifest:
+        """Serve a kept version again; never the open draft's build, which reaches residents only by
+        approval (409: "approve the draft")."""
+        draft = self.draft()
+        if draft is not None and draft.version == name:
+            raise DraftStateError(
+                f"{name} is the open draft's build, not yet reviewed: submit and approve the draft to "
+                "publish it."
+            )
         previous = self.kb.versions.current() or ""
         manifest = self.kb.serve(name)
         self._log(who, "rollback", name, previous=previous)

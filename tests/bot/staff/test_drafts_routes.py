@@ -203,6 +203,24 @@ def test_a_draft_built_before_another_version_was_served_is_not_published(own: S
     assert done.status_code == 200 and runtime.kb.versions.current() == done.json()["version"]
 
 
+def test_the_open_drafts_build_is_never_served_by_a_rollback(own: StaffStack) -> None:
+    """The versions page listed the open draft's build with "Serve": residents got unreviewed text."""
+    api, editor, supervisor = own.client(), own.bearer("editor"), own.bearer("supervisor")
+    built = api.post("/api/v1/staff/drafts", json={"note": "unreviewed"}, headers=editor)
+    assert built.status_code == 201, built.text
+    draft = built.json()["version"]
+    served = own.runtime.kb.versions.current()
+    refused = api.post(f"/api/v1/staff/versions/{draft}/rollback", headers=supervisor)
+    assert refused.status_code == 409 and "approve the draft" in refused.json()["message"]
+    assert own.runtime.kb.versions.current() == served
+    page = api.get("/staff/versions", headers=supervisor)
+    assert f"Serve {draft}" not in page.text and "The open draft" in page.text
+    # reviewed, it is published the one way there is (and no draft stays open for the next tests)
+    assert api.post("/api/v1/staff/drafts/submit", json={"note": "ok"}, headers=editor).status_code == 200
+    assert api.post("/api/v1/staff/drafts/approve", headers=supervisor).status_code == 200
+    assert own.runtime.kb.versions.current() == draft
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "status"),
     [
