@@ -336,10 +336,11 @@ class ExtractiveComposer:
         list_types: list[AnswerType],
     ) -> set[int]:
         """A window never ends on a sentence that leads into a list ("The tax is paid in two equal
-        instalments:"): the list follows it, as a list answer would show it, or, when its items are
-        not there to show (another passage, never quoted), the lead-in is left out."""
+        instalments:", or a table's header row "Charge | 2026 rate"): the list follows it, as a list
+        answer would show it, or, when its items are not there to show (another passage, never
+        quoted), the lead-in is left out."""
         last = max(window)
-        if last == best or not hit.sentences[last].text.rstrip().endswith(":"):
+        if last == best or not _leads_in(hit, last, items):
             return window
         listed = self._list_answer(hit, last, items, allowed, scores, list_types)
         if listed is None:
@@ -378,3 +379,11 @@ class ExtractiveComposer:
             first, last = min(first, index), max(last, index)
             chars += len(hit.sentences[index].text)
         return set(range(first, last + 1))
+
+
+def _leads_in(hit: RetrievedChunk, index: int, items: list[bool]) -> bool:
+    """A sentence that announces a list: it ends with a colon, or it is no item and items follow it
+    (a table's header row above its rows)."""
+    if hit.sentences[index].text.rstrip().endswith(":"):
+        return True
+    return not items[index] and index + 1 < len(items) and items[index + 1]

@@ -148,6 +148,21 @@ def test_a_lead_in_whose_list_is_not_in_the_passage_is_left_out(composer: Extrac
     assert picked == ["Tax bills are mailed in the second week of February."]
 
 
+def test_a_table_header_row_is_never_the_last_thing_an_answer_says(composer: ExtractiveComposer) -> None:
+    """A table's rows are items under its header row: a window that reaches the header shows the rows
+    or stops before it, never "Charge | 2026 rate" on its own."""
+    bill = (
+        "Meters are read every three months and you receive a bill each quarter. Your bill has three "
+        "parts: a service charge, a water charge and a sewer charge. Charge | 2026 rate\n"
+        "- Service charge | $30.00 per quarter\n- Water | $2.10 per cubic metre\n"
+        "- Sewer | $1.80 per cubic metre"
+    )
+    picked = texts(composer, "how often do I get a water bill?", chunk(bill, ("Your bill",)))
+    assert picked[0].startswith("Meters are read")
+    assert picked[-1] != "Charge | 2026 rate"
+    assert "Charge | 2026 rate" not in picked or any("$30.00" in t for t in picked)
+
+
 def test_sentences_already_quoted_are_skipped_and_not_bridged(composer: ExtractiveComposer) -> None:
     """A second reading of a passage (`skip`: sentences already suggested) answers from what is left,
     and its window does not grow across a skipped sentence."""
