@@ -62,7 +62,7 @@ def _problem(request: Request, exc: DeskError) -> Response:
             request,
             "problem.html",
             409,
-            title="Already taken",
+            title="Not possible now",
             message=exc.message,
             back=("/staff/queue", "Back to the queue"),
         )
