@@ -103,7 +103,11 @@ def overview_page(request: Request, who: SupervisorPage, runtime: RuntimeDep) ->
     if isinstance(desk, Response):
         return desk
     desk.sweep()
-    return render(request, "overview.html", overview=desk.overview(), minutes=_minutes, **_base(who))
+    now = datetime.now(UTC)
+    active = [TicketOut.of(t, now) for t in desk.store.listed([TicketStatus.ACTIVE])]
+    return render(
+        request, "overview.html", overview=desk.overview(), active=active, minutes=_minutes, **_base(who)
+    )
 
 
 @router.get("/staff/tickets/{ticket_id}")
@@ -116,7 +120,10 @@ def ticket_page(ticket_id: str, request: Request, who: AgentPage, runtime: Runti
         ticket = desk.store.get(ticket_id)
     except DeskError as exc:
         return _problem(request, exc)
-    held = ticket.status == TicketStatus.ACTIVE and ticket.agent_subject == who.subject
+    # an agent replies in the conversations they hold; a supervisor may step into any active one
+    held = ticket.status == TicketStatus.ACTIVE and (
+        ticket.agent_subject == who.subject or who.role == Role.SUPERVISOR
+    )
     return render(
         request,
         "ticket.html",

@@ -100,6 +100,25 @@ def test_a_question_in_another_language_is_told_so_and_its_ticket_carries_the_la
     assert mine["language"] == "fr"
 
 
+def test_a_supervisor_finds_another_agents_conversation_and_may_reply_in_it(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say(PARKING)
+    resident.say("I want to talk to a person")
+    ticket = ticket_of(stack, resident)
+    assert (
+        agent(stack, served, subject="agent-alex").post(f"/api/v1/staff/tickets/{ticket}/claim").status_code
+        == 200
+    )
+    boss = agent(stack, served, "supervisor")
+    overview = boss.get("/staff/overview")
+    assert overview.status_code == 200 and f'href="/staff/tickets/{ticket}"' in overview.text
+    page = boss.get(f"/staff/tickets/{ticket}")
+    assert page.status_code == 200 and 'id="reply-form"' in page.text
+    other = agent(stack, served, subject="agent-bea").get(f"/staff/tickets/{ticket}")
+    assert other.status_code == 200 and 'id="reply-form"' not in other.text  # not theirs
+
+
 def test_the_bot_is_silent_while_a_person_has_the_conversation_and_says_so_when_it_is_back(
     stack: StaffStack, served: ServedApp, resident: Resident
 ) -> None:
