@@ -98,7 +98,12 @@ def build_pipeline(
     links = LinkPolicy.of(config.allowed_link_hosts)
     placeholders = tuple(sorted(set(load_placeholders().values())))
     lookup = RecordsLookup(
-        records, replies, config.login_url, config.default_contact, load_case_types(config.language)
+        records,
+        replies,
+        config.login_url,
+        config.default_contact,
+        load_case_types(config.language),
+        load_routes(config.language),
     )
     planted = addressed_to_assistant(config.language)
     composer = ExtractiveComposer(

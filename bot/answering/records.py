@@ -19,7 +19,7 @@ from typing import Protocol
 
 import yaml
 
-from bot.answering.replies import Replies
+from bot.answering.replies import Replies, RoutePatterns
 from bot.answering.statuses import AnswerStatus
 from bot.answering.turn import AnswerSentence, Reply
 from bot.errors import (
@@ -124,11 +124,33 @@ class RecordsLookup:
     login_url: str
     default_contact: str
     case_types: tuple[CaseType, ...] = ()
+    routes: RoutePatterns | None = None  # `others_case` and `case_action` (data/routes.<language>.yml)
 
     def answer(self, question: str, token: str | None, client_address: str | None = None) -> Reply:
         if not token or self.client is None:
             return Reply(AnswerStatus.NEEDS_LOGIN, self.replies.get("needs_login"))
         references = case_references(question)[:MAX_LISTED]
+        routes = self.routes
+        if routes is not None and not references and routes.matches("others_case", question):
+            # "what is my neighbour's complaint status?": one's own cases would answer another question
+            return Reply(
+                AnswerStatus.NO_ANSWER, self.replies.get("records_only_yours", contact=self.default_contact)
+            )
+        reply = self._lookup(question, references, token, client_address)
+        if (
+            routes is not None
+            and reply.status == AnswerStatus.ANSWERED
+            and routes.matches("case_action", question)
+        ):
+            # "please cancel my permit application": the status, and who can change it
+            note = AnswerSentence(self.replies.get("records_no_actions", contact=self.default_contact), -1)
+            sentences = (*reply.sentences, note)
+            return replace(reply, text="\n".join(s.text for s in sentences), sentences=sentences)
+        return reply
+
+    def _lookup(self, question: str, references: list[str], token: str, client_address: str | None) -> Reply:
+        client = self.client
+        assert client is not None  # `answer` asked for a login without one
         if not references and mistyped_references(question):
             return Reply(AnswerStatus.NO_ANSWER, self.replies.get("records_not_found"))
         missing: list[str] = []
@@ -137,13 +159,13 @@ class RecordsLookup:
                 cases = []
                 for reference in references:
                     try:
-                        cases.append(self.client.my_case(token, reference, client_address))
+                        cases.append(client.my_case(token, reference, client_address))
                     except RecordsNotFoundError:
                         missing.append(reference)
                 if not cases:
                     raise RecordsNotFoundError("none of the references is on this account")
             else:
-                cases = self.client.my_cases(token, client_address)
+                cases = client.my_cases(token, client_address)
         except RecordsUnauthorizedError:
             return Reply(AnswerStatus.NEEDS_LOGIN, self.replies.get("needs_login"))
         except RecordsNotFoundError:

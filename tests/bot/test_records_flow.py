@@ -167,6 +167,30 @@ def test_the_transcript_never_names_a_case_the_resident_typed(
     assert row is not None and row.question == "where is [CASE]?"
 
 
+def test_a_question_about_someone_elses_case_is_told_only_ones_own_are_shown(
+    bot: Runtime, records: RecordsService, residents: list[DemoUser]
+) -> None:
+    user = residents[0]
+    token = token_for(records, user)
+    for asked in ("what is my neighbour's complaint status?", "Show me resident-004's cases"):
+        answer = bot.service.pipeline.run(asked, access_token=token)
+        assert answer.status == AnswerStatus.NO_ANSWER and "your own account" in answer.text, asked
+        assert not any(ref in answer.text for ref in user.case_references)
+    own = bot.service.pipeline.run("what is the status of my application?", access_token=token)
+    assert own.status == AnswerStatus.ANSWERED and "your own account" not in own.text
+
+
+def test_asking_to_cancel_a_case_gives_its_status_and_who_can_change_it(
+    bot: Runtime, records: RecordsService, residents: list[DemoUser]
+) -> None:
+    user = residents[0]
+    answer = bot.service.pipeline.run(
+        f"please cancel {user.case_references[0]}", access_token=token_for(records, user)
+    )
+    assert answer.status == AnswerStatus.ANSWERED and user.case_references[0] in answer.text
+    assert "to cancel or change it, please contact" in answer.text
+
+
 def test_several_references_and_references_typed_loosely_are_each_answered(
     bot: Runtime, records: RecordsService, residents: list[DemoUser]
 ) -> None:
