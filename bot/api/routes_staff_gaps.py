@@ -12,7 +12,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from bot.api.deps import RuntimeDep
 from bot.api.routes_staff_auth import STAFF_API_ERRORS, render
@@ -106,10 +106,32 @@ def start_curated_answer(
         for d in (documents.get(i) for i in cite)
         if d is not None
     ]
-    draft = runtime.service.database.add_curated_draft(
+    database = runtime.service.database
+    started = next(  # a second click or a resent form finds the draft the first one started
+        (
+            d.id
+            for d in database.curated_drafts()
+            if d.question == question
+            and not d.answer
+            and d.ticket_id is None
+            and d.author_subject == who.subject
+        ),
+        None,
+    )
+    draft = started or database.add_curated_draft(
         question, "", citations, None, who.subject, who.display_name
     )
-    return render(request, "gap_started.html", draft=draft, question=question, **_page(who))
+    return RedirectResponse(f"/staff/gaps/curated-draft/{draft}", status_code=303)
+
+
+@router.get("/staff/gaps/curated-draft/{draft_id}", include_in_schema=False)
+def curated_answer_started(request: Request, who: EditorDep, runtime: RuntimeDep, draft_id: int) -> Response:
+    draft = next((d for d in runtime.service.database.curated_drafts() if d.id == draft_id), None)
+    if draft is None:
+        return render(
+            request, "problem.html", 404, title="Not found", message="There is no open draft with that id."
+        )
+    return render(request, "gap_started.html", draft=draft.id, question=draft.question, **_page(who))
 
 
 def _slug(text: str) -> str:

@@ -71,11 +71,20 @@ def test_the_page_shows_a_table_per_group_and_starts_a_curated_answer(stack: Sta
         data={"question": HENS, "cite": ["animals-dog-licences"], csrf.FIELD: session.csrf_token},
         headers={"Origin": ORIGIN},
     )
-    assert started.status_code == 200, started.text
+    assert started.status_code == 303, started.text  # then a page to reload safely
     drafts = stack.runtime.service.database.curated_drafts()
     assert drafts[0].question == HENS and [c.document_id for c in drafts[0].citations] == [
         "animals-dog-licences"
     ]
+    shown = client.get(started.headers["location"])
+    assert shown.status_code == 200 and f"/staff/curated/drafts/{drafts[0].id}" in shown.text
+    again = client.post(  # a double click starts nothing new
+        "/staff/gaps/curated-draft",
+        data={"question": HENS, "cite": ["animals-dog-licences"], csrf.FIELD: session.csrf_token},
+        headers={"Origin": ORIGIN},
+    )
+    assert again.headers["location"] == started.headers["location"]
+    assert len([d for d in stack.runtime.service.database.curated_drafts() if d.question == HENS]) == 1
     skeleton = client.get("/staff/gaps/new-document", params={"label": "backyard chickens", "q": [HENS]})
     assert skeleton.status_code == 200 and skeleton.text.startswith("# backyard chickens")
     assert HENS in skeleton.text
