@@ -287,17 +287,25 @@ def _problem(request: Request, exc: DocumentsError | ValidationError) -> Respons
     return render(request, "problem.html", status, title="That did not work", message=message)
 
 
-@router.get("/staff/documents", include_in_schema=False)
-def documents_page(request: Request, who: ReaderDep, runtime: RuntimeDep) -> Response:
+def _documents(
+    request: Request, who: StaffPrincipal, runtime: Runtime, status: int = 200, **form: Any
+) -> Response:
     desk = _desk(runtime)
     return render(
         request,
         "documents.html",
+        status,
         documents=desk.documents(),
         jobs=desk.store.recent(10),
         today=date.today().isoformat(),
+        **form,
         **_page(who),
     )
+
+
+@router.get("/staff/documents", include_in_schema=False)
+def documents_page(request: Request, who: ReaderDep, runtime: RuntimeDep) -> Response:
+    return _documents(request, who, runtime)
 
 
 @router.post("/staff/documents", include_in_schema=False)
@@ -323,7 +331,14 @@ def upload_page(
         )
         job = _queue(runtime, who, files, url_list, metadata, accept_missing_metadata)
     except (DocumentsError, ValidationError) as exc:
-        return _problem(request, exc)
+        # the form again, with what was typed and why it was refused (files cannot be refilled)
+        status, _, message = _explained(exc)
+        typed = {
+            "document_id": document_id, "title": title, "department": department, "contact": contact,
+            "source_url": source_url, "effective_date": effective_date, "review_by": review_by,
+            "language": language, "accept_missing_metadata": accept_missing_metadata,
+        }  # fmt: skip
+        return _documents(request, who, runtime, status, error=message, values=typed)
     _note_upload(request, job.id, files)
     return RedirectResponse(f"/staff/jobs/{job.id}", status_code=303)
 

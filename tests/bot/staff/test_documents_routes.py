@@ -124,6 +124,18 @@ def test_a_new_file_for_a_page_keeps_its_saved_metadata_and_a_future_date_is_ref
     assert still["served_version"] == 2 and "$45" in still["chunk_list"][0]["text"]
 
 
+def test_a_refused_upload_form_comes_back_with_what_was_typed(docs: StaffStack) -> None:
+    page = docs.client().post(
+        "/staff/documents",
+        files=[("files", ("a.md", b"# A")), ("files", ("b.md", b"# B"))],
+        data={"title": "One title", "department": "Parks <Dept>", "contact": "555-0100"},
+        headers=docs.bearer("editor"),
+    )
+    assert page.status_code == 422 and 'role="alert"' in page.text and "on its own" in page.text
+    assert 'value="Parks &lt;Dept&gt;"' in page.text and 'value="555-0100"' in page.text  # kept, escaped
+    assert '<form method="post" action="/staff/documents"' in page.text
+
+
 def test_missing_metadata_holds_the_document_unless_the_editor_accepts_it(docs: StaffStack) -> None:
     before = _served(docs)
     held = _upload(docs, [("skate-park.md", b"# Skate park\n\nThe skate park is open daily until dusk.\n")])
