@@ -390,7 +390,19 @@ def edit_page(
         }
         job = _edit(request, runtime, who, document_id, MetadataEdit.model_validate(given))
     except (DocumentsError, ValidationError) as exc:
-        return _problem(request, exc)
+        try:  # the page again, with what was typed and why nothing changed
+            document = _desk(runtime).document(document_id)
+        except DocumentsError:
+            return _problem(request, exc)
+        status, _, message = _explained(exc)
+        typed = {
+            "title": title, "department": department, "contact": contact, "source_url": source_url,
+            "effective_date": effective_date, "review_by": review_by, "language": language,
+            "accept_missing_metadata": accept_missing_metadata,
+        }  # fmt: skip
+        return render(
+            request, "document.html", status, document=document, error=message, values=typed, **_page(who)
+        )
     return RedirectResponse(f"/staff/jobs/{job.id}", status_code=303)
 
 

@@ -134,6 +134,13 @@ def test_a_refused_upload_form_comes_back_with_what_was_typed(docs: StaffStack) 
     assert page.status_code == 422 and 'role="alert"' in page.text and "on its own" in page.text
     assert 'value="Parks &lt;Dept&gt;"' in page.text and 'value="555-0100"' in page.text  # kept, escaped
     assert '<form method="post" action="/staff/documents"' in page.text
+    edit = docs.client().post(
+        "/staff/documents/beekeeping",
+        data={"title": "Bees", "department": "Apiary Office", "source_url": "javascript:alert(1)"},
+        headers=docs.bearer("editor"),
+    )
+    assert edit.status_code == 422 and 'role="alert"' in edit.text and "Nothing was changed" in edit.text
+    assert 'value="Apiary Office"' in edit.text and 'value="javascript:alert(1)"' in edit.text
 
 
 def test_missing_metadata_holds_the_document_unless_the_editor_accepts_it(docs: StaffStack) -> None:
