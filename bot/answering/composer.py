@@ -200,10 +200,11 @@ class ExtractiveComposer:
             chosen = self._asked_list(hit, s_index, items, allowed, by_position, list_types)
         if chosen is None and list_types:
             # the list asked for (the fees of "how much is a dog licence?") may be in another top
-            # passage than the best single sentence ("License your dog online ..."): the first that has it
+            # passage of the same page than the best single sentence ("License your dog online ..."):
+            # the first that has it
             for other in range(min(cfg.list_passages, len(hits))):
-                if other == h_index:
-                    continue
+                if other == h_index or hits[other].document_id != hit.document_id:
+                    continue  # from the page the answer is on: another page's fees answer another question
                 o_items = self._items(hits[other])
                 o_scores = {s: sc for sc, h, s in scored if h == other}
                 listed = self._asked_list(hits[other], -1, o_items, allowed_in[other], o_scores, list_types)

@@ -127,6 +127,23 @@ def test_a_cost_question_gets_the_list_of_costs_from_another_top_passage(
     ]
 
 
+def test_a_cost_list_is_never_taken_from_another_page(composer: ExtractiveComposer) -> None:
+    """ "How much is a community garden plot?": the garden page says it in a sentence; the bookings
+    page's fee list, next among the top passages, is about pavilions (an exploratory run got it)."""
+    garden = chunk(
+        "A community garden plot costs $40 a season. Plots are assigned in March.", ("Plots",), doc="garden"
+    )
+    bookings = chunk(
+        "Rates for residents are:\n- Picnic pavilion: $60 a day\n- Sports field: $25 an hour",
+        ("Fees",),
+        score=0.9,
+        doc="bookings",
+    )
+    picked = texts(composer, "How much is a community garden plot?", garden, bookings)
+    assert picked[0] == "A community garden plot costs $40 a season."
+    assert not any("pavilion" in t for t in picked)
+
+
 TAX = (
     "Tax bills are mailed in the second week of February. The tax is paid in two equal instalments:\n"
     "- First instalment: due March 31\n"
