@@ -453,6 +453,39 @@
     }
   }
 
+  function since(iso) {
+    const at = new Date(asText(iso));
+    return isNaN(at) ? "" : at.toISOString().slice(11, 16);
+  }
+
+  // "Your conversations": a transfer or a supervisor's resolve elsewhere takes one away
+  async function refreshMine() {
+    const mine = document.getElementById("mine");
+    if (!mine || mine.contains(document.activeElement)) return;
+    try {
+      const tickets = asList((await api("tickets?status=mine")).tickets);
+      const next = tickets.length
+        ? h(
+            "ul",
+            { class: "links", id: "mine" },
+            ...tickets.map((t) =>
+              h(
+                "li",
+                {},
+                h("a", {
+                  href: "/staff/tickets/" + encodeURIComponent(asText(t.id)),
+                  text: asText(t.department) + ", since " + since(t.claimed_at) + " UTC (" + asText(t.language) + ", " + asText(t.id).slice(0, 8) + ")",
+                }),
+              ),
+            ),
+          )
+        : h("p", { id: "mine", text: "You have no open conversations." });
+      if (next.textContent !== mine.textContent) mine.replaceWith(next);
+    } catch {
+      /* try again next round */
+    }
+  }
+
   async function refreshOverview() {
     const box = document.getElementById("overview");
     if (!box) return;
@@ -506,6 +539,7 @@
   if (page === "assist") assistPage();
   if (page === "queue") {
     setInterval(refreshQueue, 3000);
+    setInterval(refreshMine, 3000);
     if (root.dataset.supervisor === "yes") setInterval(refreshOverview, 3000);
   }
   if (page === "overview") setInterval(refreshOverview, 3000);
