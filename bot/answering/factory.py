@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.answering.classifier import BinaryClassifier, Split
+from bot.answering.classifier import BinaryClassifier
 from bot.answering.composer import ComposerConfig, ExtractiveComposer, load_answer_types, load_quotable
 from bot.answering.curated import CuratedIndex, PublishedDocuments
 from bot.answering.gate import Gate, GateConfig, load_gate_config
@@ -52,17 +51,12 @@ class AnsweringConfig:
     gate: GateConfig = field(default_factory=load_gate_config)
     generation_passages: int = 3  # passages given to a language model, when one is configured
     generation_min_supported: float = 0.5  # share of its sentences that must verify
-    # The labelled examples the status and manipulation classifiers are fitted on: all of them in
-    # service; evaluation benches fit on `train` only, so that their figures on `test` stay held out.
-    fit_splits: tuple[Split, ...] = ("train", "test")
 
 
-def build_intents(
-    retriever: Retriever, language: str = "en", splits: Sequence[Split] = ("train", "test")
-) -> IntentClassifier:
+def build_intents(retriever: Retriever, language: str = "en") -> IntentClassifier:
     """The status-question classifier, fitted now on the shipped examples (blocking, about a second)."""
     intents = IntentClassifier(
-        retriever.embed_examples, load_intent_examples(language), load_intent_config(language), splits
+        retriever.embed_examples, load_intent_examples(language), load_intent_config(language)
     )
     intents.warm_up()
     return intents
@@ -75,11 +69,9 @@ def build_language_check(language: str = "en") -> LanguageCheck:
     return check
 
 
-def build_manipulation(
-    retriever: Retriever, language: str = "en", splits: Sequence[Split] = ("train", "test")
-) -> BinaryClassifier:
+def build_manipulation(retriever: Retriever, language: str = "en") -> BinaryClassifier:
     """The jailbreak and prompt-extraction classifier, fitted now on the shipped examples (blocking)."""
-    classifier = manipulation_classifier(retriever.embed_examples, language, splits=splits)
+    classifier = manipulation_classifier(retriever.embed_examples, language)
     classifier.warm_up()
     return classifier
 
@@ -126,10 +118,10 @@ def build_pipeline(
         route=Route(
             load_routes(config.language),
             replies,
-            intents or build_intents(retriever, config.language, config.fit_splits),
+            intents or build_intents(retriever, config.language),
             config.city,
             config.default_contact,
-            manipulation or build_manipulation(retriever, config.language, config.fit_splits),
+            manipulation or build_manipulation(retriever, config.language),
             build_language_check(config.language),
         ),
         status=StatusLookup(lookup),

@@ -19,7 +19,6 @@ from bot.answering.classifier import (
     ClassifierConfig,
     Example,
     Source,
-    Split,
     load_config,
     load_examples,
     write_config,
@@ -67,9 +66,8 @@ class IntentClassifier(BinaryClassifier):
         embed: Callable[[list[str]], Vectors],
         examples: Sequence[Example],
         config: ClassifierConfig | None = None,
-        splits: Sequence[Split] = ("train",),
     ) -> None:
-        super().__init__(embed, examples, config, positive="status", name="intent", splits=splits)
+        super().__init__(embed, examples, config, positive="status", name="intent")
 
     def status_probability(self, text: str, vector: Vectors) -> float:
         return self.probability(text, vector)

@@ -14,7 +14,7 @@ The same classifier as status questions (`classifier.py`), trained on examples t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.answering.classifier import (
@@ -22,7 +22,6 @@ from bot.answering.classifier import (
     ClassifierConfig,
     Example,
     Source,
-    Split,
     load_config,
     load_examples,
     write_config,
@@ -71,10 +70,7 @@ def write_manipulation_config(config: ClassifierConfig, note: str, language: str
 
 
 def manipulation_classifier(
-    embed: Callable[[list[str]], Vectors],
-    language: str = "en",
-    config: ClassifierConfig | None = None,
-    splits: Sequence[Split] = ("train",),
+    embed: Callable[[list[str]], Vectors], language: str = "en", config: ClassifierConfig | None = None
 ) -> BinaryClassifier:
     return BinaryClassifier(
         embed,
@@ -82,5 +78,4 @@ def manipulation_classifier(
         config or load_manipulation_config(language),
         positive=POSITIVE,
         name="manipulation",
-        splits=splits,
     )
