@@ -28,6 +28,8 @@ AUDITED: tuple[tuple[str, str, Action], ...] = (
     ("POST", "/staff/documents", "upload"),
     ("POST", "/api/v1/staff/documents/{document_id}/retire", "retire"),
     ("POST", "/staff/documents/{document_id}/retire", "retire"),
+    ("POST", "/api/v1/staff/documents/{document_id}/confirm", "confirm"),
+    ("POST", "/staff/documents/{document_id}/confirm", "confirm"),
     ("PUT", "/api/v1/staff/documents/{document_id}", "edit_metadata"),
     ("PATCH", "/api/v1/staff/documents/{document_id}", "edit_metadata"),
     ("POST", "/staff/documents/{document_id}", "edit_metadata"),

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.api.deps import RuntimeDep
 from bot.api.editor_audit import note_target
@@ -49,6 +50,7 @@ from bot.staff.roles import LABELS, Role
 router = APIRouter()
 EDITORS = StaffAccess(Role.EDITOR, Role.SUPERVISOR)
 EditorDep = Annotated[StaffPrincipal, Depends(EDITORS)]
+SupervisorDep = Annotated[StaffPrincipal, Depends(StaffAccess(Role.SUPERVISOR))]
 ReaderDep = Annotated[StaffPrincipal, Depends(ANY_STAFF)]
 ERRORS: dict[int | str, dict[str, object]] = {
     **STAFF_API_ERRORS,
@@ -242,6 +244,33 @@ def retire_document(who: EditorDep, runtime: RuntimeDep, document_id: str) -> Jo
     return JobAccepted(job_id=job.id, state=job.state, url=f"/api/v1/staff/jobs/{job.id}")
 
 
+class Confirmed(BaseModel):
+    document_id: str
+    message: str
+
+
+CONFIRMED = (
+    "Confirmed after review: it joins the next draft (rebuild it on /staff/drafts), then residents see it "
+    "once approved."
+)
+
+
+@router.post(
+    "/api/v1/staff/documents/{document_id}/confirm",
+    response_model=Confirmed,
+    responses=ERRORS,
+    dependencies=[Depends(no_store)],
+    tags=["staff"],
+)
+def confirm_document(who: SupervisorDep, runtime: RuntimeDep, document_id: str) -> Confirmed | JSONResponse:
+    """Supervisors: release a document held for review (its findings read and judged harmless)."""
+    try:
+        _desk(runtime).confirm(document_id)
+    except DocumentsError as exc:
+        return _error(exc)
+    return Confirmed(document_id=document_id, message=CONFIRMED)
+
+
 @router.patch(
     "/api/v1/staff/documents/{document_id}",
     status_code=202,
@@ -278,6 +307,7 @@ def _page(who: StaffPrincipal) -> dict[str, Any]:
         "principal": who,
         "role": LABELS[who.role],
         "editor": who.role in (Role.EDITOR, Role.SUPERVISOR),
+        "supervisor": who.role == Role.SUPERVISOR,
         "csrf_token": session.csrf_token if session is not None else "",
     }
 
@@ -353,12 +383,14 @@ def job_page(request: Request, who: ReaderDep, runtime: RuntimeDep, job_id: str)
 
 
 @router.get("/staff/documents/{document_id}", include_in_schema=False)
-def document_page(request: Request, who: ReaderDep, runtime: RuntimeDep, document_id: str) -> Response:
+def document_page(
+    request: Request, who: ReaderDep, runtime: RuntimeDep, document_id: str, confirmed: bool = False
+) -> Response:
     try:
         document = _desk(runtime).document(document_id)
     except DocumentsError as exc:
         return _problem(request, exc)
-    return render(request, "document.html", document=document, **_page(who))
+    return render(request, "document.html", document=document, confirmed=confirmed, **_page(who))
 
 
 @router.post("/staff/documents/{document_id}", include_in_schema=False)
@@ -404,6 +436,15 @@ def edit_page(
             request, "document.html", status, document=document, error=message, values=typed, **_page(who)
         )
     return RedirectResponse(f"/staff/jobs/{job.id}", status_code=303)
+
+
+@router.post("/staff/documents/{document_id}/confirm", include_in_schema=False)
+def confirm_page(request: Request, who: SupervisorDep, runtime: RuntimeDep, document_id: str) -> Response:
+    try:
+        _desk(runtime).confirm(document_id)
+    except DocumentsError as exc:
+        return _problem(request, exc)
+    return RedirectResponse(f"/staff/documents/{quote(document_id, safe='')}?confirmed=1", status_code=303)
 
 
 @router.post("/staff/documents/{document_id}/retire", include_in_schema=False)

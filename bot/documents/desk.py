@@ -40,7 +40,7 @@ from bot.documents.runners import JobRunner
 from bot.storage.jobs import JobStore
 from ingest.metadata import default_id
 from ingest.url_list import read_url_list
-from knowledge_base.errors import KnowledgeBaseError
+from knowledge_base.errors import DocumentNotFoundError, KnowledgeBaseError, NotHeldError
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.records import public_url
 from knowledge_base.snapshot import served_documents
@@ -272,6 +272,21 @@ class DocumentsDesk:
         )
         self.runner.submit(job.id)
         return job, changes
+
+    def confirm(self, document_id: str) -> None:
+        """A supervisor has reviewed a held document's findings: it joins the working set, and so the
+        next draft (residents see it once that is approved), as `askcity kb confirm` does."""
+        summary = next((d for d in self.kb.store.summaries() if d.id == document_id), None)
+        if summary is not None and not summary.retired and summary.review != "held":
+            raise EditRefusedError(f"{document_id!r} is not held for review: there is nothing to confirm.")
+        try:
+            self.kb.confirm(document_id)
+        except DocumentNotFoundError:
+            raise UnknownDocumentError(f"There is no document in service with id {document_id!r}.") from None
+        except NotHeldError:
+            raise EditRefusedError(
+                f"{document_id!r} is not held for review: there is nothing to confirm."
+            ) from None
 
     def retire(self, document_id: str, subject: str, name: str) -> Job:
         state = self.kb.store.state(document_id)

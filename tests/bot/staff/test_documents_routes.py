@@ -157,6 +157,30 @@ def test_missing_metadata_holds_the_document_unless_the_editor_accepts_it(docs: 
     assert job["state"] == "done" and job["published_version"]
 
 
+def test_a_supervisor_releases_a_held_document_from_its_page(docs: StaffStack) -> None:
+    held = _upload(docs, [("kiosk.md", b"# Kiosk\n\nThe kiosk sells bus passes.\n")], document_id="kiosk")
+    job = wait_for_job(docs, held.json()["job_id"])  # type: ignore[attr-defined]
+    assert job["files"][0]["outcome"] == "held"
+    client = docs.client()
+    page = client.get("/staff/documents/kiosk", headers=docs.bearer("supervisor"))
+    assert "/staff/documents/kiosk/confirm" in page.text
+    editor_page = client.get("/staff/documents/kiosk", headers=docs.bearer("editor"))
+    assert "/staff/documents/kiosk/confirm" not in editor_page.text  # a supervisor's decision
+    assert (
+        client.post("/api/v1/staff/documents/kiosk/confirm", headers=docs.bearer("editor")).status_code == 403
+    )
+    released = client.post("/staff/documents/kiosk/confirm", headers=docs.bearer("supervisor"))
+    assert released.status_code == 303 and released.headers["location"].endswith("confirmed=1")
+    state = docs.runtime.kb.store.state("kiosk")
+    assert state is not None and not state.retired
+    detail = client.get("/api/v1/staff/documents/kiosk", headers=docs.bearer("editor")).json()
+    assert detail["review"] != "held"
+    again = client.post("/api/v1/staff/documents/kiosk/confirm", headers=docs.bearer("supervisor"))
+    assert again.status_code == 422 and "not held" in again.json()["message"]
+    audit = client.get("/api/v1/staff/audit", headers=docs.bearer("supervisor")).json()["entries"]
+    assert any(e["action"] == "confirm" and e["target"] == "kiosk" for e in audit)
+
+
 @pytest.mark.parametrize("role", ["agent", "resident"])
 def test_agents_may_not_upload_or_retire(docs: StaffStack, role: str) -> None:
     assert _upload(docs, [("x.md", GOOD_MARKDOWN)], role=role).status_code == 403  # type: ignore[attr-defined]
