@@ -187,11 +187,16 @@ class BotService:
         return TurnOutcome(answer, view)
 
     def _language(self, questions: Sequence[str]) -> str:
-        """The language the resident wrote in: another one when the route's check is sure of it (the
-        contact centre gives the ticket to someone who speaks it), else the service's own."""
+        """The language the resident wrote in: another one when the route's check is sure of one of
+        their messages (the contact centre gives the ticket to someone who speaks it), else the
+        service's own."""
         check = self.pipeline.route.language
-        text = " ".join(q for q in questions if q.strip())
-        return (check.other_language(text) if check is not None and text else None) or self.language
+        if check is None:
+            return self.language
+        # message by message, latest first: "can I talk to someone?" after a question in Spanish is
+        # a Spanish speaker's conversation
+        found = (check.other_language(q) for q in reversed(questions) if q.strip())
+        return next((language for language in found if language is not None), self.language)
 
     def _department(self, turns: Sequence[TranscriptTurn]) -> Department:
         """The department of the documents the conversation cited (latest first); else of the passage

@@ -5,10 +5,16 @@ word drifts, and the question is refused although the collection page answers it
 only when the knowledge base does not use it *and* general English does not know it (SymSpell's
 English frequency list, 82,765 words): "recyling" becomes "recycling", while "asylum" or "hockey",
 real words the documents never use, stay as asked (they are evidence that the question is out of
-scope, and respelling them into a city word would hide that). The replacement is the knowledge base's
-word nearest by edit distance (SymSpell, Damerau–Levenshtein), the more frequent on a tie, within one
-edit for words of up to seven letters and two for longer ones; words under four letters, with digits
-or apostrophes, and capitalised words inside a sentence (names: "Oakfield") are left alone.
+scope, and respelling them into a city word would hide that).
+
+Respelling is conservative, because a real word missing from the list ("councilor", "unhoused",
+"deregister", "tweens") must not become another word with another meaning: the replacement is the
+knowledge base's word one edit away (SymSpell, Damerau–Levenshtein: one letter added, dropped,
+changed or two swapped, the most frequent on a tie; most typing errors are one edit, Damerau 1964),
+with the same first letter ("Westgate" is not "Eastgate"), and never the word with letters only cut
+from its start or end ("unpermitted" is not "permitted", "councilor" not "council"). Words under four
+letters, with digits or apostrophes, and capitalised words (names and places: "Oakfield", "Lyft") are
+left alone.
 """
 
 from __future__ import annotations
@@ -22,8 +28,7 @@ from functools import lru_cache
 from symspellpy import SymSpell, Verbosity
 
 _WORD = re.compile(r"(?<![\w'’])[^\W\d_]{4,}(?![\w'’])")
-_MAX_DISTANCE = 2
-_LONG = 8  # letters from which two edits are allowed
+_MAX_DISTANCE = 1
 
 
 @lru_cache(maxsize=1)
@@ -51,21 +56,12 @@ class Speller:
 
     def _respell(self, match: re.Match[str]) -> str:
         word = match.group()
-        low = word.lower()
-        if low in self._known or low in english_words() or _names_something(match):
+        if not word.islower():
+            return word  # a name or a place ("Oakfield", "Westgate"), or an acronym
+        if word in self._known or word in english_words():
             return word
-        limit = 1 if len(low) < _LONG else _MAX_DISTANCE
-        found = self._symspell.lookup(low, Verbosity.TOP, max_edit_distance=limit)
-        if not found:
-            return word
-        term = str(found[0].term)
-        return term.capitalize() if word[0].isupper() else term
-
-
-def _names_something(match: re.Match[str]) -> bool:
-    """A capitalised word that does not start a sentence: a name, not a typo."""
-    word, text, start = match.group(), match.string, match.start()
-    if not word[0].isupper():
-        return False
-    before = text[:start].rstrip()
-    return bool(before) and before[-1] not in ".!?:;\"'(«“"
+        for found in self._symspell.lookup(word, Verbosity.CLOSEST, max_edit_distance=_MAX_DISTANCE):
+            term = str(found.term)
+            if term[0] == word[0] and not (word.startswith(term) or word.endswith(term)):
+                return term
+        return word

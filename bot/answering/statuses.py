@@ -23,6 +23,10 @@ class AnswerStatus(StrEnum):
 DECLINES_OFFER = re.compile(r"^\s*(no|nope|nah|no,? not now|not now|no need)[\s!.]*$", re.IGNORECASE)
 
 # "yes" (and the like) right after a `no_answer`: the resident accepts the offer of a person
+# (also in the languages a resident who was told "only English" may answer in: "sí", "oui", "ja", "да")
 ACCEPTS_OFFER = re.compile(
-    r"^\s*(yes|yeah|yep|yup|y|sure|ok(ay)?|please|yes,? please|please do|go ahead)[\s!.]*$", re.IGNORECASE
+    r"^\s*(yes|yeah|yep|yup|y|sure|ok(ay)?|please|yes,? please|please do|go ahead"
+    r"|s[ií]|oui|ja|sim|tak|да|так|是|好|はい|네|có|vâng|oo|opo|evet|نعم|بله|हाँ|हां|ہاں|ndiyo|haa)"
+    r"[\s!.,¡]*(por favor|s'il vous plaît|bitte|please)?[\s!.]*$",
+    re.IGNORECASE,
 )

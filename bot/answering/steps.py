@@ -119,10 +119,10 @@ class Encode:
 class Route:
     """Small talk and handoff by patterns over the whole message; then jailbreak and prompt-extraction
     attempts by a classifier trained on written examples (`bot/answering/data/manipulation/`), before
-    anything else reads the message; a message in a language that is not answered (`language.py`)
-    gets a reply that says so and offers a person; status questions by a classifier trained on
-    labelled paraphrases (`bot/answering/data/intent/`), or by a case reference. Both classifiers
-    score the question vector `Encode` computed, so routing costs no model call."""
+    anything else reads the message, except that a message in a language that is not answered
+    (`language.py`) first gets a reply that says so and offers a person; status questions by a
+    classifier trained on labelled paraphrases (`bot/answering/data/intent/`), or by a case reference.
+    Both classifiers score the question vector `Encode` computed, so routing costs no model call."""
 
     patterns: RoutePatterns
     replies: Replies
@@ -140,13 +140,17 @@ class Route:
                 return Routed(message, intent)
         if names_a_case(text):  # a case reference: always a status lookup (which shows only one's own)
             return Routed(message, "status")
+        if self.language is not None and self.language.other_language(text) is not None:
+            # before the manipulation check, which reads any language it was not trained on as odd: a
+            # question in Polish is offered a person, not rejected (an attempt in French is answered
+            # the same way, and nothing is quoted)
+            return Routed(message, "other_language")
         if self.manipulation is not None:
             flagged, p = self.manipulation.flags(message.search_text, query.question_vector)
             if flagged:
                 return Routed(message, "manipulation", p)
-        if self.language is not None and self.language.other_language(text) is not None:
-            return Routed(message, "other_language")
-        probability = self.intents.status_probability(message.search_text, query.question_vector)
+        # the text as searched, misspelt words respelled (`Query.question`), as its vector was embedded
+        probability = self.intents.status_probability(query.question, query.question_vector)
         if probability >= self.intents.threshold:
             return Routed(message, "status", probability)
         return Routed(message, "question", 1.0 - probability)

@@ -99,8 +99,6 @@ class DocumentsDesk:
             raise UploadRefusedError(
                 "A document id or a title names one document: upload that file on its own."
             )
-        if metadata.document_id:
-            self._not_withdrawn(metadata.document_id, metadata.effective_date)
         entries = [(f, f.filename, metadata.document_id or "", metadata, "") for f in files]
         return self._stage(entries, accept_missing_metadata, subject, name)
 
@@ -114,9 +112,9 @@ class DocumentsDesk:
         if current is None or document_id not in served_documents(self.kb.versions.versions_dir / current):
             return
         raise UploadRefusedError(
-            f"{document_id!r} is in service, and this version takes effect on {effective.isoformat()}: "
-            "residents would get no answer from it until then. Upload the new version on that day (or "
-            "give today's date), and keep the page in service until it applies."
+            f"{document_id!r} is in service, and this would take effect on {effective.isoformat()}: "
+            "residents would get no answer from it until then. Make the change on that day (or give "
+            "today's date), and keep the page in service until it applies."
         )
 
     def _stage(
@@ -146,6 +144,7 @@ class DocumentsDesk:
                 with path.open("wb") as out:
                     shutil.copyfileobj(upload.content, out, 1024 * 1024)
                 document_id = given_id or default_id(path, path.parent)
+                self._not_withdrawn(document_id, metadata.effective_date)  # by id or by file name
                 metadata = self._with_saved(document_id, metadata)
                 write_sidecar(path, document_id, metadata)
                 staged.append(

@@ -23,7 +23,9 @@ import re
 from bot.privacy.folding import fold_letters
 
 # A capitalised word of a name: "Maria", "O'Brien", "McDonald", "Jean-Luc", "O'Brien-Smith".
-_WORD = r"(?:[A-Z]['’])?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[-'’][A-Z]?[a-z]+(?:[A-Z][a-z]+)?)*"
+# An apostrophe inside a name takes a capital after it ("D'Angelo" is the prefix form): "Tom's" is
+# "Tom" and a possessive.
+_WORD = r"(?:[A-Z]['’])?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:(?:-[A-Z]?[a-z]+|['’][A-Z][a-z]+)(?:[A-Z][a-z]+)?)*"
 _NAME = (
     rf"(?P<name>(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?[ \t]+)?{_WORD}(?:[ \t]+{_WORD}){{0,2}}"
     r"(?:[ \t]+(?:Jr|Sr)\.?|[ \t]+(?:II|III|IV))?)"
@@ -33,21 +35,38 @@ _BEFORE = (
     r"(?i:\b(?:my[ \t]+name[ \t]+is|my[ \t]+name's|name[ \t]*[:=]|name[ \t]+is|name|account[ \t]+holder|"
     r"under[ \t]+(?:the|my[ \t]+\w+'s)[ \t]+name(?:[ \t]+of)?|on[ \t]+behalf[ \t]+of|i[ \t]+am|i'?m|"
     r"(?:hi|hello|hey)[,!]?[ \t]+(?:it'?s|this[ \t]+is)|signed|(?:kind[ \t]+|best[ \t]+)?regards,?|"
-    r"thanks,|thank[ \t]+you,|cheers,|sincerely,|(?:hi|hello|dear)))"
+    r"thanks,|thank[ \t]+you,|cheers,|sincerely,?|best,|yours[ \t]+(?:truly|sincerely|faithfully),?|"
+    r"(?:hi|hello|dear)))"
 )
 _INTRODUCED = re.compile(rf"{_BEFORE}(?:[ \t]*[:=,–-]|[ \t]+is)?[ \t]+{_NAME}")
 # A label and a colon or dash before a name: "Contact: Luis Ramirez", "From: Tom Baker <tom@...>".
 _LABELLED = re.compile(
-    r"(?i:\b(?:contact|from|attn|attention|applicant|resident|tenant|owner|requester|caller|customer|"
-    r"submitted[ \t]+by|signed[ \t]+by|sent[ \t]+by|full[ \t]+name|account[ \t]+name)[ \t]*[:–-])"
+    r"(?i:\b(?:contact|from|to|attn|attention|applicant|resident|tenant|landlord|owner|requester|caller|"
+    r"customer|guardian|parent|mother|father|spouse|deceased|name[ \t]+of[ \t]+(?:the[ \t]+)?deceased|"
+    r"(?:licen[cs]e|permit|card|policy)[ \t]*holder|submitted[ \t]+by|signed[ \t]+by|sent[ \t]+by|"
+    r"full[ \t]+name|account[ \t]+name)[ \t]*[:–-])"
     rf"[ \t]*{_NAME}"
 )
 # "This is John Smith, ..." / "It's Ana." at the start of a sentence, the name closed by punctuation
 # ("This is Harbourview Community Centre?" asks about a place and stays).
 _THIS_IS = re.compile(
-    rf"(?:^|[.!?][ \t]+)(?i:this[ \t]+is|it['’]?s)[ \t]+{_NAME}(?=[ \t]*(?:[,;!]|\.(?:\s|$)|$))",
+    rf"(?:^|[.!?][ \t]+)(?i:this[ \t]+is|it['’]?s)[ \t]+{_NAME}"
+    r"(?=[ \t]*(?:[,;!]|\.(?:\s|$)|$|[ \t]+(?i:and|calling|speaking|writing|here)\b))",
     re.MULTILINE,
 )
+# Words that make the capitalised words after a label or "This is" a place, a service or a day, not a
+# person ("Contact: Parking Services", "It's Riverside Park", "It's Christmas Day").
+NOT_PERSON_WORDS = frozenset(
+    (
+        "Services", "Service", "Transit", "Utility", "Utilities", "Park", "Parks", "Centre", "Center",
+        "Library", "Department", "Dept", "Office", "Hall", "Street", "Avenue", "Road", "Day", "Council",
+        "Authority", "Agency", "Company", "Inc", "Ltd", "Bank", "School", "College", "University",
+        "Hospital", "Clinic", "Church", "Market", "Store", "Shop", "Station", "Club", "Pool", "Arena",
+        "Garden", "Gardens", "Board", "Court", "Police", "Fire", "Water", "Housing", "Works", "Group",
+        "Association", "Society", "Committee", "Commission", "Ministry", "Bureau", "Division", "Desk",
+        "Records", "Elections", "Permits", "Licensing", "Recreation", "Waste", "Parking", "Collection",
+    )
+)  # fmt: skip
 # A title makes a name of the capitalised words after it ("this is Dr. Aisha Khan", "ask Mrs Patel"),
 # unless it follows a capitalised word or a number, as "Dr" does in "14 Oak Dr".
 _TITLED = re.compile(
@@ -196,5 +215,9 @@ def _introduced(text: str) -> list[tuple[int, int]]:
                     continue
             elif words[0] in NOT_NAMES or (pattern is _TITLED and _after_a_word(match, words)):
                 continue
+            elif pattern in (_LABELLED, _THIS_IS) and (
+                set(words) & NOT_PERSON_WORDS or (pattern is _THIS_IS and len(words) < 2)
+            ):
+                continue  # a place, a service or a day; "It's Eastgate." names no one
             found.append((start, end))
     return found

@@ -40,3 +40,10 @@ def test_english_and_messages_too_short_to_tell_are_answered_as_usual(text: str)
 
 def test_a_served_language_is_never_another_one() -> None:
     assert LanguageCheck(("en", "fr")).other_language("Combien coûte un permis de stationnement ?") is None
+
+
+def test_the_offer_of_a_person_is_accepted_in_the_residents_language() -> None:
+    from bot.answering.statuses import ACCEPTS_OFFER
+
+    assert all(ACCEPTS_OFFER.match(word) for word in ("yes", "sí", "oui", "ja", "да", "是", "sí, por favor"))
+    assert not any(ACCEPTS_OFFER.match(word) for word in ("no", "non", "nein", "sí señor, dónde pago"))

@@ -176,6 +176,9 @@ def test_a_question_about_someone_elses_case_is_told_only_ones_own_are_shown(
         answer = bot.service.pipeline.run(asked, access_token=token)
         assert answer.status == AnswerStatus.NO_ANSWER and "your own account" in answer.text, asked
         assert not any(ref in answer.text for ref in user.case_references)
+    named = bot.service.pipeline.run("what is the status of my neighbour Tom's complaint", access_token=token)
+    assert not any(ref in named.text for ref in user.case_references)  # "[NAME]'s": not one's own
+    assert named.intent != "status" or "your own account" in named.text
     own = bot.service.pipeline.run("what is the status of my application?", access_token=token)
     assert own.status == AnswerStatus.ANSWERED and "your own account" not in own.text
 

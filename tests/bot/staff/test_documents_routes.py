@@ -114,6 +114,9 @@ def test_a_new_file_for_a_page_keeps_its_saved_metadata_and_a_future_date_is_ref
     later = _upload(docs, [("garden.md", b"# Garden plots\n\nA plot costs $50 a season.\n")],
                     document_id="garden-plots", effective_date="2099-01-01")  # fmt: skip
     assert later.status_code == 422 and "2099-01-01" in later.json()["message"]  # type: ignore[attr-defined]
+    by_name = _upload(docs, [("garden-plots.md", b"# Garden plots\n\nA plot costs $50.\n")],
+                      effective_date="2099-01-01")  # fmt: skip
+    assert by_name.status_code == 422  # type: ignore[attr-defined]  # the file's name picks the document
     edit = docs.client().patch(
         "/api/v1/staff/documents/garden-plots",
         json={"effective_date": "2099-01-01"},
