@@ -115,17 +115,28 @@ class SearchResult:
 
 
 def history_turns(history: Sequence[Turn], turns: int) -> list[str]:
-    """The last `turns` user turns, oldest first. Each is embedded on its own, so a session's earlier
-    turns hit the embedding cache and only the new question costs a model call."""
+    """The last `turns` distinct user turns, oldest first. Each is embedded on its own, so a session's
+    earlier turns hit the embedding cache and only the new question costs a model call. A turn asked
+    again counts once, where it was last asked: "how much does it cost?" asked three times would
+    otherwise outweigh the "parking permit" it is about, and the conversation's topic drift away."""
     if turns <= 0:
         return []
-    return [t.text for t in history if t.role == "user" and t.text.strip()][-turns:]
+    said = [t.text for t in history if t.role == "user" and t.text.strip()]
+    return _distinct(said)[-turns:]
 
 
 def _last_agent_turns(history: Sequence[Turn], turns: int) -> list[str]:
+    """The last `turns` distinct replies (the same fee list given twice counts once, so the reply
+    before it, which named the topic, still counts)."""
     if turns <= 0:
         return []
-    return [t.text for t in history if t.role == "agent" and t.text.strip()][-turns:]
+    said = [t.text for t in history if t.role == "agent" and t.text.strip()]
+    return _distinct(said)[-turns:]
+
+
+def _distinct(texts: Sequence[str]) -> list[str]:
+    """Each text once, where it last appears, in order."""
+    return list(reversed(dict.fromkeys(reversed(texts))))
 
 
 class Retriever:

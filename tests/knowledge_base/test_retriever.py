@@ -158,3 +158,22 @@ def test_int8_questions_find_the_same_documents(sample_kb_dir: Path, tmp_path: P
     ):
         assert fast.retrieve(question, k=1)[0].document_id == exact.retrieve(question, k=1)[0].document_id
     assert len(list(tmp_path.glob("*-int8.onnx"))) == 1
+
+
+def test_a_turn_asked_again_counts_once_in_the_conversation() -> None:
+    """ "how much does it cost?" asked three times after "how do I get a parking permit?" drifted to the
+    building-permit fees: repeated turns outweighed the one that named the topic."""
+    from knowledge_base.records import Turn
+    from knowledge_base.retriever import history_turns
+
+    said = [
+        Turn("user", "How do I get a parking permit?"),
+        Turn("agent", "Apply online."),
+        Turn("user", "how much does it cost?"),
+        Turn("agent", "Fees are $60."),
+        Turn("user", "how much does it cost?"),
+        Turn("agent", "Fees are $60."),
+    ]
+    assert history_turns(said, 10) == ["How do I get a parking permit?", "how much does it cost?"]
+    assert history_turns(said, 1) == ["how much does it cost?"]
+    assert history_turns(said, 0) == []
