@@ -100,6 +100,17 @@ def test_a_question_in_another_language_is_told_so_and_its_ticket_carries_the_la
     assert mine["language"] == "fr"
 
 
+def test_a_ticket_after_a_question_in_spanish_is_a_spanish_one(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    """The language is read message by message, latest first ("sí", too short to tell, does not hide
+    the Spanish question before it), and "sí" accepts the offer of a person."""
+    assert resident.say("¿Cuánto cuesta un permiso de estacionamiento residencial?")["status"] == "no_answer"
+    assert resident.say("sí")["status"] == "handoff"  # the offer, accepted in Spanish
+    listed = agent(stack, served).get("/api/v1/staff/tickets").json()["tickets"]
+    assert next(t for t in listed if t["id"] == ticket_of(stack, resident))["language"] == "es"
+
+
 def test_a_supervisor_finds_another_agents_conversation_and_may_reply_in_it(
     stack: StaffStack, served: ServedApp, resident: Resident
 ) -> None:
