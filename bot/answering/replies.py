@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +45,11 @@ class RoutePatterns:
         if ACCEPTS_OFFER.match(text) or self.matches("greeting", text) or self.matches("thanks", text):
             return True
         return self.matches("handoff", text) and not terms(self.rest("handoff", text))
+
+    def latest_question(self, texts: Sequence[str]) -> int:
+        """The index of the latest of a resident's messages that asks something (-1: none does):
+        what an agent's suggestions and a curated draft from a ticket answer."""
+        return max((i for i, text in enumerate(texts) if not self.asks_nothing(text)), default=-1)
 
 
 @lru_cache

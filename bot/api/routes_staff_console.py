@@ -281,9 +281,9 @@ def save_draft(body: DraftRequest, who: AgentDep, runtime: RuntimeDep) -> DraftC
         store = runtime.desk.store
         ticket = store.get(body.ticket_id)  # 404 for an unknown ticket
         if routes.asks_nothing(question):
-            residents = (m.text for m in store.messages(ticket.id) if m.role == MessageRole.RESIDENT)
-            asked = [text for text in residents if not routes.asks_nothing(text)]
-            question = asked[-1] if asked else question
+            residents = [m.text for m in store.messages(ticket.id) if m.role == MessageRole.RESIDENT]
+            latest = routes.latest_question(residents)
+            question = residents[latest] if latest >= 0 else question
     redact = runtime.service.redactor.redact
     draft_id = runtime.service.database.add_curated_draft(
         redact(question).text,

@@ -17,6 +17,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse
 from bot.api.deps import RuntimeDep
 from bot.api.routes_staff_auth import STAFF_API_ERRORS, render
 from bot.api.routes_staff_console import no_store
+from bot.api.routes_staff_curated import ConsoleDep
 from bot.api.schemas import ErrorBody
 from bot.api.staff_deps import StaffAccess
 from bot.runtime import Runtime
@@ -125,9 +126,9 @@ def start_curated_answer(
 
 
 @router.get("/staff/gaps/curated-draft/{draft_id}", include_in_schema=False)
-def curated_answer_started(request: Request, who: EditorDep, runtime: RuntimeDep, draft_id: int) -> Response:
-    draft = next((d for d in runtime.service.database.curated_drafts() if d.id == draft_id), None)
-    if draft is None:
+def curated_answer_started(request: Request, who: EditorDep, console: ConsoleDep, draft_id: int) -> Response:
+    draft = console.draft(draft_id)
+    if draft is None or draft.status != "draft":
         return render(
             request, "problem.html", 404, title="Not found", message="There is no open draft with that id."
         )

@@ -40,10 +40,11 @@ from bot.documents.runners import JobRunner
 from bot.storage.jobs import JobStore
 from ingest.metadata import default_id
 from ingest.url_list import read_url_list
-from knowledge_base.errors import DocumentNotFoundError, KnowledgeBaseError, NotHeldError
+from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.records import public_url
 from knowledge_base.snapshot import served_documents
+from knowledge_base.store import DocumentSummary
 from knowledge_base.tables import ChunkRow, DocumentRow
 
 MAX_FILES = 50
@@ -169,20 +170,35 @@ class DocumentsDesk:
         """A replacement keeps what is saved of the document for each field the upload leaves empty
         (department, contact, source URL, effective date, review date): a new file for a page does not
         wipe its metadata, which would hold it for review and take it out of the next version."""
+        saved = self._saved(document_id)
+        if saved is None:
+            return metadata
+        given = metadata.model_dump()
+        kept = {
+            k: v
+            for k, v in saved.items()
+            if k not in ("title", "language") and given[k] in (None, "") and v not in (None, "")
+        }
+        return metadata.model_copy(update=kept) if kept else metadata
+
+    def _saved(self, document_id: str) -> dict[str, object] | None:
+        """The metadata saved of a document in the working set, by the upload form's field names."""
         document = self.kb.store.document(document_id)
         if document is None:
-            return metadata
-        review_by = next((d.review_by for d in self.kb.store.summaries() if d.id == document_id), None)
-        saved: dict[str, object] = {
+            return None
+        summary = self._summary(document_id)
+        return {
+            "title": document.title,
             "department": document.department,
             "contact": document.contact,
             "source_url": public_url(document.source_uri),
             "effective_date": document.effective_date,
-            "review_by": review_by,
+            "review_by": summary.review_by if summary is not None else None,
+            "language": document.language,
         }
-        given = metadata.model_dump()
-        kept = {k: v for k, v in saved.items() if given[k] in (None, "") and v not in (None, "")}
-        return metadata.model_copy(update=kept) if kept else metadata
+
+    def _summary(self, document_id: str) -> DocumentSummary | None:
+        return next((d for d in self.kb.store.summaries() if d.id == document_id), None)
 
     def upload_pages(
         self,
@@ -234,19 +250,9 @@ class DocumentsDesk:
         """Queue a job that saves the document again with the fields changed (into the working set, then
         the draft or, without review, published as uploads are); returns it with what changes
         (`field: before → after`, for the editors' audit log)."""
-        document = self.kb.store.document(document_id)
-        if document is None:
+        before = self._saved(document_id)
+        if before is None:
             raise UnknownDocumentError(f"There is no document in service with id {document_id!r}.")
-        review_by = next((d.review_by for d in self.kb.store.summaries() if d.id == document_id), None)
-        before: dict[str, object] = {
-            "title": document.title,
-            "department": document.department,
-            "contact": document.contact,
-            "source_url": public_url(document.source_uri),
-            "effective_date": document.effective_date,
-            "review_by": review_by,
-            "language": document.language,
-        }
         given = {k: v for k, v in edit.changes().items() if v != before[k]}
         if not given:
             raise EditRefusedError("Nothing to change: these are the values saved now.")
@@ -275,17 +281,12 @@ class DocumentsDesk:
     def confirm(self, document_id: str) -> None:
         """A supervisor has reviewed a held document's findings: it joins the working set, and so the
         next draft (residents see it once that is approved), as `askcity kb confirm` does."""
-        summary = next((d for d in self.kb.store.summaries() if d.id == document_id), None)
-        if summary is not None and not summary.retired and summary.review != "held":
+        summary = self._summary(document_id)
+        if summary is None or summary.retired:
+            raise UnknownDocumentError(f"There is no document in service with id {document_id!r}.")
+        if summary.review != "held":  # ("confirmed" too: `kb.confirm` would take it again silently)
             raise EditRefusedError(f"{document_id!r} is not held for review: there is nothing to confirm.")
-        try:
-            self.kb.confirm(document_id)
-        except DocumentNotFoundError:
-            raise UnknownDocumentError(f"There is no document in service with id {document_id!r}.") from None
-        except NotHeldError:
-            raise EditRefusedError(
-                f"{document_id!r} is not held for review: there is nothing to confirm."
-            ) from None
+        self.kb.confirm(document_id)
 
     def retire(self, document_id: str, subject: str, name: str) -> Job:
         state = self.kb.store.state(document_id)

@@ -211,12 +211,12 @@ class DraftDesk:
 
     def rollback(self, who: Actor, name: str) -> Manifest:
         """Serve a kept version again; never the open draft's build, which reaches residents only by
-        approval (409: "approve the draft")."""
+        approval (409: published when a supervisor approves the draft)."""
         draft = self.draft()
         if draft is not None and draft.version == name:
             raise DraftStateError(
-                f"{name} is the open draft's build, not yet reviewed: submit and approve the draft to "
-                "publish it."
+                f"{name} is the open draft's build, not yet reviewed: it is published when a supervisor "
+                "approves the draft."
             )
         previous = self.kb.versions.current() or ""
         manifest = self.kb.serve(name)

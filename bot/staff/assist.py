@@ -99,15 +99,18 @@ class Assistant:
         something: "I want to talk to a person", "yes" or "ok thanks" give way to the question before
         them (an agent who claims a ticket sees suggestions for what the resident asked)."""
         started = time.perf_counter()
-        last = self._latest_question(conversation)
-        if last < 0:
+        redacted = [self._redact(m.text) for m in conversation]  # once each, before anything reads them
+        residents = [i for i, m in enumerate(conversation) if m.role == "resident"]
+        if not residents:
             return Suggestions("", ())
+        asking = self.pipeline.route.patterns.latest_question([redacted[i].text for i in residents])
+        last = residents[asking]  # -1, when none asks anything: the latest resident message
         history = tuple(
-            Turn("user" if m.role == "resident" else "agent", self._redact(m.text).text)
-            for m in conversation[:last]
+            Turn("user" if m.role == "resident" else "agent", r.text)
+            for m, r in zip(conversation[:last], redacted[:last], strict=True)
             if m.text.strip()
         )
-        message = self._redact(conversation[last].text)
+        message = redacted[last]
         if not any(ch.isalnum() for ch in message.text):
             return Suggestions(message.text, ())
         query = self.pipeline.encode(message, history)
@@ -165,14 +168,6 @@ class Assistant:
             if id(chunk) not in tried:
                 add(chunk)
         return Suggestions(message.text, tuple(out), _since(started))
-
-    def _latest_question(self, conversation: Sequence[Said]) -> int:
-        """The index of the latest resident message that asks something, else of the latest resident
-        message (-1: none)."""
-        residents = [i for i, m in enumerate(conversation) if m.role == "resident"]
-        patterns = self.pipeline.route.patterns
-        asking = [i for i in residents if not patterns.asks_nothing(self._redact(conversation[i].text).text)]
-        return (asking or residents or [-1])[-1]
 
     def plan(self, found: SearchResult, history: tuple[Turn, ...]) -> Plan:
         """The documents to suggest from, best first: the reciprocal-rank fusion of the conversation's

@@ -211,7 +211,7 @@ def test_the_open_drafts_build_is_never_served_by_a_rollback(own: StaffStack) ->
     draft = built.json()["version"]
     served = own.runtime.kb.versions.current()
     refused = api.post(f"/api/v1/staff/versions/{draft}/rollback", headers=supervisor)
-    assert refused.status_code == 409 and "approve the draft" in refused.json()["message"]
+    assert refused.status_code == 409 and "approves the draft" in refused.json()["message"]
     assert own.runtime.kb.versions.current() == served
     page = api.get("/staff/versions", headers=supervisor)
     assert f"Serve {draft}" not in page.text and "The open draft" in page.text
