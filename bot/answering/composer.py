@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from knowledge_base.records import RetrievedChunk, Sentence
+from knowledge_base.records import Citation, RetrievedChunk, Sentence
 from knowledge_base.text import terms
 
 DATA = Path(__file__).parent / "data"
@@ -119,6 +119,10 @@ def _overlap(question_terms: set[str], sentence: str) -> float:
     return len(question_terms & set(terms(sentence))) / len(question_terms)
 
 
+_SPACES = re.compile(r"[ \t]{2,}")
+_BLANK_LINES = re.compile(r"\s*\n\s*\n\s*")
+
+
 def _similar(a: str, b: str) -> float:
     ta, tb = set(terms(a)), set(terms(b))
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
@@ -152,6 +156,22 @@ class ExtractiveComposer:
         if self.quotable.never_quote(text):
             return False
         return self.allowed is None or self.allowed(text)
+
+    def citation(self, hit: RetrievedChunk) -> Citation:
+        """The passage's citation, its quote without the sentences that may not be quoted: the quote
+        is shown to residents and agents (and read by a language model) as much as the answer is, so
+        a planted or phishing sentence the answer leaves out must not come back through it."""
+        citation = hit.citation()
+        dropped = [s for s in hit.sentences if not self.quotable_sentence(s.text)]
+        if not dropped:
+            return citation
+        quote = hit.text
+        for sentence in sorted(dropped, key=lambda s: -s.start):
+            start, end = sentence.start - hit.start, sentence.end - hit.start
+            if 0 <= start <= end <= len(quote):
+                quote = quote[:start] + quote[end:]
+        quote = _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", quote)).strip()
+        return citation.model_copy(update={"quote": quote})
 
     def compose(
         self,

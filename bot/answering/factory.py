@@ -135,7 +135,11 @@ def build_pipeline(
         links=CheckLinks(links),
         replies=replies,
         generate=Generate(
-            generator, config.generation_passages, config.generation_min_supported, links.text_allowed
+            generator,
+            config.generation_passages,
+            config.generation_min_supported,
+            links.text_allowed,
+            composer.citation,
         )
         if generator is not None
         else None,

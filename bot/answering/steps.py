@@ -54,7 +54,7 @@ from bot.generation.citations import CitedSentence, cited_sentences, says_no_ans
 from bot.generation.generator import GenerationError, Generator
 from bot.generation.rewrite import rewrite_follow_up
 from bot.privacy import Redactor
-from knowledge_base.records import Citation, Turn
+from knowledge_base.records import Citation, RetrievedChunk, Turn
 from knowledge_base.retriever import Query, Retriever
 
 # Intents recognised by patterns over the whole message, in this order (abuse first).
@@ -242,7 +242,7 @@ class Compose:
         citations: list[Citation] = []
         sentences: list[AnswerSentence] = []
         for picked in self.composer.compose(hits.query.question, list(hits.chunks)):
-            citation = picked.hit.citation()
+            citation = self.composer.citation(picked.hit)
             if citation not in citations:
                 citations.append(citation)
             sentences.append(
@@ -307,6 +307,9 @@ class Generate:
     passages: int = 3
     min_supported: float = 0.5
     text_allowed: Callable[[str], bool] = lambda text: True  # the links policy (streamed sentences)
+    # a passage's citation as given to the model: the composer's, whose quote leaves out the sentences
+    # never quoted (planted instructions, requests for personal data)
+    cite: Callable[[RetrievedChunk], Citation] = RetrievedChunk.citation
     name: str = "generate"
 
     def __call__(self, reply: Reply, hits: Hits, session: str = "", emit: Emit | None = None) -> Reply:
@@ -345,7 +348,7 @@ class Generate:
 
     def _passages(self, reply: Reply, hits: Hits) -> tuple[Citation, ...]:
         """The reply's own citations' chunks first, then the other hits, each passage once."""
-        chunks = {(c.document_id, c.start): c.citation() for c in hits.chunks}
+        chunks = {(c.document_id, c.start): self.cite(c) for c in hits.chunks}
         keys = [(c.document_id, c.start) for c in reply.citations]
         cited = [chunks.get(key, c) for key, c in zip(keys, reply.citations, strict=True)]
         seen = set(keys)

@@ -199,7 +199,7 @@ class Assistant:
         picked = self.composer.compose(query.question, [chunk], skip)
         if not picked:
             return None
-        citation = chunk.citation()
+        citation = self.composer.citation(chunk)
         sentences = tuple(AnswerSentence(p.sentence.text, 0, p.list_item) for p in picked)
         # the gate reads the cited passage as the first of the hits
         others = tuple(c for c in found.chunks if c is not chunk)
@@ -234,7 +234,9 @@ class Assistant:
             return message.text, []
         retriever = self.pipeline.retrieve.retriever
         chunks = retriever.search(retriever.encode(message.search_text), k=k)
-        return message.text, [SearchHit(c.citation(), c.department, round(c.score, 4)) for c in chunks]
+        return message.text, [
+            SearchHit(self.composer.citation(c), c.department, round(c.score, 4)) for c in chunks
+        ]
 
 
 def reciprocal_rank_fusion(orders: Sequence[Sequence[str]], k: int = 60) -> list[str]:
