@@ -29,6 +29,7 @@ class ContinuityCues:
     refer_back: frozenset[str]
     openers: re.Pattern[str]
     qualifier: re.Pattern[str]
+    asks_kind: re.Pattern[str]
     names: re.Pattern[str]
 
 
@@ -55,6 +56,7 @@ def load_cues(language: str = "en") -> ContinuityCues:
         refer_back=frozenset(str(w).lower() for w in raw["refer_back"]),
         openers=re.compile(raw["openers"], re.IGNORECASE),
         qualifier=re.compile(raw["qualifier"], re.IGNORECASE),
+        asks_kind=re.compile(raw["asks_kind"], re.IGNORECASE),
         names=re.compile(raw["names"], re.IGNORECASE),
     )
 
@@ -73,19 +75,32 @@ def continuity(
     return Continuity(refers=refers, short=short, shared=shared)
 
 
-Form = Literal["qualifier", "names", "other"]
+Form = Literal["qualifier", "asks_kind", "names", "other"]
 
 
 def follow_up_form(
     question: str, question_terms: Sequence[str], history_terms: Sequence[str], cues: ContinuityCues
 ) -> Form:
     """How a follow-up goes on after its opener: `qualifier` narrows the last question with a
-    preposition ("what about for seniors?"); `names` names a thing the conversation never mentioned
-    ("what about a dog licence?", none of its words used before); `other` for anything else."""
+    preposition ("what about for seniors?"); `asks_kind` asks only for a kind of answer about it ("how
+    quickly?", "how long does it take?", "when is it?"): it names nothing, so a word such as "quickly"
+    that some other page happens to use says nothing about a new subject; `names` names a thing the
+    conversation never mentioned ("what about a dog licence?", none of its words used before); `other`
+    for anything else."""
     if not history_terms:
         return "other"
     if cues.qualifier.search(question):
         return "qualifier"
+    if cues.asks_kind.search(question):
+        return "asks_kind"
     if cues.names.search(question) and question_terms and not set(question_terms) & set(history_terms):
         return "names"
     return "other"
+
+
+def keeps_subject(
+    question: str, question_terms: Sequence[str], history_terms: Sequence[str], cues: ContinuityCues
+) -> bool:
+    """Whether a follow-up cannot be a new subject: it narrows the last question ("what about for
+    seniors?") or asks only for a kind of answer about it ("how quickly?")."""
+    return follow_up_form(question, question_terms, history_terms, cues) in ("qualifier", "asks_kind")

@@ -34,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 
-from knowledge_base.continuity import continuity, follow_up_form, load_cues
+from knowledge_base.continuity import continuity, follow_up_form, keeps_subject, load_cues
 from knowledge_base.dense import search_parameters
 from knowledge_base.embedder import (
     BatchingEmbedder,
@@ -423,9 +423,9 @@ class Retriever:
         message that does not lean on the conversation (`continuity`) than for one that does."""
         cfg = self.config
         cues = load_cues()
+        if keeps_subject(query.question, query.question_terms, query.history_terms, cues):
+            return False  # "what about for seniors?", "how quickly?"
         form = follow_up_form(query.question, query.question_terms, query.history_terms, cues)
-        if form == "qualifier":  # "what about for seniors?" narrows the last question: same subject
-            return False
         lean = continuity(query.question, query.question_terms, query.history_terms, cues)
         leans = lean.score >= cfg.continuity_cut and form != "names"  # "what about a dog licence?": new
         needed = cfg.topic_shift if leans else cfg.topic_shift_standalone

@@ -46,6 +46,18 @@ def test_answer_sentences_are_verbatim_quotes_of_their_citations(runtime: Runtim
         assert citation.effective_date is not None and citation.section_path
 
 
+def test_a_follow_up_that_only_asks_how_fast_is_never_answered_from_another_page(runtime: Runtime) -> None:
+    """ "how quickly" names nothing: read alone, the summer camp page's "weeks fill up quickly" would
+    answer it; it is answered from the conversation's page or refused."""
+    for first in ("how do i apply for a tree removal permit", "i got an eviction notice, can the city help?"):
+        before = ask(runtime, first)
+        assert before.status == AnswerStatus.ANSWERED
+        history = [Turn("user", first), Turn("agent", before.text)]
+        for follow_up in ("how quickly", "how fast can i get it"):
+            answer = ask(runtime, follow_up, history)
+            assert {c.document_id for c in answer.citations} <= {before.citations[0].document_id}, follow_up
+
+
 def test_follow_up_is_answered_from_the_conversation(runtime: Runtime) -> None:
     history = [
         Turn("user", "How do I get a dog licence?"),

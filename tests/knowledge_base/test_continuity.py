@@ -19,7 +19,13 @@ HISTORY = terms("How much is a residential parking permit?")
         ("what about a dog licence?", "names"),
         ("and a marriage licence?", "names"),
         ("and the old tv?", "names"),
-        ("and how much is it?", "other"),  # a question of its own, leaning on "it"
+        ("and how much is it?", "asks_kind"),  # asks for an amount of the last subject
+        ("how quickly", "asks_kind"),
+        ("how long does it take?", "asks_kind"),
+        ("when is it?", "asks_kind"),
+        ("how soon will I hear back", "asks_kind"),
+        ("how long does a building permit take?", "other"),  # names its subject
+        ("how much can they give me", "other"),
         ("what about a second permit?", "other"),  # "permit" was in the conversation
         ("what if I lose?", "other"),
         ("How do I get a library card?", "other"),
