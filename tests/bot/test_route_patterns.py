@@ -1,0 +1,77 @@
+"""The routing patterns (`bot/answering/data/routes.en.yml`) on their own: which messages ask for a
+person, which are small talk, and the near misses that are questions (no model needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.replies import load_routes
+
+ROUTES = load_routes()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "get me an agent",
+        "this bot is useless, get me an agent",
+        "I need a human",
+        "i want a real person",
+        "operator please",
+        "agent",
+        "a person please",
+        "i dont want a bot",
+        "I don't want to talk to a robot",
+        "can someone call me back",
+        "please have someone call me",
+        "call me back please",
+        "can i talk to someone",
+        "connect me with customer service",
+    ],
+)
+def test_a_request_for_a_person_is_a_handoff(message: str) -> None:
+    assert ROUTES.matches("handoff", message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "do I need an agent to sell my house?",
+        "do i need a lawyer or an agent for a permit appeal",
+        "how do I report a robot lawn mower noise?",
+        "will the office call me back about my permit?",
+        "can i call back later to pay?",
+        "is there a person I can pay my fine to at city hall?",
+    ],
+)
+def test_a_question_that_mentions_agents_or_calls_is_not_a_handoff(message: str) -> None:
+    assert not ROUTES.matches("handoff", message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "thanks",
+        "thanks youre very helpful",
+        "ok thank you bye",
+        "thank you so much for your help!",
+        "great thanks, that helps",
+        "thanks, have a nice day",
+        "bye",
+        "ok bye",
+    ],
+)
+def test_thanks_and_goodbyes_are_small_talk(message: str) -> None:
+    assert ROUTES.matches("thanks", message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "thanks, and how much is the fee?",
+        "thank you, when is garbage day?",
+        "thanks but what about my dog licence",
+    ],
+)
+def test_thanks_with_a_question_is_a_question(message: str) -> None:
+    assert not ROUTES.matches("thanks", message)
