@@ -29,6 +29,7 @@ from bot.staff.desk import HandoffDesk, HandoffRequest, HandoffView, cited_docum
 from bot.storage.database import BotDatabase, TranscriptTurn, session_ref
 from bot.switch import KillSwitch
 from knowledge_base.records import Turn
+from knowledge_base.text import terms
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ class BotService:
         assert self.desk is not None
         desk = self.desk
         turns = self.database.conversation(session_id)
-        department = self._department(turns)
+        department = self._department(turns, answer.redacted_question)
         logged_in, references = self._resident_cases(token, address)
         transcript = transcript_messages([(t.question, t.answer) for t in turns])
         transcript += transcript_messages([(answer.redacted_question, "")])
@@ -198,24 +199,36 @@ class BotService:
         found = (check.other_language(q) for q in reversed(questions) if q.strip())
         return next((language for language in found if language is not None), self.language)
 
-    def _department(self, turns: Sequence[TranscriptTurn]) -> Department:
-        """The department of the documents the conversation cited (latest first); else of the passage
-        that best matches the resident's last question, when it matches well; else the general queue."""
+    def _department(self, turns: Sequence[TranscriptTurn], request: str = "") -> Department:
+        """The department of what the request for a person names, when it names something the
+        documents match well ("a person about my waste collection", after parking questions); else of
+        the documents the conversation cited (latest first); else of the passage that best matches the
+        resident's last unanswered question, when it matches well; else the general queue."""
         assert self.desk is not None
         directory = self.desk.directory
+        named = self.pipeline.route.patterns.rest("handoff", request)
+        if terms(named):
+            found = self._department_of(named)
+            if found is not None:
+                return found
         cited = directory.of_documents(cited_documents([[c.document_id for c in t.citations] for t in turns]))
         if cited is not None:
             return cited
         questions = [t.question for t in turns if t.status == AnswerStatus.NO_ANSWER and t.question.strip()]
         if questions:
-            retriever = self.pipeline.retrieve.retriever
-            hits = retriever.search(retriever.encode(questions[-1]), k=1)
-            floor = self.pipeline.gate.gate.config.department_floor
-            if hits and hits[0].question_score >= floor:
-                found = directory.of_documents([hits[0].document_id])
-                if found is not None:
-                    return found
+            found = self._department_of(questions[-1])
+            if found is not None:
+                return found
         return directory.general
+
+    def _department_of(self, text: str) -> Department | None:
+        """The department of the passage that best matches `text`, when it matches well."""
+        assert self.desk is not None
+        retriever = self.pipeline.retrieve.retriever
+        hits = retriever.search(retriever.encode(text), k=1)
+        if hits and hits[0].question_score >= self.pipeline.gate.gate.config.department_floor:
+            return self.desk.directory.of_documents([hits[0].document_id])
+        return None
 
     def _resident_cases(self, token: str | None, address: str) -> tuple[bool, tuple[str, ...]]:
         """(logged in, their case references): the records service vouches for the resident's token."""

@@ -86,6 +86,16 @@ def test_asking_for_a_person_opens_a_ticket_in_the_cited_documents_department(
     assert said[-1] == ("resident", "I want to talk to a person")
 
 
+def test_a_request_for_a_person_that_names_a_topic_goes_to_that_topics_department(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    """After parking questions, "a person about my garbage collection" goes to the waste department."""
+    assert resident.say(PARKING)["status"] == "answered"
+    handoff = resident.say("I want to talk to a person about my missed garbage collection")
+    assert handoff["status"] == "handoff"
+    assert "Waste" in handoff["handoff"]["department"], handoff["handoff"]["department"]
+
+
 def test_a_question_in_another_language_is_told_so_and_its_ticket_carries_the_language(
     stack: StaffStack, served: ServedApp, resident: Resident
 ) -> None:
@@ -432,3 +442,24 @@ def test_a_supervisor_closing_a_waiting_ticket_does_not_say_someone_chatted(
     state = resident.client.get(f"/api/v1/sessions/{resident.session_id}/handoff").json()["handoff"]
     assert state["state"] == "resolved" and "closed before anyone joined" in state["text"]
     assert "ended this chat" not in state["text"]
+
+
+def test_a_supervisor_ending_an_agents_chat_is_named_as_who_ended_it(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say("talk to a person")
+    ticket = ticket_of(stack, resident)
+
+    def named(role: str, subject: str, name: str) -> httpx.Client:
+        token = stack.token(role, subject=subject, name=name)
+        return httpx.Client(base_url=served.origin, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+    assert named("agent", "agent-ann", "Ann Agent").post(f"/api/v1/staff/tickets/{ticket}/claim").is_success
+    boss = named("supervisor", "supervisor-sam", "Sam Supervisor")
+    closed = boss.post(f"/api/v1/staff/tickets/{ticket}/resolve", json={"outcome": "answered"})
+    assert closed.status_code == 200, closed.text
+    ended = read_stream(resident.events_url, until=lambda s: "resolved" in s.kinds())
+    told = next(e for e in ended.events if e.event == "resolved").data["text"]
+    assert told.startswith("Sam Supervisor has ended this chat") and "Ann Agent" not in told
+    state = resident.client.get(f"/api/v1/sessions/{resident.session_id}/handoff").json()["handoff"]
+    assert state["text"] == told  # the page reloaded says the same
