@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from bot.privacy.errors import DetectorNotReadyError
 from bot.privacy.folding import fold
+from bot.privacy.labels import labelled_secrets
 from bot.privacy.names import introduced_names
 
 if TYPE_CHECKING:
@@ -175,10 +176,15 @@ _PII_SHAPE = re.compile(
 
 
 def _may_hold_pii(folded: str) -> bool:
-    """Whether a folded text could hold any entity we detect: one of the shapes above, or a name it
-    introduces (the name recognizer's own patterns). Most questions hold neither and skip the
-    analyzer, at a fraction of the cost."""
-    return _PII_SHAPE.search(folded) is not None or bool(introduced_names(folded))
+    """Whether a folded text could hold any entity we detect: one of the shapes above, a name it
+    introduces (the name recognizer's own patterns) or a secret after its label, which need hold no
+    digit ("my password is pa$$word"; `bot.privacy.labels`). Most questions hold none of them and skip
+    the analyzer, at a fraction of the cost."""
+    return (
+        _PII_SHAPE.search(folded) is not None
+        or bool(introduced_names(folded))
+        or bool(labelled_secrets(folded))
+    )
 
 
 def resolve_overlaps(spans: list[PiiSpan]) -> list[PiiSpan]:

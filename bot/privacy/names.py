@@ -1,9 +1,10 @@
 """Names, where the message introduces one: "my name is Maria Lopez", "I'm Joshua Thompson, SSN ...",
+"call me Jennifer Lopez", "I am called Sarah Connor", "the name on the account is Emily Davis",
 "account holder: Mark Dorsey", "Contact: Luis Ramirez", "This is John Smith, ...", "John Snyder Jr.
-here", "thanks, Ana", "Signed, Tom Baker", a name after a title ("Dr.
-Aisha Khan") or after the relative it is ("my husband is John Doe", "my daughter Emily"), a contact
-block that starts with one ("Amanda Kim, 489 Wolfe Throughway, ..."), and a signature: a name alone
-on its line with only an email address or a phone number on the next.
+here", "thanks, Ana", "Yours, Clark", "Signed, Tom Baker", "Thanks\n-- Bruce Wayne", a name after a
+title ("Dr. Aisha Khan") or after the relative it is ("my husband is John Doe", "my daughter
+Emily"), a contact block that starts with one ("Amanda Kim, 489 Wolfe Throughway, ..."), and a
+signature: a name alone on its line with only an email address or a phone number on the next.
 
 There is no named-entity model here (none ships with askcity), so a name is found only after (or, for
 "... here", before) words that introduce one, and only in capitals: "i'm looking for" or "this is
@@ -32,10 +33,12 @@ _NAME = (
 )
 # Words that introduce a name right after them (any case).
 _BEFORE = (
-    r"(?i:\b(?:my[ \t]+name[ \t]+is|my[ \t]+name's|name[ \t]*[:=]|name[ \t]+is|name|account[ \t]+holder|"
-    r"under[ \t]+(?:the|my[ \t]+\w+'s)[ \t]+name(?:[ \t]+of)?|on[ \t]+behalf[ \t]+of|i[ \t]+am|i'?m|"
+    r"(?i:\b(?:my[ \t]+name[ \t]+is|my[ \t]+name's|name[ \t]*[:=]|name[ \t]+is|"
+    r"name[ \t]+on[ \t]+(?:the|my|our|his|her|their)[ \t]+\w+|name|account[ \t]+holder|"
+    r"under[ \t]+(?:the|my[ \t]+\w+'s)[ \t]+name(?:[ \t]+of)?|on[ \t]+behalf[ \t]+of|"
+    r"(?:i[ \t]+am|i'?m)[ \t]+(?:called|named)|i[ \t]+am|i'?m|calls?[ \t]+me|"
     r"(?:hi|hello|hey)[,!]?[ \t]+(?:it'?s|this[ \t]+is)|signed|(?:kind[ \t]+|best[ \t]+)?regards,?|"
-    r"thanks,|thank[ \t]+you,|cheers,|sincerely,?|best,|yours[ \t]+(?:truly|sincerely|faithfully),?|"
+    r"thanks,|thank[ \t]+you,|cheers,|sincerely,?|best,|yours(?:[ \t]+(?:truly|sincerely|faithfully),?|,)|"
     r"(?:hi|hello|dear)))"
 )
 _INTRODUCED = re.compile(rf"{_BEFORE}(?:[ \t]*[:=,–-]|[ \t]+is)?[ \t]+{_NAME}")
@@ -95,11 +98,12 @@ _CONTACT = re.compile(rf"^{_NAME},[ \t]+(?=[\d+(])", re.MULTILINE)
 # A signature: a name alone on its line, and on the next line only contact details (`_contact_line`):
 # "...thanks\nJohn Smith\njohn@example.org", "Best,\nBonnie\nPhone: 0033 6 71 95 57 11".
 _SIGNATURE = re.compile(rf"^[ \t]*{_NAME}[ \t]*\n(?=(?P<next>[^\n]*))", re.MULTILINE)
-# A sign-off on its own line, then a name alone on the next ("Thanks,\nRenée Dubois").
+# A sign-off on its own line, then a name alone on the next ("Thanks,\nRenée Dubois"), perhaps after a
+# signature's dashes ("Thanks\n-- Bruce Wayne").
 _SIGN_OFF = re.compile(
     r"(?i:\b(?:thanks|thank[ \t]+you|many[ \t]+thanks|cheers|sincerely|"
     r"(?:kind[ \t]+|best[ \t]+|warm[ \t]+)?regards|best(?:[ \t]+wishes)?|"
-    r"yours(?:[ \t]+(?:truly|sincerely|faithfully))?))[,.!]?[ \t]*\n[ \t]*"
+    r"yours(?:[ \t]+(?:truly|sincerely|faithfully))?))[,.!]?[ \t]*\n[ \t]*(?:(?:--?|[–—])[ \t]*)?"
     rf"{_NAME}[ \t]*$",
     re.MULTILINE,
 )
@@ -127,6 +131,8 @@ NOT_NAMES = frozenset(
         "Their", "He", "She", "His", "Her", "It", "Its", "My", "Me", "Us", "Can", "Could", "Would", "Will",
         "Should", "Is", "Are", "Was", "Were", "Do", "Does", "Did", "Have", "Has", "Had", "Let", "Sure",
         "Glad", "Happy", "Any", "Some", "Every", "Each", "Again", "Now", "Today", "Tomorrow", "Yesterday",
+        # when, after "call me" ("call me Later", "call me After 5")
+        "After", "Before", "Later", "Next", "Soon", "Tonight", "Anytime", "Asap", "Urgently", "Instead",
         # roles staff and residents sign with ("Supervisor here, stepping in.")
         "Supervisor", "Agent", "Manager", "Officer", "Clerk", "Inspector", "Admin", "Administrator",
         "Operator", "Receptionist", "Caseworker", "Resident", "Landlord", "Tenant", "Owner", "Neighbour",

@@ -7,24 +7,24 @@ spaces and dashes are already ASCII, with every offset unchanged.
 |---|---|---|
 | EMAIL_ADDRESS | presidio's regex; "at"/"dot" spelled or bracketed; known suffix (`email`) | no |
 | PHONE_NUMBER | `phonenumbers` in the configured regions, extensions, shape rules (`phone`) | weak shapes |
-| CREDIT_CARD | issuer range, length 12-19 and Luhn; any one separator (`payment`) | no |
-| CARD_SECURITY_CODE | 3-4 digits (`payment`) | always ("CVV", "CVC") |
+| CREDIT_CARD | issuer range, length 12-19 and Luhn; any separators, mixed or not (`payment`) | no |
+| CARD_SECURITY_CODE | 3-4 digits (`payment`) | always ("CVV", "CVC", "security code") |
 | US_SSN | three groups, any one separator; never area 000/666/9xx, group 00 (`identity`) | bare digits |
 | IBAN_CODE | any case and spacing; MOD 97 + the country's BBAN format (`payment`) | no |
 | IP_ADDRESS | presidio's IPv4/IPv6 regexes + `ipaddress` | no |
 | CN_RESIDENT_ID | 18 chars; province, birth date, ISO 7064 MOD 11-2 check character (`identity`) | no |
 | PASSPORT | 1-2 letters + 6-9 digits, or 9 digits (`identity`) | always ("passport") |
 | STREET_ADDRESS | house number, name words, USPS/UK street suffix, unit (`location`) | no |
-| DATE_OF_BIRTH | numeric or written dates (`identity`) | always ("born", "birth", "DOB") |
+| DATE_OF_BIRTH | numeric, eight-digit or written dates (`identity`) | always ("born", "birth", "DOB") |
 | PERSON | capitalised words after words that introduce a name (`person`) | always ("my name is", "I'm", …) |
-| LABELLED_ID, SECRET | a value of ID shape (or a secret) right after its label (`labelled`) | the label |
+| LABELLED_ID, SECRET | an ID-shaped value or a secret right after its label (`labelled`) | the label |
 | UK_NINO, UK_DRIVING_LICENCE, CA_SIN, US_ITIN, US_MBI | presidio's recognizers | weak shapes |
 
 Context words are matched as whole words within 5 words before or 3 after a match (stop words not
 counted), using the tokens of `TokenizingNlpEngine` and presidio's `LemmaContextAwareEnhancer`. A
 weak match (score 0.1) becomes 0.45 with one, above the detector's threshold of 0.4. The SSN
 recognizer also looks for the two-word phrase "social security" itself (presidio matches single
-words only).
+words only), the card security code one for "security code" and "digits on the back".
 
 This package imports presidio, so it is imported only from `PiiDetector.warm_up()`.
 """

@@ -1,19 +1,21 @@
 """Values the resident labels: "my driver's licence is D1234567", "SSN 000-12-3456", "NI number:
-QQ 12 34 56 C", "my password is hunter2".
+QQ 12 34 56 C", "my BSN is 111222333", "my password is hunter2".
 
 The other recognizers know a number by its shape and its check digits; when the shape is one they
 do not know (a driving licence from any of fifty states, a health card) or the check fails (a
 mistyped SSN is still the resident's SSN, give or take a digit), the label in front of it says what
 it is, and its type: "SSN" makes a US_SSN, "SIN" a CA_SIN, "driver's licence" a LABELLED_ID. A
-label is an identifier's name (`ID_LABELS`) or a secret's (`SECRET_LABELS`), then the value right
-after it, perhaps after "number", "no.", "#", ":", "=" or "is".
+label is an identifier's name (`ID_LABELS`) or a secret's (`labels.SECRET_LABELS`), then the value
+right after it, perhaps after "number", "no.", "#", ":", "=" or "is" (`bot.privacy.labels`).
 
 - An identifier's value is one to nine groups of letters and digits ("D1234567", "QQ 12 34 56 C",
-  "7ABC-123") with at least four digits and six characters, not only years or a date: "social
-  security 2024-2025", "passport 12/05/2027" or "Form SSA-1099" are no identifiers.
-- A secret's value is the next word, when it holds a digit or a symbol ("hunter2", "P@ss"), and
-  only after "my"/"our"/"his"/"her"/"their" or a connecting "is"/":"/"=": "my password is not
-  working" names no password.
+  "7ABC-123") with at least four digits and six characters, not only years or a date with a
+  four-digit year: "social security 2024-2025", "passport 12/05/2027" or "Form SSA-1099" are no
+  identifiers; "sort code 12-34-56" is one (a two-digit-year date right after an identifier's label
+  is taken for the identifier: sort codes look like dates).
+- A secret's value is the next word, whole ("S3cret!"), when it holds a digit or a symbol or is a
+  long passphrase, and only after an owner or a connecting "is"/":"/"=": "my password is not
+  working" names no password (`bot.privacy.labels`).
 
 The city's own references are never labels here: a case, application, permit, ticket or utility
 account number, a plate or a postcode is what a resident gives so that the city can find their file
@@ -28,6 +30,7 @@ from typing import Any
 from presidio_analyzer import LocalRecognizer
 
 from bot.privacy.detection import PiiEntity
+from bot.privacy.labels import label_pattern, labelled_secrets
 from bot.privacy.recognizers.common import span_result
 
 LABELLED_SCORE = 0.4  # the threshold: a shape recognizer that also finds the value names its type
@@ -61,43 +64,38 @@ ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
         r"alien[ \t]+registration",
         r"a-number",
         r"visa",
+        r"medical[ \t]+record",
+        r"mrn",
+        # national identity and tax numbers, by the names residents give them
+        r"aadhaa?r",  # India
+        r"pan",  # India: permanent account number
+        r"bsn",  # the Netherlands: burgerservicenummer
+        r"dni",  # Spain: documento nacional de identidad
+        r"nie",  # Spain: número de identidad de extranjero
+        r"codice[ \t]+fiscale",  # Italy
+        r"cpf",  # Brazil
+        r"pesel",  # Poland
+        r"personnummer",  # Sweden, Norway
+        r"nir",  # France: numéro d'inscription au répertoire
+        r"steuer[ \t-]?id(?:entifikationsnummer)?",  # Germany
     ),
 }
-SECRET_LABELS: tuple[str, ...] = (
-    r"password",
-    r"passcode",
-    r"passphrase",
-    r"pin(?:[ \t]+code)?",
-    r"security[ \t]+(?:answer|question[ \t]+answer)",
-    r"(?:verification|one[ \t-]+time|login|access)[ \t]+code",
-)
 
-_OWNER = r"(?P<owner>\b(?:my|our|his|her|their)(?:[ \t]+[a-z]+['’]s)?[ \t]+)?"
-_NUMBER_WORD = r"(?:[ \t]+(?:number|num|no\.?|#))?"
-_CONNECT = r"(?:[ \t]*(?P<connect>[:=#]|\bis\b|\bwas\b|\breads\b)[ \t]*|[ \t]+)"
 # a group of an identifier: holds a digit, or is one to three capital letters ("QQ", "C")
 _GROUP = r"(?:[A-Za-z]*\d[A-Za-z0-9]*|[A-Z]{1,3}(?![A-Za-z]))"
 _ID_VALUE = rf"(?P<value>{_GROUP}(?:[ \t./-]{_GROUP}){{0,8}})(?![\w-])"
-_QUOTES = "\"'“”‘’"
-_SECRET_VALUE = rf"(?P<value>[^\s{_QUOTES}]*(?:\d|[^\w\s{_QUOTES}.,;!?])[^\s{_QUOTES}]*?)(?=[.,;!?]*(?:\s|$))"
-
-
-def _label(labels: tuple[str, ...]) -> str:
-    return rf"(?i:{_OWNER}\b(?:{'|'.join(labels)}){_NUMBER_WORD}){_CONNECT}"
-
-
 _IDS = {
-    entity: re.compile(rf"{_label(labels)}(?:\b(?i:number|no\.?)[ \t]*)?{_ID_VALUE}")
+    entity: re.compile(rf"{label_pattern(labels)}(?:\b(?i:number|no\.?)[ \t]*)?{_ID_VALUE}")
     for entity, labels in ID_LABELS.items()
 }
-_SECRET = re.compile(rf"{_label(SECRET_LABELS)}{_SECRET_VALUE}")
 
 MIN_ID_DIGITS = 4
 MIN_ID_CHARACTERS = 6
-# a value that is only years or a date ("Social Security 2024-2025", "passport 12/05/2027") is no identifier
+# a value that is only years or a date with a four-digit year ("Social Security 2024-2025", "passport
+# 12/05/2027") is no identifier; a two-digit year is no date here ("sort code 12-34-56")
 _YEARS_OR_DATE = re.compile(
     r"(?:19|20)\d{2}(?:[ \t./-]+(?:19|20)?\d{2})*"  # years: "2024", "2024-2025", "2024/25"
-    r"|\d{1,2}([./-])\d{1,2}\1(?:\d{2}|\d{4})|\d{4}([./-])\d{1,2}\2\d{1,2}",  # dates
+    r"|\d{1,2}([./-])\d{1,2}\1(?:19|20)\d{2}|(?:19|20)\d{2}([./-])\d{1,2}\2\d{1,2}",  # dates
     re.ASCII,
 )
 
@@ -114,12 +112,6 @@ def labelled_ids(text: str) -> list[tuple[PiiEntity, int, int]]:
             if long_enough and not _YEARS_OR_DATE.fullmatch(value):
                 found.append((entity, *match.span("value")))
     return found
-
-
-def labelled_secrets(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each secret (password, PIN, one-time code) written after its label."""
-    matches = _SECRET.finditer(text)
-    return [match.span("value") for match in matches if match.group("owner") or match.group("connect")]
 
 
 class LabelledValueRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is untyped

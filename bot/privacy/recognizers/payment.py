@@ -1,8 +1,10 @@
 """Card numbers and IBANs: a run of characters, then the check digits decide.
 
-Cards. A run of digit groups joined by one kind of separator (spaces, "-", " - ", "/", ".") is cut
-into the longest stretches of 12-19 digits that a card scheme issues and that pass Luhn (see
-`bot.privacy.card_numbers`), so "4111 1111 1111 1111 12/27" yields the card and not the expiry.
+Cards. A run of digit groups joined by separators (spaces, "-", " - ", "/", ".", "_", in any mix:
+"4111 1111-1111 1111") is cut into the longest stretches of 12-19 digits that a card scheme issues and
+that pass Luhn (see `bot.privacy.card_numbers`), so "4111 1111 1111 1111 12/27" yields the card and not
+the expiry. The issuer range and Luhn decide, not the separators: a number typed with a space here and
+a dash there is still a card number.
 
 IBANs. Two letters (any case), two check digits, then up to 30 letters and digits with an optional
 space or dash between any two of them, shortened from the end until presidio's validator accepts it:
@@ -12,7 +14,6 @@ MOD 97 and the country's BBAN format, which also fixes its length. "de89 3704 00
 
 from __future__ import annotations
 
-import itertools
 import re
 from typing import Any
 
@@ -21,7 +22,14 @@ from presidio_analyzer.predefined_recognizers import IbanRecognizer as PresidioI
 
 from bot.privacy.card_numbers import MAX_LENGTH, MIN_LENGTH, card_scheme
 from bot.privacy.detection import PiiEntity
-from bot.privacy.recognizers.common import CERTAIN_SCORE, SEPARATOR, WEAK_SCORE, ShapeRecognizer, span_result
+from bot.privacy.recognizers.common import (
+    CERTAIN_SCORE,
+    SEPARATOR,
+    WEAK_SCORE,
+    PhraseContext,
+    ShapeRecognizer,
+    span_result,
+)
 
 _CARD_RUN = re.compile(rf"(?<![\w+])\d+(?:{SEPARATOR}\d+)*(?!\w)")
 _DIGIT_GROUP = re.compile(r"\d+")
@@ -34,7 +42,7 @@ IBAN_MAX_LENGTH = 34
 
 
 class CardRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is untyped
-    """Payment card numbers by issuer range, length and Luhn, with any one kind of separator."""
+    """Payment card numbers by issuer range, length and Luhn, with any separators between groups."""
 
     CONTEXT = ("card", "credit", "debit", "visa", "mastercard", "amex", "maestro", "jcb", "discover")
 
@@ -52,7 +60,7 @@ class CardRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is unty
         results = []
         for run in _CARD_RUN.finditer(text):
             groups = list(_DIGIT_GROUP.finditer(text, run.start(), run.end()))
-            for first, last in card_stretches(text, groups):
+            for first, last in card_stretches(groups):
                 start, end = groups[first].start(), groups[last].end()
                 results.append(
                     span_result(self, PiiEntity.CREDIT_CARD.value, start, end, CERTAIN_SCORE, "card number")
@@ -60,22 +68,14 @@ class CardRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is unty
         return results
 
 
-def card_stretches(text: str, groups: list[re.Match[str]]) -> list[tuple[int, int]]:
-    """(first, last) group indexes of the card numbers in a run, longest first, left to right.
-
-    A card's groups are joined by one kind of separator: a stretch ends where the separator changes.
-    """
-    separators = [
-        text[left.end() : right.start()].strip() or " " for left, right in itertools.pairwise(groups)
-    ]
+def card_stretches(groups: list[re.Match[str]]) -> list[tuple[int, int]]:
+    """(first, last) group indexes of the card numbers in a run, longest first, left to right."""
     found = []
     first = 0
     while first < len(groups):
         best = None
         digits = ""
         for last in range(first, len(groups)):
-            if last > first and separators[last - 1] != separators[first]:
-                break
             digits += groups[last].group()
             if len(digits) > MAX_LENGTH:
                 break
@@ -139,13 +139,19 @@ class IbanRecognizer(LocalRecognizer):  # type: ignore[misc]
         return None
 
 
-class CardSecurityCodeRecognizer(ShapeRecognizer):
-    """The three or four digits of a card's security code, next to "CVV", "CVC" or "CSC" (any other
-    short number, a price or an amount, stays; "security" alone is no context: "security deposit")."""
+class CardSecurityCodeRecognizer(PhraseContext, ShapeRecognizer):
+    """The three or four digits of a card's security code, next to "CVV", "CVC" or "CSC", or the
+    phrases "security code" and "digits on the back" (any other short number, a price or an amount,
+    stays; "security" alone is no context: "security deposit"). A full stop may end the sentence
+    after the code ("my security code is 737.")."""
 
     PATTERNS = (
-        Pattern("three or four digits (weak)", r"(?<![\w$£€.,:/-])\d{3,4}(?![\w.:/-]|,\d)", WEAK_SCORE),
+        Pattern("three or four digits (weak)", r"(?<![\w$£€.,:/-])\d{3,4}(?![\w:/-]|[.,]\d)", WEAK_SCORE),
     )
+    PHRASE = re.compile(
+        r"\bsecurity[ \t]+code\b|\b(?:digits|numbers|code)[ \t]+on[ \t]+the[ \t]+back\b", re.IGNORECASE
+    )
+    WINDOW = (40, 25)
 
     ENTITY = PiiEntity.CARD_SECURITY_CODE
     CONTEXT = ("cvv", "cvv2", "cvc", "cvc2", "csc", "cid")

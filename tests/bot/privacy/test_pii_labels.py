@@ -1,0 +1,58 @@
+"""Secrets after their label (bot/privacy/labels.py): plain `re`, no presidio."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.privacy.labels import is_secret, labelled_secrets
+
+SECRETS = [
+    pytest.param("hunter2", id="letters and a digit"),
+    pytest.param("P@ss", id="a symbol"),
+    pytest.param("S3cret!", id="'!' at the end"),
+    pytest.param("0465", id="a four-digit PIN"),
+    pytest.param("correcthorsebatterystaple", id="a passphrase of letters"),
+]
+
+NOT_SECRETS = [
+    pytest.param("wrong!", id="a word and '!'"),
+    pytest.param("3", id="a count"),
+    pytest.param("123.", id="three digits"),
+    pytest.param("unrecognisable", id="a long word"),
+    pytest.param("not", id="a short word"),
+]
+
+
+@pytest.mark.parametrize("value", SECRETS)
+def test_words_with_a_digit_a_symbol_or_many_letters_are_secrets(value: str) -> None:
+    assert is_secret(value)
+
+
+@pytest.mark.parametrize("value", NOT_SECRETS)
+def test_words_and_short_numbers_are_not_secrets(value: str) -> None:
+    assert not is_secret(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        pytest.param("my PIN is 0465.", "0465.", id="a secret runs to the next space"),
+        pytest.param('password: "hunter2" thanks', "hunter2", id="quotes are not part of it"),
+        pytest.param("the password hunter22", "hunter22", id="after 'the'"),
+        pytest.param("Mein Passwort: x; pwd=Tr0ub4dor&3", "Tr0ub4dor&3", id="pwd"),
+    ],
+)
+def test_the_secret_after_a_label_is_its_whole_word(text: str, secret: str) -> None:
+    assert [text[start:end] for start, end in labelled_secrets(text)] == [secret]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("password reset 2 times", id="no owner, no 'is'"),
+        pytest.param("My password is not working on the parking site.", id="a word after 'is'"),
+        pytest.param("What PIN do I use for the meter app?", id="no value"),
+    ],
+)
+def test_labels_without_a_secret_after_them_find_none(text: str) -> None:
+    assert labelled_secrets(text) == []
