@@ -109,10 +109,14 @@ def _classify(operations: list[tuple[Any, bytes]]) -> list[str]:
 
 
 def _without(operations: list[tuple[Any, bytes]], drop: list[bool]) -> list[tuple[Any, bytes]]:
-    """The operations with some text-showing ones removed (keeping the line moves of ' and ")."""
+    """The operations with some text-showing ones removed (keeping the line moves of ' and ").
+
+    Only text-showing operations are ever removed: the font, size and position operations stay, so the
+    text that is kept is still decoded with its own font.
+    """
     kept: list[tuple[Any, bytes]] = []
     for (operands, operator), dropped in zip(operations, drop, strict=True):
-        if not dropped:
+        if not dropped or operator not in _SHOW:
             kept.append((operands, operator))
         elif operator == b"'":
             kept.append(([], b"T*"))
@@ -123,11 +127,16 @@ def _without(operations: list[tuple[Any, bytes]], drop: list[bool]) -> list[tupl
 
 def _page_text(page: Any, reader: Any, hidden: list[HiddenText]) -> str:
     """The page's visible text; hidden text goes to `hidden`, one entry per reason."""
-    from pypdf.generic import ContentStream, NameObject
+    from pypdf.generic import ContentStream, NameObject, is_null_or_none
 
-    stream = page.get_contents()
-    if stream is None:
+    contents = page.get("/Contents")
+    if is_null_or_none(contents):
         return str(page.extract_text() or "")
+    # Strings are parsed as raw bytes, as `extract_text` parses them itself: the fonts' encodings and
+    # ToUnicode maps decode them. `page.get_contents()` would guess a text encoding instead (a string
+    # starting with a zero byte becomes UTF-16), and extraction takes such strings as decoded already:
+    # the glyph codes of subset fonts (as Chromium writes them) came out as shifted garbage.
+    stream = ContentStream(contents, reader, "bytes")
     operations = list(stream.operations)
     why = _classify(operations)
     page[NameObject("/Contents")] = stream  # parsed once: extraction reuses it
