@@ -250,13 +250,32 @@ class CaseDesk:
             raise self._not_found(who)
         return view
 
+    def authorise_unmask(self, who: Principal, raw_reference: str) -> None:
+        """Refuse (403, audited) anyone but an active supervisor before the request's body is looked at:
+        what an unmask request must contain is no business of anyone who may not send one."""
+        action = AuditAction.UNMASK_CASE
+        self._check_unmask_role(who, raw_reference)
+        with self._sessions.begin() as session:
+            allowed = self._staff_allowed(session, who, Role.SUPERVISOR)
+            if not allowed:
+                reference = parse_reference(raw_reference) or raw_reference
+                outcome, purpose = AuditOutcome.FORBIDDEN, self._purpose(action)
+                self._audit.append(
+                    session, self._entry(who, action, outcome, case_reference=reference, purpose=purpose)
+                )
+        if not allowed:
+            raise PermissionDeniedError("no active supervisor account for this subject")
+
+    def _check_unmask_role(self, who: Principal, raw_reference: str) -> None:
+        if who.role != Role.SUPERVISOR or not self._policy.may_unmask():
+            self._deny(who, AuditAction.UNMASK_CASE, AuditOutcome.FORBIDDEN, raw_reference)
+            raise PermissionDeniedError("only supervisors may unmask")
+
     def unmask_case(
         self, who: Principal, raw_reference: str, category: UnmaskCategory, reason: str
     ) -> UnmaskedCase:
         action = AuditAction.UNMASK_CASE
-        if who.role != Role.SUPERVISOR or not self._policy.may_unmask():
-            self._deny(who, action, AuditOutcome.FORBIDDEN, raw_reference)
-            raise PermissionDeniedError("only supervisors may unmask")
+        self._check_unmask_role(who, raw_reference)
         text = clean_reason(reason, self._reason_min)
         if text is None:
             self._deny(who, action, AuditOutcome.INVALID_REASON, raw_reference)

@@ -24,13 +24,16 @@ from records_api.runtime import build_dev_identity, build_vault, dev_password_se
 from records_api.settings import Settings
 from records_api.vault import ResidentVault
 
+# Each case type's office as the city's own page for it names it (ingest/sample_kb/documents: building
+# renovation permits, rental assistance, business licences, noise complaints, residential parking permits,
+# bulky item pickup): "name, address", both as the page writes them.
 OFFICES = {
-    CaseType.PERMIT: "Building Permits Office, City Hall room 204",
-    CaseType.BENEFIT: "Social Benefits Office, 12 Market Street",
-    CaseType.LICENCE: "Licensing Office, City Hall room 110",
-    CaseType.COMPLAINT: "Citizen Services Desk, City Hall ground floor",
-    CaseType.PARKING: "Parking Permits Office, 3 Station Road",
-    CaseType.WASTE: "Waste and Recycling Services, 40 Depot Lane",
+    CaseType.PERMIT: "Building Permits, City Hall room 302, 100 Main Street",
+    CaseType.BENEFIT: "Housing Assistance Office, City Hall Annex room 12, 110 Main Street",
+    CaseType.LICENCE: "Business Licensing, City Hall room 108, 100 Main Street",
+    CaseType.COMPLAINT: "Bylaw Enforcement, City Hall room 115, 100 Main Street",
+    CaseType.PARKING: "Parking Services, City Hall room 104, 100 Main Street",
+    CaseType.WASTE: "Solid Waste Services, 45 Foundry Road",
 }
 
 PATHS = (
@@ -47,7 +50,6 @@ NOTES = {
     CaseStatus.RECEIVED: "Application received and registered.",
     CaseStatus.IN_REVIEW: "A caseworker is reviewing the application.",
     CaseStatus.AWAITING_INFORMATION: "Supporting documents requested from the applicant.",
-    CaseStatus.SCHEDULED: "Inspection appointment booked.",
     CaseStatus.APPROVED: "Application approved.",
     CaseStatus.REJECTED: "Application rejected; the decision letter explains why.",
     CaseStatus.CLOSED: "Case closed.",
@@ -57,11 +59,63 @@ NEXT_STEPS = {
     CaseStatus.RECEIVED: "A caseworker will be assigned within 5 working days.",
     CaseStatus.IN_REVIEW: "Expect a decision or a request for documents within 15 working days.",
     CaseStatus.AWAITING_INFORMATION: "Upload the requested documents through the city portal.",
-    CaseStatus.SCHEDULED: "Be present for the inspection on the booked date.",
     CaseStatus.APPROVED: "Your decision letter has been posted; no action needed.",
-    CaseStatus.REJECTED: "You may appeal within 30 days of the decision letter.",
+    CaseStatus.REJECTED: "The decision letter explains why; the office named on this case answers questions.",
     CaseStatus.CLOSED: "No further action.",
 }
+
+# What is booked once a case is scheduled, per type, as its page describes it: (the history's note, the
+# next step). Only building permits and business premises have inspections.
+SCHEDULED: dict[CaseType, tuple[str, str]] = {
+    CaseType.PERMIT: (
+        "Inspection booked.",
+        "Be present for the inspection on the booked date; do not cover any work until it has passed.",
+    ),
+    CaseType.BENEFIT: (
+        "Monthly payments to your landlord scheduled.",
+        "Payments are made directly to your landlord on the first day of each month; report changes in "
+        "income or household size within 30 days.",
+    ),
+    CaseType.LICENCE: (
+        "Fire safety inspection booked.",
+        "Be present for the fire safety inspection of your premises on the booked date.",
+    ),
+    CaseType.COMPLAINT: (
+        "Bylaw officer assigned.",
+        "Keep a noise log for 14 days using the form on the website; an officer will attend or contact "
+        "the person responsible.",
+    ),
+    CaseType.PARKING: (
+        "Permit start date set.",
+        "Your permit is digital and linked to your licence plate, so there is no sticker to display.",
+    ),
+    CaseType.WASTE: (
+        "Bulky item pickup booked.",
+        "Set your items out at the curb by 7:00 a.m. on your pickup day, not before 6:00 p.m. the evening "
+        "before.",
+    ),
+}
+
+# A refusal that its page says can be appealed, and how.
+REJECTED_STEPS = {
+    CaseType.PERMIT: "You may appeal to the Building Code Appeals Board within 30 days.",
+    CaseType.BENEFIT: "You may ask the Housing Assistance Office for a review within 30 days.",
+}
+
+
+def note(case_type: CaseType, status: CaseStatus) -> str:
+    """The history note of a seeded status change."""
+    return SCHEDULED[case_type][0] if status == CaseStatus.SCHEDULED else NOTES[status]
+
+
+def next_step(case_type: CaseType, status: CaseStatus) -> str:
+    """What a seeded case of `case_type` in `status` asks of the resident, as the type's page says."""
+    if status == CaseStatus.SCHEDULED:
+        return SCHEDULED[case_type][1]
+    if status == CaseStatus.REJECTED:
+        return REJECTED_STEPS.get(case_type, NEXT_STEPS[status])
+    return NEXT_STEPS[status]
+
 
 AGENT_SUBJECT = "dev-agent-1"
 SUPERVISOR_SUBJECT = "dev-supervisor-1"
@@ -107,12 +161,12 @@ def fake_resident(fake: Faker, taken_ids: set[str]) -> ResidentRecord:
     )
 
 
-def fake_history(rng: random.Random, now: datetime) -> list[StatusStep]:
+def fake_history(rng: random.Random, now: datetime, case_type: CaseType) -> list[StatusStep]:
     path = rng.choice(PATHS)
     at = now - timedelta(days=rng.randint(20, 150), hours=rng.randint(0, 23))
     steps = []
     for status in path:
-        steps.append(StatusStep(status, at.replace(microsecond=0), NOTES[status]))
+        steps.append(StatusStep(status, at.replace(microsecond=0), note(case_type, status)))
         at += timedelta(days=rng.randint(1, 18), hours=rng.randint(0, 8))
     return steps
 
@@ -139,14 +193,14 @@ def seed_demo(
             owner = add_resident(session, vault, fake_resident(fake, taken), subject)
             for _ in range(rng.randint(1, 3)):
                 case_type = rng.choice(list(CaseType))
-                history = fake_history(rng, now)
+                history = fake_history(rng, now, case_type)
                 add_case(
                     session,
                     owner,
                     case_type,
                     history,
                     OFFICES[case_type],
-                    NEXT_STEPS[history[-1].status],
+                    next_step(case_type, history[-1].status),
                 )
                 cases += 1
         add_staff(session, AGENT_SUBJECT, fake.name(), Role.AGENT)

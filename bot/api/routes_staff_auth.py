@@ -48,6 +48,7 @@ from bot.staff.errors import (
 )
 from bot.staff.roles import LABELS, STAFF_ROLES
 from bot.staff.sessions import new_opaque_id, valid_opaque_id
+from trust.case_references import mask_references
 
 log = logging.getLogger(__name__)
 STAFF_DIR = Path(__file__).resolve().parents[2] / "web_widget" / "staff"
@@ -354,6 +355,13 @@ PROBLEMS: dict[type[StaffError], tuple[int, str, str]] = {
 }
 
 
+def _route(request: Request) -> str:
+    """The route's template ("/api/v1/staff/cases/{reference}"), never the path itself: a case reference in
+    the path does not reach the log (the records service logs its requests the same way)."""
+    template = getattr(request.scope.get("route"), "path", None)
+    return str(template) if template else mask_references(request.url.path)
+
+
 def _staff_error(request: Request, exc: Exception) -> Response:
     settings = _settings(request)
     api = request.url.path.startswith("/api/")
@@ -379,9 +387,9 @@ def _staff_error(request: Request, exc: Exception) -> Response:
         (v for kind, v in PROBLEMS.items() if isinstance(exc, kind)), (500, "internal_error", UNAVAILABLE)
     )
     if status >= 500:
-        log.warning("staff.unavailable path=%s error=%s", request.url.path, exc)
+        log.warning("staff.unavailable path=%s error=%s", _route(request), exc)
     else:
-        log.info("staff.refused path=%s reason=%s", request.url.path, exc)
+        log.info("staff.refused path=%s reason=%s", _route(request), exc)
     if api:
         return _json(status, code, message, {"Cache-Control": "no-store"})
     return render(

@@ -8,15 +8,16 @@ service with a key (the bot) may attest the resident's own address with a signed
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 import structlog
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
-from records_api.api.schemas import CredentialsIn
+from records_api.api.schemas import CredentialsIn, UnmaskIn
 from records_api.cases import CaseDesk
 from records_api.dev_identity import DevIdentityProvider
 from records_api.errors import InvalidRequestError, MissingTokenError, ServiceUnavailableError
@@ -102,6 +103,38 @@ def get_desk(runtime: RuntimeDep) -> CaseDesk:
 
 
 DeskDep = Annotated[CaseDesk, Depends(get_desk)]
+
+
+def get_unmasking_supervisor(reference: str, who: PrincipalDep, desk: DeskDep) -> Principal:
+    """Unmask's guard: an active supervisor, else a 401 or an audited 403, whatever the body."""
+    desk.authorise_unmask(who, reference)
+    return who
+
+
+UnmaskingSupervisorDep = Annotated[Principal, Depends(get_unmasking_supervisor)]
+
+
+def _is_json(request: Request) -> bool:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+
+
+async def unmask_body(request: Request, _: UnmaskingSupervisorDep) -> UnmaskIn:
+    """The unmask request's body, read once the caller may unmask. FastAPI decodes a declared JSON body
+    before any dependency runs (a malformed one would be a 422 ahead of the 403), so the route documents
+    its body with `UNMASK_BODY` and this reads it."""
+    errors: list[Any]
+    if not _is_json(request):
+        errors = [{"type": "content_type", "loc": ("body",), "msg": "Send JSON", "input": None}]
+        raise RequestValidationError(errors)
+    try:
+        return UnmaskIn.model_validate_json(await request.body())
+    except ValidationError as exc:
+        errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from exc
+
+
+UnmaskBodyDep = Annotated[UnmaskIn, Depends(unmask_body)]
 
 
 def get_dev_identity(runtime: RuntimeDep) -> DevIdentityProvider:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from records_api.api.deps import DeskDep, PrincipalDep, RuntimeDep
+from records_api.api.deps import DeskDep, PrincipalDep, RuntimeDep, UnmaskBodyDep, UnmaskingSupervisorDep
 from records_api.api.schemas import (
     CaseListOut,
     CaseOut,
@@ -19,6 +19,25 @@ from records_api.api.schemas import (
 )
 
 router = APIRouter(prefix="/v1")
+
+# The unmask body as FastAPI would document it; `UnmaskBodyDep` reads it after the caller's role is
+# checked. Its enum is the `UnmaskCategory` component that the receipt in the answer also uses.
+UNMASK_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    key: value
+                    for key, value in UnmaskIn.model_json_schema(
+                        ref_template="#/components/schemas/{model}"
+                    ).items()
+                    if key != "$defs"
+                }
+            }
+        },
+    }
+}
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -69,8 +88,12 @@ def get_case(reference: str, who: PrincipalDep, desk: DeskDep) -> CaseOut:
     tags=["cases"],
     summary="Supervisor only: one case with raw personal data, audited with the written reason",
     responses=_errors(401, 403, 404, 422, 429, 503),
+    openapi_extra=UNMASK_BODY,
 )
-def unmask_case(reference: str, body: UnmaskIn, who: PrincipalDep, desk: DeskDep) -> UnmaskedCaseOut:
+def unmask_case(
+    reference: str, body: UnmaskBodyDep, who: UnmaskingSupervisorDep, desk: DeskDep
+) -> UnmaskedCaseOut:
+    """Active supervisors only: anyone else gets a 401, or an audited 403, before the body is read."""
     return UnmaskedCaseOut.of(desk.unmask_case(who, reference, body.category, body.reason))
 
 

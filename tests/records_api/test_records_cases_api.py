@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from records_harness import Harness
 from sqlalchemy import select
 
-from records_api.enums import AuditOutcome, Role
+from records_api.enums import AuditOutcome, Role, UnmaskCategory
 from records_api.models import AuditEvent
 from records_api.references import new_reference
 
@@ -193,6 +193,46 @@ def test_unmask_with_a_bad_body_is_a_422_without_echo(pg: Harness) -> None:
         response = pg.client.post(f"/v1/cases/{alice.references[0]}/unmask", content=body, headers=headers)
         assert (response.status_code, response.json()["error"]) == (422, "invalid_request"), body
         assert "xxxxxxxx" not in response.text
+
+
+def test_only_an_active_supervisor_has_the_unmask_body_checked(lite: Harness) -> None:
+    """Authorisation comes before the body: a resident, an agent, or an agent whose token claims to be a
+    supervisor gets the audited 403 whatever it sends, and no token is a 401; what a valid body holds is
+    told to supervisors only."""
+    person = lite.add_person(cases=1)
+    url = f"/v1/cases/{person.references[0]}/unmask"
+    valid = b'{"category": "resident_request", "reason": "Resident called (ticket INC-20931) about it."}'
+    bodies = [*BAD_UNMASK_BODIES, b'{"reason": "x"}', b'{"category": "curiosity", "reason": "x"}', b"", valid]
+    json_kind = {"Content-Type": "application/json"}
+    others = (lite.resident_token(person), lite.agent_token(), lite.token(lite.AGENT, Role.SUPERVISOR))
+    for token in others:
+        for body in bodies:
+            response = lite.client.post(url, content=body, headers={**lite.bearer(token), **json_kind})
+            assert (response.status_code, response.json()["error"]) == (403, "forbidden"), body
+    for body in bodies:
+        response = lite.client.post(url, content=body, headers=json_kind)
+        assert (response.status_code, response.json()["error"]) == (401, "unauthenticated"), body
+    with lite.runtime.database.sessions() as session:
+        denials = session.scalars(select(AuditEvent.outcome).where(AuditEvent.action == "unmask_case")).all()
+    assert denials == [AuditOutcome.FORBIDDEN.value] * (len(others) * len(bodies))
+    supervisor = {**lite.bearer(lite.supervisor_token()), **json_kind}
+    weak = lite.client.post(url, content=b'{"reason": "x"}', headers=supervisor)
+    assert (weak.status_code, weak.json()["error"]) == (422, "invalid_request")
+    assert lite.client.post(url, content=valid, headers=supervisor).status_code == 200
+
+
+def test_the_unmask_body_stays_documented(lite: Harness) -> None:
+    """The route reads its body itself (after the role check); the OpenAPI document still describes it."""
+    document = lite.client.get("/openapi.json").json()
+    components = document["components"]["schemas"]
+    body = document["paths"]["/v1/cases/{reference}/unmask"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    if "$ref" in schema:
+        schema = components[schema["$ref"].removeprefix("#/components/schemas/")]
+    assert body["required"] is True
+    assert sorted(schema["required"]) == ["category", "reason"]
+    category = schema["properties"]["category"]["$ref"].removeprefix("#/components/schemas/")
+    assert components[category]["enum"] == [c.value for c in UnmaskCategory]
 
 
 def test_health_reports_database_and_limit_storage(pg: Harness) -> None:
