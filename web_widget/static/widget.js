@@ -235,8 +235,10 @@
     },
     /** Messages about the resident's own cases (sent with a token) are replaced by a note, never stored.
      *  A resident's message is stored as the service keeps it (`stored`: personal data masked), never as
-     *  typed: a card number or an SSN stays out of storage that any script of the city's page can read. */
-    save(sessionId, messages, handoff) {
+     *  typed: a card number or an SSN stays out of storage that any script of the city's page can read.
+     *  `lastEventId`: the last event of the session's stream the widget has seen, kept with the session it
+     *  belongs to, so that a reload or a later request for a person resumes the stream after it. */
+    save(sessionId, messages, handoff, lastEventId) {
       const kept = [];
       for (const m of messages) {
         if (m.role === "user" && !m.private && !m.stored) continue; // not answered yet, or nothing kept
@@ -252,7 +254,12 @@
       try {
         sessionStorage.setItem(
           STORE_KEY,
-          JSON.stringify({ sessionId, messages: kept.slice(-MAX_STORED), handoff: handoff || null }),
+          JSON.stringify({
+            sessionId,
+            messages: kept.slice(-MAX_STORED),
+            handoff: handoff || null,
+            lastEventId: lastEventId || null,
+          }),
         );
       } catch {
         /* storage full or disabled: the conversation just won't survive navigation */
@@ -418,12 +425,24 @@
     // city's page could read it, and not in the DOM. Leaving the page forgets it (by design).
     auth: null,
     inline: false,
-    // A conversation with a person: {state, text, lastEventId}; followed over server-sent events.
+    // A conversation with a person: {state, text}; followed over server-sent events.
     handoff: saved.handoff && typeof saved.handoff === "object" ? saved.handoff : null,
+    // The id of the last event of this session's stream that was seen. The stream is the session's, not
+    // one chat's: it keeps every earlier chat with a person (its `resolved` included), so it is always
+    // resumed after this id, across the end of a chat, the next request for a person and page changes.
+    lastEventId: savedEventId(saved),
   };
 
+  /** The stored last event id, when it is an event id of the stored session (a widget of an earlier
+   *  version kept it in the handoff). */
+  function savedEventId(data) {
+    if (typeof data.sessionId !== "string") return null;
+    const id = data.lastEventId || (data.handoff && data.handoff.lastEventId);
+    return eventOrder(id) ? id : null;
+  }
+
   const token = () => (state.auth && state.auth.expiresAt > Date.now() ? state.auth.token : null);
-  const persist = () => store.save(state.sessionId, state.messages, state.handoff);
+  const persist = () => store.save(state.sessionId, state.messages, state.handoff, state.lastEventId);
   const city = () => options.city || asText(state.config.city) || "City";
 
   // ---- building the panel -------------------------------------------------------------------------------
@@ -847,6 +866,7 @@
     const response = await postJson("sessions", {});
     const body = await response.json();
     state.sessionId = asText(body.session_id);
+    state.lastEventId = null; // a new session: a new stream
     persist();
     return state.sessionId;
   }
@@ -1038,6 +1058,7 @@
     endHandoff();
     state.messages = [];
     state.sessionId = null;
+    state.lastEventId = null;
     state.auth = null;
     store.clear();
     clearAlert();
@@ -1060,8 +1081,7 @@
   function onHandoff(handoff) {
     const kind = asText(handoff.state);
     if (kind !== "waiting" && kind !== "active") return;
-    const lastEventId = state.handoff ? state.handoff.lastEventId : null;
-    state.handoff = { state: kind, text: asText(handoff.text), lastEventId };
+    state.handoff = { state: kind, text: asText(handoff.text) };
     persist();
     showHandoff();
     follow();
@@ -1076,9 +1096,26 @@
 
   const HANDOFF_ENDS = new Set(["resolved", "abandoned", "left"]);
 
+  /** [milliseconds, sequence] of an event id ("<ms>-<seq>", increasing within a session), else null. */
+  function eventOrder(id) {
+    const match = /^(\d{1,20})-(\d{1,20})$/.exec(typeof id === "string" ? id : "");
+    return match ? [BigInt(match[1]), BigInt(match[2])] : null;
+  }
+
+  /** Whether the event `id` comes after the last one seen (anything else was shown already). */
+  function isNew(id) {
+    const seen = eventOrder(state.lastEventId);
+    const order = eventOrder(id);
+    if (!seen || !order) return true;
+    return order[0] > seen[0] || (order[0] === seen[0] && order[1] > seen[1]);
+  }
+
   function onEvent(kind, id, data) {
     if (!state.handoff) return;
-    if (id) state.handoff.lastEventId = id;
+    if (id) {
+      if (!isNew(id)) return; // an earlier chat's event (or one already shown): never shown twice
+      state.lastEventId = id;
+    }
     const text = asText(data && data.text);
     if (kind === "queue" || kind === "transferred") {
       state.handoff.state = "waiting";
@@ -1104,7 +1141,7 @@
     follower = controller;
     let delay = 1000;
     while (follower === controller && state.handoff) {
-      const last = state.handoff.lastEventId;
+      const last = state.lastEventId;
       const url =
         endpoint("sessions/" + encodeURIComponent(state.sessionId) + "/events") +
         (last ? "?last_event_id=" + encodeURIComponent(last) : "");
