@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.answering.classifier import BinaryClassifier
@@ -13,6 +14,7 @@ from bot.answering.language import LanguageCheck
 from bot.answering.links import LinkPolicy
 from bot.answering.manipulation import manipulation_classifier
 from bot.answering.pipeline import Pipeline
+from bot.answering.places import OtherPlaces
 from bot.answering.planted import addressed_to_assistant
 from bot.answering.records import RecordsClient, RecordsLookup, load_case_types
 from bot.answering.replies import load_replies, load_routes
@@ -69,6 +71,14 @@ def build_language_check(language: str = "en") -> LanguageCheck:
     return check
 
 
+def other_places(city: str, retriever: Retriever) -> Callable[[str], str | None]:
+    """`elsewhere(text)`: the other city a question is about, judged against the documents being
+    served (a place they mention is theirs to answer); the gazetteer loaded now (about a second)."""
+    places = OtherPlaces(city)
+    places.warm_up()
+    return lambda text: places.elsewhere(text, retriever.snapshot.term_stats.covered)
+
+
 def build_manipulation(retriever: Retriever, language: str = "en") -> BinaryClassifier:
     """The jailbreak and prompt-extraction classifier, fitted now on the shipped examples (blocking)."""
     classifier = manipulation_classifier(retriever.embed_examples, language)
@@ -123,6 +133,7 @@ def build_pipeline(
             config.default_contact,
             manipulation or build_manipulation(retriever, config.language),
             build_language_check(config.language),
+            other_places(config.city, retriever),
         ),
         status=StatusLookup(lookup),
         curated=Curated(curated, PublishedDocuments(lambda: retriever.snapshot))

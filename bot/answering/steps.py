@@ -122,7 +122,9 @@ class Route:
     anything else reads the message, except that a message in a language that is not answered
     (`language.py`) first gets a reply that says so and offers a person; status questions by a
     classifier trained on labelled paraphrases (`bot/answering/data/intent/`), or by a case reference.
-    Both classifiers score the question vector `Encode` computed, so routing costs no model call."""
+    Both classifiers score the question vector `Encode` computed, so routing costs no model call. A
+    question about another city ("a dog licence in Vancouver") is told that the city's documents answer
+    for the city only (`places.py`)."""
 
     patterns: RoutePatterns
     replies: Replies
@@ -131,6 +133,8 @@ class Route:
     default_contact: str
     manipulation: BinaryClassifier | None = None
     language: LanguageCheck | None = None
+    # the other place a question is about ("a dog licence in Vancouver"), or None (`places.py`)
+    elsewhere: Callable[[str], str | None] | None = None
     name: str = "route"
 
     def __call__(self, message: RedactedMessage, query: Query) -> Routed:
@@ -153,6 +157,9 @@ class Route:
         probability = self.intents.status_probability(query.question, query.question_vector)
         if probability >= self.intents.threshold:
             return Routed(message, "status", probability)
+        place = self.elsewhere(text) if self.elsewhere is not None else None
+        if place is not None:
+            return Routed(message, "other_place", place=place)
         return Routed(message, "question", 1.0 - probability)
 
     def unsure(self, routed: Routed) -> bool:
@@ -171,6 +178,11 @@ class Route:
                 return Reply(
                     AnswerStatus.NO_ANSWER, self.replies.get("other_language", contact=self.default_contact)
                 )
+            case "other_place":
+                text = self.replies.get(
+                    "other_place", city=self.city, place=routed.place, contact=self.default_contact
+                )
+                return Reply(AnswerStatus.NO_ANSWER, text)
             case "greeting":
                 return Reply(AnswerStatus.ANSWERED, self.replies.get("greeting", city=self.city))
             case "thanks":

@@ -18,7 +18,15 @@ from knowledge_base.records import Citation, RetrievedChunk, Turn
 from knowledge_base.retriever import Query
 
 Intent = Literal[
-    "greeting", "thanks", "handoff", "abuse", "manipulation", "other_language", "status", "question"
+    "greeting",
+    "thanks",
+    "handoff",
+    "abuse",
+    "manipulation",
+    "other_language",
+    "other_place",
+    "status",
+    "question",
 ]
 Composer = Literal["extractive", "generative"]
 
@@ -64,6 +72,7 @@ class Routed:
     message: RedactedMessage
     intent: Intent
     intent_confidence: float = 1.0
+    place: str = ""  # the other place an `other_place` question is about ("Vancouver")
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,22 @@ def test_a_follow_up_that_only_asks_how_fast_is_never_answered_from_another_page
             assert {c.document_id for c in answer.citations} <= {before.citations[0].document_id}, follow_up
 
 
+def test_a_question_about_another_city_is_told_the_documents_answer_for_this_one(runtime: Runtime) -> None:
+    for question, place in (
+        ("how much is a dog licence in vancouver", "Vancouver"),
+        ("when are garbage days in Springfield?", "Springfield"),
+        ("what are the bus fares in new york?", "New York"),
+    ):
+        answer = ask(runtime, question)
+        assert (answer.status, answer.intent, answer.citations) == (AnswerStatus.NO_ANSWER, "other_place", ())
+        assert place in answer.text and "Millbrook" in answer.text
+    for question in (
+        "how much is a dog licence in Millbrook?",
+        "I live in London, can I get a library card?",  # where the resident is from is no other place
+    ):
+        assert ask(runtime, question).status == AnswerStatus.ANSWERED, question
+
+
 def test_follow_up_is_answered_from_the_conversation(runtime: Runtime) -> None:
     history = [
         Turn("user", "How do I get a dog licence?"),
