@@ -76,7 +76,8 @@ def other_places(city: str, retriever: Retriever) -> Callable[[str], str | None]
     served (a place they mention is theirs to answer); the gazetteer loaded now (about a second)."""
     places = OtherPlaces(city)
     places.warm_up()
-    return lambda text: places.elsewhere(text, retriever.snapshot.term_stats.covered)
+    # the place's own name, not a near form: "Greendale" is not "green"
+    return lambda text: places.elsewhere(text, lambda term: term in retriever.snapshot.term_stats.df)
 
 
 def build_manipulation(retriever: Retriever, language: str = "en") -> BinaryClassifier:

@@ -63,6 +63,7 @@ def test_a_question_about_another_city_is_told_the_documents_answer_for_this_one
         ("how much is a dog licence in vancouver", "Vancouver"),
         ("when are garbage days in Springfield?", "Springfield"),
         ("what are the bus fares in new york?", "New York"),
+        ("when is garbage day in the town of greendale", "Greendale"),  # not "green": the name itself
     ):
         answer = ask(runtime, question)
         assert (answer.status, answer.intent, answer.citations) == (AnswerStatus.NO_ANSWER, "other_place", ())
