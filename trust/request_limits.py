@@ -4,7 +4,8 @@ A request is refused before any route parses it when its headers together exceed
 (431) or its body exceeds the limit for its path (413): a declared `Content-Length` is checked
 first, and a body sent without one (chunked) is counted as it arrives and cut off at the limit, so
 a 100 MB body is never held in memory. Bodies are `{"error", "message"}` JSON like every other
-error of both services.
+error of both services, except where a limit names a `form_page`: a browser's form post refused there
+(it accepts HTML) is sent back to that page (303, `?too_large=<limit in bytes>`), which says why.
 
 No web framework is imported: this is plain ASGI (`scope`, `receive`, `send`).
 """
@@ -25,10 +26,12 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class BodyLimit:
-    """Bodies of requests whose path starts with `prefix` may hold at most `max_bytes`."""
+    """Bodies of requests whose path starts with `prefix` may hold at most `max_bytes`; a browser's form
+    post over it is sent to `form_page` (when given) instead of a JSON 413."""
 
     prefix: str
     max_bytes: int
+    form_page: str = ""
 
 
 async def _refuse(send: Send, status: int, error: str, message: str) -> None:
@@ -47,6 +50,29 @@ async def _refuse(send: Send, status: int, error: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def _browser_form(scope: Scope, headers: Sequence[tuple[bytes, bytes]]) -> bool:
+    """A form a browser posts to navigate (it accepts HTML), not an API client's request."""
+    named = {name.lower(): value.lower() for name, value in headers}
+    kind = named.get(b"content-type", b"")
+    return (
+        scope.get("method") == "POST"
+        and kind.startswith((b"multipart/form-data", b"application/x-www-form-urlencoded"))
+        and b"text/html" in named.get(b"accept", b"")
+    )
+
+
+async def _send_back(send: Send, page: str, limit: int) -> None:
+    location = f"{page}?too_large={limit}".encode("latin-1")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 303,
+            "headers": [(b"location", location), (b"content-length", b"0"), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b""})
+
+
 class RequestLimitsMiddleware:
     def __init__(
         self,
@@ -62,10 +88,20 @@ class RequestLimitsMiddleware:
         self.max_header_bytes = max_header_bytes
 
     def body_limit(self, path: str) -> int:
+        return self._limit(path).max_bytes
+
+    def _limit(self, path: str) -> BodyLimit:
         for limit in self.body_limits:
             if path.startswith(limit.prefix):
-                return limit.max_bytes
-        return self.default_body_bytes
+                return limit
+        return BodyLimit("", self.default_body_bytes)
+
+    async def _too_large(self, send: Send, limit: BodyLimit, browser_form: bool) -> None:
+        if limit.form_page and browser_form:
+            await _send_back(send, limit.form_page, limit.max_bytes)
+            return
+        message = f"The request body is larger than {limit.max_bytes:,} bytes."
+        await _refuse(send, 413, "body_too_large", message)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,7 +116,8 @@ class RequestLimitsMiddleware:
                 f"The request headers are larger than {self.max_header_bytes:,} bytes.",
             )
             return
-        limit = self.body_limit(str(scope.get("path", "")))
+        limit = self._limit(str(scope.get("path", "")))
+        browser_form = _browser_form(scope, headers)
         declared = next((value for name, value in headers if name.lower() == b"content-length"), None)
         if declared is not None:
             try:
@@ -88,10 +125,8 @@ class RequestLimitsMiddleware:
             except ValueError:
                 await _refuse(send, 400, "invalid_request", "The Content-Length header is not a number.")
                 return
-            if size > limit:
-                await _refuse(
-                    send, 413, "body_too_large", f"The request body is larger than {limit:,} bytes."
-                )
+            if size > limit.max_bytes:
+                await self._too_large(send, limit, browser_form)
                 return
             await self.app(scope, receive, send)  # the server frames the body by Content-Length
             return
@@ -104,10 +139,8 @@ class RequestLimitsMiddleware:
                 return
             chunk = bytes(message.get("body", b""))
             received += len(chunk)
-            if received > limit:
-                await _refuse(
-                    send, 413, "body_too_large", f"The request body is larger than {limit:,} bytes."
-                )
+            if received > limit.max_bytes:
+                await self._too_large(send, limit, browser_form)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

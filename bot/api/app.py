@@ -186,8 +186,9 @@ def create_app(
     app.add_middleware(
         RequestLimitsMiddleware,
         default_body_bytes=settings.max_body_bytes,
-        body_limits=[
-            BodyLimit(p, settings.upload_max_bytes) for p in ("/api/v1/staff/documents", "/staff/documents")
+        body_limits=[  # the console's upload form is sent back to its page, which says why
+            BodyLimit("/api/v1/staff/documents", settings.upload_max_bytes),
+            BodyLimit("/staff/documents", settings.upload_max_bytes, form_page="/staff/documents"),
         ],
         max_header_bytes=settings.max_header_bytes,
     )

@@ -115,7 +115,6 @@ def analytics_page(request: Request, who: EditorDep, runtime: RuntimeDep, days: 
         report=report,
         charts=report_charts(report),
         days=period,
-        current="analytics",
         **_page(who),
     )
 
@@ -147,6 +146,5 @@ def feedback_page(
         listing=listing,
         days=period,
         verdict=chosen,
-        current="feedback",
         **_page(who),
     )

@@ -168,7 +168,6 @@ def _page(who: StaffPrincipal) -> dict[str, Any]:
         "supervisor": who.role == Role.SUPERVISOR,
         "editor": who.role in (Role.EDITOR, Role.SUPERVISOR),
         "csrf_token": session.csrf_token if session is not None else "",
-        "current": "curated",
     }
 
 
@@ -196,32 +195,37 @@ def _values(view: CuratedView | None = None, draft: CuratedDraft | None = None) 
     return FormValues()
 
 
+FORM_MESSAGES = {
+    "questions": "Give at least one question, one a line (at most 20, each up to 1000 characters).",
+    "answer": "Write the answer (at most 4000 characters).",
+    "cite": "Cite at most 10 documents.",
+}
+
+
 def _parse(values: FormValues) -> CuratedInput:
-    """The form as a `CuratedInput`, or CuratedInputError naming the first field to fix."""
+    """The form as a `CuratedInput`, or CuratedInputError naming every field to fix."""
+    problems: list[CuratedInputError] = []
     expires: date | None = None
     if values.expires_on.strip():
         try:
             expires = date.fromisoformat(values.expires_on.strip())
         except ValueError:
-            raise CuratedInputError(
-                "expires_on", "Give the expiry date as a date, for example 2027-03-31."
-            ) from None
+            message = "Give the expiry date as a date, for example 2027-03-31."
+            problems.append(CuratedInputError("expires_on", message))
     try:
-        return CuratedInput(
+        parsed = CuratedInput(
             questions=values.questions.splitlines(),
             answer=values.answer,
             cite=[c for c in re.split(r"[\s,]+", values.cite) if c],
             expires_on=expires,
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "questions"
-        messages = {
-            "questions": "Give at least one question, one a line (at most 20, each up to 1000 characters).",
-            "answer": "Write the answer (at most 4000 characters).",
-            "cite": "Cite at most 10 documents.",
-        }
-        raise CuratedInputError(field, messages.get(field, "Check the form.")) from None
+        fields = dict.fromkeys(str(e["loc"][0]) if e["loc"] else "questions" for e in exc.errors())
+        invalid = [CuratedInputError(f, FORM_MESSAGES.get(f, "Check the form.")) for f in fields]
+        raise CuratedInputError.of(invalid + problems) from None
+    if problems:
+        raise CuratedInputError.of(problems)
+    return parsed
 
 
 FormField = Annotated[str, Form(max_length=20_000)]

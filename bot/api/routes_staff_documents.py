@@ -21,12 +21,13 @@ from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFil
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ValidationError
 
-from bot.api.deps import RuntimeDep
+from bot.api.deps import RuntimeDep, SettingsDep
 from bot.api.editor_audit import note_target
 from bot.api.routes_staff_auth import STAFF_API_ERRORS, render
 from bot.api.routes_staff_console import no_store
 from bot.api.schemas import ErrorBody
 from bot.api.staff_deps import ANY_STAFF, StaffAccess
+from bot.documents import wording
 from bot.documents.desk import DocumentsDesk, Upload
 from bot.documents.errors import (
     DocumentsError,
@@ -69,12 +70,18 @@ def _desk(runtime: Runtime) -> DocumentsDesk:
     return runtime.documents
 
 
-def _explained(exc: DocumentsError | ValidationError) -> tuple[int, str, str]:
-    """(status, error code, message for staff) of a refused request."""
+def _explained(exc: DocumentsError | ValidationError, page: bool = False) -> tuple[int, str, str]:
+    """(status, error code, message for staff) of a refused request: the API names fields as it takes
+    them, a page (`page`) by the form's labels, every invalid field at once."""
     if isinstance(exc, ValidationError):
+        if page:
+            said = (_field_error(e["loc"], _plain(e["loc"], e["type"], e["msg"])) for e in exc.errors())
+            return 422, "invalid_metadata", " ".join(said)
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "metadata"
         return 422, "invalid_metadata", f"{field}: {str(first['msg']).removeprefix('Value error, ')}"
+    if page and isinstance(exc, EditRefusedError) and str(exc).startswith(NOTHING):
+        return 422, "nothing_to_change", NOTHING_ON_PAGE
     if isinstance(exc, UnknownJobError):
         return 404, "job_not_found", str(exc)
     if isinstance(exc, UnknownDocumentError):
@@ -82,6 +89,41 @@ def _explained(exc: DocumentsError | ValidationError) -> tuple[int, str, str]:
     if isinstance(exc, EditRefusedError):
         return 422, "nothing_to_change", str(exc)
     return 422, "upload_refused", str(exc)
+
+
+NOTHING = "Nothing to change"
+NOTHING_ON_PAGE = (
+    "These are the values saved now. Change a field, or, for a document held for missing metadata, tick "
+    f"“{wording.ACCEPT_BOX}”."
+)
+
+
+PLAIN = {  # pydantic's words for a form's mistakes, as the page says them
+    "date_from_datetime_parsing": "give a date as YYYY-MM-DD",
+    "date_parsing": "give a date as YYYY-MM-DD",
+    "date_from_datetime_inexact": "give a date as YYYY-MM-DD",
+    "string_pattern_mismatch": "use letters, digits, dots, dashes and underscores only",
+    "string_too_short": "give a value",
+    "string_too_long": "is too long",
+    "extra_forbidden": "is not a field of this form",
+}
+
+
+def _plain(loc: tuple[int | str, ...], kind: str, message: str) -> str:
+    if loc == ("language",) and kind == "string_pattern_mismatch":
+        return "use letters and dashes only (en, es, pt-BR)"
+    return PLAIN.get(kind, message)
+
+
+def _field_error(loc: tuple[int | str, ...], message: str) -> str:
+    """`source_url: source_uri must be an http(s) address` → `Source URL must be an http(s) address.`"""
+    field = ".".join(str(p) for p in loc)
+    text = message.removeprefix("Value error, ")
+    for name in ("source_uri", "source_url", field):
+        if name and text.startswith(f"{name} "):
+            text = text[len(name) + 1 :]
+            return f"{wording.label(field) if field else 'Metadata'} {text}."
+    return f"{wording.label(field) if field else 'Metadata'}: {text[:1].lower()}{text[1:]}."
 
 
 def _error(exc: DocumentsError | ValidationError) -> JSONResponse:
@@ -313,7 +355,7 @@ def _page(who: StaffPrincipal) -> dict[str, Any]:
 
 
 def _problem(request: Request, exc: DocumentsError | ValidationError) -> Response:
-    status, _, message = _explained(exc)
+    status, _, message = _explained(exc, page=True)
     return render(request, "problem.html", status, title="That did not work", message=message)
 
 
@@ -334,7 +376,15 @@ def _documents(
 
 
 @router.get("/staff/documents", include_in_schema=False)
-def documents_page(request: Request, who: ReaderDep, runtime: RuntimeDep) -> Response:
+def documents_page(
+    request: Request, who: ReaderDep, runtime: RuntimeDep, settings: SettingsDep, too_large: str = ""
+) -> Response:
+    """`too_large`: the upload form was refused unread for its size (`trust.request_limits` sends the
+    browser back here)."""
+    if too_large:
+        limit = wording.megabytes(settings.upload_max_bytes)
+        error = f"It is too large: at most {limit} for all its files together. Upload fewer files at a time."
+        return _documents(request, who, runtime, error=error)
     return _documents(request, who, runtime)
 
 
@@ -362,7 +412,7 @@ def upload_page(
         job = _queue(runtime, who, files, url_list, metadata, accept_missing_metadata)
     except (DocumentsError, ValidationError) as exc:
         # the form again, with what was typed and why it was refused (files cannot be refilled)
-        status, _, message = _explained(exc)
+        status, _, message = _explained(exc, page=True)
         typed = {
             "document_id": document_id, "title": title, "department": department, "contact": contact,
             "source_url": source_url, "effective_date": effective_date, "review_by": review_by,
@@ -426,7 +476,7 @@ def edit_page(
             document = _desk(runtime).document(document_id)
         except DocumentsError:
             return _problem(request, exc)
-        status, _, message = _explained(exc)
+        status, _, message = _explained(exc, page=True)
         typed = {
             "title": title, "department": department, "contact": contact, "source_url": source_url,
             "effective_date": effective_date, "review_by": review_by, "language": language,

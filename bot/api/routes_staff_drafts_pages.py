@@ -83,7 +83,6 @@ def _drafts_page(
         asked=asked,
         error=error,
         done=DONE.get(done, ""),
-        current="drafts",
         **_context(who),
     )
 
@@ -167,7 +166,6 @@ def _versions_page(
         chain=desk.audit.verify() if supervisor else None,
         error=error,
         done=DONE.get(done, ""),
-        current="versions",
         **_context(who),
     )
 

@@ -37,8 +37,9 @@ from bot.documents.models import (
     UploadMetadata,
 )
 from bot.documents.runners import JobRunner
+from bot.documents.wording import finding_text
 from bot.storage.jobs import JobStore
-from ingest.metadata import default_id
+from ingest.metadata import METADATA_CHECK, default_id
 from ingest.url_list import read_url_list
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.kb import KnowledgeBase
@@ -254,11 +255,15 @@ class DocumentsDesk:
         if before is None:
             raise UnknownDocumentError(f"There is no document in service with id {document_id!r}.")
         given = {k: v for k, v in edit.changes().items() if v != before[k]}
-        if not given:
+        # ticking "publish even without…" alone releases a document held only for missing metadata
+        releases = edit.accept_missing_metadata and self._held_for_metadata(document_id)
+        if not given and not releases:
             raise EditRefusedError("Nothing to change: these are the values saved now.")
         if isinstance(effective := given.get("effective_date"), date):
             self._not_withdrawn(document_id, effective)
         changes = {k: f"{_shown(before[k])} → {_shown(v)}" for k, v in given.items()}
+        if releases:
+            changes["accept_missing_metadata"] = "held for missing metadata → published without it"
         file = JobFile(
             ordinal=0,
             filename="(metadata)",
@@ -277,6 +282,17 @@ class DocumentsDesk:
         )
         self.runner.submit(job.id)
         return job, changes
+
+    def _held_for_metadata(self, document_id: str) -> bool:
+        """Held for review only because a source URL, department or contact is missing (what an editor may
+        accept without a supervisor: `Ingestor` releases it when the edit accepts missing metadata)."""
+        summary = self._summary(document_id)
+        return (
+            summary is not None
+            and summary.review == "held"
+            and bool(summary.findings)
+            and all(f.check == METADATA_CHECK for f in summary.findings)
+        )
 
     def confirm(self, document_id: str) -> None:
         """A supervisor has reviewed a held document's findings: it joins the working set, and so the
@@ -330,7 +346,7 @@ class DocumentsDesk:
                 chunks=d.chunks,
                 retired=d.retired,
                 review=d.review,
-                findings=[f.reason for f in d.findings],
+                findings=[finding_text(f, snippet=False) for f in d.findings],
                 updated_at=d.updated_at,
                 versions=held.get(d.id, []),
                 review_by=d.review_by,

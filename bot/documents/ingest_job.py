@@ -21,6 +21,7 @@ from pathlib import Path
 from bot.answering.pipeline import Pipeline
 from bot.documents.models import UPLOAD_TYPES, FileOutcome, Job, JobKind, JobState, UploadMetadata
 from bot.documents.parts import EmbedParts
+from bot.documents.wording import file_reason, finding_text
 from bot.editors.audit import EditorAuditLog
 from bot.editors.desk import Actor, DraftDesk
 from bot.storage.jobs import JobStore
@@ -230,7 +231,7 @@ def _edit(context: JobContext, job: Job) -> None:
         context.store.finish(job.id, job.attempts, JobState.FAILED, str(exc))
         return
     result = released(context.kb, summary, _progress(context, job), lambda: context.release(job))
-    held = [f"{f.reason} ({f.snippet})" for h in summary.held for f in h.findings]
+    held = [finding_text(f) for h in summary.held for f in h.findings]
     outcome = (
         FileOutcome.HELD if held
         else FileOutcome.UPDATED if summary.updated or summary.accepted or "review_by" in given
@@ -310,8 +311,8 @@ def _copy_note(other: str | None) -> str:
 def _file_outcomes(
     job: Job, paths: dict[int, Path], summary: IngestSummary
 ) -> dict[int, tuple[FileOutcome, str]]:
-    failed = {f.source: f.reason for f in summary.failed}
-    held = {h.document_id: "; ".join(f"{f.reason} ({f.snippet})" for f in h.findings) for h in summary.held}
+    failed = {f.source: file_reason(f.reason) for f in summary.failed}
+    held = {h.document_id: "; ".join(finding_text(f) for f in h.findings) for h in summary.held}
     plain = {d: FileOutcome.ADDED for d in summary.added}
     plain |= {d: FileOutcome.UPDATED for d in summary.updated}
     plain |= {d: FileOutcome.UNCHANGED for d in summary.unchanged}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from ingest.errors import MetadataError
 from ingest.links import checked_source_uri
@@ -137,6 +137,39 @@ class Job(BaseModel):
     @property
     def percent(self) -> int:
         return round(self.progress * 100)
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="What became of a finished job, for staff: published, in the draft, held, or nothing "
+        "changed (empty while it runs or when it failed: `reason` says why)."
+    )
+    @property
+    def note(self) -> str:
+        if self.state != JobState.DONE:
+            return ""
+        held = sum(f.outcome == FileOutcome.HELD for f in self.files)
+        changed = self.kind == JobKind.RETIRE or any(
+            f.outcome in (FileOutcome.ADDED, FileOutcome.UPDATED) for f in self.files
+        )
+        said = []
+        if self.published_version:
+            said.append(f"Published as knowledge-base version {self.published_version}.")
+        elif changed and self.kind == JobKind.RETIRE:
+            said.append(
+                "Retired in the draft: residents are served it until a supervisor approves the draft."
+            )
+        elif changed:
+            said.append("Added to the draft: residents see it once a supervisor approves the draft.")
+        elif not held:
+            said.append("Nothing changed: residents are served what they were.")
+        if held:
+            what = "it is" if held == 1 and len(self.files) == 1 else f"{held} of the files are"
+            said.append(
+                f"Held for review: {what} not served to residents and not in any draft (the Reason "
+                "column says why). Missing metadata: add it on the document's page, or tick “Publish "
+                "even without a source URL, department or contact” there and save. Anything else: a "
+                "supervisor reads it and confirms it on the document's page."
+            )
+        return " ".join(said)
 
 
 class JobAccepted(BaseModel):

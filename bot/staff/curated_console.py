@@ -35,12 +35,25 @@ MAX_CITATIONS = 10
 
 
 class CuratedInputError(ValueError):
-    """The editor's input cannot be saved as it is; `message` says why, for the editor."""
+    """The editor's input cannot be saved as it is; `message` says why, for the editor. `problems` holds
+    each field's message (`field`, the first, where a form puts the focus)."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.problems = {field: message}
+
+    @classmethod
+    def of(cls, errors: Sequence[CuratedInputError]) -> CuratedInputError:
+        """Every problem of a form at once (the first message of each field)."""
+        problems: dict[str, str] = {}
+        for error in errors:
+            for field, message in error.problems.items():
+                problems.setdefault(field, message)
+        combined = cls(errors[0].field, " ".join(problems.values()))
+        combined.problems = problems
+        return combined
 
 
 class CuratedInput(BaseModel):
@@ -107,6 +120,19 @@ def screen_answer(answer: str, screen: Screen) -> None:
             f"This answer cannot be served: {first.reason} (\u201c{first.snippet}\u201d). Residents are "
             "never asked for personal data or payment outside the city's domains or in the chat, and "
             "answers give no orders to the assistant.",
+        )
+
+
+def screen_questions(questions: Sequence[str]) -> None:
+    """Raise `CuratedInputError` when a question variant holds a placeholder of masked personal data (a
+    draft saved from a ticket keeps the resident's question as stored: redacted). A placeholder in a
+    question would match residents' redacted questions, not what they ask."""
+    masked = sorted({p for p in load_placeholders().values() for q in questions if p in q})
+    if masked:
+        raise CuratedInputError(
+            "questions",
+            f"A question holds {', '.join(masked)}, where personal data was masked when it was saved: "
+            "write the question as residents ask it, without personal data.",
         )
 
 
@@ -183,11 +209,31 @@ class CuratedConsole:
                     "answer, or expire it first.",
                 )
 
+    def _checked(
+        self, data: CuratedInput, own: int | None = None, was: date | None = None
+    ) -> tuple[list[Citation], dict[str, int]]:
+        """The citations of an answer that passes every check; else `CuratedInputError` with every
+        problem found (a past expiry and an unknown document are both reported)."""
+        problems: list[CuratedInputError] = []
+        cited: list[tuple[list[Citation], dict[str, int]]] = []
+        checks: list[Callable[[], object]] = [  # in the form's order: the first problem gets the focus
+            lambda: screen_questions(data.questions),
+            lambda: self._check_unique(data.questions, own),
+            lambda: screen_answer(data.answer, self._screen),
+            lambda: cited.append(self._citations(data.cite)),
+            lambda: self._check_expiry(data.expires_on, was),
+        ]
+        for check in checks:
+            try:
+                check()
+            except CuratedInputError as exc:
+                problems.append(exc)
+        if problems:
+            raise CuratedInputError.of(problems)
+        return cited[0]
+
     def create(self, data: CuratedInput, from_draft: int | None = None) -> int | None:
-        self._check_expiry(data.expires_on)
-        screen_answer(data.answer, self._screen)
-        self._check_unique(data.questions)
-        citations, versions = self._citations(data.cite)
+        citations, versions = self._checked(data)
         return self.store.create(
             data.questions, data.answer, citations, versions, data.expires_on, from_draft
         )
@@ -196,10 +242,7 @@ class CuratedConsole:
         current = self.store.entry(curated_id)
         if current is None:
             return False
-        self._check_expiry(data.expires_on, current.expires_on)
-        screen_answer(data.answer, self._screen)
-        self._check_unique(data.questions, own=curated_id)
-        citations, versions = self._citations(data.cite)
+        citations, versions = self._checked(data, own=curated_id, was=current.expires_on)
         return self.store.update(
             curated_id, data.questions, data.answer, citations, versions, data.expires_on
         )

@@ -174,14 +174,24 @@ class HandoffDesk:
             return HandoffView("abandoned", self.replies.get("handoff_abandoned", contact=contact))
         if ticket.outcome == Outcome.RESIDENT_LEFT:
             return HandoffView("resolved", self.replies.get("handoff_left"))
-        return HandoffView("resolved", self._resolved_text(ticket), agent_name=ticket.agent_name)
+        ended_by = self._ended_by(ticket)
+        return HandoffView("resolved", self._resolved_text(ticket, ended_by), agent_name=ended_by)
 
-    def _resolved_text(self, ticket: Ticket) -> str:
-        """What the resident reads when the ticket is resolved: who ended the chat, or, when nobody had
-        joined it (a supervisor closing a waiting ticket), that the request was closed."""
+    def _resolved_text(self, ticket: Ticket, ended_by: str | None) -> str:
+        """What the resident reads when the ticket is resolved: who ended the chat (a supervisor may end
+        an agent's), or, when nobody had joined it (a supervisor closing a waiting ticket), that the
+        request was closed."""
         if ticket.agent_name is None:
             return self.replies.get("handoff_closed_unclaimed")
-        return self.replies.get("handoff_resolved", agent=ticket.agent_name)
+        return self.replies.get("handoff_resolved", agent=ended_by or ticket.agent_name)
+
+    def _ended_by(self, ticket: Ticket) -> str | None:
+        """Who resolved the ticket: the author of its closing note (`resolve`), else the agent who held it;
+        None when nobody had joined it."""
+        if ticket.agent_name is None:
+            return None
+        closing = [m for m in self.store.messages(ticket.id) if m.role == MessageRole.SYSTEM and m.author]
+        return closing[-1].author if closing else ticket.agent_name
 
     def relay(self, ticket: Ticket, redacted: str) -> TicketMessage:
         """A resident's message (already redacted) while a person handles the conversation."""
@@ -237,9 +247,10 @@ class HandoffDesk:
 
     def resolve(self, ticket_id: str, outcome: Outcome, agent: Agent) -> Ticket:
         ticket = self.store.resolve(ticket_id, outcome, agent.subject, agent.supervisor, self.clock())
-        self._close(ticket, f"{agent.name} ended the chat ({outcome.value}).")
-        text = self._resolved_text(ticket)  # nobody had claimed it: a supervisor closed it waiting
-        self.broker.publish(ticket.session_channel, "resolved", {"agent": ticket.agent_name, "text": text})
+        self._close(ticket, f"{agent.name} ended the chat ({outcome.value}).", author=agent.name)
+        text = self._resolved_text(ticket, agent.name)  # nobody had claimed it: a supervisor closed it
+        ended_by = agent.name if ticket.agent_name is not None else None
+        self.broker.publish(ticket.session_channel, "resolved", {"agent": ended_by, "text": text})
         self._announce(ticket.department)
         return ticket
 
@@ -307,9 +318,9 @@ class HandoffDesk:
         message = self.store.add_message(ticket.id, NewMessage(MessageRole.SYSTEM, text), self.clock())
         self.broker.publish(ticket.channel, "message", _message_data(message))
 
-    def _close(self, ticket: Ticket, text: str) -> None:
+    def _close(self, ticket: Ticket, text: str, author: str = "") -> None:
         message = self.store.add_closing_message(
-            ticket.id, NewMessage(MessageRole.SYSTEM, text), self.clock()
+            ticket.id, NewMessage(MessageRole.SYSTEM, text, author), self.clock()
         )
         self.broker.publish(ticket.channel, "message", _message_data(message))
         self._status(ticket)

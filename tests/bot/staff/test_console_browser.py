@@ -158,6 +158,11 @@ def test_resident_and_agent_end_to_end(stack: StaffStack, served: ServedApp) -> 
                 agent.get_by_role("button", name="Send").click()
                 sent = f"{inserted} Anything else I can help with?"
                 expect(agent.locator("#reply-status")).to_have_text("Sent.")
+                reply.fill("   \n  ")  # only spaces: said next to the reply box, not "Sent." again
+                agent.get_by_role("button", name="Send").click()
+                expect(agent.locator("#reply-status")).to_have_text(
+                    "The reply is empty: write something to send."
+                )
                 bubbles = resident.locator(f"{WIDGET} .ac-msg--agent")
                 expect(bubbles).to_have_count(1)
                 expect(bubbles.first).to_contain_text("Anything else I can help with?")
@@ -192,6 +197,10 @@ def test_resident_and_agent_end_to_end(stack: StaffStack, served: ServedApp) -> 
                 agent.fill("#search-text", "noise at night")
                 agent.keyboard.press("Enter")
                 expect(agent.locator("#search-results > li").first).to_be_visible()
+                agent.fill("#search-text", "   ")  # only spaces: said, and the old results go
+                agent.keyboard.press("Enter")
+                expect(agent.locator("#search-status")).to_contain_text("the search is empty")
+                expect(agent.locator("#search-results > li")).to_have_count(0)
                 clean(agent, "phone calls", found)
                 ARTIFACTS.mkdir(exist_ok=True)
                 agent.screenshot(path=ARTIFACTS / "console-phone-calls-1280px.png", full_page=True)
@@ -325,6 +334,7 @@ def test_a_ticket_page_left_open_says_so_when_the_ticket_is_transferred_elsewher
                     expect(agent.locator("#console-alert")).to_contain_text("Reload the page", timeout=20_000)
                     expect(send).to_be_disabled()
                     expect(agent.get_by_role("button", name="Resolve")).to_be_disabled()
+                    expect(agent.locator("#search-form button")).to_be_enabled()  # look-ups stay usable
                 finally:
                     browser.chromium.close()
 

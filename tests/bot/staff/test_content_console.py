@@ -375,3 +375,50 @@ def test_an_editor_finishes_an_agents_draft_in_the_pages(stack: StaffStack) -> N
     )
     assert expired.status_code == 303
     assert curated_id not in [a.id for a in db.curated_answers()]
+
+
+def test_a_draft_whose_question_holds_a_placeholder_is_refused_at_approval(stack: StaffStack) -> None:
+    db = stack.runtime.service.database
+    draft_id = db.add_curated_draft(
+        "my number is [PHONE], when is the otter show", "At noon.", [], None, "agent-1", "Ann Agent"
+    )
+    before = len(db.curated_answers())
+    client, token = editor_browser(stack)
+    form = {
+        "questions": "my number is [PHONE], when is the otter show",
+        "answer": "At noon.",
+        "cite": "",
+        "expires_on": "",
+        "form": "curated-answer",
+        csrf.FIELD: token,
+    }
+    page = client.post(f"/staff/curated/drafts/{draft_id}", data=form, headers={"Origin": ORIGIN})
+    assert page.status_code == 422 and "[PHONE], where personal data was masked" in page.text
+    assert 'id="questions-error"' in page.text and "autofocus" in page.text  # the summary takes the focus
+    api = stack.client().post(
+        f"/api/v1/staff/curated/drafts/{draft_id}/approve",
+        json={"questions": ["my number is [PHONE], when is the otter show"], "answer": "At noon."},
+        headers={**stack.bearer("editor"), "Origin": ORIGIN},
+    )
+    assert api.status_code == 422 and "[PHONE]" in api.json()["message"]
+    assert len(db.curated_answers()) == before
+
+
+def test_the_create_form_reports_every_problem_at_once(stack: StaffStack) -> None:
+    client, token = editor_browser(stack)
+    before = len(stack.runtime.service.database.curated_answers())
+    form = {
+        "questions": "when do the otters sleep",
+        "answer": "At night.",
+        "cite": "no-such-document",
+        "expires_on": (date.today() - timedelta(days=2)).isoformat(),
+        "form": "curated-answer",
+        csrf.FIELD: token,
+    }
+    page = client.post("/staff/curated", data=form, headers={"Origin": ORIGIN})
+    assert page.status_code == 422
+    assert "No published document has the id no-such-document" in page.text
+    assert "The expiry date is in the past" in page.text
+    assert 'id="cite-error"' in page.text and 'id="expires_on-error"' in page.text
+    assert "autofocus" in page.text
+    assert len(stack.runtime.service.database.curated_answers()) == before

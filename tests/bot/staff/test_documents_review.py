@@ -71,3 +71,22 @@ def test_under_review_a_metadata_edit_goes_into_the_draft_not_to_residents(revie
     drafts = reviewed.client().get("/api/v1/staff/drafts", headers=reviewed.bearer("editor")).json()
     changed = {c["document_id"]: c["change"] for c in drafts["documents"]}
     assert changed.get("parking-residential-permits") == "changed", drafts
+
+
+def test_under_review_a_job_page_says_what_became_of_it_retired_in_the_draft_or_held(
+    reviewed: StaffStack,
+) -> None:
+    api, editor = reviewed.client(), reviewed.bearer("editor")
+    retire = api.post("/api/v1/staff/documents/parking-residential-permits/retire", headers=editor)
+    job = wait_for_job(reviewed, retire.json()["job_id"])
+    assert job["state"] == "done" and job["published_version"] is None, job
+    page = api.get(f"/staff/jobs/{job['id']}", headers=editor).text
+    assert "Added to the draft" not in page and "Retired in the draft" in page
+    held = api.post(
+        "/api/v1/staff/documents", files=[("files", ("ferry.md", b"# Ferry\n\nThe ferry leaves hourly.\n"))],
+        headers=editor,
+    )  # fmt: skip
+    job = wait_for_job(reviewed, held.json()["job_id"])
+    assert [f["outcome"] for f in job["files"]] == ["held"], job
+    page = api.get(f"/staff/jobs/{job['id']}", headers=editor).text
+    assert "Added to the draft" not in page and "Held for review" in page and "sidecar" not in page

@@ -150,7 +150,7 @@ def test_missing_metadata_holds_the_document_unless_the_editor_accepts_it(docs: 
     before = _served(docs)
     held = _upload(docs, [("skate-park.md", b"# Skate park\n\nThe skate park is open daily until dusk.\n")])
     job = wait_for_job(docs, held.json()["job_id"])  # type: ignore[attr-defined]
-    assert job["files"][0]["outcome"] == "held" and "source_uri" in job["files"][0]["reason"]
+    assert job["files"][0]["outcome"] == "held" and "source URL" in job["files"][0]["reason"]
     assert _served(docs) == before
     accepted = _upload(
         docs, [("skate-park.md", b"# Skate park\n\nThe skate park is open daily until dusk.\n")],
@@ -158,6 +158,31 @@ def test_missing_metadata_holds_the_document_unless_the_editor_accepts_it(docs: 
     )  # fmt: skip
     job = wait_for_job(docs, accepted.json()["job_id"])  # type: ignore[attr-defined]
     assert job["state"] == "done" and job["published_version"]
+
+
+def test_ticking_publish_without_metadata_alone_releases_a_document_held_for_it(docs: StaffStack) -> None:
+    held = _upload(docs, [("bike-racks.md", b"# Bike racks\n\nBike racks stand at every library.\n")])
+    job = wait_for_job(docs, held.json()["job_id"])  # type: ignore[attr-defined]
+    assert job["files"][0]["outcome"] == "held"
+    client = docs.client()
+    job_page = client.get(f"/staff/jobs/{job['id']}", headers=docs.bearer("editor")).text
+    assert "Added to the draft" not in job_page and "Held for review" in job_page
+    page = client.get("/staff/documents/bike-racks", headers=docs.bearer("editor")).text
+    assert "no source URL, department or contact" in page
+    assert "sidecar" not in page and "sidecar" not in job_page and "source_uri" not in job_page
+    form = {"title": "Bike racks", "department": "", "contact": "", "source_url": "", "language": "en"}
+    unticked = client.post("/staff/documents/bike-racks", data=form, headers=docs.bearer("editor"))
+    assert unticked.status_code == 422 and "Nothing to change" not in unticked.text
+    ticked = client.post(
+        "/staff/documents/bike-racks", data={**form, "accept_missing_metadata": "true"},
+        headers=docs.bearer("editor"),
+    )  # fmt: skip
+    assert ticked.status_code == 303, ticked.text
+    released = wait_for_job(docs, ticked.headers["location"].rsplit("/", 1)[1])
+    assert released["state"] == "done" and released["files"][0]["outcome"] == "updated", released
+    assert released["published_version"] and "Published as" in released["note"]
+    detail = client.get("/api/v1/staff/documents/bike-racks", headers=docs.bearer("editor")).json()
+    assert detail["review"] != "held" and detail["served_version"] == 1
 
 
 def test_a_supervisor_releases_a_held_document_from_its_page(docs: StaffStack) -> None:
@@ -221,6 +246,18 @@ def test_an_upload_over_the_size_limit_is_refused_unread(
     ) as stack:
         response = _upload(stack, [("big.txt", b"x" * 10_000)])
         assert response.status_code == 413  # type: ignore[attr-defined]
+        assert response.json()["error"] == "body_too_large"  # type: ignore[attr-defined]
+        # the console's form, posted by a browser: back to the documents page, which says why (no JSON)
+        client = stack.client()
+        form = client.post(
+            "/staff/documents",
+            files=[("files", ("big.txt", b"x" * 10_000))],
+            headers={**stack.bearer("editor"), "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+        )
+        assert form.status_code == 303 and form.headers["location"].startswith("/staff/documents?too_large=")
+        page = client.get(form.headers["location"], headers=stack.bearer("editor"))
+        assert page.headers["content-type"].startswith("text/html") and 'role="alert"' in page.text
+        assert "too large: at most 4 KB" in page.text and "body_too_large" not in page.text
 
 
 def test_unknown_job_and_document_are_404(docs: StaffStack) -> None:

@@ -181,7 +181,12 @@
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const q = input.value.trim();
-      if (!q) return;
+      if (!q) {
+        list.replaceChildren(); // results of an earlier search would read as this one's
+        status.textContent = "Type what to search for: the search is empty.";
+        input.focus();
+        return;
+      }
       status.textContent = "Searching…";
       try {
         const body = await api("search?q=" + encodeURIComponent(q));
@@ -211,8 +216,8 @@
         });
         status.textContent = results.length + " result" + (results.length === 1 ? "" : "s") + ".";
       } catch (error) {
-        status.textContent = "";
-        say(error.message);
+        list.replaceChildren();
+        status.textContent = error.message;
       }
     });
   }
@@ -281,7 +286,7 @@
       if (status.textContent !== before && before.split(" ")[0] !== asText(data.status)) {
         // transferred, resolved or abandoned elsewhere: what this page offers no longer applies
         for (const button of document.querySelectorAll("#reply-form button, form.inline-form button")) {
-          if (!button.closest("#case-form")) button.disabled = true;
+          if (!button.closest("#case-form, #search-form")) button.disabled = true; // look-ups stay
         }
         say("This conversation is now " + asText(data.status) + ". Reload the page to see what you can do.");
       }
@@ -293,7 +298,11 @@
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         const text = reply.value.trim();
-        if (!text) return;
+        if (!text) {
+          status.textContent = "The reply is empty: write something to send.";
+          reply.focus();
+          return;
+        }
         const button = form.querySelector("button");
         button.disabled = true;
         status.textContent = "Sending…";
@@ -306,8 +315,7 @@
           inserted = [];
           status.textContent = "Sent.";
         } catch (error) {
-          status.textContent = "";
-          say(error.message);
+          status.textContent = error.message; // next to the reply, where the agent is looking
         } finally {
           button.disabled = false;
           reply.focus();
@@ -350,18 +358,27 @@
   }
 
   // ---- cases through the records service (with this staff member's own token) ------------------------
+  // the records service's codes and field names, as staff read them ("awaiting_information", "national_id")
+  const CASE_LABELS = { national_id: "National ID", date_of_birth: "Date of birth", email: "Email address" };
+  function caseLabel(code) {
+    const text = asText(code);
+    if (CASE_LABELS[text]) return CASE_LABELS[text];
+    const words = text.replace(/_/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
   function caseView(body) {
     const dl = h("dl", { class: "summary" });
-    const row = (label, value) => dl.append(h("div", {}, h("dt", { text: label }), h("dd", { text: value })));
+    const row = (name, value) => dl.append(h("div", {}, h("dt", { text: name }), h("dd", { text: value })));
     row("Reference", asText(body.reference));
-    row("Type", asText(body.case_type));
-    row("Status", asText(body.status));
+    row("Type", caseLabel(body.case_type));
+    row("Status", caseLabel(body.status));
     row("Office", asText(body.office));
     row("Next step", asText(body.next_step));
     const resident = body.resident && typeof body.resident === "object" ? body.resident : {};
     for (const [key, value] of Object.entries(resident)) {
       const shown = value && typeof value === "object" ? Object.values(value).map(asText).join(", ") : asText(value);
-      row(key.replace(/_/g, " "), shown);
+      row(caseLabel(key), shown);
     }
     row("Personal data", body.masked ? "masked" : "shown (audited)");
     return h("div", { class: "case-view" }, dl);
@@ -497,7 +514,7 @@
       };
       set("waiting", asText(o.waiting));
       set("active", asText(o.active));
-      set("longest", minutes(o.longest_wait_seconds));
+      set("longest", Number(o.waiting) > 0 ? minutes(o.longest_wait_seconds) : "nobody is waiting");
       const byDepartment = document.getElementById("by-department");
       if (byDepartment) {
         const counts = o.waiting_by_department && typeof o.waiting_by_department === "object" ? o.waiting_by_department : {};

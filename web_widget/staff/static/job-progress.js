@@ -11,6 +11,8 @@
   var files = document.getElementById("job-files");
   var published = document.getElementById("job-published");
 
+  function sentence(text) { return text ? text.charAt(0).toUpperCase() + text.slice(1) : ""; }
+
   function cell(row, text) {
     var td = document.createElement("td");
     td.textContent = text;
@@ -26,7 +28,7 @@
     var finished = job.state === "done" || job.state === "failed";
     var text = job.state.charAt(0).toUpperCase() + job.state.slice(1);
     if (job.stage && !finished) { text += ": " + job.stage; }
-    if (job.reason) { text += ". " + job.reason; }
+    if (job.reason) { text += ". " + sentence(job.reason); }
     if (state.textContent !== text) { state.textContent = text; }
     if (files) {
       files.textContent = "";
@@ -38,15 +40,11 @@
         link.textContent = f.document_id;
         cell(row, "").appendChild(link);
         cell(row, f.outcome);
-        cell(row, f.reason);
+        cell(row, sentence(f.reason));
         files.appendChild(row);
       });
     }
-    if (job.published_version) {
-      published.textContent = "Published as knowledge-base version " + job.published_version + ".";
-    } else if (finished && job.state === "done") {
-      published.textContent = "Added to the draft: residents see it once a supervisor approves it (Drafts).";
-    }
+    if (published.textContent !== (job.note || "")) { published.textContent = job.note || ""; }
     return finished;
   }
 
