@@ -284,7 +284,7 @@ class ExtractiveComposer:
         run_chars = sum(len(hit.sentences[i].text) for i in run)
         texts = [hit.sentences[i].text for i in run]
         if (
-            (_mostly_of(texts, list_types) or not items[best])
+            (_mostly_of(texts, list_types) or not items[best] or lead is not None)
             and len(run) <= cfg.max_list_items
             and lead_chars + run_chars <= cfg.max_list_chars
         ):

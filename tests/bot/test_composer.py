@@ -55,10 +55,27 @@ def test_a_cost_question_gets_the_whole_short_list_with_its_lead_in(composer: Ex
     assert any("$60" in p.sentence.text for p in picked)
 
 
-def test_an_item_without_a_list_question_comes_alone_with_its_lead_in(composer: ExtractiveComposer) -> None:
+def test_an_item_of_a_short_list_comes_with_its_lead_in_and_the_rest_of_the_list(
+    composer: ExtractiveComposer,
+) -> None:
+    """Part of a list after its lead-in ("Fees for the permit year are:") reads as all of it: an agent
+    who inserted "- Second permit: $90" under it would leave out the first permit's fee."""
     picked = texts(composer, "is a third household permit possible", chunk(FEES, ("Fees",)))
     assert picked[0] == "Fees for the permit year are:"
-    assert any("Third permit" in t for t in picked) and len(picked) <= 3
+    assert [t for t in picked if t.startswith("- ")] == [
+        line for line in FEES.splitlines() if line.startswith("- ")
+    ]
+
+
+def test_an_item_of_a_long_list_comes_with_its_lead_in_and_the_best_items(
+    composer: ExtractiveComposer,
+) -> None:
+    items = "".join(f"- Zone {n} permit: ${n}0 per year\n" for n in range(1, 13))
+    picked = texts(
+        composer, "is a zone 7 permit possible", chunk(f"Fees for the zones are:\n{items}", ("Fees",))
+    )
+    assert picked[0] == "Fees for the zones are:"
+    assert any("Zone 7" in t for t in picked) and len(picked) < 13
 
 
 def test_an_item_asked_about_comes_with_its_lead_in(composer: ExtractiveComposer) -> None:
