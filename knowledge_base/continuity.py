@@ -104,3 +104,42 @@ def keeps_subject(
     """Whether a follow-up cannot be a new subject: it narrows the last question ("what about for
     seniors?") or asks only for a kind of answer about it ("how quickly?")."""
     return follow_up_form(question, question_terms, history_terms, cues) in ("qualifier", "asks_kind")
+
+
+_POINTING = frozenset(
+    {
+        "it",
+        "its",
+        "it's",
+        "they",
+        "them",
+        "their",
+        "he",
+        "she",
+        "him",
+        "her",
+        "his",
+        "that",
+        "this",
+        "those",
+        "these",
+        "there",
+    }
+)
+_EXISTENTIAL = re.compile(r"\b(is|are|was|were|isn't|aren't)\s+there\b", re.IGNORECASE)
+
+
+def points_back(
+    question: str, question_terms: Sequence[str], history_terms: Sequence[str], cues: ContinuityCues
+) -> bool:
+    """Whether a follow-up cannot be read without the conversation: it keeps the subject, or points
+    back at something in it with a pronoun ("can he get a ride there?", "I'll be away that day"),
+    unless it names a new thing outright ("what about a dog licence?")."""
+    if not history_terms:
+        return False
+    if keeps_subject(question, question_terms, history_terms, cues):
+        return True
+    if follow_up_form(question, question_terms, history_terms, cues) == "names":
+        return False
+    tokens = [w.replace("’", "'").lower() for w in words(_EXISTENTIAL.sub(" ", question))]
+    return any(t in _POINTING for t in tokens)

@@ -56,7 +56,7 @@ from bot.answering.steps import (
 )
 from bot.answering.turn import Answer, AnswerSentence, Hits, Intent, RedactedMessage, Reply, TurnRequest
 from bot.generation.rewrite import is_follow_up
-from knowledge_base.continuity import keeps_subject, load_cues
+from knowledge_base.continuity import load_cues, points_back
 from knowledge_base.records import Turn
 from knowledge_base.retriever import Query
 
@@ -195,7 +195,7 @@ class Pipeline:
             if pinned is not None:
                 return pinned, routed.intent, outcome
         reply, hits = self._retrieve_and_answer(query, request.history, timer)
-        if reply.status == AnswerStatus.NO_ANSWER and in_conversation and not _keeps_subject(query):
+        if reply.status == AnswerStatus.NO_ANSWER and in_conversation and not _points_back(query):
             # Read on its own, the question may be a new subject the conversation hid ("how do I get rid
             # of an old sofa?" after parking): answer it as a first question would be, or refuse. Not
             # a follow-up that names nothing ("how quickly?"): read alone, any page saying "quickly"
@@ -240,5 +240,5 @@ class Pipeline:
         return timer.run(self.gate.name + suffix, lambda: self.gate(verified)), hits
 
 
-def _keeps_subject(query: Query) -> bool:
-    return keeps_subject(query.question, query.question_terms, query.history_terms, load_cues())
+def _points_back(query: Query) -> bool:
+    return points_back(query.question, query.question_terms, query.history_terms, load_cues())
