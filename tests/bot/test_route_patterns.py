@@ -27,6 +27,11 @@ ROUTES = load_routes()
         "call me back please",
         "can i talk to someone",
         "connect me with customer service",
+        "can I speak to someone about my water bill",
+        "I'd like to speak to someone about my residential parking permit",
+        "is there someone I can talk to about rental assistance",
+        "human please, water leak",
+        "operator please, it's about my birth certificate",
     ],
 )
 def test_a_request_for_a_person_is_a_handoff(message: str) -> None:
@@ -42,6 +47,9 @@ def test_a_request_for_a_person_is_a_handoff(message: str) -> None:
         "will the office call me back about my permit?",
         "can i call back later to pay?",
         "is there a person I can pay my fine to at city hall?",
+        "I need a person to witness my statutory declaration",
+        "I dont want a bot answer, just tell me the dog licence fee",
+        "is there a number to talk to someone about my bill?",
     ],
 )
 def test_a_question_that_mentions_agents_or_calls_is_not_a_handoff(message: str) -> None:
@@ -59,6 +67,7 @@ def test_a_question_that_mentions_agents_or_calls_is_not_a_handoff(message: str)
         "thanks, have a nice day",
         "bye",
         "ok bye",
+        "bye for now",
     ],
 )
 def test_thanks_and_goodbyes_are_small_talk(message: str) -> None:
