@@ -232,7 +232,9 @@ def test_a_list_answer_keeps_its_lead_in_and_its_items(client: TestClient) -> No
     ("question", "item"),
     [
         ("When is property tax due?", "March 31"),
-        ("Do I need a licence for my dog?", "rabies vaccination certificate"),
+        # (not "Do I need a licence for my dog?": "Every dog … must have a city dog licence" answers it
+        # too, and which of the two passages comes first differs in the last digits between machines)
+        ("What do I need to license my dog?", "rabies vaccination certificate"),
     ],
 )
 def test_an_answer_never_stops_at_a_lead_in_without_its_list(
