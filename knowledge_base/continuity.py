@@ -106,6 +106,12 @@ def keeps_subject(
     return follow_up_form(question, question_terms, history_terms, cues) in ("qualifier", "asks_kind")
 
 
+def asks_only_a_kind(question: str, cues: ContinuityCues) -> bool:
+    """Whether the message only asks for a kind of answer and names nothing ("how quickly?", "how long
+    does it take?"): without a conversation it has no subject."""
+    return bool(cues.asks_kind.search(question))
+
+
 _POINTING = frozenset(
     {
         "it",

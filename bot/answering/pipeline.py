@@ -56,7 +56,7 @@ from bot.answering.steps import (
 )
 from bot.answering.turn import Answer, AnswerSentence, Hits, Intent, RedactedMessage, Reply, TurnRequest
 from bot.generation.rewrite import is_follow_up
-from knowledge_base.continuity import load_cues, points_back
+from knowledge_base.continuity import asks_only_a_kind, load_cues, points_back
 from knowledge_base.records import Turn
 from knowledge_base.retriever import Query
 
@@ -183,6 +183,9 @@ class Pipeline:
                 reply = self._with_general_answer(reply, query, request.history, timer)
             return reply, "status", ""
         in_conversation, outcome = query.has_context, ""
+        if not in_conversation and asks_only_a_kind(query.question, load_cues()):
+            # "how quickly?" as a first message names nothing: any page saying "quickly" would answer it
+            return Reply(AnswerStatus.NO_ANSWER, self.replies.get("no_subject")), routed.intent, ""
         rewrite = self.rewrite
         if rewrite is not None and is_follow_up(request.history):
             rewritten = timer.run(rewrite.name, lambda: rewrite(checked, request.history, request.session))

@@ -77,6 +77,13 @@ def test_a_question_about_another_city_is_told_the_documents_answer_for_this_one
         assert ask(runtime, question).status == AnswerStatus.ANSWERED, question
 
 
+def test_a_first_message_that_only_asks_how_fast_asks_what_it_is_about(runtime: Runtime) -> None:
+    for message in ("how quickly?", "how long does it take?", "when is it"):
+        answer = ask(runtime, message)
+        assert (answer.status, answer.citations) == (AnswerStatus.NO_ANSWER, ()), message
+        assert "what your question is about" in answer.text
+
+
 def test_a_follow_up_that_points_back_is_never_answered_from_another_page(runtime: Runtime) -> None:
     """ "I'll be away that day" means the election day: read alone, the garbage page's "collection day"
     would answer it."""
