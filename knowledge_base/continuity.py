@@ -31,6 +31,8 @@ class ContinuityCues:
     qualifier: re.Pattern[str]
     asks_kind: re.Pattern[str]
     names: re.Pattern[str]
+    pointing: frozenset[str]
+    existential: re.Pattern[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,8 @@ def load_cues(language: str = "en") -> ContinuityCues:
         qualifier=re.compile(raw["qualifier"], re.IGNORECASE),
         asks_kind=re.compile(raw["asks_kind"], re.IGNORECASE),
         names=re.compile(raw["names"], re.IGNORECASE),
+        pointing=frozenset(str(w).lower() for w in raw["pointing"]),
+        existential=re.compile(raw["existential"], re.IGNORECASE),
     )
 
 
@@ -112,29 +116,6 @@ def asks_only_a_kind(question: str, cues: ContinuityCues) -> bool:
     return bool(cues.asks_kind.search(question))
 
 
-_POINTING = frozenset(
-    {
-        "it",
-        "its",
-        "it's",
-        "they",
-        "them",
-        "their",
-        "he",
-        "she",
-        "him",
-        "her",
-        "his",
-        "that",
-        "this",
-        "those",
-        "these",
-        "there",
-    }
-)
-_EXISTENTIAL = re.compile(r"\b(is|are|was|were|isn't|aren't)\s+there\b", re.IGNORECASE)
-
-
 def points_back(
     question: str, question_terms: Sequence[str], history_terms: Sequence[str], cues: ContinuityCues
 ) -> bool:
@@ -147,5 +128,5 @@ def points_back(
         return True
     if follow_up_form(question, question_terms, history_terms, cues) == "names":
         return False
-    tokens = [w.replace("’", "'").lower() for w in words(_EXISTENTIAL.sub(" ", question))]
-    return any(t in _POINTING for t in tokens)
+    tokens = [w.replace("’", "'").lower() for w in words(cues.existential.sub(" ", question))]
+    return any(t in cues.pointing for t in tokens)

@@ -201,8 +201,8 @@ class Pipeline:
         if reply.status == AnswerStatus.NO_ANSWER and in_conversation and not _points_back(query):
             # Read on its own, the question may be a new subject the conversation hid ("how do I get rid
             # of an old sofa?" after parking): answer it as a first question would be, or refuse. Not
-            # a follow-up that names nothing ("how quickly?"): read alone, any page saying "quickly"
-            # would do.
+            # a follow-up that names nothing ("how quickly?") or points back ("I'll be away that
+            # day"): read alone, any page saying "quickly" or "day" would do.
             alone = timer.run("encode_alone", lambda: self.encode(checked, ()))
             second, second_hits = self._retrieve_and_answer(alone, (), timer, suffix="_alone")
             if second.status in (AnswerStatus.ANSWERED, AnswerStatus.CLARIFICATION):

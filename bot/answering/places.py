@@ -56,7 +56,8 @@ def place_names(min_population: int = 100_000) -> frozenset[str]:
 @dataclass(frozen=True, slots=True)
 class OtherPlaces:
     """`elsewhere(text, known)`: the other place a question is about, or None. `known(term)` says
-    whether the knowledge base uses a term (`TermStats.covered`)."""
+    whether the knowledge base uses a (stemmed) term itself, not a near form: "greendale" is not
+    "green"."""
 
     city: str
     min_population: int = 100_000
@@ -65,7 +66,7 @@ class OtherPlaces:
         place_names(self.min_population)
 
     def elsewhere(self, text: str, known: Callable[[str], bool]) -> str | None:
-        own = self.city.lower()
+        own = self.city.lower().split()  # "Millbrook", or the words of "City of Millbrook"
         names = place_names(self.min_population)
         for match in _PLACE.finditer(text):
             if _SOMEONE_THERE.search(text[: match.start()]):
@@ -73,8 +74,10 @@ class OtherPlaces:
             # the whole run of words to the clause's end names the place: "for my reno" is no Reno
             place = " ".join(match.group("place").split()).strip(".'-")
             name = place.lower()
-            if name in own or (name not in names and match.group("named") is None):
-                continue  # "Millbrook", in "City of Millbrook"; or no place ("the town of Greendale" is one)
+            if name in own or name == " ".join(own):
+                continue
+            if name not in names and match.group("named") is None:
+                continue  # no place ("the town of Greendale" is one, named so)
             spelt = terms(name)
             if spelt and not all(known(t) for t in spelt):
                 return place.title()

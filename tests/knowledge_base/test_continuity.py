@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_base.continuity import continuity, follow_up_form, load_cues
+from knowledge_base.continuity import continuity, follow_up_form, load_cues, points_back
 from knowledge_base.text import terms
 
 HISTORY = terms("How much is a residential parking permit?")
@@ -39,3 +39,23 @@ def test_without_a_conversation_nothing_is_a_follow_up() -> None:
     question = "what about for seniors?"
     assert follow_up_form(question, terms(question), [], load_cues()) == "other"
     assert continuity(question, terms(question), [], load_cues()).score == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("i'll be away that day", True),  # "that day": the conversation's
+        ("can he get a ride there?", True),
+        ("how quickly", True),  # names nothing
+        ("is there a fee for a shed?", False),  # "is there" points at nothing
+        ("what about a dog licence?", False),  # names a new thing
+        ("How do I get a library card?", False),
+    ],
+)
+def test_a_follow_up_points_back_with_a_pronoun_unless_it_names_something_new(
+    question: str, expected: bool
+) -> None:
+    assert points_back(question, terms(question), HISTORY, load_cues()) is expected
+    assert (
+        points_back(question, terms(question), [], load_cues()) is False
+    )  # no conversation: nothing to point at
