@@ -253,17 +253,11 @@ class CaseDesk:
     def authorise_unmask(self, who: Principal, raw_reference: str) -> None:
         """Refuse (403, audited) anyone but an active supervisor before the request's body is looked at:
         what an unmask request must contain is no business of anyone who may not send one."""
-        action = AuditAction.UNMASK_CASE
         self._check_unmask_role(who, raw_reference)
         with self._sessions.begin() as session:
             allowed = self._staff_allowed(session, who, Role.SUPERVISOR)
-            if not allowed:
-                reference = parse_reference(raw_reference) or raw_reference
-                outcome, purpose = AuditOutcome.FORBIDDEN, self._purpose(action)
-                self._audit.append(
-                    session, self._entry(who, action, outcome, case_reference=reference, purpose=purpose)
-                )
         if not allowed:
+            self._deny(who, AuditAction.UNMASK_CASE, AuditOutcome.FORBIDDEN, raw_reference)
             raise PermissionDeniedError("no active supervisor account for this subject")
 
     def _check_unmask_role(self, who: Principal, raw_reference: str) -> None:
