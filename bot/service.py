@@ -25,7 +25,7 @@ from bot.privacy import Redactor
 from bot.ratelimit import RateLimiter
 from bot.sessions import SessionStore
 from bot.staff.departments import Department
-from bot.staff.desk import HandoffDesk, HandoffRequest, HandoffView, cited_documents, transcript_messages
+from bot.staff.desk import HandoffDesk, HandoffRequest, HandoffView, transcript_messages
 from bot.storage.database import BotDatabase, TranscriptTurn, session_ref
 from bot.switch import KillSwitch
 from knowledge_base.records import Turn
@@ -202,8 +202,10 @@ class BotService:
     def _department(self, turns: Sequence[TranscriptTurn], request: str = "") -> Department:
         """The department of what the request for a person names, when it names something the
         documents match well ("a person about my waste collection", after parking questions); else of
-        the documents the conversation cited (latest first); else of the passage that best matches the
-        resident's last unanswered question, when it matches well; else the general queue."""
+        the conversation's latest turn that says where it was: the documents an answer cited, or the
+        passage that best matches a question answered without them (unanswered, or about the
+        resident's own case: "what about my parking one?"), when it matches well; else the general
+        queue."""
         assert self.desk is not None
         directory = self.desk.directory
         named = self.pipeline.route.patterns.rest("handoff", request)
@@ -211,12 +213,13 @@ class BotService:
             found = self._department_of(named)
             if found is not None:
                 return found
-        cited = directory.of_documents(cited_documents([[c.document_id for c in t.citations] for t in turns]))
-        if cited is not None:
-            return cited
-        questions = [t.question for t in turns if t.status == AnswerStatus.NO_ANSWER and t.question.strip()]
-        if questions:
-            found = self._department_of(questions[-1])
+        for turn in reversed(turns):
+            if turn.citations:
+                found = directory.of_documents(c.document_id for c in turn.citations)
+            elif (turn.status == AnswerStatus.NO_ANSWER or turn.intent == "status") and turn.question.strip():
+                found = self._department_of(turn.question)
+            else:
+                continue
             if found is not None:
                 return found
         return directory.general

@@ -71,12 +71,18 @@ def continuity(
     """How much `question` leans on a conversation whose user turns used `history_terms` (none: 0)."""
     if not history_terms:
         return Continuity()
-    tokens = [w.replace("’", "'") for w in words(question)]
-    refers = 1.0 if cues.openers.search(question) or any(t in cues.refer_back for t in tokens) else 0.0
+    refers = 1.0 if refers_back(question, cues) else 0.0
     mine = set(question_terms)
     short = max(0.0, 1.0 - len(mine) / 4)
     shared = len(mine & set(history_terms)) / len(mine) if mine else 1.0
     return Continuity(refers=refers, short=short, shared=shared)
+
+
+def refers_back(question: str, cues: ContinuityCues) -> bool:
+    """Whether the message opens like a follow-up ("and …?", "what about …") or refers back with a word
+    such as "it", "that" or "one" ("what about the parking one?")."""
+    tokens = [w.replace("’", "'") for w in words(question)]
+    return bool(cues.openers.search(question)) or any(t in cues.refer_back for t in tokens)
 
 
 Form = Literal["qualifier", "asks_kind", "names", "other"]

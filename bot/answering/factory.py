@@ -135,6 +135,8 @@ def build_pipeline(
             manipulation or build_manipulation(retriever, config.language),
             build_language_check(config.language),
             other_places(config.city, retriever),
+            load_case_types(config.language),
+            lambda text: retriever.encode(text, ()),
         ),
         status=StatusLookup(lookup),
         curated=Curated(curated, PublishedDocuments(lambda: retriever.snapshot))

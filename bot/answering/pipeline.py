@@ -169,7 +169,7 @@ class Pipeline:
         if isinstance(checked, Reply):
             return checked, "question", ""
         query = timer.run(self.encode.name, lambda: self.encode(checked, request.history))
-        routed = timer.run(self.route.name, lambda: self.route(checked, query))
+        routed = timer.run(self.route.name, lambda: self.route(checked, query, request.history))
         canned = self.route.canned(routed)
         if canned is not None:
             return canned, routed.intent, ""

@@ -32,7 +32,7 @@ from bot.answering.intent import IntentClassifier
 from bot.answering.language import LanguageCheck
 from bot.answering.links import LinkPolicy
 from bot.answering.normalise import normalise
-from bot.answering.records import RecordsLookup, names_a_case
+from bot.answering.records import CaseType, RecordsLookup, asked_type, names_a_case
 from bot.answering.replies import Replies, RoutePatterns
 from bot.answering.search_text import search_text
 from bot.answering.statuses import AnswerStatus
@@ -54,6 +54,7 @@ from bot.generation.citations import CitedSentence, cited_sentences, says_no_ans
 from bot.generation.generator import GenerationError, Generator
 from bot.generation.rewrite import rewrite_follow_up
 from bot.privacy import Redactor
+from knowledge_base.continuity import load_cues, refers_back
 from knowledge_base.records import Citation, RetrievedChunk, Turn
 from knowledge_base.retriever import Query, Retriever
 
@@ -135,9 +136,15 @@ class Route:
     language: LanguageCheck | None = None
     # the other place a question is about ("a dog licence in Vancouver"), or None (`places.py`)
     elsewhere: Callable[[str], str | None] | None = None
+    # for a follow-up that goes on from a status question to a kind of case ("what about the parking
+    # one?"): the kinds of case (`records.load_case_types`), how to encode the previous question, and
+    # how many times likelier a status question is right after one than the classifier's prior
+    case_types: tuple[CaseType, ...] = ()
+    encode: Callable[[str], Query] | None = None
+    after_status_odds: float = 10.0
     name: str = "route"
 
-    def __call__(self, message: RedactedMessage, query: Query) -> Routed:
+    def __call__(self, message: RedactedMessage, query: Query, history: Sequence[Turn] = ()) -> Routed:
         text = message.text
         for intent in _CANNED:
             if self.patterns.matches(intent, text):
@@ -157,10 +164,35 @@ class Route:
         probability = self.intents.status_probability(query.question, query.question_vector)
         if probability >= self.intents.threshold:
             return Routed(message, "status", probability)
+        after = self._after_status(text, probability, history)
+        if after >= self.intents.threshold:
+            return Routed(message, "status", after)
         place = self.elsewhere(text) if self.elsewhere is not None else None
         if place is not None:
             return Routed(message, "other_place", place=place)
         return Routed(message, "question", 1.0 - probability)
+
+    def _after_status(self, text: str, probability: float, history: Sequence[Turn]) -> float:
+        """The status probability of a follow-up that goes on from a status question to a kind of case
+        ("what about the parking one?", "and the benefit?" after "any news on my applications?"): on
+        its own the classifier reads it as a question about parking, but right after a status question
+        a status question is `after_status_odds` times likelier. 0 for any other message: one that
+        does not refer back, names no kind of case, or follows something else ("and how much is a
+        parking permit?" stays a question about the rules: its own odds are too low)."""
+        if self.encode is None or asked_type(text, self.case_types) is None:
+            return 0.0
+        if not refers_back(text, load_cues()):
+            return 0.0
+        previous = next((t.text for t in reversed(history) if t.role == "user" and t.text.strip()), "")
+        if not previous:
+            return 0.0
+        if not names_a_case(previous):
+            before = self.encode(previous)
+            was = self.intents.status_probability(before.question, before.question_vector)
+            if was < self.intents.threshold:
+                return 0.0
+        odds = self.after_status_odds * probability / max(1e-9, 1.0 - probability)
+        return odds / (1.0 + odds)
 
     def unsure(self, routed: Routed) -> bool:
         """Whether a message routed as a status question may be a question about the rules after all
@@ -186,6 +218,8 @@ class Route:
             case "greeting":
                 return Reply(AnswerStatus.ANSWERED, self.replies.get("greeting", city=self.city))
             case "thanks":
+                if self.patterns.matches("goodbye", routed.message.text):
+                    return Reply(AnswerStatus.ANSWERED, self.replies.get("goodbye", city=self.city))
                 return Reply(AnswerStatus.ANSWERED, self.replies.get("thanks"))
             case "handoff":
                 return Reply(AnswerStatus.HANDOFF, self.replies.get("handoff", contact=self.default_contact))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -386,7 +386,3 @@ def transcript_messages(turns: Iterable[tuple[str, str]]) -> tuple[NewMessage, .
             out.append(NewMessage(MessageRole.ASSISTANT, answer, "Assistant"))
     return tuple(out)
 
-
-def cited_documents(citations: Sequence[Sequence[str]]) -> list[str]:
-    """Document ids, latest turn first, each once."""
-    return list(dict.fromkeys(doc for turn in reversed(citations) for doc in turn))

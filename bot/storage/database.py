@@ -47,6 +47,7 @@ class TranscriptTurn:
     status: str
     citations: tuple[Citation, ...]
     created_at: datetime
+    intent: str = "question"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +200,7 @@ class BotDatabase(Database):
                     r.status,
                     tuple(citation_from_json(c) for c in r.citations),
                     r.created_at,
+                    r.intent or "question",
                 )
                 for r in rows
             ]

@@ -32,6 +32,11 @@ ROUTES = load_routes()
         "is there someone I can talk to about rental assistance",
         "human please, water leak",
         "operator please, it's about my birth certificate",
+        "can i talk to someone in the water billing department",
+        "can i talk to someone in billing",
+        "could I speak with somebody from the permits office?",
+        "i want to speak to the person handling my complaint",
+        "let me talk to the officer who is dealing with my case",
     ],
 )
 def test_a_request_for_a_person_is_a_handoff(message: str) -> None:
@@ -50,6 +55,8 @@ def test_a_request_for_a_person_is_a_handoff(message: str) -> None:
         "I need a person to witness my statutory declaration",
         "I dont want a bot answer, just tell me the dog licence fee",
         "is there a number to talk to someone about my bill?",
+        "can I chat with staff at the front desk about membership?",
+        "who is the person handling building permits?",
     ],
 )
 def test_a_question_that_mentions_agents_or_calls_is_not_a_handoff(message: str) -> None:
@@ -84,3 +91,13 @@ def test_thanks_and_goodbyes_are_small_talk(message: str) -> None:
 )
 def test_thanks_with_a_question_is_a_question(message: str) -> None:
     assert not ROUTES.matches("thanks", message)
+
+
+@pytest.mark.parametrize("message", ["bye", "ok thanks bye", "thanks, have a nice day", "see you"])
+def test_a_goodbye_is_told_goodbye(message: str) -> None:
+    assert ROUTES.matches("goodbye", message)
+
+
+@pytest.mark.parametrize("message", ["thanks", "thanks youre very helpful", "great thanks, that helps"])
+def test_a_thanks_without_a_goodbye_is_asked_whether_there_is_more(message: str) -> None:
+    assert not ROUTES.matches("goodbye", message)

@@ -112,6 +112,29 @@ def test_route_recognises_small_talk_handoff_and_case_references(pipeline: Pipel
     assert intent("how long does a building permit take?") == "question"
 
 
+def test_a_follow_up_naming_a_kind_of_case_after_a_status_question_is_one(pipeline: Pipeline) -> None:
+    """"what about the parking one?" after "any updates on my applications?" asks about the resident's
+    parking case; after a question about the rules, or as "and how much is a parking permit?", such a
+    follow-up stays a question."""
+
+    def intent(text: str, before: str) -> str:
+        history = (Turn("user", before), Turn("agent", ""))
+        message = pipeline.redact(TurnRequest(text, history))
+        return pipeline.route(message, pipeline.encode(message, history), history).intent
+
+    for follow_up in ("what about the parking one", "and the complaint?", "whats the waste one about"):
+        assert intent(follow_up, "any updates on my applications?") == "status", follow_up
+    for follow_up in ("whats the waste one about", "what about the benefit"):
+        assert intent(follow_up, "How do I get a library card?") == "question", follow_up
+    assert intent("and how much is a parking permit?", "is my parking permit approved?") == "question"
+    assert intent("when will the payment come", "any updates on my applications?") == "question"
+
+
+def test_a_goodbye_gets_a_goodbye_and_a_thanks_the_offer_of_more(pipeline: Pipeline) -> None:
+    assert "Goodbye" in pipeline.run("ok thanks bye").text
+    assert "anything else" in pipeline.run("thanks!").text
+
+
 def test_curated_step_returns_none_when_nothing_is_pinned(pipeline: Pipeline) -> None:
     assert pipeline.curated is not None
     message = pipeline.redact(TurnRequest("How do I get a library card?"))

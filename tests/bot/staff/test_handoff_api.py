@@ -96,6 +96,19 @@ def test_a_request_for_a_person_that_names_a_topic_goes_to_that_topics_departmen
     assert "Waste" in handoff["handoff"]["department"], handoff["handoff"]["department"]
 
 
+def test_a_request_for_a_person_after_a_status_question_goes_to_that_cases_department(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    """The latest turn decides: after a parking answer, "has my building permit been approved yet?"
+    (a status question, answered without citations) and "can I talk to someone about it" go to
+    building permits, not to the parking office the earlier answer cited."""
+    assert resident.say(PARKING)["status"] == "answered"
+    assert resident.say("has my building permit been approved yet?")["status"] == "needs_login"
+    handoff = resident.say("can I talk to someone about it")
+    assert handoff["status"] == "handoff"
+    assert "Building" in handoff["handoff"]["department"], handoff["handoff"]["department"]
+
+
 def test_a_question_in_another_language_is_told_so_and_its_ticket_carries_the_language(
     stack: StaffStack, served: ServedApp, resident: Resident
 ) -> None:
