@@ -25,8 +25,9 @@ from pathlib import Path
 
 import yaml
 
+from knowledge_base.continuity import load_cues
 from knowledge_base.records import Citation, RetrievedChunk, Sentence
-from knowledge_base.text import terms
+from knowledge_base.text import terms, words
 
 DATA = Path(__file__).parent / "data"
 
@@ -49,6 +50,7 @@ class ComposerConfig:
     max_list_items: int = 8  # a list asked for as a whole is shown whole up to this many items ...
     max_list_chars: int = 520  # ... and characters (lead-in included)
     list_passages: int = 3  # a list asked for is looked for in this many top passages
+    antecedent: bool = True  # a quote opening on a pronoun ("It is required ...") gets the sentence before
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +236,8 @@ class ExtractiveComposer:
         if chosen is None:
             chosen = self._window(hit, s_index, best_score, by_position, items)
             chosen = self._close_lead_in(hit, chosen, s_index, items, allowed, by_position, list_types)
+            if cfg.antecedent:
+                chosen = self._with_antecedent(hit, chosen, items, allowed)
         picked = [
             Picked(hit, hit.sentences[i], by_position.get(i, best_score), items[i]) for i in sorted(chosen)
         ]
@@ -367,6 +371,21 @@ class ExtractiveComposer:
         if listed is None:
             return window - {last}
         return window | listed
+
+    def _with_antecedent(
+        self, hit: RetrievedChunk, chosen: set[int], items: list[bool], allowed: list[bool]
+    ) -> set[int]:
+        """A quote does not open on a pronoun that points at a sentence it leaves out ("It is required
+        for passports." names no certificate; "They must be renewed ..." no licence): the sentence
+        before it in the passage comes too. The pronouns are those a follow-up points back with
+        (`knowledge_base/data/continuity.<language>.yml`), less an opening "there" ("There is no fee")."""
+        first = min(chosen)
+        if first == 0 or items[first] or items[first - 1] or not allowed[first - 1]:
+            return chosen
+        opening = words(hit.sentences[first].text)[:1]
+        if not opening or opening[0] == "there" or opening[0] not in load_cues().pointing:
+            return chosen
+        return chosen | {first - 1}
 
     def _window(
         self,

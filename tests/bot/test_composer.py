@@ -297,3 +297,33 @@ def test_links_off_the_city_are_taken_out_of_citation_quotes_titles_and_sections
         }
     )
     assert policy.check(Reply(AnswerStatus.ANSWERED, "x", citations=(clean,))).citations == (clean,)
+
+
+CERTIFICATES = (
+    "Vital Records issues two kinds of birth certificate. The long-form certificate, which lists both "
+    "parents' names, their places of birth, the hospital and the registration number, and which takes "
+    "about ten business days to prepare after the request is received, costs $35. It is required for "
+    "passports and for dual citizenship applications. The short form costs $15."
+)
+
+
+def test_a_quote_opening_on_a_pronoun_comes_with_the_sentence_it_points_at(
+    composer: ExtractiveComposer,
+) -> None:
+    """"It is required for passports" alone names no certificate (a resident would order the short
+    form): the sentence before it comes too, however long."""
+    picked = texts(composer, "is a certificate required for passports?", chunk(CERTIFICATES))
+    assert picked[0].startswith("The long-form certificate")
+    assert picked[1].startswith("It is required for passports")
+
+
+def test_an_opening_there_is_not_a_pronoun_that_points_back(composer: ExtractiveComposer) -> None:
+    text = (
+        "Dog licences are sold online and at City Hall, and at every branch of the library, during the "
+        "opening hours of each branch, which are listed on the library's own pages for each of its "
+        "locations in the city. "
+        "There is no fee for a guide dog or a service dog licence."
+    )
+    assert texts(composer, "is there a fee for a service dog licence?", chunk(text)) == [
+        "There is no fee for a guide dog or a service dog licence."
+    ]
