@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 from bot.privacy.errors import DetectorNotReadyError
 from bot.privacy.folding import fold
 from bot.privacy.labels import labelled_secrets
+from bot.privacy.mailboxes import names_a_webmail_provider
 from bot.privacy.names import introduced_names
+from bot.privacy.number_words import may_hold_spelled_number
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -167,23 +169,27 @@ class PiiDetector:
 
 # What every entity type we detect has in it, once folded: a digit (phones, cards, SSNs, IBANs, IPs,
 # IDs, passports), an "@", a bracketed "[at]", the word "at" with a "dot" after it or before a dotted
-# name (emails), or two colons around hexadecimal groups (every IPv6 address, even one written
-# without digits).
+# name, perhaps in quotes (emails), or two colons around hexadecimal groups (every IPv6 address, even
+# one written without digits).
 _PII_SHAPE = re.compile(
-    r"\d|@|[\[({<]\s*(?:at|@)\s*[\])}>]|\bat\b.*?\bdot\b|\bat\s+[\w-]+\.\w|[0-9a-f]{0,4}:[0-9a-f]{0,4}:",
+    r"\d|@|[\[({<]\s*(?:at|@)\s*[\])}>]|\bat\b.*?\bdot\b|\bat\s+[\"'“”‘’]?[\w-]+\.\w"
+    r"|[0-9a-f]{0,4}:[0-9a-f]{0,4}:",
     re.IGNORECASE | re.DOTALL,
 )
 
 
 def _may_hold_pii(folded: str) -> bool:
     """Whether a folded text could hold any entity we detect: one of the shapes above, a name it
-    introduces (the name recognizer's own patterns) or a secret after its label, which need hold no
-    digit ("my password is pa$$word"; `bot.privacy.labels`). Most questions hold none of them and skip
-    the analyzer, at a fraction of the cost."""
+    introduces (the name recognizer's own patterns), a secret after its label, which need hold no
+    digit ("my password is pa$$word"; `bot.privacy.labels`), or numbers in words (a phone number read
+    out, a year of birth: `bot.privacy.number_words`). Most questions hold none of them and skip the
+    analyzer, at a fraction of the cost."""
     return (
         _PII_SHAPE.search(folded) is not None
         or bool(introduced_names(folded))
         or bool(labelled_secrets(folded))
+        or may_hold_spelled_number(folded)
+        or names_a_webmail_provider(folded)
     )
 
 

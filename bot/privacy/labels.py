@@ -1,9 +1,10 @@
 """Labels that name the value right after them, and secrets: "my password is hunter2", "pwd:
-Tr0ub4dor&3", "the verification code: 482913".
+Tr0ub4dor&3", "the verification code: 482913", "password Hunter22!", "pw: Hunter22!".
 
 A label is a name (a secret's here, an identifier's in `recognizers/labelled.py`), perhaps with an
-owner before it ("my", "her", "my son's", "the") and "number", "no." or "#" after it, then ":", "=",
-"#", "is", "was", "reads" (or German "ist") or a space, then the value.
+owner before it ("my", "her", "my son's", "the"; "mi", "mon", "mein", ...) and "number", "no.", "#"
+(or "número", "nummer", "nº") after it, then ":", "=", "#", "-", "is", "was", "reads" (or "es",
+"est", "ist", "è", "é") or a space, then the value.
 
 A secret's value is the next word, up to the next space or quote, punctuation and all ("S3cret!" is
 masked whole), perhaps in quotes ("my password is 'hunter2'"). With any sentence punctuation at its end
@@ -12,7 +13,15 @@ set aside ("my password is wrong!" names none), it is a secret when
   least `MIN_CODE_DIGITS` of them ("I typed the PIN 3 times" names no PIN), or
 - it is a passphrase: letters alone, at least `MIN_PASSPHRASE_LETTERS` of them
   ("correcthorsebatterystaple");
-and only after an owner or a connecting ":", "=" or "is": "password reset" names no password.
+so "password reset", "my password for the portal" name no password. After a bare space (no owner, no
+":", "-" or "is") the value must also start with a letter or a digit: "password (8+ characters)"
+names none.
+
+"pass" and "pw" (`AMBIGUOUS_SECRET_LABELS`) are also everyday words ("bus pass", "a day pass costs
+$5") and an abbreviation, so after them a secret needs more: an owner or a connecting ":", "=", "-"
+or "is" ("my pass is Hunter22!", "user: jsmith pass: Hunter22!"), no word before the label that says
+which kind of pass it is (`PASS_KINDS`: "my bus pass is 12345"), and a value with a letter and a digit
+or a symbol that is neither a price nor a count of something ("$5", "24/7", "3-day").
 
 Plain `re`, no presidio: the detector's pre-filter (`detection._may_hold_pii`) asks the same question
 as the recognizer before deciding to run the analyzer, since a secret need hold no digit.
@@ -24,6 +33,7 @@ import re
 
 SECRET_LABELS: tuple[str, ...] = (
     r"password",
+    r"passwd",
     r"pwd",
     r"passcode",
     r"passphrase",
@@ -31,13 +41,35 @@ SECRET_LABELS: tuple[str, ...] = (
     r"security[ \t]+(?:answer|question[ \t]+answer)",
     r"(?:verification|one[ \t-]+time|login|access)[ \t]+code",
 )
+# Labels that are also everyday words or abbreviations: a secret after them needs more (module note).
+AMBIGUOUS_SECRET_LABELS: tuple[str, ...] = (r"pass", r"pw")
+# Words before "pass" that say which kind of pass it is, not a password ("my bus pass is 12345").
+PASS_KINDS: frozenset[str] = frozenset(
+    {
+        "bus", "day", "transit", "train", "rail", "metro", "subway", "tram", "ferry", "ride", "fare",
+        "travel", "transfer", "commuter", "parking", "visitor", "visitors", "guest", "resident",
+        "residential", "residents", "boarding", "hall", "season", "annual", "monthly", "weekly",
+        "daily", "yearly", "week", "month", "year", "senior", "seniors", "student", "youth", "child",
+        "family", "adult", "library", "pool", "swim", "swimming", "gym", "fitness", "leisure",
+        "recreation", "rec", "park", "parks", "beach", "museum", "zoo", "ski", "festival", "event",
+        "access", "press", "backstage", "employee", "staff", "contractor", "temporary", "temp",
+        "hiking", "camping", "fishing", "hunting", "disabled", "disability", "companion", "free",
+        "boat", "dump", "landfill", "recycling", "waste", "permit", "bike", "scooter",
+    }
+)  # fmt: skip
 
-_OWNER = r"(?P<owner>\b(?:my|our|his|her|their|the)(?:[ \t]+[a-z]+['’]s)?[ \t]+)?"
-_NUMBER_WORD = r"(?:[ \t]+(?:number|num|no\.?|#))?"
-_CONNECT = r"(?:[ \t]*(?P<connect>[:=#]|\bis\b|\bwas\b|\breads\b|\bist\b)[ \t]*|[ \t]+)"
+_OWNER = (
+    r"(?P<owner>\b(?:my|our|his|her|their|the|mi|mis|su|mon|ma|mes|mein|meine|meu|minha|mijn)"
+    r"(?:[ \t]+[a-z]+['’]s)?[ \t]+)?"
+)
+_NUMBER_WORD = r"(?:[ \t]+(?:number|num|no\.?|#|n[º°]|nr\.?|n[úu]mero|num[ée]ro|nummer))?"
+_CONNECT = (
+    r"(?:[ \t]*(?P<connect>[:=#]|-+|\bis\b|\bwas\b|\breads\b|\bes\b|\best\b|\bist\b|\bè|\bé)[ \t]*"
+    r"|[ \t]+)"
+)
 _QUOTES = "\"'“”‘’"
 # a secret runs to the next space or quote
-_SECRET_VALUE = rf"[{_QUOTES}]?(?P<value>[^\s{_QUOTES}]+)"
+_SECRET_VALUE = rf"(?P<quote>[{_QUOTES}])?(?P<value>[^\s{_QUOTES}]+)"
 _SENTENCE_PUNCTUATION = ".,;:!?"
 # what makes a word a secret: a digit, or a symbol other than sentence punctuation
 _SECRET_CHARACTER = re.compile(rf"\d|[^\w\s{_SENTENCE_PUNCTUATION}]")
@@ -46,6 +78,10 @@ _SECRET_CHARACTER = re.compile(rf"\d|[^\w\s{_SENTENCE_PUNCTUATION}]")
 MIN_PASSPHRASE_LETTERS = 15
 # PINs and one-time codes have four digits or more
 MIN_CODE_DIGITS = 4
+# after "pass"/"pw": a count of something ("3-day", "10rides"); a price or "24/7" has no letter
+_COUNT = re.compile(r"\d+-?[a-z]+", re.IGNORECASE | re.ASCII)
+_LETTER = re.compile(r"[^\W\d_]")
+_WORD_BEFORE = re.compile(r"(\w+)[ \t-]*\Z")
 
 
 def label_pattern(labels: tuple[str, ...]) -> str:
@@ -55,8 +91,11 @@ def label_pattern(labels: tuple[str, ...]) -> str:
 
 
 _SECRET = re.compile(rf"{label_pattern(SECRET_LABELS)}{_SECRET_VALUE}")
+_AMBIGUOUS_SECRET = re.compile(rf"{label_pattern(AMBIGUOUS_SECRET_LABELS)}{_SECRET_VALUE}")
 # the labels alone: most messages have none, and are told so faster than by `_SECRET`
-_ANY_SECRET_LABEL = re.compile(rf"\b(?:{'|'.join(SECRET_LABELS)})", re.IGNORECASE)
+_ANY_SECRET_LABEL = re.compile(
+    rf"\b(?:{'|'.join((*SECRET_LABELS, *AMBIGUOUS_SECRET_LABELS))})\b", re.IGNORECASE
+)
 
 
 def is_secret(value: str) -> bool:
@@ -69,12 +108,38 @@ def is_secret(value: str) -> bool:
     return bool(_SECRET_CHARACTER.search(word)) or (word.isalpha() and len(word) >= MIN_PASSPHRASE_LETTERS)
 
 
+def _names_a_secret(match: re.Match[str]) -> bool:
+    """After a secret's label: whether the value is a secret, written as one (see the module's note)."""
+    value = match.group("value")
+    if match.group("owner") or match.group("connect") or match.group("quote"):
+        return is_secret(value)
+    return value[0].isalnum() and is_secret(value)
+
+
+def _names_a_password(text: str, match: re.Match[str]) -> bool:
+    """After "pass" or "pw": whether the value is a password (see the module's note)."""
+    word = match.group("value").rstrip(_SENTENCE_PUNCTUATION)
+    before = _WORD_BEFORE.search(text, 0, match.start())  # the word before the label (no owner)
+    kind = match.group("owner") is None and before is not None and before.group(1).lower() in PASS_KINDS
+    return (
+        bool(match.group("owner") or match.group("connect"))
+        and not kind
+        and is_secret(word)
+        and _LETTER.search(word) is not None
+        and _SECRET_CHARACTER.search(word) is not None
+        and _COUNT.fullmatch(word) is None
+    )
+
+
 def labelled_secrets(text: str) -> list[tuple[int, int]]:
     """(start, end) of each secret (password, PIN, one-time code) written after its label."""
     if _ANY_SECRET_LABEL.search(text) is None:
         return []
-    return [
+    found = [match.span("value") for match in _SECRET.finditer(text) if _names_a_secret(match)]
+    found += [
         match.span("value")
-        for match in _SECRET.finditer(text)
-        if (match.group("owner") or match.group("connect")) and is_secret(match.group("value"))
+        for match in _AMBIGUOUS_SECRET.finditer(text)
+        if _names_a_password(text, match)
+        and not any(start <= match.start("value") < end for start, end in found)
     ]
+    return sorted(found)

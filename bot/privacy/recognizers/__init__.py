@@ -5,17 +5,17 @@ spaces and dashes are already ASCII, with every offset unchanged.
 
 | entity | how (module) | context word needed |
 |---|---|---|
-| EMAIL_ADDRESS | presidio's regex; "at"/"dot" spelled or bracketed; known suffix (`email`) | no |
-| PHONE_NUMBER | `phonenumbers` in the configured regions, extensions, shape rules (`phone`) | weak shapes |
-| CREDIT_CARD | issuer range, length 12-19 and Luhn; any separators, mixed or not (`payment`) | no |
-| CARD_SECURITY_CODE | 3-4 digits (`payment`) | always ("CVV", "CVC", "security code") |
+| EMAIL_ADDRESS | presidio's regex; "at"/"dot" spelled, bracketed, quoted; suffix or webmail (`email`) | no |
+| PHONE_NUMBER | `phonenumbers` in the configured regions, shape rules, words (`phone`) | weak shapes |
+| CREDIT_CARD | issuer range, length 12-19 and Luhn; any separators; named parts (`payment`) | no |
+| CARD_SECURITY_CODE | 3-4 digits (`payment`) | always ("CVV", "security code", "code" after a card) |
 | US_SSN | three groups, any one separator; never area 000/666/9xx, group 00 (`identity`) | bare digits |
 | IBAN_CODE | any case and spacing; MOD 97 + the country's BBAN format (`payment`) | no |
 | IP_ADDRESS | presidio's IPv4/IPv6 regexes + `ipaddress` | no |
 | CN_RESIDENT_ID | 18 chars; province, birth date, ISO 7064 MOD 11-2 check character (`identity`) | no |
 | PASSPORT | 1-2 letters + 6-9 digits, or 9 digits (`identity`) | always ("passport") |
 | STREET_ADDRESS | house number, name words, USPS/UK street suffix, unit (`location`) | no |
-| DATE_OF_BIRTH | numeric, eight-digit or written dates (`identity`) | always ("born", "birth", "DOB") |
+| DATE_OF_BIRTH | numeric, spaced, eight-digit, month-name or spoken dates (`birth_date`) | always ("born") |
 | PERSON | capitalised words after words that introduce a name (`person`) | always ("my name is", "I'm", …) |
 | LABELLED_ID, SECRET | an ID-shaped value or a secret right after its label (`labelled`) | the label |
 | UK_NINO, UK_DRIVING_LICENCE, CA_SIN, US_ITIN, US_MBI | presidio's recognizers | weak shapes |
@@ -45,12 +45,12 @@ from presidio_analyzer.predefined_recognizers import (
 
 from bot.privacy.detection import DEFAULT_PHONE_REGIONS
 from bot.privacy.nlp_engine import TokenizingNlpEngine
+from bot.privacy.recognizers.birth_date import DateOfBirthRecognizer
 from bot.privacy.recognizers.common import CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT
 from bot.privacy.recognizers.email import ObfuscatedEmailRecognizer, OfflineEmailRecognizer
 from bot.privacy.recognizers.identity import (
     CanadianSinRecognizer,
     CnResidentIdRecognizer,
-    DateOfBirthRecognizer,
     PassportRecognizer,
     StrictUsSsnRecognizer,
 )

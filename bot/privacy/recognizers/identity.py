@@ -1,5 +1,5 @@
 """Identity numbers: US social security numbers, Canadian social insurance numbers, PRC resident IDs,
-passports; dates of birth."""
+passports. (Dates of birth: `birth_date`.)"""
 
 from __future__ import annotations
 
@@ -87,52 +87,6 @@ class PassportRecognizer(ShapeRecognizer):
 
     ENTITY = PiiEntity.PASSPORT
     CONTEXT = ("passport", "passports", "pasport")
-
-
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
-_YEAR = r"(?:(?:19|20)\d{2}|['’]?\d{2})"  # "1985", "85", "'85"
-# between a day, a month's name and a year: spaces, a dash, a slash or a dot ("12-Mar-1985", "12 Mar 85")
-_BETWEEN = r"(?:,?\s+|\s*[-/.]\s*)"
-_DAY_MONTH = rf"{_DAY}(?:\s+of\s+|{_BETWEEN}){_MONTH}"
-# eight digits that are a date: DDMMYYYY, MMDDYYYY or YYYYMMDD ("03121985")
-_DD = r"(?:0[1-9]|[12]\d|3[01])"
-_MM = r"(?:0[1-9]|1[0-2])"
-_COMPACT_DATE = rf"(?:{_DD}{_MM}|{_MM}{_DD})(?:19|20)\d{{2}}|(?:19|20)\d{{2}}{_MM}{_DD}"
-# where a date starts and ends: not inside a word or a longer number; a full stop after it ends the
-# sentence ("I was born 12/03/1985.")
-_DATE_START = r"(?<![\w/.-])"
-_DATE_END = r"(?![\w/-]|\.\w)"
-
-
-class DateOfBirthRecognizer(PhraseContext, ShapeRecognizer):
-    """A date next to "born", "birth", "DOB" ("D.O.B.") or "birthday": a date of birth identifies a
-    resident; any other date ("my pickup is on 12 March") is not personal data and stays. Numeric
-    ("12/03/1985", "1987-06-14"), eight digits ("03121985") or with the month's name ("12 March
-    1950", "12-Mar-1985", "12 Mar 85", "January 29, 1999")."""
-
-    PHRASE = re.compile(r"(?<!\w)d\.?\s?o\.?\s?b\b", re.IGNORECASE)
-
-    PATTERNS = (
-        Pattern(
-            "numeric date (weak)",
-            rf"{_DATE_START}\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}{_DATE_END}",
-            WEAK_SCORE,
-        ),
-        Pattern("eight digits (weak)", rf"{_DATE_START}(?:{_COMPACT_DATE}){_DATE_END}", WEAK_SCORE),
-        Pattern(
-            "day month year (weak)",
-            rf"\b{_DAY_MONTH}{_BETWEEN}{_YEAR}\b",
-            WEAK_SCORE,
-        ),
-        Pattern("month day year (weak)", rf"\b{_MONTH}{_BETWEEN}{_DAY}{_BETWEEN}{_YEAR}\b", WEAK_SCORE),
-    )
-
-    ENTITY = PiiEntity.DATE_OF_BIRTH
-    CONTEXT = ("born", "birth", "dob", "birthday", "birthdate")
 
 
 class CanadianSinRecognizer(PhraseContext, CaSinRecognizer):  # type: ignore[misc]

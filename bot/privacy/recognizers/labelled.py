@@ -1,25 +1,30 @@
 """Values the resident labels: "my driver's licence is D1234567", "SSN 000-12-3456", "NI number:
-QQ 12 34 56 C", "my BSN is 111222333", "my password is hunter2".
+QQ 12 34 56 C", "my BSN is 111222333", "mi DNI es 12345678Z", "my password is hunter2".
 
 The other recognizers know a number by its shape and its check digits; when the shape is one they
 do not know (a driving licence from any of fifty states, a health card) or the check fails (a
 mistyped SSN is still the resident's SSN, give or take a digit), the label in front of it says what
 it is, and its type: "SSN" makes a US_SSN, "SIN" a CA_SIN, "driver's licence" a LABELLED_ID. A
 label is an identifier's name (`ID_LABELS`) or a secret's (`labels.SECRET_LABELS`), then the value
-right after it, perhaps after "number", "no.", "#", ":", "=" or "is" (`bot.privacy.labels`).
+right after it, perhaps after "number", "no.", "#", ":", "=", "-" or "is" (or "es", "est", "ist":
+`bot.privacy.labels`).
 
 - An identifier's value is one to nine groups of letters and digits ("D1234567", "QQ 12 34 56 C",
-  "7ABC-123") with at least four digits and six characters, not only years or a date with a
-  four-digit year: "social security 2024-2025", "passport 12/05/2027" or "Form SSA-1099" are no
-  identifiers; "sort code 12-34-56" is one (a two-digit-year date right after an identifier's label
-  is taken for the identifier: sort codes look like dates).
+  "7ABC-123"), perhaps with a check character in brackets ("A123456(7)"), with at least four digits
+  and six characters, not only years or a date with a four-digit year: "social security 2024-2025",
+  "passport 12/05/2027" or "Form SSA-1099" are no identifiers; "sort code 12-34-56" is one (a
+  two-digit-year date right after an identifier's label is taken for the identifier: sort codes look
+  like dates).
 - A secret's value is the next word, whole ("S3cret!"), when it holds a digit or a symbol or is a
-  long passphrase, and only after an owner or a connecting "is"/":"/"=": "my password is not
-  working" names no password (`bot.privacy.labels`).
+  long passphrase: "my password is not working" names no password (`bot.privacy.labels`).
+- Where a phone number's shape also fits the value, the label's type wins ("my SIN is 046 454 286" is
+  a SIN, not a phone number); any other shape that fits it (an ITIN, an MBI) wins over the label.
 
 The city's own references are never labels here: a case, application, permit, ticket or utility
 account number, a plate or a postcode is what a resident gives so that the city can find their file
-or their street, and the status lookup reads it (see the look-alikes in `data/pii_templates.py`).
+or their street, and the status lookup reads it (see the look-alikes in `data/pii_templates.py`). An
+account number is a bank's when the resident says so: "my checking account", "my Chase account
+number", "my account number is … at Chase" (`BANKS`).
 """
 
 from __future__ import annotations
@@ -31,13 +36,32 @@ from presidio_analyzer import LocalRecognizer
 
 from bot.privacy.detection import PiiEntity
 from bot.privacy.labels import label_pattern, labelled_secrets
-from bot.privacy.recognizers.common import span_result
+from bot.privacy.recognizers.common import WEAK_SCORE, span_result
 
 LABELLED_SCORE = 0.4  # the threshold: a shape recognizer that also finds the value names its type
+# above any phone's score, even with a context word (STRONG_SCORE + CONTEXT_BOOST), below a check digit's
+LABEL_OVER_PHONE_SCORE = 0.99
+
+# Banks whose name before "account" ("my Chase account number is ...") or after an account number ("my
+# account number is 000123456789 at Chase") makes it a bank account; a utility account number is a
+# reference the city looks up, and no label.
+BANKS = (
+    r"chase|bank[ \t]+of[ \t]+america|wells[ \t]+fargo|citi(?:bank)?|capital[ \t]+one|u\.?s\.?[ \t]+bank|pnc|"
+    r"td|truist|ally|usaa|navy[ \t]+federal|schwab|fidelity|citizens|fifth[ \t]+third|huntington|keybank|"
+    r"santander|hsbc|barclays|lloyds|natwest|halifax|nationwide|monzo|revolut|starling|chime|rbc|"
+    r"scotiabank|bmo|cibc|desjardins|tangerine|deutsche[ \t]+bank|sparkasse|bbva|caixabank|unicredit|"
+    r"rabobank|abn[ \t]+amro|[a-z]+[ \t]+(?:bank|credit[ \t]+union|savings)|(?:the|my)[ \t]+bank|"
+    r"credit[ \t]+union"
+)
 
 # The label names the type: a labelled SSN is masked as an SSN, whether or not its check passes.
 ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
-    PiiEntity.US_SSN: (r"ssn", r"social(?:[ \t-]+security)?"),
+    PiiEntity.US_SSN: (
+        r"ssn",
+        r"social(?:[ \t-]+security)?",
+        r"soc\.?[ \t]*sec\.?",
+        r"ss(?=[ \t]*(?:#|no\b|num(?:ber)?\b))",  # "ss#", "SS number"; "SS" alone is no label
+    ),
     PiiEntity.CA_SIN: (r"sin", r"social[ \t-]+insurance"),
     PiiEntity.UK_NINO: (r"national[ \t]+insurance", r"ni", r"nino"),
     PiiEntity.US_ITIN: (r"itin",),
@@ -45,7 +69,7 @@ ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
     PiiEntity.LABELLED_ID: (
         r"(?:driver'?s?|driving|drivers['’])[ \t]+licen[cs]e",
         r"dl",
-        r"bank[ \t]+account",
+        rf"(?:bank|banking|checking|chequing|savings|current|{BANKS})[ \t]+account",
         r"sort[ \t]+code",
         r"routing",
         r"nhs",
@@ -58,8 +82,11 @@ ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
         r"employee[ \t]+id",
         r"tax(?:payer)?[ \t]+id(?:entification)?",
         r"ein",
-        r"national[ \t]+id",
-        r"id[ \t]+card",
+        r"national[ \t]+id(?:entity|entification)?",
+        r"id(?:entity)?[ \t]+card",
+        r"personal[ \t]+id(?:entity|entification)?[ \t]+(?:number|code)",
+        r"vin",  # a vehicle identification number
+        r"vehicle[ \t]+identification",
         r"green[ \t]+card",
         r"alien[ \t]+registration",
         r"a-number",
@@ -78,16 +105,32 @@ ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
         r"personnummer",  # Sweden, Norway
         r"nir",  # France: numéro d'inscription au répertoire
         r"steuer[ \t-]?id(?:entifikationsnummer)?",  # Germany
+        r"cpr",  # Denmark
+        r"hkid",  # Hong Kong
+        r"nric",  # Singapore
+        r"tfn",  # Australia: tax file number
+        r"tax[ \t]+file",
+        r"ppsn?",  # Ireland: personal public service number
+        r"nif",  # Spain, Portugal: número de identificación fiscal
+        r"curp",  # Mexico
+        r"c[ée]dula",  # Latin America
+        r"ahv",  # Switzerland
+        r"resident[ \t]+registration",  # Korea
     ),
 }
 
 # a group of an identifier: holds a digit, or is one to three capital letters ("QQ", "C")
 _GROUP = r"(?:[A-Za-z]*\d[A-Za-z0-9]*|[A-Z]{1,3}(?![A-Za-z]))"
-_ID_VALUE = rf"(?P<value>{_GROUP}(?:[ \t./-]{_GROUP}){{0,8}})(?![\w-])"
+# one to nine groups, perhaps with a check character in brackets after them ("A123456(7)": HKID)
+_ID_VALUE = rf"(?P<value>{_GROUP}(?:[ \t./-]{_GROUP}){{0,8}}(?:[ \t]?\([0-9A-Za-z]\))?)(?![\w-])"
 _IDS = {
     entity: re.compile(rf"{label_pattern(labels)}(?:\b(?i:number|no\.?)[ \t]*)?{_ID_VALUE}")
     for entity, labels in ID_LABELS.items()
 }
+# an account number the resident says is held at a bank: "my account number is 000123456789 at Chase"
+_ACCOUNT_AT_BANK = re.compile(
+    rf"{label_pattern((r'account',))}{_ID_VALUE}(?=[ \t]+(?i:at|with|from|in)[ \t]+(?i:{BANKS})\b)"
+)
 
 MIN_ID_DIGITS = 4
 MIN_ID_CHARACTERS = 6
@@ -100,18 +143,21 @@ _YEARS_OR_DATE = re.compile(
 )
 
 
+def _is_identifier(value: str) -> bool:
+    """Whether the value after a label is long enough for an identifier, and no year or date."""
+    characters = sum(char.isalnum() for char in value)
+    digits = sum(char.isdigit() for char in value)
+    long_enough = digits >= MIN_ID_DIGITS and characters >= MIN_ID_CHARACTERS
+    return long_enough and not _YEARS_OR_DATE.fullmatch(value)
+
+
 def labelled_ids(text: str) -> list[tuple[PiiEntity, int, int]]:
     """(type, start, end) of each identifier value a label names."""
-    found = []
-    for entity, pattern in _IDS.items():
-        for match in pattern.finditer(text):
-            value = match.group("value")
-            characters = sum(char.isalnum() for char in value)
-            digits = sum(char.isdigit() for char in value)
-            long_enough = digits >= MIN_ID_DIGITS and characters >= MIN_ID_CHARACTERS
-            if long_enough and not _YEARS_OR_DATE.fullmatch(value):
-                found.append((entity, *match.span("value")))
-    return found
+    matches = [(entity, match) for entity, pattern in _IDS.items() for match in pattern.finditer(text)]
+    matches += [(PiiEntity.LABELLED_ID, match) for match in _ACCOUNT_AT_BANK.finditer(text)]
+    return [
+        (entity, *match.span("value")) for entity, match in matches if _is_identifier(match.group("value"))
+    ]
 
 
 class LabelledValueRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is untyped
@@ -134,3 +180,26 @@ class LabelledValueRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidi
             for entity, start, end in (*labelled_ids(text), *secrets)
             if entity.value in entities
         ]
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_recognizer_results: list[Any],
+        other_raw_recognizer_results: list[Any],
+        nlp_artifacts: Any,
+        context: list[str] | None = None,
+    ) -> list[Any]:
+        """An identifier that a phone's shape also fits is the identifier its label says: a phone
+        number is a guess from the digits' grouping, the label is the resident's word ("my SIN is 046
+        454 286", "NHS number 943 476 5919"). Any other shape that fits it (an ITIN, an MBI: more than a
+        weak match, which is a card code's three digits) still wins."""
+        phone = PiiEntity.PHONE_NUMBER.value
+        for result in raw_recognizer_results:
+            types = {
+                other.entity_type
+                for other in other_raw_recognizer_results
+                if other.start < result.end and result.start < other.end and other.score > WEAK_SCORE
+            }
+            if result.entity_type != PiiEntity.SECRET.value and phone in types <= {phone, result.entity_type}:
+                result.score = LABEL_OVER_PHONE_SCORE
+        return raw_recognizer_results

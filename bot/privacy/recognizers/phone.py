@@ -14,7 +14,11 @@ follows) and asks `phonenumbers` about it, region by region:
   ("612 345 678" in Spain, "(11) 91234-5678" in Brazil, "138 0013 8000" in China): strong;
 - the same number written as bare digits ("0623353355") or digit by digit ("0 6 2 3 …"), or grouped
   like a US social security number ("051-59-4398") when that is not how the region groups it: weak;
-- anything that reads as a date ("05.10.2023"), which phonenumbers lets through: never.
+- anything that reads as a date ("05.10.2023"), which phonenumbers lets through: never;
+- written to slip past a filter, weak: digit by digit in North America ("5 5 5 0 1 4 2"), a letter
+  for a digit ("555-O142", "555-0l42": an O or o for 0, an l or I for 1, between digits), or read out
+  in words ("five five five oh one four two", "five five five 0142", "double four";
+  `bot.privacy.number_words`), when the digits are a possible number of a configured region.
 
 Weak matches count only next to a word like "call" or "phone" (see `CONTEXT`), or right after "my
 number is" (`_MY_NUMBER`: "my number is 555-0199", "my cell no.: …"). "number" alone is not one:
@@ -38,6 +42,7 @@ from presidio_analyzer import EntityRecognizer, LocalRecognizer
 
 from bot.privacy.detection import PiiEntity
 from bot.privacy.errors import DetectorConfigError
+from bot.privacy.number_words import SPOKEN_DIGITS, spoken_digits
 from bot.privacy.recognizers.common import SEPARATOR, STRONG_SCORE, WEAK_SCORE, span_result
 
 _EXTENSION = r"(?:[ \t]*,?[ \t]*(?:ext\.?|extn\.?|extension|x|\#)[ \t]*\d{1,7})"
@@ -49,13 +54,22 @@ _NANP = re.compile(rf"(?:\+?1{SEPARATOR}?)?(?:\(\d{{3}}\)[ \t]*|\d{{3}}{SEPARATO
 _NANP_WEAK = re.compile(rf"\d{{3}}{SEPARATOR}\d{{4}}|\d{{7}}|1?\d{{10}}")
 _SSN_SHAPE = re.compile(rf"\d{{3}}({SEPARATOR})\d{{2}}\1\d{{4}}")  # "051-59-4398": a US SSN's grouping
 _SPELLED_OUT = re.compile(r"\d(?:[ \t.-]\d)+")  # "0 6 2 3 3 5 3 3 5 5"
-_DATE = re.compile(r"(\d{1,2})[-./](\d{1,2})[-./](?:\d{4}|\d{2})|\d{4}[-./](\d{1,2})[-./](\d{1,2})")
+_NO_SEPARATORS = str.maketrans("", "", " \t.-")
+# a date: "05.10.2023", "2023-10-05", and in spaces with a four-digit year ("05 10 2023", "2023 10 05")
+_DATE = re.compile(
+    r"(\d{1,2})[-./](\d{1,2})[-./](?:\d{4}|\d{2})|\d{4}[-./](\d{1,2})[-./](\d{1,2})"
+    r"|(\d{1,2})[ \t]+(\d{1,2})[ \t]+(?:19|20)\d{2}|(?:19|20)\d{2}[ \t]+(\d{1,2})[ \t]+(\d{1,2})"
+)
 # "my number is", "my cell number:", "my phone no." right before a number: the resident's own phone.
 _MY_NUMBER = re.compile(
     r"\bmy[ \t]+(?:(?:phone|cell|cellphone|mobile|home|work|telephone|contact)[ \t]+)?"
     r"(?:number|no\.?|\#)[ \t]*(?:is|:|=|-)?[ \t]*$",
     re.IGNORECASE,
 )
+# A letter for a digit, between digits: "555-O142", "5O5-0142", "555-0l42" (O or o for 0, l or I for 1).
+_LOOKALIKE = re.compile(r"(?<=[\d\-. ])[OoIl](?=\d)|(?<=\d)[OoIl](?=[\d\-. ]|$)")
+_LETTER = re.compile(r"[A-Za-z]")
+_LOOKALIKE_DIGIT = {"O": "0", "o": "0", "I": "1", "l": "1"}
 _NANP_CALLING_CODE = 1
 MIN_DIGITS = 7
 MAX_DIGITS = 17  # 15 for E.164, and a trunk prefix or an exit code
@@ -141,9 +155,8 @@ class PhoneRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is unt
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
         found: dict[tuple[int, int], float] = {}
-        for run in _RUN.finditer(text):
-            if sum(map(len, _DIGIT.findall(run.group()))) >= MIN_DIGITS:
-                self._score_run(run.group(), run.start(), found)
+        self._score_runs(text, found)
+        self._score_disguised(text, found)
         for (start, end), score in found.items():
             if score < STRONG_SCORE and _MY_NUMBER.search(text[max(0, start - 40) : start]):
                 found[(start, end)] = STRONG_SCORE
@@ -152,6 +165,41 @@ class PhoneRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is unt
             for (start, end), score in found.items()
         ]
         return list(EntityRecognizer.remove_duplicates(results))
+
+    def _score_runs(self, text: str, found: dict[tuple[int, int], float]) -> None:
+        for run in _RUN.finditer(text):
+            if sum(map(len, _DIGIT.findall(run.group()))) >= MIN_DIGITS:
+                self._score_run(run.group(), run.start(), found)
+
+    def _score_disguised(self, text: str, found: dict[tuple[int, int], float]) -> None:
+        """Numbers written to slip past a filter, weak at best: a letter for a digit ("555-O142"), or
+        digits read out in words ("five five five oh one four two")."""
+        disguised: dict[tuple[int, int], float] = {}
+        if _LOOKALIKE.search(text):
+            digitised = _LOOKALIKE.sub(lambda letter: _LOOKALIKE_DIGIT[letter.group()], text)
+            changed = [
+                index for index, (old, new) in enumerate(zip(text, digitised, strict=True)) if old != new
+            ]
+            numbers: dict[tuple[int, int], float] = {}
+            self._score_runs(digitised, numbers)
+            disguised |= {
+                span: score
+                for span, score in numbers.items()
+                if any(span[0] <= index < span[1] for index in changed)
+            }
+        for spoken in SPOKEN_DIGITS.finditer(text):
+            if _LETTER.search(spoken.group()) and self._possible(spoken_digits(spoken.group())):
+                disguised[spoken.span()] = WEAK_SCORE
+        for span, score in disguised.items():
+            found[span] = max(found.get(span, 0.0), min(score, WEAK_SCORE))
+
+    def _possible(self, digits: str) -> bool:
+        """Whether bare `digits` could be a phone number of a configured region."""
+        if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
+            return False
+        if self._nanp and _NANP_WEAK.fullmatch(digits):
+            return True
+        return any(_dialling(region).could_be(digits) for region in self._national)
 
     def _score_run(self, run: str, offset: int, found: dict[tuple[int, int], float]) -> None:
         def keep(start: int, end: int, raw: str, score: float | None) -> None:
@@ -184,7 +232,9 @@ class PhoneRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is unt
         number = _TRAILING_EXTENSION.sub("", raw)
         if _NANP.fullmatch(number):
             return STRONG_SCORE
-        if _NANP_WEAK.fullmatch(number):
+        if _NANP_WEAK.fullmatch(number) or (
+            _SPELLED_OUT.fullmatch(number) and _NANP_WEAK.fullmatch(number.translate(_NO_SEPARATORS))
+        ):
             return WEAK_SCORE
         return None
 
@@ -203,11 +253,12 @@ class PhoneRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is unt
 
 
 def _is_date(raw: str) -> bool:
-    """Whether `raw` reads as a date ("05.10.2023", "2024-03-15"): phonenumbers does not rule these out."""
+    """Whether `raw` reads as a date ("05.10.2023", "2024-03-15", "05 10 2023"): phonenumbers does not
+    rule these out."""
     date = _DATE.fullmatch(raw)
     if date is None:
         return False
-    first, second = (int(part) for part in (date.group(1, 2) if date.group(1) else date.group(3, 4)))
+    first, second = (int(part) for part in (part for part in date.groups() if part is not None))
     low, high = sorted((first, second))
     return 1 <= low <= 12 and high <= 31
 

@@ -40,6 +40,12 @@ def test_words_and_short_numbers_are_not_secrets(value: str) -> None:
         pytest.param('password: "hunter2" thanks', "hunter2", id="quotes are not part of it"),
         pytest.param("the password hunter22", "hunter22", id="after 'the'"),
         pytest.param("Mein Passwort: x; pwd=Tr0ub4dor&3", "Tr0ub4dor&3", id="pwd"),
+        pytest.param("and password Hunter22! why", "Hunter22!", id="after a bare space"),
+        pytest.param("Password - Hunter22!", "Hunter22!", id="after a dash"),
+        pytest.param("user: jsmith pass: Hunter22!", "Hunter22!", id="pass, after a username"),
+        pytest.param("my pass is Hunter22!", "Hunter22!", id="my pass is"),
+        pytest.param("pw: Hunter22!", "Hunter22!", id="pw:"),
+        pytest.param("mi contraseña, mi password es Hunter22", "Hunter22", id="Spanish 'es'"),
     ],
 )
 def test_the_secret_after_a_label_is_its_whole_word(text: str, secret: str) -> None:
@@ -52,6 +58,12 @@ def test_the_secret_after_a_label_is_its_whole_word(text: str, secret: str) -> N
         pytest.param("password reset 2 times", id="no owner, no 'is'"),
         pytest.param("My password is not working on the parking site.", id="a word after 'is'"),
         pytest.param("What PIN do I use for the meter app?", id="no value"),
+        pytest.param("password (8+ characters) rules", id="a bracket after a bare space"),
+        pytest.param("my bus pass is 12345", id="a kind of pass"),
+        pytest.param("the day-pass: $5", id="a kind of pass, a price"),
+        pytest.param("my pass is 12345", id="pass, digits alone"),
+        pytest.param("the pass is 3-day", id="pass, a count of days"),
+        pytest.param("pass 2B or not", id="pass, no owner and no connecting word"),
     ],
 )
 def test_labels_without_a_secret_after_them_find_none(text: str) -> None:
