@@ -75,7 +75,8 @@ class Redact:
     def __call__(self, request: TurnRequest) -> RedactedMessage:
         text = normalise(request.message)
         length = len(text)
-        result = self.redactor.redact(text[: self.max_chars])
+        said = [t.text for t in request.history if t.role == "user" and t.text.strip()]
+        result = self.redactor.redact(text[: self.max_chars], said[-1] if said else "")
         return RedactedMessage(
             text=result.text,
             search_text=search_text(result.text, self.placeholders),

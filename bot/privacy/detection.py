@@ -147,6 +147,10 @@ class PiiDetector:
             analyzer.analyze("warm-up: a@example.com", language=self._language)
             self._analyzer = analyzer
 
+    def may_hold(self, text: str) -> bool:
+        """Whether `text` could hold any entity detected here (a cheap check of shapes and labels)."""
+        return _may_hold_pii(fold(text))
+
     def detect(self, text: str) -> list[PiiSpan]:
         """Spans of PII in `text`, sorted by start and never overlapping."""
         if self._analyzer is None:

@@ -109,6 +109,18 @@ class Redactor:
         load_placeholders()
         _anonymizer()
 
-    def redact(self, text: str) -> RedactionResult:
-        spans = tuple(self._detector.detect(text))
-        return RedactionResult(text=redact(text, spans), spans=spans)
+    def redact(self, text: str, context: str = "") -> RedactionResult:
+        """`context`: what the resident wrote just before (already redacted). A label there can name
+        the data here: "My card number starts [CARD]" then "and ends 1111 1111" (the second half alone
+        is any eight digits). The message is also read after its context, and what is found in its
+        own part is masked too; only when the message alone could hold personal data at all."""
+        spans = self._detector.detect(text)
+        if context.strip() and self._detector.may_hold(text):
+            offset = len(context) + 1
+            spans += [
+                PiiSpan(span.entity_type, max(0, span.start - offset), span.end - offset, span.score)
+                for span in self._detector.detect(f"{context} {text}")
+                if span.end > offset
+            ]
+            spans = merge_overlapping(spans)
+        return RedactionResult(text=redact(text, spans), spans=tuple(spans))

@@ -130,6 +130,14 @@ def test_a_follow_up_naming_a_kind_of_case_after_a_status_question_is_one(pipeli
     assert intent("when will the payment come", "any updates on my applications?") == "question"
 
 
+def test_redaction_reads_a_message_after_the_residents_one_before(pipeline: Pipeline) -> None:
+    """"and ends 1111 1111" after "My card number starts 4111 1111": the card's second half."""
+    history = (Turn("user", "My card number starts [CARD]"), Turn("agent", ""))
+    answer = pipeline.run("and ends 1111 1111", history)
+    assert "1111" not in answer.redacted_question and "[CARD]" in answer.redacted_question
+    assert "1111 1111" in pipeline.run("and ends 1111 1111").redacted_question  # alone: any eight digits
+
+
 def test_a_goodbye_gets_a_goodbye_and_a_thanks_the_offer_of_more(pipeline: Pipeline) -> None:
     assert "Goodbye" in pipeline.run("ok thanks bye").text
     assert "anything else" in pipeline.run("thanks!").text

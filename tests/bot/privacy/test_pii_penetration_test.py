@@ -240,3 +240,23 @@ def test_a_labelled_id_that_a_phone_shape_fits_keeps_its_label_type(detector: Pi
 def test_ordinary_questions_near_the_new_rules_stay_as_written(redactor: Redactor, text: str) -> None:
     result = redactor.redact(text)
     assert (result.text, result.spans) == (text, ())
+
+
+@pytest.mark.parametrize(
+    ("before", "text", "stored"),
+    [
+        ("My card number starts [CARD]", "and ends 1111 1111", "and ends [CARD]"),
+        ("my visa is [CARD], expiry 04/26", "and the code is 123", "and the code is [CARD_CODE]"),
+    ],
+)
+def test_data_a_label_in_the_message_before_names_is_masked(
+    redactor: Redactor, before: str, text: str, stored: str
+) -> None:
+    """A card split over two messages: the second half alone is any eight digits."""
+    assert redactor.redact(text).text == text
+    assert redactor.redact(text, before).text == stored
+
+
+@pytest.mark.parametrize("text", ["permit 2024 0315 was approved", "how much is a dog licence", "it is 1111"])
+def test_a_message_after_a_card_that_holds_no_card_stays_as_written(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text, "My card number starts [CARD]").text == text
