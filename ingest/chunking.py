@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from knowledge_base.records import Chunk, Document, Heading
+from knowledge_base.text import is_list_item, leads_into_list
 
-CHUNKER_VERSION = 2  # 2: an over-long title + section prefix is trimmed to fit the model
+# 2: an over-long title + section prefix is trimmed to fit the model; 3: a list stays with its lead-in
+CHUNKER_VERSION = 3
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
@@ -119,13 +121,29 @@ class Chunker:
                 pieces.append((s, e))
             else:
                 pieces.extend(self._split_long(text, s, e, target))
-        packed: list[tuple[int, int]] = []
+        packed: list[list[tuple[int, int]]] = []  # each chunk's pieces
         for s, e in pieces:
-            if packed and self._count(text[packed[-1][0] : e]) <= target:
-                packed[-1] = (packed[-1][0], e)
+            current = packed[-1] if packed else None
+            if current is None:
+                packed.append([(s, e)])
+                continue
+            last = text[current[-1][0] : current[-1][1]]
+            in_list = is_list_item(text[s:e]) and (is_list_item(last) or leads_into_list(last))
+            # an item of a list the chunk holds may fill it up to the model's budget: a list cut in two
+            # leaves its last items without the sentence that says what they are ("- your income is
+            # below $22,000" quoted alone, as if it were the supplement's amount)
+            if self._count(text[current[0][0] : e]) <= (budget if in_list else target):
+                current.append((s, e))
+            elif (
+                in_list
+                and leads_into_list(last)
+                and len(current) > 1
+                and self._count(text[current[-1][0] : e]) <= budget
+            ):
+                packed.append([current.pop(), (s, e)])  # the lead-in goes with its list
             else:
-                packed.append((s, e))
-        return packed
+                packed.append([(s, e)])
+        return [(chunk[0][0], chunk[-1][1]) for chunk in packed]
 
     def _split_long(self, text: str, start: int, end: int, target: int) -> list[tuple[int, int]]:
         splitter = RecursiveCharacterTextSplitter(

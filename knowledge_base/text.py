@@ -68,8 +68,20 @@ _ABBREVIATIONS = frozenset(
 # break (list items and headings are sentences of their own).
 _BOUNDARY = re.compile(r"""(?<=[.!?])["')\]]*\s+|\n+""")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+# A list item as the parsers write one (a paragraph of its own): a bullet, "1." / "(a)" and a space.
+_LIST_ITEM = re.compile(r"^\s*([-•*–·▪◦]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+", re.IGNORECASE)
 
 _DATA = Path(__file__).parent / "data"
+
+
+def is_list_item(text: str) -> bool:
+    """Whether a paragraph or sentence is a list item ("- sofas and chairs;", "2. Pay the fee")."""
+    return bool(_LIST_ITEM.match(text))
+
+
+def leads_into_list(text: str) -> bool:
+    """Whether a paragraph announces a list ("You can receive the supplement if:")."""
+    return text.rstrip().endswith(":")
 
 
 @lru_cache(maxsize=1)

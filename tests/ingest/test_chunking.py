@@ -184,6 +184,35 @@ def test_when_short_paragraphs_share_a_section_then_they_are_packed_up_to_the_ta
     assert chunks[-1].text == "It is free.", "paragraphs of different sections are never packed together"
 
 
+def test_a_list_that_fits_the_model_stays_in_one_chunk_with_its_lead_in(embedder: CountingEmbedder) -> None:
+    """Packed to the target alone, the supplement's last condition ("- your income is below $22,000")
+    started a chunk of its own and was quoted without the sentence that says what it is."""
+    intro = (0, "The supplement tops up the income of seniors with low income. " * 3)
+    items = [(0, f"- condition number {i} about age, residence and income applies;") for i in range(6)]
+    after = (0, "Apply at the City Pension Office.")
+    lead_in = (0, "You can receive the supplement if:")
+    document = document_with((2, "Supplement"), intro, lead_in, *items, after)
+    config = ChunkingConfig(target_tokens=80, max_tokens=256)
+    chunks = chunker(embedder, config).chunk(document)
+    assert_well_formed(document, chunks, embedder, embedder.max_tokens)
+    holding = [c for c in chunks if "condition number" in c.text]
+    assert len(holding) == 1 and "You can receive the supplement if:" in holding[0].text
+    assert holding[0].token_count > config.target_tokens  # over the target, within the budget
+
+
+def test_a_lead_in_that_cannot_share_a_chunk_with_its_list_starts_the_next(
+    embedder: CountingEmbedder,
+) -> None:
+    intro = (0, "Residents may bring bulky items to the depot on weekdays. " * 7)
+    items = [(0, f"- item number {i}: sofas, chairs, tables, dressers and bed frames;") for i in range(4)]
+    document = document_with((2, "Accepted"), intro, (0, "Accepted items include:"), *items)
+    config = ChunkingConfig(target_tokens=100, max_tokens=104)
+    chunks = chunker(embedder, config).chunk(document)
+    assert_well_formed(document, chunks, embedder, embedder.max_tokens)
+    assert not chunks[0].text.rstrip().endswith(":"), "a lead-in never ends a chunk without its list"
+    assert chunks[1].text.startswith("Accepted items include:\n\n- item number 0")
+
+
 def test_when_headings_nest_then_the_section_path_is_every_heading_above(embedder: CountingEmbedder) -> None:
     document = document_with(
         (0, "Opening words before any heading."),
