@@ -1,6 +1,7 @@
-"""The editors' audit log for the console's other editor actions (issue 13): uploads, retiring documents,
-metadata edits and curated-answer changes are appended by one ASGI middleware, from one table, after the
-route answered with success; the review desk logs its own actions (`bot/editors/desk.py`).
+"""The editors' audit log for the console's other editor actions (issue 13): uploads, retiring documents
+(and undoing a retirement still only in the draft), metadata edits and curated-answer changes are
+appended by one ASGI middleware, from one table, after the route answered with success; the review desk
+logs its own actions (`bot/editors/desk.py`).
 
 The route's guard (`StaffAccess`) leaves the signed-in principal on the request's state, and a route may
 leave what changed there too (`request.state.editor_audit_detail`, e.g. a metadata edit's fields) and,
@@ -28,6 +29,8 @@ AUDITED: tuple[tuple[str, str, Action], ...] = (
     ("POST", "/staff/documents", "upload"),
     ("POST", "/api/v1/staff/documents/{document_id}/retire", "retire"),
     ("POST", "/staff/documents/{document_id}/retire", "retire"),
+    ("POST", "/api/v1/staff/documents/{document_id}/restore", "undo_retire"),
+    ("POST", "/staff/documents/{document_id}/restore", "undo_retire"),
     ("POST", "/api/v1/staff/documents/{document_id}/confirm", "confirm"),
     ("POST", "/staff/documents/{document_id}/confirm", "confirm"),
     ("PUT", "/api/v1/staff/documents/{document_id}", "edit_metadata"),

@@ -3,9 +3,10 @@
 API: `POST /api/v1/staff/documents` (multipart, one or many files + metadata, or a URL list with the
 fetched pages it names: 202 with the job id), `PATCH /api/v1/staff/documents/{id}` (metadata, 202),
 `GET /api/v1/staff/jobs/{id}`, `GET /api/v1/staff/documents`, `GET /api/v1/staff/documents/{id}`,
-`POST /api/v1/staff/documents/{id}/retire` (202). Pages: /staff/documents (list + upload form),
-/staff/jobs/{id} (live progress: `job-progress.js` polls the job API), /staff/documents/{id} (with
-its metadata form).
+`POST /api/v1/staff/documents/{id}/retire` (202), `POST /api/v1/staff/documents/{id}/restore` (202: undo
+a retirement still only in the draft). Pages: /staff/documents (list + upload form), /staff/jobs/{id}
+(live progress: `job-progress.js` polls the job API), /staff/documents/{id} (with its metadata form),
+/staff/documents/{id}/retire (what retiring does, and the form that confirms it).
 
 Editors and supervisors upload, edit and retire; agents read. Requests only stage files and queue a job: the
 ingest runs in the background (`bot.documents.runners`). Routes are `def`: files are written to disk.
@@ -32,6 +33,7 @@ from bot.documents.desk import DocumentsDesk, Upload
 from bot.documents.errors import (
     DocumentsError,
     EditRefusedError,
+    UndoRefusedError,
     UnknownDocumentError,
     UnknownJobError,
     UploadRefusedError,
@@ -56,6 +58,7 @@ ReaderDep = Annotated[StaffPrincipal, Depends(ANY_STAFF)]
 ERRORS: dict[int | str, dict[str, object]] = {
     **STAFF_API_ERRORS,
     404: {"model": ErrorBody, "description": "No such document or job"},
+    409: {"model": ErrorBody, "description": "Undoing a retirement that is not retired or already served"},
     413: {"model": ErrorBody, "description": "The upload is larger than ASKCITY_UPLOAD_MAX_BYTES"},
     422: {
         "model": ErrorBody,
@@ -86,6 +89,8 @@ def _explained(exc: DocumentsError | ValidationError, page: bool = False) -> tup
         return 404, "job_not_found", str(exc)
     if isinstance(exc, UnknownDocumentError):
         return 404, "document_not_found", str(exc)
+    if isinstance(exc, UndoRefusedError):
+        return 409, "cannot_undo", str(exc)
     if isinstance(exc, EditRefusedError):
         return 422, "nothing_to_change", str(exc)
     return 422, "upload_refused", str(exc)
@@ -281,6 +286,25 @@ def retire_document(who: EditorDep, runtime: RuntimeDep, document_id: str) -> Jo
     """Queue a job that retires the document and publishes a version without it."""
     try:
         job = _desk(runtime).retire(document_id, who.subject, who.display_name)
+    except DocumentsError as exc:
+        return _error(exc)
+    return JobAccepted(job_id=job.id, state=job.state, url=f"/api/v1/staff/jobs/{job.id}")
+
+
+@router.post(
+    "/api/v1/staff/documents/{document_id}/restore",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=ERRORS,
+    dependencies=[Depends(no_store)],
+    tags=["staff"],
+)
+def restore_document(who: EditorDep, runtime: RuntimeDep, document_id: str) -> JobAccepted | JSONResponse:
+    """Undo a retirement residents do not have yet (still served: the draft without it is not
+    approved): a job brings the document back and rebuilds the draft with it. 409 once the retirement is
+    served (upload the file again) or when it is not retired."""
+    try:
+        job = _desk(runtime).restore(document_id, who.subject, who.display_name)
     except DocumentsError as exc:
         return _error(exc)
     return JobAccepted(job_id=job.id, state=job.state, url=f"/api/v1/staff/jobs/{job.id}")
@@ -497,10 +521,36 @@ def confirm_page(request: Request, who: SupervisorDep, runtime: RuntimeDep, docu
     return RedirectResponse(f"/staff/documents/{quote(document_id, safe='')}?confirmed=1", status_code=303)
 
 
+@router.get("/staff/documents/{document_id}/retire", include_in_schema=False)
+def retire_confirm_page(
+    request: Request, who: EditorDep, runtime: RuntimeDep, settings: SettingsDep, document_id: str
+) -> Response:
+    """What retiring the document does, and the form that confirms it (the document page's button
+    only leads here: nothing is retired by one click)."""
+    try:
+        document = _desk(runtime).document(document_id)
+    except DocumentsError as exc:
+        return _problem(request, exc)
+    if document.retired:
+        return _problem(request, UnknownDocumentError(f"{document_id!r} is retired already."))
+    review = settings.publish_requires_approval
+    return render(request, "retire_confirm.html", document=document, review=review, **_page(who))
+
+
 @router.post("/staff/documents/{document_id}/retire", include_in_schema=False)
 def retire_page(request: Request, who: EditorDep, runtime: RuntimeDep, document_id: str) -> Response:
+    """The confirmation page's form (GET of the same path)."""
     try:
         job = _desk(runtime).retire(document_id, who.subject, who.display_name)
+    except DocumentsError as exc:
+        return _problem(request, exc)
+    return RedirectResponse(f"/staff/jobs/{job.id}", status_code=303)
+
+
+@router.post("/staff/documents/{document_id}/restore", include_in_schema=False)
+def restore_page(request: Request, who: EditorDep, runtime: RuntimeDep, document_id: str) -> Response:
+    try:
+        job = _desk(runtime).restore(document_id, who.subject, who.display_name)
     except DocumentsError as exc:
         return _problem(request, exc)
     return RedirectResponse(f"/staff/jobs/{job.id}", status_code=303)

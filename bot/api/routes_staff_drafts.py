@@ -81,6 +81,10 @@ class Comment(BaseModel):
     comment: Written = Field(max_length=2000, description="What the editor should change.")
 
 
+class RollbackReason(BaseModel):
+    reason: Written = Field(max_length=2000, description="Why residents get this version again, for the log.")
+
+
 class Ask(BaseModel):
     question: Written = Field(max_length=1000)
 
@@ -235,9 +239,12 @@ VersionName = Annotated[str, Path(pattern=r"^v\d{6}$", description="A kept versi
 
 
 @router.post("/api/v1/staff/versions/{name}/rollback", response_model=Served, responses=ERRORS)
-def rollback(who: SupervisorDep, desk: DeskDep, name: VersionName) -> Served:
-    """Serve a kept version again (any of them: older or newer than the one served)."""
-    return Served.of(desk.rollback(actor(who), name))
+def rollback(
+    who: SupervisorDep, desk: DeskDep, name: VersionName, body: RollbackReason | None = None
+) -> Served:
+    """Serve a kept version again (any of them: older or newer than the one served). The reason, if
+    given (the console requires one), is kept in the audit row."""
+    return Served.of(desk.rollback(actor(who), name, body.reason if body else ""))
 
 
 @router.get("/api/v1/staff/audit", response_model=AuditLog, responses=ERRORS)

@@ -175,15 +175,53 @@ def versions_page(request: Request, who: ReaderDep, desk: DeskDep, done: str = "
     return _versions_page(request, who, desk, done=done)
 
 
+VersionName = Annotated[str, PathParam(pattern=r"^v\d{6}$")]
+
+
+def _rollback_confirm(
+    request: Request, who: StaffPrincipal, desk: DeskDep, name: str, status: int = 200, error: str = ""
+) -> Response:
+    """What serving `name` again changes for residents, and the form (with its required reason) that
+    confirms it."""
+    try:
+        changes = desk.rollback_preview(name)
+    except REFUSED as exc:
+        return _refused(request, exc, "/staff/versions")
+    titles = {d.id: d.title for d in desk.kb.store.summaries()}
+    return render(
+        request,
+        "rollback_confirm.html",
+        status,
+        version=name,
+        current=desk.kb.versions.current(),
+        removed=[c for c in changes if c.change == "removed"],
+        changed=[c for c in changes if c.change == "changed"],
+        added=[c for c in changes if c.change == "added"],
+        titles=titles,
+        error=error,
+        **_context(who),
+    )
+
+
+@router.get("/staff/versions/{name}/rollback")
+def rollback_confirm_page(request: Request, who: SupervisorDep, desk: DeskDep, name: VersionName) -> Response:
+    return _rollback_confirm(request, who, desk, name)
+
+
 @router.post("/staff/versions/{name}/rollback")
 def rollback_page(
     request: Request,
     who: SupervisorDep,
     desk: DeskDep,
-    name: Annotated[str, PathParam(pattern=r"^v\d{6}$")],
+    name: VersionName,
+    reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    """The confirmation page's form: a reason is required (it goes into the audit row)."""
+    if not reason.strip():
+        error = "Say why residents should get this version again: the reason is kept in the audit log."
+        return _rollback_confirm(request, who, desk, name, 422, error)
     try:
-        desk.rollback(actor(who), name)
+        desk.rollback(actor(who), name, reason.strip())
     except REFUSED as exc:
         return _refused(request, exc, "/staff/versions")
     return _back("/staff/versions", "rolled_back")

@@ -1,6 +1,7 @@
 """The content-gap report for editors and supervisors (issue 13): `GET /api/v1/staff/gaps` (JSON or CSV)
 and the page `/staff/gaps`, with a form to start a curated answer from a group and a link to start a
-document for it (a Markdown skeleton holding the residents' redacted questions).
+document for it (a Markdown skeleton holding the residents' redacted questions); the page also groups
+the answers the gate passed only weakly (`GapFinder.weak`).
 
 Agents get 403: the report reads every resident's (redacted) questions. The work (SQL, the model, a
 pipeline run per re-checked question) blocks, so the routes are `def` and run in the threadpool.
@@ -14,16 +15,19 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
-from bot.api.deps import RuntimeDep
+from bot.answering.gate import load_gate_config
+from bot.api.deps import RuntimeDep, SettingsDep
 from bot.api.routes_staff_auth import STAFF_API_ERRORS, render
 from bot.api.routes_staff_console import no_store
 from bot.api.routes_staff_curated import ConsoleDep
 from bot.api.schemas import ErrorBody
 from bot.api.staff_deps import StaffAccess
 from bot.runtime import Runtime
+from bot.settings import BotSettings
 from bot.staff.auth import StaffPrincipal
 from bot.staff.clustering import load_clustering_config
-from bot.staff.gaps import MAX_DAYS, GapReport, Period, gap_finder, to_csv
+from bot.staff.curated_console import MAX_VARIANTS, draft_questions
+from bot.staff.gaps import MAX_DAYS, WEAK_BELOW, GapFinder, GapReport, Period, gap_finder, to_csv
 from bot.staff.roles import LABELS, Role
 from bot.storage.gaps import GapQueries
 from knowledge_base.records import Citation
@@ -38,12 +42,22 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _report(runtime: Runtime, days: int) -> GapReport:
+def _finder(runtime: Runtime) -> GapFinder:
     service = runtime.service
-    finder = gap_finder(
+    return gap_finder(
         GapQueries(service.database.engine), service.pipeline, runtime.retriever, load_clustering_config()
     )
-    return finder.report(Period.last(days))
+
+
+def _report(runtime: Runtime, days: int) -> GapReport:
+    return _finder(runtime).report(Period.last(days))
+
+
+def _gate_threshold(settings: BotSettings) -> float:
+    """The confidence from which the served gate answers (the calibrated one, or the override)."""
+    if settings.answer_threshold is not None:
+        return settings.answer_threshold
+    return load_gate_config().answer_threshold
 
 
 @router.get(
@@ -83,12 +97,32 @@ def _page(who: StaffPrincipal) -> dict[str, Any]:
 
 
 @router.get("/staff/gaps", include_in_schema=False)
-def gaps_page(request: Request, who: EditorDep, runtime: RuntimeDep, days: int = 30) -> Response:
+def gaps_page(
+    request: Request,
+    who: EditorDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    days: int = 30,
+    below: float = WEAK_BELOW,
+) -> Response:
+    """The gap groups, then the answers the gate passed only weakly (confidence under `below`)."""
     if not 1 <= days <= MAX_DAYS:
         return render(
             request, "problem.html", 422, title="Choose a period", message="The period is 1 to 3650 days."
         )
-    return render(request, "gaps.html", report=_report(runtime, days), days=days, **_page(who))
+    if not 0 < below <= 1:
+        message = "The confidence level is a number above 0, at most 1 (for example 0.5)."
+        return render(request, "problem.html", 422, title="Choose a confidence level", message=message)
+    finder, period = _finder(runtime), Period.last(days)
+    return render(
+        request,
+        "gaps.html",
+        report=finder.report(period),
+        weak=finder.weak(period, below),
+        gate=_gate_threshold(settings),
+        days=days,
+        **_page(who),
+    )
 
 
 @router.post("/staff/gaps/curated-draft", include_in_schema=False)
@@ -98,9 +132,13 @@ def start_curated_answer(
     runtime: RuntimeDep,
     question: Annotated[str, Form(min_length=1, max_length=1000)],
     cite: Annotated[list[str], Form(max_length=10)] = [],  # noqa: B006
+    variant: Annotated[list[str], Form(max_length=MAX_VARIANTS)] = [],  # noqa: B006
 ) -> Response:
-    """A curated-answer draft for the group's most asked question, citing its closest documents; the
-    editor writes the answer (`/staff/curated/drafts/{id}`, or `askcity curated drafts` and `add`)."""
+    """A curated-answer draft for the group's most asked question and its other phrasings (`variant`:
+    one question variant each, repeats and those holding masked personal data left out), citing its
+    closest documents; the editor writes the answer (`/staff/curated/drafts/{id}`, or `askcity curated
+    drafts` and `add`). The draft keeps its questions one a line, as the curated-answer form takes them."""
+    questions = "\n".join(draft_questions([question, *(v[:1000] for v in variant)]))
     documents = {d.id: d for d in runtime.retriever.snapshot.documents}
     citations = [
         Citation(document_id=d.id, title=d.title, source_url=d.source_uri, effective_date=d.effective_date)
@@ -112,7 +150,7 @@ def start_curated_answer(
         (
             d.id
             for d in database.curated_drafts()
-            if d.question == question
+            if d.question == questions
             and not d.answer
             and d.ticket_id is None
             and d.author_subject == who.subject
@@ -120,7 +158,7 @@ def start_curated_answer(
         None,
     )
     draft = started or database.add_curated_draft(
-        question, "", citations, None, who.subject, who.display_name
+        questions, "", citations, None, who.subject, who.display_name
     )
     return RedirectResponse(f"/staff/gaps/curated-draft/{draft}", status_code=303)
 
@@ -132,7 +170,8 @@ def curated_answer_started(request: Request, who: EditorDep, console: ConsoleDep
         return render(
             request, "problem.html", 404, title="Not found", message="There is no open draft with that id."
         )
-    return render(request, "gap_started.html", draft=draft.id, question=draft.question, **_page(who))
+    questions = draft.question.splitlines()
+    return render(request, "gap_started.html", draft=draft.id, questions=questions, **_page(who))
 
 
 def _slug(text: str) -> str:

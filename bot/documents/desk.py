@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from bot.documents.errors import (
     EditRefusedError,
+    UndoRefusedError,
     UnknownDocumentError,
     UnknownJobError,
     UploadRefusedError,
@@ -74,6 +75,26 @@ def _path_keys(filename: str) -> list[str]:
 
 def _shown(value: object) -> str:
     return "(none)" if value in (None, "") else str(value)
+
+
+def _state(summary: DocumentSummary, served: int | None, withdrawn: str | None, draft_open: bool) -> str:
+    """A document's state as the console words it: what residents are served of it, and why."""
+    if summary.retired and served is None:
+        return "retired"
+    if summary.retired:  # retired in the working set; the version residents get still holds it
+        if draft_open:
+            return "retired in the draft — still served until the draft is approved"
+        return "retired — still served until a version without it is published"
+    if summary.review == "held":
+        return "held for review"
+    if served is None:
+        return f"not served since the rollback to {withdrawn}" if withdrawn else "saved, not served yet"
+    if withdrawn:
+        return (
+            f"in service (version {served} since the rollback to {withdrawn}; "
+            f"version {summary.version} is saved, not served)"
+        )
+    return "in service"
 
 
 class DocumentsDesk:
@@ -312,6 +333,25 @@ class DocumentsDesk:
         self.runner.submit(job.id)
         return job
 
+    def restore(self, document_id: str, subject: str, name: str) -> Job:
+        """Undo a retirement that residents do not have yet (the draft without the document is not
+        approved): a job brings the document back into the working set and rebuilds the draft with it.
+        Once the retirement is served, uploading the file again is the way back."""
+        state = self.kb.store.state(document_id)
+        if state is None:
+            raise UnknownDocumentError(f"There is no document with id {document_id!r}.")
+        if not state.retired:
+            raise UndoRefusedError(f"{document_id!r} is not retired: there is nothing to undo.")
+        current = self.kb.versions.current()
+        if current is None or document_id not in served_documents(self.kb.versions.versions_dir / current):
+            raise UndoRefusedError(
+                f"The retirement of {document_id!r} is already served to residents: upload the file "
+                "again to bring it back."
+            )
+        job = self.store.create(uuid.uuid4().hex, JobKind.RESTORE, subject, name, document_id=document_id)
+        self.runner.submit(job.id)
+        return job
+
     def job(self, job_id: str) -> Job:
         job = self.store.get(job_id) if re.fullmatch(r"[0-9a-f]{32}", job_id) else None
         if job is None:
@@ -333,26 +373,47 @@ class DocumentsDesk:
                 )
         return current, held
 
+    @staticmethod
+    def _withdrawn(
+        current: str | None, versions: list[ServedVersion], served: int | None, unserved: set[str]
+    ) -> str | None:
+        """`current` when residents were served this document (or a newer version of it) by a later
+        version than the one served now: a rollback took it away. Draft builds never served
+        (`unserved`) do not count."""
+        if current is None:
+            return None
+        later = [v for v in versions if v.kb_version > current and v.kb_version not in unserved]
+        return current if any(v.document_version != served for v in later) else None
+
     def documents(self) -> list[DocumentEntry]:
-        """Every document of the working set with the versions each kept KB version holds."""
-        _, held = self._served()
-        return [
-            DocumentEntry(
-                id=d.id,
-                title=d.title,
-                department=d.department,
-                version=d.version,
-                served_version=next((v.document_version for v in held.get(d.id, []) if v.current), None),
-                chunks=d.chunks,
-                retired=d.retired,
-                review=d.review,
-                findings=[finding_text(f, snippet=False) for f in d.findings],
-                updated_at=d.updated_at,
-                versions=held.get(d.id, []),
-                review_by=d.review_by,
+        """Every document of the working set with the versions each kept KB version holds, and its
+        state in words (`_state`)."""
+        current, held = self._served()
+        draft, unserved = self.kb.drafts.open_draft(), self.kb.versions.unserved()
+        entries = []
+        for d in self.kb.store.summaries():
+            versions = held.get(d.id, [])
+            served = next((v.document_version for v in versions if v.current), None)
+            withdrawn = None if d.retired else self._withdrawn(current, versions, served, unserved)
+            entries.append(
+                DocumentEntry(
+                    id=d.id,
+                    title=d.title,
+                    department=d.department,
+                    version=d.version,
+                    served_version=served,
+                    chunks=d.chunks,
+                    retired=d.retired,
+                    review=d.review,
+                    findings=[finding_text(f, snippet=False) for f in d.findings],
+                    updated_at=d.updated_at,
+                    versions=versions,
+                    review_by=d.review_by,
+                    withdrawn_by=withdrawn,
+                    state=_state(d, served, withdrawn, draft_open=draft is not None),
+                )
             )
-            for d in self.kb.store.summaries()
-        ]
+        return entries
 
     def document(self, document_id: str) -> DocumentDetail:
         entry = next((d for d in self.documents() if d.id == document_id), None)

@@ -4,6 +4,7 @@ DocumentsError
 ├── UploadRefusedError      the upload itself is unusable (no files, a type we do not ingest,
 │                           metadata that names one document on several files): 422
 ├── EditRefusedError        a metadata edit that changes nothing: 422
+├── UndoRefusedError        undoing a retirement that is not retired, or already served: 409
 ├── UnknownDocumentError    no document with that id: 404
 └── UnknownJobError         no job with that id: 404
 """
@@ -20,6 +21,10 @@ class UploadRefusedError(DocumentsError):
 
 
 class EditRefusedError(DocumentsError):
+    pass
+
+
+class UndoRefusedError(DocumentsError):
     pass
 
 

@@ -16,6 +16,7 @@ import shutil
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.answering.pipeline import Pipeline
@@ -31,6 +32,7 @@ from ingest.pipeline import Ingestor, IngestSummary, Step
 from knowledge_base.errors import DocumentNotFoundError, KnowledgeBaseError, SupersededError
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.snapshot import Manifest, served_documents
+from knowledge_base.tables import DocumentRow
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +181,8 @@ def run_job(context: JobContext, job_id: str) -> Job | None:
         try:
             if job.kind == JobKind.RETIRE:
                 _retire(context, job)
+            elif job.kind == JobKind.RESTORE:
+                _restore(context, job)
             elif job.kind == JobKind.EDIT:
                 _edit(context, job)
             else:
@@ -213,6 +217,38 @@ def _retire(context: JobContext, job: Job) -> None:
     )
 
 
+def unretire(kb: KnowledgeBase, document_id: str) -> bool | None:
+    """Bring a retired document back into the working set as it was saved (its chunks stay when it is
+    retired); True when it was retired, False when it was not, None when there is no such document."""
+    with kb.store.session() as s:
+        row = s.get(DocumentRow, document_id)
+        if row is None:
+            return None
+        if not row.retired:
+            return False
+        row.retired = False
+        row.updated_at = datetime.now(UTC)
+        return True
+
+
+def _restore(context: JobContext, job: Job) -> None:
+    """Undo a retirement that is only in the draft: the document joins the working set again and the
+    draft is rebuilt with it (its vectors are embedded again if the retirement's build dropped them).
+    Run again after a kill, it finds the document back already and only rebuilds."""
+    assert job.document_id is not None
+    context.store.progress(job.id, job.attempts, "save", 0.1)
+    if unretire(context.kb, job.document_id) is None:
+        context.store.finish(
+            job.id, job.attempts, JobState.FAILED, f"no document with id {job.document_id!r}"
+        )
+        return
+    context.store.progress(job.id, job.attempts, "publish", 0.5)
+    manifest = context.release(job)
+    context.store.finish(
+        job.id, job.attempts, JobState.DONE, published_version=manifest.name if manifest else None
+    )
+
+
 def _edit(context: JobContext, job: Job) -> None:
     """An editor's metadata edit: the document again with the fields changed, through the pipeline's
     check, chunk, embed and save stages (a new title changes what is embedded), then released."""
@@ -228,7 +264,7 @@ def _edit(context: JobContext, job: Job) -> None:
             accept_missing_metadata=job.accept_missing_metadata,
         )  # fmt: skip
     except (KnowledgeBaseError, IngestError) as exc:
-        context.store.finish(job.id, job.attempts, JobState.FAILED, str(exc))
+        context.store.finish(job.id, job.attempts, JobState.FAILED, file_reason(str(exc)))
         return
     result = released(context.kb, summary, _progress(context, job), lambda: context.release(job))
     held = [finding_text(f) for h in summary.held for f in h.findings]

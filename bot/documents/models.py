@@ -18,6 +18,7 @@ class JobKind(StrEnum):
     UPLOAD = "upload"
     RETIRE = "retire"
     EDIT = "edit"  # an editor changed a document's metadata (no file): re-checked, re-chunked, saved
+    RESTORE = "restore"  # an editor undid a retirement that was only in the draft
 
 
 class JobState(StrEnum):
@@ -121,7 +122,9 @@ class Job(BaseModel):
     progress: float = Field(ge=0, le=1, description="0 to 1")
     reason: str = Field(description="Why the job failed (or why it was run again); empty otherwise.")
     attempts: int
-    document_id: str | None = Field(description="The document a retire job retires.")
+    document_id: str | None = Field(
+        description="The document a retire job retires (a restore job: brings back; an edit job: edits)."
+    )
     accept_missing_metadata: bool
     published_version: str | None = Field(description="The knowledge-base version this job published.")
     created_by: str
@@ -138,6 +141,11 @@ class Job(BaseModel):
     def percent(self) -> int:
         return round(self.progress * 100)
 
+    @staticmethod
+    def _later(file: JobFile) -> bool:
+        """Saved with an effective date after today: no version holds it before that day."""
+        return file.metadata.effective_date is not None and file.metadata.effective_date > date.today()
+
     @computed_field(  # type: ignore[prop-decorator]
         description="What became of a finished job, for staff: published, in the draft, held, or nothing "
         "changed (empty while it runs or when it failed: `reason` says why)."
@@ -147,20 +155,33 @@ class Job(BaseModel):
         if self.state != JobState.DONE:
             return ""
         held = sum(f.outcome == FileOutcome.HELD for f in self.files)
-        changed = self.kind == JobKind.RETIRE or any(
-            f.outcome in (FileOutcome.ADDED, FileOutcome.UPDATED) for f in self.files
-        )
+        saved = [f for f in self.files if f.outcome in (FileOutcome.ADDED, FileOutcome.UPDATED)]
+        later = sorted({(f.document_id, str(f.metadata.effective_date)) for f in saved if self._later(f)})
+        changed = self.kind in (JobKind.RETIRE, JobKind.RESTORE) or any(not self._later(f) for f in saved)
         said = []
-        if self.published_version:
+        if self.published_version and (changed or not later):
             said.append(f"Published as knowledge-base version {self.published_version}.")
         elif changed and self.kind == JobKind.RETIRE:
             said.append(
-                "Retired in the draft: residents are served it until a supervisor approves the draft."
+                "Retired in the draft: residents are served it until a supervisor approves the draft. "
+                "To keep it, choose “Undo retirement” on its page."
+            )
+        elif changed and self.kind == JobKind.RESTORE:
+            said.append(
+                "Retirement undone: the draft holds the document again, and residents go on being served it."
             )
         elif changed:
             said.append("Added to the draft: residents see it once a supervisor approves the draft.")
-        elif not held:
+        elif not held and not later:
             said.append("Nothing changed: residents are served what they were.")
+        if later:
+            said.append(
+                # the words of the Drafts page, which lists such documents
+                "Taking effect later (not served before the date): "
+                + "; ".join(f"{d} on {when}" for d, when in later)
+                + ". Residents see it from that date, once a version is built on or after it (the "
+                "daily “askcity kb publish-due”, or the draft rebuilt and approved then)."
+            )
         if held:
             what = "it is" if held == 1 and len(self.files) == 1 else f"{held} of the files are"
             said.append(
@@ -201,6 +222,18 @@ class DocumentEntry(BaseModel):
     review_by: date | None = Field(
         default=None, description="When an editor must look at it again (set by an upload or an edit)."
     )
+    withdrawn_by: str | None = Field(
+        default=None,
+        description="The version served since a rollback took this document (or its saved version) "
+        "away from residents; None otherwise.",
+    )
+    state: str = Field(default="", description="Its state in words, as the console shows it.")
+
+    @property
+    def retired_in_draft(self) -> bool:
+        """Retired in the working set while residents are still served it: the retirement can be undone
+        (`restore`) before a draft without it is approved."""
+        return self.retired and self.served_version is not None
 
 
 class ChunkEntry(BaseModel):

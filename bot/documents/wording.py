@@ -69,8 +69,32 @@ def _size(match: str) -> str:
     return megabytes(int(match.replace(",", "")))
 
 
+# a Python exception's class name in brackets, which the parsers add for the command line's users
+# ("not a readable PDF (PdfStreamError)"): an internal, never shown to staff
+_EXCEPTION = re.compile(r"\s*\((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\)")
+_CLASS_NAME = re.compile(r"(?:[A-Z][a-z0-9]+){2,}\w*|\w*(?:Error|Exception|Warning)")
+# what a parser says of a damaged file, once the exception's name is gone
+_DAMAGED = re.compile(
+    r"\b(?:not a readable (?P<kind>[A-Za-z]+)(?: file)?|damaged or not a valid \.?(?P<ext>[A-Za-z]+) file)\b"
+)
+
+
+def _without_exception_names(reason: str) -> str:
+    return _EXCEPTION.sub(lambda m: "" if _CLASS_NAME.fullmatch(m[1]) else m[0], reason)
+
+
+def _damaged(match: re.Match[str]) -> str:
+    kind = (match["kind"] or match["ext"]).upper()
+    return (
+        f"not a readable {kind} file: it is damaged, or not really a {kind}. Open it, save or export it "
+        f"again as {kind}, and upload that copy"
+    )
+
+
 def file_reason(reason: str) -> str:
-    """A file's failure from the pipeline, with sizes in MB (`62,914,917 bytes is over the 26,214,400-byte
-    limit` → `60 MB is over the 25 MB limit`)."""
+    """A file's failure from the pipeline as staff read it: sizes in MB (`62,914,917 bytes is over the
+    26,214,400-byte limit` → `60 MB is over the 25 MB limit`), no exception names (`not a readable PDF
+    (PdfStreamError)` → `not a readable PDF file: it is damaged, or not really a PDF. …`)."""
     reason = _OVER.sub(lambda m: f"{_size(m[1])} is over the {_size(m[2])} limit", reason)
-    return _LIMIT.sub(lambda m: f"over the {_size(m[1])} limit", reason)
+    reason = _LIMIT.sub(lambda m: f"over the {_size(m[1])} limit", reason)
+    return _DAMAGED.sub(_damaged, _without_exception_names(reason))

@@ -27,6 +27,7 @@ Action = Literal[
     "upload",
     "edit_metadata",
     "retire",
+    "undo_retire",
     "confirm",
     "build_draft",
     "submit",

@@ -17,7 +17,7 @@ from bot.editors.audit import Action, EditorAction, EditorAuditLog
 from bot.editors.compare import SideBySide, answer_changes, side_by_side
 from bot.editors.errors import ApprovalRequiredError
 from knowledge_base.drafts import Draft
-from knowledge_base.errors import DraftStateError, NoDraftError
+from knowledge_base.errors import DraftStateError, NoDraftError, VersionNotFoundError
 from knowledge_base.kb import Fence, KnowledgeBase
 from knowledge_base.snapshot import Manifest, served_documents
 
@@ -98,10 +98,15 @@ class DraftDesk:
         return draft
 
     def document_changes(self, draft: Draft) -> list[DocumentChange]:
+        return self.changes_to(draft.version)
+
+    def changes_to(self, name: str) -> list[DocumentChange]:
+        """What residents would be served differently if version `name` replaced the one served now:
+        each document added, changed (another version of it) or removed."""
         root = self.kb.versions.versions_dir
         current = self.kb.versions.current()
         before = served_documents(root / current) if current else {}
-        after = served_documents(root / draft.version)
+        after = served_documents(root / name)
         changes = [
             DocumentChange(
                 document_id=i,
@@ -209,16 +214,33 @@ class DraftDesk:
         self._log(who, "publish", manifest.name, previous=current or "", effective=", ".join(due))
         return manifest
 
-    def rollback(self, who: Actor, name: str) -> Manifest:
-        """Serve a kept version again; never the open draft's build, which reaches residents only by
-        approval (409: published when a supervisor approves the draft)."""
+    def _may_serve(self, name: str) -> None:
+        """Refuses a version that is not kept (VersionNotFoundError) or is the open draft's build."""
+        if name not in self.kb.versions.names():
+            kept = ", ".join(self.kb.versions.names())
+            raise VersionNotFoundError(f"Version {name!r} is not kept (kept: {kept}).")
         draft = self.draft()
         if draft is not None and draft.version == name:
             raise DraftStateError(
                 f"{name} is the open draft's build, not yet reviewed: it is published when a supervisor "
                 "approves the draft."
             )
+
+    def rollback_preview(self, name: str) -> list[DocumentChange]:
+        """What serving version `name` again would change for residents, before a supervisor confirms
+        it; refused as `rollback` refuses, and for the version served now (nothing would change)."""
+        self._may_serve(name)
+        if name == self.kb.versions.current():
+            raise DraftStateError(f"{name} is the version residents are served now: there is nothing to do.")
+        return self.changes_to(name)
+
+    def rollback(self, who: Actor, name: str, reason: str = "") -> Manifest:
+        """Serve a kept version again; never the open draft's build, which reaches residents only by
+        approval (409: published when a supervisor approves the draft). The reason (the console asks
+        for one) is kept in the audit row."""
+        self._may_serve(name)
         previous = self.kb.versions.current() or ""
         manifest = self.kb.serve(name)
-        self._log(who, "rollback", name, previous=previous)
+        detail = {"previous": previous} | ({"reason": reason} if reason else {})
+        self._log(who, "rollback", name, **detail)
         return manifest

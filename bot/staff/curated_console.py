@@ -141,6 +141,20 @@ def _key(question: str) -> str:
     return " ".join(question.casefold().split()).rstrip("?!. ")
 
 
+def draft_questions(phrasings: Sequence[str]) -> list[str]:
+    """The question variants a draft started from a group of residents' questions gets (the most asked
+    first): one per variant as `_key` compares them, none holding a placeholder of masked personal data
+    (the form refuses those: `screen_questions`) unless every one does, at most `MAX_VARIANTS`."""
+    placeholders = tuple(load_placeholders().values())
+    kept: dict[str, str] = {}
+    for question in (" ".join(q.split()) for q in phrasings):
+        if question and _key(question) not in kept:
+            kept[_key(question)] = question
+    variants = list(kept.values())
+    clean = [q for q in variants if not any(p in q for p in placeholders)]
+    return (clean or variants[:1])[:MAX_VARIANTS]
+
+
 class CuratedConsole:
     def __init__(
         self, store: CuratedStore, documents: Callable[[], Sequence[DocMeta]], screen: Screen

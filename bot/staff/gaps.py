@@ -111,6 +111,9 @@ class GapGroup:
     answered_by: tuple[str, ...]  # the documents those answers cite (for the editor to check)
     state: GapState  # answered now: at least half the re-checked questions get an answer now
     last_asked: datetime
+    # the group's distinct questions, most asked first (up to a curated answer's number of variants):
+    # "Start a curated answer" puts them in as its question variants
+    phrasings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,38 @@ class GapReport:
     bucket: Bucket
     groups: tuple[GapGroup, ...]  # open gaps first (most asked first), then groups answered now
     total: int  # gap turns in the period (every group's count)
+
+
+WEAK_BELOW = 0.5  # answers under this confidence are "weak" (the calibrated gate answers from about 0.31)
+
+
+@dataclass(frozen=True, slots=True)
+class WeakExample:
+    question: str  # redacted
+    times: int
+    lowest: float  # the lowest confidence it was answered with
+
+
+@dataclass(frozen=True, slots=True)
+class WeakGroup:
+    """Answered questions of one meaning that the gate passed with a low confidence: the documents may
+    answer them only in part, or from the wrong page."""
+
+    number: int
+    label: tuple[str, ...]
+    count: int
+    questions: int
+    lowest: float
+    examples: tuple[WeakExample, ...]
+    cited: tuple[str, ...]  # the documents those answers cited, most cited first
+    last_asked: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WeakReport:
+    below: float
+    groups: tuple[WeakGroup, ...]  # most asked first
+    total: int  # weak answers in the period
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +206,7 @@ class GapFinder:
     recheck_per_group: int = 3
     examples_per_group: int = 3
     documents_per_group: int = 3
+    phrasings_per_group: int = 20  # a curated answer's variants (bot.staff.curated_console.MAX_VARIANTS)
 
     def _answered_now(self, period: Period, questions: list[str]) -> dict[str, Rechecked | None]:
         """Each question asked again; an answer a resident already marked unhelpful does not count."""
@@ -214,6 +250,44 @@ class GapFinder:
         numbered = tuple(replace(g, number=n) for n, g in enumerate(groups, 1))
         return GapReport(period.since, period.until, period.bucket, numbered, sum(g.count for g in groups))
 
+    def weak(self, period: Period, below: float = WEAK_BELOW) -> WeakReport:
+        """Answers the gate passed with a confidence under `below`, grouped by meaning as gaps are."""
+        rows = self.queries.weak_answers(period.since, period.until, below, self.config.max_questions)
+        if not rows:
+            return WeakReport(below, (), 0)
+        texts = [r.question for r in rows]
+        vectors = np.asarray(self.embed(texts), dtype=np.float32)
+        labels = cluster(vectors, self.config)
+        terms = distinctive_terms(texts, [r.times for r in rows], labels)
+        cited = self.queries.weak_citations(period.since, period.until, below, texts)
+        members: dict[int, list[int]] = defaultdict(list)
+        for index, label in enumerate(labels):
+            members[int(label)].append(index)  # most asked first: the rows are sorted
+        groups = []
+        for label, own in members.items():
+            mine = [rows[i] for i in own]
+            documents: Counter[str] = Counter()
+            for r in mine:
+                documents.update(cited.get(r.question, {}))
+            groups.append(
+                WeakGroup(
+                    number=0,
+                    label=terms[label],
+                    count=sum(r.times for r in mine),
+                    questions=len(mine),
+                    lowest=min(r.lowest for r in mine),
+                    examples=tuple(
+                        WeakExample(r.question, r.times, round(r.lowest, 3))
+                        for r in mine[: self.examples_per_group]
+                    ),
+                    cited=tuple(d for d, _ in documents.most_common(self.documents_per_group)),
+                    last_asked=max(r.last_asked for r in mine),
+                )
+            )
+        groups.sort(key=lambda g: (-g.count, -g.last_asked.timestamp()))
+        numbered = tuple(replace(g, number=n) for n, g in enumerate(groups, 1))
+        return WeakReport(below, numbered, sum(g.count for g in groups))
+
     def _group(
         self,
         period: Period,
@@ -245,6 +319,7 @@ class GapFinder:
             reasons={str(k): v for k, v in reasons.most_common()},
             trend=tuple(TrendPoint(s, c) for s, c in zip(starts, trend, strict=True)),
             examples=tuple(GapExample(a.question, a.times) for a in asked[: self.examples_per_group]),
+            phrasings=tuple(a.question for a in asked[: self.phrasings_per_group]),
             closest_documents=tuple(self.documents(typical, self.documents_per_group)),
             rechecked=len(checked),
             answered_now=len(answers),

@@ -7,9 +7,10 @@ private replies.
 
 Reasons, in the order a turn is given one: `unhelpful` (a resident marked the answer unhelpful), then
 its status `no_answer`, `clarification` or `handoff`, then `handoff` when the resident's next message
-asked for a person ("talk to a person" after an answer that did not help). A request for a person
-that names nothing else ("I want to talk to a person", the widget's button) and a "yes" to the offer
-of one say nothing about what is missing: they are never listed ("talk to a person about fences" is).
+asked for a person ("talk to a person" after an answer that did not help). A message that asks nothing
+(`RoutePatterns.asks_nothing`: a request for a person that names nothing else, "I want to talk to a
+person", the widget's button; a "yes", a greeting, a thanks, whatever status it got) says nothing about
+what is missing: it is never listed ("talk to a person about fences" is).
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ class AskedDay:
     reason: Reason
     day: date
     times: int
+    last_asked: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WeakAnswer:
+    """One redacted question the gate answered with a low confidence in the period: how often, how weakly."""
+
+    question: str
+    times: int
+    lowest: float  # the lowest confidence it was answered with
     last_asked: datetime
 
 
@@ -141,12 +152,82 @@ class GapQueries:
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
+        routes = load_routes()
         return [
             AskedDay(question, reason, _as_date(d), int(n), _aware(last))
             for question, reason, d, n, last in rows
-            # the question that led to it is counted (`_followed_by_handoff`)
-            if not (reason == "handoff" and load_routes().asks_nothing(question))
+            # a message that asks nothing ("yes", "thanks", "I want to talk to a person") is no missing
+            # content, whatever it got: the question that led to a handoff is counted
+            # (`_followed_by_handoff`), and a "yes" after an answer was no question at all
+            if not routes.asks_nothing(question)
         ]
+
+    def _weak(self, since: datetime, until: datetime, below: float) -> tuple[sa.ColumnElement[bool], ...]:
+        return (
+            TranscriptRow.created_at >= since,
+            TranscriptRow.created_at < until,
+            TranscriptRow.status == "answered",
+            TranscriptRow.intent == "question",
+            TranscriptRow.private.is_(False),
+            TranscriptRow.question != "",
+            TranscriptRow.confidence < below,
+        )
+
+    def weak_answers(
+        self, since: datetime, until: datetime, below: float, limit: int = 2000
+    ) -> list[WeakAnswer]:
+        """Answered questions of the period whose confidence was under `below` (the gate passed them, but
+        only just), one row per question, most asked first."""
+        times = sa.func.count().label("times")
+        query = (
+            sa.select(
+                TranscriptRow.question,
+                times,
+                sa.func.min(TranscriptRow.confidence),
+                sa.func.max(TranscriptRow.created_at),
+            )
+            .where(*self._weak(since, until, below))
+            .group_by(TranscriptRow.question)
+            .order_by(sa.desc(times), TranscriptRow.question)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        routes = load_routes()
+        return [
+            WeakAnswer(question, int(n), float(lowest), _aware(last))
+            for question, n, lowest, last in rows
+            if not routes.asks_nothing(question)
+        ]
+
+    def weak_citations(
+        self, since: datetime, until: datetime, below: float, questions: list[str]
+    ) -> dict[str, dict[str, int]]:
+        """For each of these questions, the documents its weak answers cited and how many answers cited
+        each (the citations' JSON array unnested in SQL, as `bot.storage.analytics` does)."""
+        if not questions:
+            return {}
+        document: sa.ColumnElement[object]
+        if self.engine.dialect.name == "postgresql":
+            element = sa.func.json_array_elements(TranscriptRow.citations).table_valued("value").lateral("c")
+            document = element.c.value.op("->>")("document_id")
+        else:
+            element = sa.func.json_each(TranscriptRow.citations).table_valued("value").alias("c")
+            document = sa.func.json_extract(element.c.value, "$.document_id")
+        answers = sa.func.count(sa.distinct(TranscriptRow.answer_id))
+        query = (
+            sa.select(TranscriptRow.question, document, answers)
+            .select_from(TranscriptRow)
+            .join(element, sa.true())
+            .where(*self._weak(since, until, below), TranscriptRow.question.in_(questions))
+            .group_by(TranscriptRow.question, document)
+        )
+        found: dict[str, dict[str, int]] = {}
+        with self.engine.connect() as conn:
+            for question, doc, n in conn.execute(query).all():
+                if doc is not None:
+                    found.setdefault(question, {})[str(doc)] = int(n)
+        return found
 
     def rated_down(self, since: datetime, until: datetime, questions: list[str]) -> list[RatedDown]:
         """The distinct answers residents marked unhelpful for these questions in the period."""

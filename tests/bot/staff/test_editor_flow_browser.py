@@ -3,9 +3,11 @@ an editor signs in and uploads a DOCX (made with python-docx) → follows the jo
 (the embedded job runner the app starts, job state in PostgreSQL) → rebuilds the draft and asks it a
 question beside the published version (the draft answers from the new document, the published version
 does not) → submits it for review; a supervisor signs in and approves it → the resident widget answers
-from the new document and cites it; the supervisor serves the earlier version again → the widget no longer
-does. Then `askcity audit verify --chain editors` (a real CLI process) passes, and fails once one row of
-the editors' chain has been edited. Sessions, staff sign-ins and limits live in Redis, transcripts and
+from the new document and cites it; the supervisor serves the earlier version again, confirming it with
+a reason → the widget no longer does, and the document's page says why; the supervisor retires a page
+(asked first), reads that it is still served until the draft is approved, and undoes it. Then `askcity
+audit verify --chain editors` (a real CLI process) passes, and fails once one row of the editors' chain
+has been edited. Sessions, staff sign-ins and limits live in Redis, transcripts and
 jobs in PostgreSQL; the knowledge base (and with it the editors' chain) is a copy of the sample one, in
 SQLite, so that its vectors need not be embedded again.
 """
@@ -42,6 +44,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[3]
 DOCUMENT = "backyard-hens"
 TITLE = "Backyard hens"
+RETIRED = "parking-residential-permits"  # retired, then the retirement undone
+ROLLBACK_REASON = "the hens page named the wrong fee"
 
 
 @pytest.fixture(scope="module")
@@ -210,15 +214,47 @@ def test_upload_draft_review_publish_rollback_and_the_audit_chain(flow: StaffSta
             seen["document"] = page.inner_text("main")
             clean(page, "document", found)
 
-            # roll back: the earlier version is served again and the widget no longer answers from it
+            # roll back: a confirmation page names what changes for residents and asks why; then the
+            # earlier version is served again and the widget no longer answers from the new document
             page.goto(f"{origin}/staff/versions")
             clean(page, "versions and audit", found)
             tab_to(page, f"button:Serve {published}")
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"{origin}/staff/versions/{published}/rollback")
+            seen["rollback confirmation"] = page.inner_text("main")
+            assert runtime.kb.versions.current() == draft, "nothing is served before it is confirmed"
+            clean(page, "rollback confirmation", found)
+            tab_to(page, "reason")
+            page.keyboard.type(ROLLBACK_REASON)
+            tab_to(page, f"button:Yes, serve {published}", limit=5)
             page.keyboard.press("Enter")
             page.wait_for_url(f"{origin}/staff/versions?done=rolled_back")
             clean(page, "rolled back", found)
             _wait_served(runtime, str(published))
             seen["widget after rollback"] = widget_answer(page, origin, HENS_Q)
+            page.goto(f"{origin}/staff/documents/{DOCUMENT}")
+            seen["document after rollback"] = page.inner_text("main")
+            clean(page, "document after rollback", found)
+
+            # retire a page: asked first; then still served until the draft is approved, and undone
+            page.goto(f"{origin}/staff/documents/{RETIRED}")
+            tab_to(page, "button:Retire this document")
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"{origin}/staff/documents/{RETIRED}/retire")
+            clean(page, "retire confirmation", found)
+            tab_to(page, f"button:Yes, retire {RETIRED}")
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"{origin}/staff/jobs/*")
+            page.wait_for_selector("#job[data-finished='true']", state="attached", timeout=60_000)
+            seen["retire job"] = page.inner_text("#job-published")
+            page.goto(f"{origin}/staff/documents/{RETIRED}")
+            seen["retired document"] = page.inner_text("main")
+            clean(page, "document retired in the draft", found)
+            tab_to(page, "button:Undo retirement")
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"{origin}/staff/jobs/*")
+            page.wait_for_selector("#job[data-finished='true']", state="attached", timeout=60_000)
+            seen["undo job"] = page.inner_text("#job-published")
 
         in_chromium(scenario)
 
@@ -235,12 +271,19 @@ def test_upload_draft_review_publish_rollback_and_the_audit_chain(flow: StaffSta
     assert "How many hens you may keep" in seen["document"] and "served now" in seen["document"], seen
     text, cites = seen["widget after rollback"]
     assert "four hens" not in text and not any(TITLE in c for c in cites), seen
+    assert "No longer served" in seen["rollback confirmation"] and DOCUMENT in seen["rollback confirmation"]
+    assert f"not served since the rollback to {published}" in seen["document after rollback"], seen
+    assert "Retired in the draft" in seen["retire job"], seen
+    assert "retired in the draft — still served until the draft is approved" in seen["retired document"]
+    assert seen["undo job"].startswith("Retirement undone"), seen
     assert found == {where: [] for where in found}, found
 
     # the editors' audit chain: every action of the flow, intact; one row edited, and verify names it
     entries = flow.client().get("/api/v1/staff/audit", headers=flow.bearer("supervisor")).json()["entries"]
     actions = {e["action"] for e in entries}
-    assert {"upload", "build_draft", "submit", "approve", "rollback"} <= actions, actions
+    assert {"upload", "build_draft", "submit", "approve", "rollback", "retire", "undo_retire"} <= actions
+    rollback = next(e for e in entries if e["action"] == "rollback")
+    assert rollback["detail"]["reason"] == ROLLBACK_REASON, rollback
     intact = audit_verify(flow)
     assert intact.returncode == 0 and "editors' audit chain intact" in intact.stdout, intact
     approve = next(e["seq"] for e in entries if e["action"] == "approve")
