@@ -4,6 +4,10 @@ A source link comes from a sidecar's `source_uri` or a JSONL line's `url`; it mu
 (a `javascript:`, `data:`, `file:` ... link is refused with the file). A file without one gets the
 `file:` URI of its local path, made here and never taken from metadata, so a `file:` source always means
 "no public link" (the bot links only to its allowed hosts).
+
+Addresses in text are e-mail addresses, http(s) URLs, `www.` hosts and hosts written without a scheme
+("leafhelp-millbrook.com/apply", "millbrook-leaves dot com", "evil[.]example"), the last with an ending
+listed in `data/hosts.yml`: a planted page names its site the way a resident would type it.
 """
 
 from __future__ import annotations
@@ -11,8 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import yaml
 
 from ingest.errors import MetadataError
 
@@ -24,6 +31,22 @@ _ADDRESS = re.compile(
     r"|(?P<www>\bwww\.[\w-]+(?:\.[\w-]+)+(?:/[^\s<>\"'()\[\]]*)?)",
     re.IGNORECASE,
 )
+# A dot in a host as people write it to dodge a link check: "dot", "[.]", "(dot)"; `_BARE` is built from it.
+_DOT = r"(?:\s*[\[(]\s*(?:\.|dot)\s*[\])]\s*|\s+dot\s+|\.)"
+_SPELLED_DOT = re.compile(r"\s*[\[(]\s*(?:\.|dot)\s*[\])]\s*|\s+dot\s+", re.IGNORECASE)
+HOSTS = Path(__file__).parent / "data" / "hosts.yml"
+
+
+@lru_cache(maxsize=1)
+def _bare_host() -> re.Pattern[str]:
+    """A host without a scheme ending in a listed top-level domain, with its path."""
+    endings = yaml.safe_load(HOSTS.read_text(encoding="utf-8"))["top_level_domains"]
+    tld = "|".join(sorted({str(e).lower() for e in endings}, key=len, reverse=True))
+    label = r"(?>[a-z0-9][a-z0-9-]{0,62})"  # atomic: a word is tried as a label once, not at every length
+    return re.compile(
+        rf"(?<![\w@.-])(?P<host>(?:{label}{_DOT})+(?P<tld>{tld}))(?![\w-]|\.\w)(?P<path>/[^\s<>\"'()\[\]]*)?",
+        re.IGNORECASE,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +96,26 @@ def is_city_host(host: str, city_domains: Sequence[str]) -> bool:
 
 
 def addresses(text: str) -> Iterator[Address]:
-    """E-mail addresses, http(s) URLs and www. hosts in a text, with their hosts."""
+    """E-mail addresses, http(s) URLs, www. hosts and hosts without a scheme in a text, with their hosts
+    (in text order)."""
+    found: list[Address] = []
     for match in _ADDRESS.finditer(text):
-        found = match.group().rstrip(".,;:!?")
+        written = match.group().rstrip(".,;:!?")
         if match.group("email"):
             host = match.group("mailhost")
         elif match.group("url"):
-            host = host_of(found)
+            host = host_of(written)
         else:
-            host = found.split("/", 1)[0]
-        yield Address(found, host.rstrip(".").lower(), match.start(), match.start() + len(found))
+            host = written.split("/", 1)[0]
+        found.append(Address(written, host.rstrip(".").lower(), match.start(), match.start() + len(written)))
+    taken = [(a.start, a.end) for a in found]
+    for match in _bare_host().finditer(text):
+        tld = match.group("tld")
+        if tld[0].isupper() and tld[1:].islower() and len(tld) > 1:
+            continue  # "office.Online": a full stop that lost its space, not a host
+        if any(start <= match.start() < end for start, end in taken):
+            continue  # inside an e-mail address or URL found above
+        written = match.group().rstrip(".,;:!?")
+        host = _SPELLED_DOT.sub(".", match.group("host"))
+        found.append(Address(written, host.lower(), match.start(), match.start() + len(written)))
+    yield from sorted(found, key=lambda a: a.start)

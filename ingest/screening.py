@@ -3,13 +3,18 @@
 Detect only; the knowledge base holds a document with findings until an editor confirms it.
 
     instructions   text addressed to an AI assistant ("ignore previous instructions", role-play ...)
-    data-request   a request for personal data or payment at an address outside the city's domains,
-                   or to be typed into the chat (the city's assistant never asks for either)
+    data-request   a request for personal data or payment at an address outside the city's domains
+                   (with or without a scheme: "leafhelp-millbrook.com/apply", "x dot com"), to be typed
+                   into the chat (the city's assistant never asks for either), or for data such as a card
+                   number or date of birth to be given by phone, by text or to a caller
     hidden-text    text a reader of the page would not see (dropped by the parser, reported here)
     source-link    a source link whose host is outside the city's domains
 
 The first two are scored by rules kept as data (`ingest/data/screening.<language>.yml`, described there):
-weights of signals found in a window of two sentences, against a threshold.
+weights of signals found in a window of two sentences, against a threshold. Two built-in signals need
+more than a pattern: `foreign-address` (an address whose host is not the city's, `ingest.links`) and
+`foreign-phone` (a phone number that is not one of the document's own contact numbers; 311 and other
+three-digit numbers are never one).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import bisect
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,9 +41,19 @@ from knowledge_base.text import sentence_spans
 
 DATA = Path(__file__).parent / "data"
 FOREIGN_ADDRESS = "foreign-address"
+FOREIGN_PHONE = "foreign-phone"
+BUILTINS = (FOREIGN_ADDRESS, FOREIGN_PHONE)
 MAX_FINDINGS_PER_CHECK = 5
 MIN_HIDDEN_WORDS = 3  # hidden icons and single words (aria-hidden glyphs, icon ligatures) pass quietly
 _WORD = re.compile(r"[^\W_]{2,}")
+_TERM = re.compile(r"\{([a-z][a-z_-]*)\}")  # a named term in a pattern; "{0,3}" is a repetition
+_SEP = r"(?:\s*[.-]\s*|\s)"  # "555-0199", "555.0199", "800 - 749 - 8387" (doc2dial spacing)
+# A phone number: 7 or 10 digits in the usual groups with an optional country code, or an international
+# number. Three-digit service numbers (311, 211, 911) are not matched: they are the city's or everyone's.
+_PHONE = re.compile(
+    rf"(?<![\w+-])(?:\+?1{_SEP}?)?(?:\(\d{{3}}\)\s*|\d{{3}}{_SEP})?\d{{3}}{_SEP}\d{{4}}(?![\w-])"
+    r"|(?<![\w+])\+\d{1,3}(?:[\s.-]?\d{2,4}){2,5}(?!\w)"
+)
 
 
 class _SignalSpec(BaseModel):
@@ -50,6 +65,7 @@ class _SignalSpec(BaseModel):
 
 class _RuleSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    check: str | None = None  # the finding's check; the rule's own name when not given
     reason: str
     threshold: float = Field(gt=0)
     requires: list[str | list[str]] = []  # each entry a signal, or a list of which one is enough
@@ -58,6 +74,7 @@ class _RuleSpec(BaseModel):
 
 class _RulesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    terms: dict[str, str] = {}  # `{name}` in a pattern stands for this (a group of words said many ways)
     rules: dict[str, _RuleSpec]
 
 
@@ -65,7 +82,8 @@ class _RulesFile(BaseModel):
 class Signal:
     name: str
     weight: float
-    pattern: re.Pattern[str] | None  # None: the built-in foreign-address signal
+    pattern: re.Pattern[str] | None  # None: a built-in signal
+    builtin: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +108,39 @@ def load_rules(language: str) -> tuple[Rule, ...]:
         return ()
     spec = _RulesFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     rules = []
-    for check, rule in spec.rules.items():
+    for name, rule in spec.rules.items():
         signals = []
-        for name, signal in rule.signals.items():
-            if signal.builtin not in (None, FOREIGN_ADDRESS):
+        for signal_name, signal in rule.signals.items():
+            if signal.builtin not in (None, *BUILTINS):
                 raise ValueError(f"{path.name}: unknown built-in signal {signal.builtin!r}")
-            joined = "|".join(f"(?:{p})" for p in signal.patterns)
+            if bool(signal.builtin) == bool(signal.patterns):
+                raise ValueError(f"{path.name}: signal {signal_name!r} needs either patterns or a built-in")
+            joined = "|".join(f"(?:{_with_terms(p, spec.terms, path.name)})" for p in signal.patterns)
             pattern = re.compile(joined, re.IGNORECASE) if joined else None
-            signals.append(Signal(name, signal.weight, pattern))
+            signals.append(Signal(signal_name, signal.weight, pattern, signal.builtin))
         requires = tuple(frozenset([r] if isinstance(r, str) else r) for r in rule.requires)
-        rules.append(Rule(check, rule.reason, rule.threshold, requires, tuple(signals)))
+        rules.append(Rule(rule.check or name, rule.reason, rule.threshold, requires, tuple(signals)))
     return tuple(rules)
+
+
+def _with_terms(pattern: str, terms: dict[str, str], source: str) -> str:
+    def term(match: re.Match[str]) -> str:
+        if match[1] not in terms:
+            raise ValueError(f"{source}: unknown term {{{match[1]}}} in a pattern")
+        return f"(?:{terms[match[1]]})"
+
+    return _TERM.sub(term, pattern)
+
+
+def phone_numbers(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, digits) of each phone number in a text."""
+    for match in _PHONE.finditer(text):
+        yield match.start(), match.end(), re.sub(r"\D", "", match.group())
+
+
+def _same_number(a: str, b: str) -> bool:
+    """The same line, with or without the area and country code: the last seven digits agree."""
+    return a[-7:] == b[-7:]
 
 
 def _normalised(text: str) -> str:
@@ -129,9 +169,10 @@ class Screener:
 
     def findings(self, document: Document, hidden: Sequence[HiddenText] = ()) -> list[Finding]:
         rules = self._rules(document.language)
+        own = tuple(digits for _, _, digits in phone_numbers(_normalised(document.contact)))
         found: list[Finding] = []
         for text in (document.title, document.department, document.contact, document.text):
-            found.extend(self._scan(text, rules))
+            found.extend(self._scan(text, rules, own))
         for item in hidden:
             if item.suspicious and len(_WORD.findall(item.text)) >= MIN_HIDDEN_WORDS:
                 found.append(
@@ -141,7 +182,7 @@ class Screener:
                 )
             found.extend(
                 Finding(f.check, f"{f.reason}, in hidden text ({item.how})", f.snippet, f.fingerprint)
-                for f in self._scan(item.text, rules)
+                for f in self._scan(item.text, rules, own)
             )
         uri = document.source_uri
         if uri and not uri.startswith("file:") and not is_city_host(host_of(uri), self.city_domains):
@@ -151,29 +192,41 @@ class Screener:
             )
         return _capped(found)
 
-    def scan(self, text: str, language: str = "en") -> list[Finding]:
-        """What the instruction and data-request rules find in a text."""
-        return self._scan(text, self._rules(language))
+    def scan(self, text: str, language: str = "en", own_numbers: Sequence[str] = ()) -> list[Finding]:
+        """What the instruction and data-request rules find in a text. `own_numbers`: the digits of the
+        phone numbers that are the city's (a document's contact numbers)."""
+        return self._scan(text, self._rules(language), own_numbers)
 
     @staticmethod
     def _rules(language: str) -> tuple[Rule, ...]:
         base = language.lower().split("-")[0].split("_")[0]
         return load_rules(base) + (load_rules("en") if base != "en" else ())
 
-    def _scan(self, raw: str, rules: Sequence[Rule]) -> list[Finding]:
+    def _scan(self, raw: str, rules: Sequence[Rule], own_numbers: Sequence[str] = ()) -> list[Finding]:
         text = _normalised(raw)
         spans = sentence_spans(text)
         if not spans:
             return []
         starts = [s for s, _ in spans]
-        foreign = [(a.start, a.end) for a in addresses(text) if not is_city_host(a.host, self.city_domains)]
+        builtin: dict[str, list[tuple[int, int]]] = {
+            FOREIGN_ADDRESS: [
+                (a.start, a.end) for a in addresses(text) if not is_city_host(a.host, self.city_domains)
+            ],
+            FOREIGN_PHONE: [
+                (start, end)
+                for start, end, digits in phone_numbers(text)
+                if not any(_same_number(digits, own) for own in own_numbers)
+            ],
+        }
         hits: list[_Hit] = []
         for rule in rules:
             # per sentence: signal name -> (start, end) of its first match there
             present: list[dict[str, tuple[int, int]]] = [{} for _ in spans]
             for signal in rule.signals:
                 matches: Iterable[tuple[int, int]] = (
-                    foreign if signal.pattern is None else (m.span() for m in signal.pattern.finditer(text))
+                    (m.span() for m in signal.pattern.finditer(text))
+                    if signal.pattern is not None
+                    else builtin[signal.builtin or ""]
                 )
                 for start, end in matches:
                     i = max(0, bisect.bisect_right(starts, start) - 1)

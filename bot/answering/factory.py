@@ -15,7 +15,7 @@ from bot.answering.links import LinkPolicy
 from bot.answering.manipulation import manipulation_classifier
 from bot.answering.pipeline import Pipeline
 from bot.answering.places import OtherPlaces
-from bot.answering.planted import addressed_to_assistant
+from bot.answering.planted import never_quoted
 from bot.answering.records import RecordsClient, RecordsLookup, load_case_types
 from bot.answering.replies import load_replies, load_routes
 from bot.answering.steps import (
@@ -108,7 +108,7 @@ def build_pipeline(
         load_case_types(config.language),
         load_routes(config.language),
     )
-    planted = addressed_to_assistant(config.language)
+    planted = never_quoted(config.language, links.domains)
     composer = ExtractiveComposer(
         config.composer,
         load_answer_types(config.language),

@@ -4,9 +4,11 @@ page would not see is dropped and reported.
 Hidden: the `hidden` attribute (not `hidden="until-found"`), `aria-hidden="true"`, `type="hidden"`;
 declarations from inline `style` and from the page's own `<style>` rules (outside @-rules): `display:none`,
 `visibility:hidden`, a font size of 2 pt or less, `opacity:0`, zero height or width with overflow hidden,
-off-screen positioning, transparent text, and text the same colour as its background (the nearest declared
-background; white when none). HTML comments are dropped quietly: they are reported to the checks, which
-flag them only when a rule finds something in them. Linked stylesheets are not read.
+a transform or `scale` that shrinks it to nothing (`scale(0)`, `scaleX(0)`, `scale3d(0, 0, 1)`, a matrix
+that flattens it; a factor of 0.1 or less), off-screen positioning, transparent text, and text the same
+colour as its background (the nearest declared background; white when none). HTML comments are dropped
+quietly: they are reported to the checks, which flag them only when a rule finds something in them.
+Linked stylesheets are not read.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ _HTML_DROP = ("script", "style", "nav", "header", "footer", "aside", "form", "no
 _HTML_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "dt", "dd", "pre", "blockquote", "tr")
 _RELEVANT = frozenset(
     ("display", "visibility", "font-size", "opacity", "position", "left", "top", "right", "text-indent",
-     "height", "max-height", "width", "max-width", "overflow", "color", "background", "background-color")
+     "height", "max-height", "width", "max-width", "overflow", "color", "background", "background-color",
+     "transform", "scale")
 )  # fmt: skip
 _LENGTH = re.compile(r"^(-?\d*\.?\d+)\s*(px|pt|em|rem|%|vw|vh|cm|mm|in)?$")
 _PX = {"px": 1.0, "pt": 4 / 3, "em": 16.0, "rem": 16.0, "%": 0.16, "vw": 12.8, "vh": 7.2, "cm": 37.8,
@@ -39,6 +42,8 @@ TRANSPARENT: Colour = (-1, -1, -1)
 UNKNOWN: Colour = (-2, -2, -2)  # a background image or gradient: text on it cannot be judged
 OFF_SCREEN_PX = -500.0
 TINY_PX = 2 * 4 / 3  # 2 pt
+TINY_SCALE = 0.1  # 16 px text scaled by 0.1 is 1.6 px: below TINY_PX
+_TRANSFORM = re.compile(r"\b(scale|scalex|scaley|scale3d|matrix|matrix3d)\(([^()]*)\)")
 
 
 def declarations(css: str) -> dict[str, str]:
@@ -136,6 +141,35 @@ def _same(fg: Colour | None, bg: Colour) -> bool:
     return fg == TRANSPARENT or max(abs(x - y) for x, y in zip(fg, bg, strict=True)) <= 16
 
 
+def _factor(value: str) -> float | None:
+    value = value.strip()
+    try:
+        return float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        return None
+
+
+def _scaled_away(decls: dict[str, str]) -> str:
+    """The `transform` or `scale` declaration that shrinks the element to nothing along an axis, or ""."""
+    axes: list[float | None] = []
+    for name, args in _TRANSFORM.findall(decls.get("transform", "")):
+        values = [_factor(a) for a in re.split(r"[\s,]+", args.strip()) if a]
+        if name in ("scale", "scale3d"):
+            axes += values[:2]
+        elif name in ("scalex", "scaley"):
+            axes += values[:1]
+        elif len(values) >= 6 and None not in values:  # matrix(a, b, c, d, e, f), matrix3d: the x-y part
+            n = [v for v in values if v is not None]
+            a, b, c, d = n[:4] if name == "matrix" else (n[0], n[1], n[4], n[5])
+            axes.append(abs(a * d - b * c) ** 0.5)  # the square root of the area factor
+    if any(f is not None and abs(f) <= TINY_SCALE for f in axes):
+        return f"transform:{decls['transform']}"
+    scale = [_factor(v) for v in decls.get("scale", "").split()[:2]]
+    if any(f is not None and abs(f) <= TINY_SCALE for f in scale):
+        return f"scale:{decls['scale']}"
+    return ""
+
+
 def _why_hidden(element: Any, decls: dict[str, str]) -> str:
     hidden = element.get("hidden")
     if hidden is not None and str(hidden).lower() != "until-found":
@@ -161,6 +195,9 @@ def _why_hidden(element: Any, decls: dict[str, str]) -> str:
         for prop in ("height", "max-height", "width", "max-width"):
             if _px(decls.get(prop, "x")) == 0:
                 return f"{prop}:0 with overflow:hidden"
+    scaled = _scaled_away(decls)
+    if scaled:
+        return scaled
     offsets = [_px(decls.get(p, "x")) for p in ("left", "top", "right", "text-indent")]
     positioned = decls.get("position") in ("absolute", "fixed") or decls.get("text-indent")
     if positioned and any(o is not None and o <= OFF_SCREEN_PX for o in offsets):

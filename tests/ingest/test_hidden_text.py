@@ -50,6 +50,26 @@ HIDDEN_HTML = {
         "",
         "text the same colour as its background",
     ),
+    "scale-0": ('<p style="transform:scale(0)">{s}</p>', "", "transform:scale(0)"),
+    "scale-0-0": ('<p style="transform: scale(0, 0)">{s}</p>', "", "transform:scale(0, 0)"),
+    "scale-x-0-rule": (
+        '<p class="x">{s}</p>',
+        "<style>.x { transform: scaleX(0) }</style>",
+        "transform:scalex(0)",
+    ),
+    "scale-y-0-parent": ('<div style="transform:scaleY(0)"><p>{s}</p></div>', "", "transform:scaley(0)"),
+    "scale-among-transforms": (
+        '<p style="transform: rotate(3deg) scale(0.01)">{s}</p>',
+        "",
+        "transform:rotate(3deg) scale(0.01)",
+    ),
+    "scale3d-0": ('<p style="transform:scale3d(0, 0, 1)">{s}</p>', "", "transform:scale3d(0, 0, 1)"),
+    "flat-matrix": (
+        '<p style="transform:matrix(1, 0, 0, 0, 0, 0)">{s}</p>',
+        "",
+        "transform:matrix(1, 0, 0, 0, 0, 0)",
+    ),
+    "scale-property": ('<p style="scale: 0">{s}</p>', "", "scale:0"),
 }
 SEEN_HTML = {
     "white-on-dark": ('<p style="background:#1f3864;color:#fff">{s}</p>', ""),
@@ -58,6 +78,10 @@ SEEN_HTML = {
     "print-only-rule": ('<p class="x">{s}</p>', "<style>@media print { .x { display:none } }</style>"),
     "until-found": ('<div hidden="until-found"><p>{s}</p></div>', ""),
     "hover-rule": ('<p class="x">{s}</p>', "<style>.x:hover { display: none }</style>"),
+    "scaled-up-and-turned": ('<p style="transform:scale(1.5) rotate(2deg)">{s}</p>', ""),
+    "mirrored": ('<p style="transform:scaleX(-1)">{s}</p>', ""),
+    "moved-by-zero": ('<p style="transform:translateX(0)">{s}</p>', ""),
+    "hover-scale": ('<p class="x">{s}</p>', "<style>.x:hover { transform: scale(0) }</style>"),
 }
 
 
@@ -86,8 +110,9 @@ def test_html_comments_are_dropped_and_reported_as_routine() -> None:
     [
         ('<span style="display:none">{s}</span>', "display:none"),
         ("<div hidden>\n\n{s}\n\n</div>", "hidden attribute"),
+        ('<span style="transform:scale(0)">{s}</span>', "transform:scale(0)"),
     ],
-    ids=["inline-span", "html-block"],
+    ids=["inline-span", "html-block", "scale-0-span"],
 )
 def test_when_markdown_hides_text_with_html_then_it_is_dropped_and_reported(markup: str, how: str) -> None:
     """Markdown is published as HTML: raw HTML in it hides text exactly as on a web page."""
