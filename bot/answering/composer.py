@@ -27,7 +27,7 @@ import yaml
 
 from knowledge_base.continuity import load_cues
 from knowledge_base.records import Citation, RetrievedChunk, Sentence
-from knowledge_base.text import terms, words
+from knowledge_base.text import is_list_item, terms, words
 
 DATA = Path(__file__).parent / "data"
 
@@ -73,14 +73,14 @@ AnswerTypes = tuple[AnswerType, ...]
 
 @dataclass(frozen=True, slots=True)
 class Quotable:
-    """Which sentences are never quoted, which are signposts, which are list items."""
+    """Which sentences are never quoted and which are signposts (list items: `text.is_list_item`, the
+    same test the chunker keeps lists whole with)."""
 
     send: re.Pattern[str]
     sensitive: re.Pattern[str]
     in_chat: re.Pattern[str]
     payment_scams: re.Pattern[str]
     signpost: re.Pattern[str]
-    list_item: re.Pattern[str]
 
     def never_quote(self, sentence: str) -> bool:
         asks = self.send.search(sentence) or self.in_chat.search(sentence)
@@ -111,7 +111,6 @@ def load_quotable(language: str = "en") -> Quotable:
         in_chat=re.compile(never["in_chat"], re.IGNORECASE),
         payment_scams=re.compile(never["payment_scams"], re.IGNORECASE),
         signpost=re.compile(raw["signpost"], re.IGNORECASE),
-        list_item=re.compile(raw["list_item"], re.IGNORECASE),
     )
 
 
@@ -251,7 +250,7 @@ class ExtractiveComposer:
 
     def _items(self, hit: RetrievedChunk) -> list[bool]:
         """Per sentence of the passage: a list item."""
-        return [bool(self.quotable.list_item.match(s.text)) for s in hit.sentences]
+        return [is_list_item(s.text) for s in hit.sentences]
 
     def _list_answer(
         self,

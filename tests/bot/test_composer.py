@@ -8,7 +8,7 @@ import pytest
 from bot.answering.composer import ExtractiveComposer, load_answer_types, load_quotable
 from bot.answering.links import LinkPolicy
 from knowledge_base.records import RetrievedChunk, Sentence
-from knowledge_base.text import sentence_spans
+from knowledge_base.text import is_list_item, sentence_spans
 
 
 def chunk(text: str, section: tuple[str, ...] = (), score: float = 1.0, doc: str = "d") -> RetrievedChunk:
@@ -262,7 +262,8 @@ def test_quotable_data_compiles() -> None:
     quotable = load_quotable()
     assert quotable.never_quote("Email your PIN to us.")
     assert not quotable.never_quote("Bring your photo ID to City Hall.")
-    assert quotable.list_item.match("- an item") and quotable.list_item.match("2. a step")
+    assert is_list_item("- an item") and is_list_item("2. a step") and is_list_item("(B) a choice")
+    assert not is_list_item("2026 rates are set in February.")
     assert quotable.signpost.search("This page explains how to pay.")
 
 
