@@ -118,7 +118,8 @@ def list_tickets(
     mine = who.subject if status == "mine" else None
     tickets = desk.store.listed(_LISTINGS[status], department=department, agent_subject=mine)
     at = now()
-    return TicketList(tickets=[TicketOut.of(t, at) for t in tickets])
+    questions = desk.questions(tickets)
+    return TicketList(tickets=[TicketOut.of(t, at, questions.get(t.id)) for t in tickets])
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetail, responses=ERRORS)
@@ -143,8 +144,9 @@ def claim(ticket_id: str, who: AgentDep, desk: DeskDep) -> TicketOut:
 
 @router.post("/tickets/{ticket_id}/transfer", response_model=TicketOut, responses=ERRORS)
 def transfer(ticket_id: str, body: TransferRequest, who: AgentDep, desk: DeskDep) -> TicketOut:
-    """Put a ticket you hold (or a waiting one) in another department's queue."""
-    return TicketOut.of(desk.transfer(ticket_id, body.department, agent_of(who)), now())
+    """Put a ticket you hold (or a waiting one) in another department's queue, with an optional internal
+    note for the next agent (stored redacted, shown on the ticket, never sent to the resident)."""
+    return TicketOut.of(desk.transfer(ticket_id, body.department, agent_of(who), body.note), now())
 
 
 @router.post("/tickets/{ticket_id}/resolve", response_model=TicketOut, responses=ERRORS)

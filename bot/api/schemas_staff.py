@@ -10,7 +10,14 @@ from pydantic import BaseModel, Field
 from bot.answering.turn import AnswerSentence
 from bot.staff.assist import SearchHit, Suggestion, Suggestions
 from bot.staff.records import UNMASK_CATEGORIES
-from bot.staff.tickets import AGENT_OUTCOMES, QueueOverview, Ticket, TicketMessage, TicketStatus
+from bot.staff.tickets import (
+    AGENT_OUTCOMES,
+    TRANSFER_NOTE_MAX_CHARS,
+    QueueOverview,
+    Ticket,
+    TicketMessage,
+    TicketStatus,
+)
 from knowledge_base.records import Citation
 
 AgentOutcome = Literal["answered", "referred", "callback_arranged", "not_resolved"]
@@ -42,9 +49,14 @@ class TicketOut(BaseModel):
     agent_name: str | None
     outcome: str | None
     transfers: int
+    question: str | None = Field(
+        default=None,
+        description="In listings (`GET /tickets`): the resident's latest message that asks something, "
+        "redacted, cut to about 120 characters (null when they wrote nothing); null elsewhere.",
+    )
 
     @classmethod
-    def of(cls, ticket: Ticket, now: datetime) -> TicketOut:
+    def of(cls, ticket: Ticket, now: datetime, question: str | None = None) -> TicketOut:
         until = (
             now if ticket.status == TicketStatus.WAITING else (ticket.claimed_at or ticket.closed_at or now)
         )
@@ -62,14 +74,21 @@ class TicketOut(BaseModel):
             agent_name=ticket.agent_name,
             outcome=ticket.outcome.value if ticket.outcome else None,
             transfers=ticket.transfers,
+            question=question,
         )
 
 
 class MessageOut(BaseModel):
     seq: int
-    role: Literal["resident", "agent", "assistant", "system"]
+    role: Literal["resident", "agent", "assistant", "system", "note"] = Field(
+        description="`note`: an agent's internal note given with a transfer (never shown to the resident)."
+    )
     author: str
     text: str = Field(description="Redacted.")
+    masked: bool = Field(
+        default=False,
+        description="The text shows masked personal data (an agent's reply reached the resident as written).",
+    )
     created_at: datetime
 
     @classmethod
@@ -79,6 +98,7 @@ class MessageOut(BaseModel):
             role=message.role.value,
             author=message.author,
             text=message.text,
+            masked=message.masked,
             created_at=message.created_at,
         )
 
@@ -100,6 +120,11 @@ class TicketDetail(BaseModel):
 
 class TransferRequest(BaseModel):
     department: str = Field(min_length=1, max_length=200)
+    note: str = Field(
+        default="",
+        max_length=TRANSFER_NOTE_MAX_CHARS,
+        description="An internal note for the next agent (stored redacted, never sent to the resident).",
+    )
 
 
 class ResolveRequest(BaseModel):

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.answering.normalise import normalise
-from bot.answering.replies import Replies
+from bot.answering.replies import Replies, load_routes
 from bot.events import EventBroker
 from bot.privacy import Redactor
 from bot.staff.departments import Department, Directory
@@ -29,6 +29,7 @@ from bot.staff.errors import (
 )
 from bot.staff.hours import OfficeHours
 from bot.staff.tickets import (
+    TRANSFER_NOTE_MAX_CHARS,
     MessageRole,
     NewMessage,
     Outcome,
@@ -41,6 +42,7 @@ from bot.staff.tickets import (
 from bot.storage.tickets import TicketStore
 
 HandoffState = Literal["waiting", "active", "closed", "full", "resolved", "abandoned"]
+PREVIEW_CHARS = 120  # the resident's question as the queue shows it
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,16 +224,24 @@ class HandoffDesk:
         self._announce(ticket.department)
         return ticket
 
-    def transfer(self, ticket_id: str, department_name: str, agent: Agent) -> Ticket:
+    def transfer(self, ticket_id: str, department_name: str, agent: Agent, note: str = "") -> Ticket:
+        """Back to a department's queue, with an optional internal note for the next agent (stored
+        redacted in the transcript, role `note`; never sent to the resident)."""
         department = self.directory.named(department_name)
         if department is None:
             raise UnknownDepartmentError(department_name[:200])
+        written = normalise(note)
+        if len(written) > TRANSFER_NOTE_MAX_CHARS:
+            raise StaffMessageTooLongError(len(written), TRANSFER_NOTE_MAX_CHARS)
         before = self.store.get(ticket_id)
         if before.department == department.name:
             queue = department.name
             raise TicketConflictError("same_department", f"This ticket is already in the {queue} queue.")
         ticket = self.store.transfer(ticket_id, department.name, agent.subject, agent.supervisor)
         self._note(ticket, f"{agent.name} passed the conversation to {department.name}.")
+        if written:
+            redacted = self.redactor.redact(written).text
+            self._note(ticket, redacted, role=MessageRole.NOTE, author=agent.name)
         self._status(ticket)
         position, wait = self.estimate(ticket)
         text = self.replies.get(
@@ -308,14 +318,26 @@ class HandoffDesk:
     def overview(self) -> QueueOverview:
         return self.store.overview(self.clock())
 
+    def questions(self, tickets: Iterable[Ticket]) -> dict[str, str]:
+        """Each ticket's latest resident message that asks something ("I want to talk to a person" and
+        "yes" give way to the question before them), redacted as stored, cut to about 120 characters."""
+        routes = load_routes()
+        out: dict[str, str] = {}
+        for ticket_id, texts in self.store.latest_resident_texts([t.id for t in tickets]).items():
+            latest = routes.latest_question(texts)
+            out[ticket_id] = preview(texts[latest])  # -1 (none asks anything): the latest
+        return out
+
     def _wait_text(self, seconds: int) -> str:
         if seconds < 60:
             return self.replies.get("handoff_wait_short")
         return self.replies.get("handoff_wait_minutes", minutes=max(1, round(seconds / 60)))
 
     # ---- announcing ----------------------------------------------------------------------------------------
-    def _note(self, ticket: Ticket, text: str) -> None:
-        message = self.store.add_message(ticket.id, NewMessage(MessageRole.SYSTEM, text), self.clock())
+    def _note(
+        self, ticket: Ticket, text: str, role: MessageRole = MessageRole.SYSTEM, author: str = ""
+    ) -> None:
+        message = self.store.add_message(ticket.id, NewMessage(role, text, author), self.clock())
         self.broker.publish(ticket.channel, "message", _message_data(message))
 
     def _close(self, ticket: Ticket, text: str, author: str = "") -> None:
@@ -372,8 +394,19 @@ def _message_data(message: TicketMessage) -> dict[str, object]:
         "role": message.role.value,
         "author": message.author,
         "text": message.text,
+        "masked": message.masked,
         "created_at": message.created_at.isoformat(),
     }
+
+
+def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """`text` on one line, cut at a word before `limit` characters with an ellipsis when longer."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,.;:") + "…"
 
 
 def transcript_messages(turns: Iterable[tuple[str, str]]) -> tuple[NewMessage, ...]:
@@ -385,4 +418,3 @@ def transcript_messages(turns: Iterable[tuple[str, str]]) -> tuple[NewMessage, .
         if answer.strip():
             out.append(NewMessage(MessageRole.ASSISTANT, answer, "Assistant"))
     return tuple(out)
-

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
+
+from bot.privacy import load_placeholders
 
 
 class TicketStatus(StrEnum):
@@ -49,6 +52,21 @@ class MessageRole(StrEnum):
     AGENT = "agent"
     ASSISTANT = "assistant"  # the bot's answers before the handoff
     SYSTEM = "system"  # what happened: claimed, transferred, resolved
+    NOTE = "note"  # an agent's internal note for the next agent, given with a transfer; never the resident's
+
+
+TRANSFER_NOTE_MAX_CHARS = 500  # an internal note given with a transfer
+
+
+@cache
+def _placeholders() -> tuple[str, ...]:
+    return tuple(sorted(set(load_placeholders().values())))
+
+
+def shows_masked_data(text: str) -> bool:
+    """Whether a stored (redacted) text holds a masking placeholder ("[PHONE]"): what the record shows
+    in place of personal data."""
+    return any(p in text for p in _placeholders())
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +114,11 @@ class TicketMessage:
     author: str
     text: str
     created_at: datetime
+
+    @property
+    def masked(self) -> bool:
+        """The stored text has personal data masked (an agent's reply reached the resident as written)."""
+        return shows_masked_data(self.text)
 
 
 @dataclass(frozen=True, slots=True)

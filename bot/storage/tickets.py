@@ -155,6 +155,29 @@ class TicketStore:
             ).all()
         return [_message(r) for r in rows]
 
+    def latest_resident_texts(self, ticket_ids: Sequence[str], per_ticket: int = 5) -> dict[str, list[str]]:
+        """The last `per_ticket` resident messages (redacted, oldest first) of each ticket: one query."""
+        if not ticket_ids:
+            return {}
+        latest = (
+            sa.func.row_number().over(partition_by=M.c.ticket_id, order_by=M.c.seq.desc()).label("latest")
+        )
+        recent = (
+            sa.select(M.c.ticket_id, M.c.seq, M.c.text, latest)
+            .where(M.c.ticket_id.in_(list(ticket_ids)), M.c.role == MessageRole.RESIDENT.value)
+            .subquery()
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(recent.c.ticket_id, recent.c.text)
+                .where(recent.c.latest <= per_ticket)
+                .order_by(recent.c.ticket_id, recent.c.seq)
+            ).all()
+        out: dict[str, list[str]] = {}
+        for ticket_id, text in rows:
+            out.setdefault(ticket_id, []).append(text)
+        return out
+
     def listed(
         self,
         statuses: Sequence[TicketStatus],

@@ -311,7 +311,7 @@ CERTIFICATES = (
 def test_a_quote_opening_on_a_pronoun_comes_with_the_sentence_it_points_at(
     composer: ExtractiveComposer,
 ) -> None:
-    """"It is required for passports" alone names no certificate (a resident would order the short
+    """ "It is required for passports" alone names no certificate (a resident would order the short
     form): the sentence before it comes too, however long."""
     picked = texts(composer, "is a certificate required for passports?", chunk(CERTIFICATES))
     assert picked[0].startswith("The long-form certificate")

@@ -113,7 +113,7 @@ def test_route_recognises_small_talk_handoff_and_case_references(pipeline: Pipel
 
 
 def test_a_follow_up_naming_a_kind_of_case_after_a_status_question_is_one(pipeline: Pipeline) -> None:
-    """"what about the parking one?" after "any updates on my applications?" asks about the resident's
+    """ "what about the parking one?" after "any updates on my applications?" asks about the resident's
     parking case; after a question about the rules, or as "and how much is a parking permit?", such a
     follow-up stays a question."""
 
@@ -131,7 +131,7 @@ def test_a_follow_up_naming_a_kind_of_case_after_a_status_question_is_one(pipeli
 
 
 def test_redaction_reads_a_message_after_the_residents_one_before(pipeline: Pipeline) -> None:
-    """"and ends 1111 1111" after "My card number starts 4111 1111": the card's second half."""
+    """ "and ends 1111 1111" after "My card number starts 4111 1111": the card's second half."""
     history = (Turn("user", "My card number starts [CARD]"), Turn("agent", ""))
     answer = pipeline.run("and ends 1111 1111", history)
     assert "1111" not in answer.redacted_question and "[CARD]" in answer.redacted_question

@@ -169,3 +169,17 @@ def test_concurrent_claims_on_postgresql_never_claim_a_ticket_twice(postgres_url
     finally:
         for db in databases:
             db.close()
+
+
+def test_the_latest_resident_messages_of_many_tickets_come_in_one_query(database: BotDatabase) -> None:
+    """What the queue shows of each ticket: its residents' last messages, oldest first, others' left out."""
+    store = TicketStore(database.engine)
+    said = [NewMessage(MessageRole.RESIDENT, f"question {n}") for n in range(1, 8)]
+    talk = (*said, NewMessage(MessageRole.ASSISTANT, "an answer"), NewMessage(MessageRole.RESIDENT, "person"))
+    many, _ = store.open("session-many", "Parking", "en", False, (), talk, NOW)
+    few = open_ticket(store, "session-few")
+    quiet, _ = store.open("session-quiet", "Parking", "en", False, (), (), NOW)
+    store.add_message(few, NewMessage(MessageRole.SYSTEM, "Alex took the conversation."), NOW)
+    latest = store.latest_resident_texts([many.id, few, quiet.id], per_ticket=3)
+    assert latest == {many.id: ["question 6", "question 7", "person"], few: ["help"]}
+    assert store.latest_resident_texts([]) == {}

@@ -60,9 +60,49 @@
       window.location.assign("/staff/login?next=" + encodeURIComponent(window.location.pathname));
       throw new Error("Your session has ended.");
     }
-    if (!response.ok) throw new Error(asText(body && body.message) || "The request failed.");
+    if (!response.ok) {
+      const error = new Error(asText(body && body.message) || "The request failed.");
+      error.status = response.status;
+      throw error;
+    }
     return body;
   }
+
+  const plural = (n, word) => n.toLocaleString("en") + " " + word + (n === 1 ? "" : "s");
+
+  // A live character count for a textarea with data-max-chars (its text in #<data-count>, announced
+  // politely in #<data-count>-live only near the limit and over it). Nothing is cut: text over the
+  // limit stays in the box, and the server refuses it with a message.
+  function characterCount(box) {
+    const max = Number(box.dataset.maxChars) || 0;
+    const shown = document.getElementById(box.dataset.count || "");
+    if (!max || !shown) return;
+    const live = document.getElementById(box.dataset.count + "-live");
+    let timer = null;
+    let announced = "";
+    function update() {
+      const left = max - [...box.value.trim()].length; // code points, as the server counts
+      const limit = " (the limit is " + max.toLocaleString("en") + ").";
+      const text =
+        left >= 0
+          ? "You have " + plural(left, "character") + " left" + limit
+          : "You have " + plural(-left, "character") + " too many" + limit;
+      shown.textContent = text;
+      shown.classList.toggle("over", left < 0);
+      if (left < 0) box.setAttribute("aria-invalid", "true");
+      else box.removeAttribute("aria-invalid");
+      if (!live) return;
+      clearTimeout(timer); // said once typing pauses, and only near the limit or over it
+      const say = left < Math.max(20, Math.ceil(max / 10)) ? text : "";
+      timer = setTimeout(() => {
+        if (say !== announced) live.textContent = announced = say;
+      }, 700);
+    }
+    box.addEventListener("input", update);
+    update();
+  }
+  for (const box of document.querySelectorAll("textarea[data-max-chars]")) characterCount(box);
+  const changed = (box) => box.dispatchEvent(new Event("input"));
 
   function minutes(seconds) {
     const n = Number(seconds) || 0;
@@ -109,6 +149,7 @@
       const kept = sessionStorage.getItem(KEPT_REPLY);
       if (kept && !reply.value.trim()) reply.value = kept;
       sessionStorage.removeItem(KEPT_REPLY);
+      changed(reply);
     } catch {
       /* storage off */
     }
@@ -118,11 +159,17 @@
     if (!reply) return;
     reply.value = reply.value.trim() ? reply.value.trimEnd() + "\n" + text : text;
     inserted = inserted.concat(asList(citations));
+    changed(reply);
     reply.focus();
     reply.setSelectionRange(reply.value.length, reply.value.length);
   }
 
+  // Redraws the suggestions. Keyboard focus on one of them stays on the same control of the same
+  // place (Insert suggestion 2), or the nearest one left, or the section's heading: never the page's
+  // body. Returns what to say about it in the status line.
   function renderSuggestions(list, items) {
+    const focused = list.contains(document.activeElement) ? document.activeElement.closest("li") : null;
+    const place = focused ? [...list.children].indexOf(focused) : -1;
     list.replaceChildren();
     asList(items).forEach((s, index) => {
       const label = "Suggestion " + (index + 1);
@@ -152,6 +199,19 @@
         ),
       );
     });
+    if (place < 0) return "";
+    const buttons = [...list.querySelectorAll("button")];
+    const target = buttons[Math.min(place, buttons.length - 1)];
+    if (target) {
+      target.focus();
+      const name = asText(target.getAttribute("aria-label")).replace(/ into your reply$/, "");
+      return (Math.min(place, buttons.length - 1) === place ? " Focus stays on " : " Focus moved to ") + name + ".";
+    }
+    const title = document.getElementById("suggestions-title");
+    if (!title) return "";
+    title.setAttribute("tabindex", "-1");
+    title.focus();
+    return " Focus moved to the heading Suggested replies.";
   }
 
   async function suggest(conversation) {
@@ -162,13 +222,16 @@
     try {
       const body = await api("assist", { body: { conversation } });
       const items = asList(body && body.suggestions);
-      renderSuggestions(list, items);
-      status.textContent = items.length
-        ? items.length + " suggestion" + (items.length === 1 ? "" : "s") + " for the latest message."
-        : "No suggestion: the documents do not seem to cover this.";
+      const focus = renderSuggestions(list, items);
+      status.textContent =
+        (items.length
+          ? plural(items.length, "suggestion") + " for the latest message."
+          : "No suggestion: the documents do not seem to cover this.") + focus;
+      return true;
     } catch (error) {
       status.textContent = "";
       say(error.message);
+      return false;
     }
   }
 
@@ -224,6 +287,20 @@
 
   // ---- the conversation page -----------------------------------------------------------------------------
   const WHO = { resident: "Resident", assistant: "Assistant", system: "Note" };
+  const me = root.dataset.me || "";
+
+  function who(role, author) {
+    if (role === "agent") return asText(author);
+    if (role === "note") return "Internal note from " + asText(author);
+    return WHO[role] || "Note";
+  }
+
+  // An agent's reply is stored (and shown here) with personal data masked; the resident got it as written.
+  function maskedNote(m) {
+    if (asText(m.role) !== "agent" || !m.masked) return null;
+    const as = asText(m.author) === me ? "you wrote it." : "written.";
+    return h("span", { class: "msg-masked", text: "Personal data is masked in the record; the resident received it as " + as });
+  }
 
   function conversationPage() {
     const ticket = root.dataset.ticket;
@@ -246,9 +323,10 @@
         h(
           "li",
           { class: "msg msg-" + role, "data-seq": seq, "data-role": role },
-          h("span", { class: "msg-who", text: (role === "agent" ? asText(m.author) : WHO[role] || "Note") + ":" }),
+          h("span", { class: "msg-who", text: who(role, m.author) + ":" }),
           " ",
           h("span", { class: "msg-text", text: asText(m.text) }),
+          maskedNote(m),
         ),
       );
       transcript.parentElement.scrollTop = transcript.parentElement.scrollHeight;
@@ -283,12 +361,19 @@
       const status = document.getElementById("ticket-status");
       const before = status.textContent;
       status.textContent = asText(data.status) + (data.agent ? " (" + asText(data.agent) + ")" : "");
-      if (status.textContent !== before && before.split(" ")[0] !== asText(data.status)) {
+      const department = document.getElementById("ticket-department");
+      const moved = Boolean(data.department) && department && department.textContent !== asText(data.department);
+      if (moved) department.textContent = asText(data.department);
+      if (moved || (status.textContent !== before && before.split(" ")[0] !== asText(data.status))) {
         // transferred, resolved or abandoned elsewhere: what this page offers no longer applies
-        for (const button of document.querySelectorAll("#reply-form button, form.inline-form button")) {
-          if (!button.closest("#case-form, #search-form")) button.disabled = true; // look-ups stay
+        for (const button of document.querySelectorAll("#reply-form button, #transfer-form button, #resolve-form button")) {
+          button.disabled = true; // look-ups (cases, search) stay
         }
-        say("This conversation is now " + asText(data.status) + ". Reload the page to see what you can do.");
+        say(
+          (moved ? "This conversation was transferred to " + asText(data.department) + ": it is now " : "This conversation is now ") +
+            asText(data.status) +
+            ". Reload the page to see what you can do.",
+        );
       }
     });
 
@@ -312,10 +397,12 @@
           const question = conversation().filter((m) => m.role === "resident").pop();
           offerDraft(question ? question.text : "", text, inserted);
           reply.value = "";
+          changed(reply);
           inserted = [];
           status.textContent = "Sent.";
         } catch (error) {
-          status.textContent = error.message; // next to the reply, where the agent is looking
+          // next to the reply, where the agent is looking; the reply stays in the box as written
+          status.textContent = error.message + (error.status ? " Nothing was sent: your reply is still in the box." : "");
         } finally {
           button.disabled = false;
           reply.focus();
@@ -354,7 +441,59 @@
     }
 
     setUpCases();
+    setUpResolve();
+    setUpTransfer();
     suggest(conversation());
+  }
+
+  // A note over the limit is not sent (the server would refuse it): the count beside it says by how much.
+  function setUpTransfer() {
+    const form = document.getElementById("transfer-form");
+    const note = document.getElementById("transfer-note");
+    if (!form || !note) return;
+    form.addEventListener("submit", (event) => {
+      if ([...note.value.trim()].length <= (Number(note.dataset.maxChars) || Infinity)) return;
+      event.preventDefault();
+      const live = document.getElementById("transfer-note-count-live");
+      if (live) live.textContent = "Not transferred: " + document.getElementById("transfer-note-count").textContent;
+      note.focus();
+    });
+  }
+
+  // Resolve: an outcome must be chosen (no default: a slip would skew the figures), and text still in
+  // the reply box goes to the server (hidden field), which asks before throwing it away; the text is
+  // kept in this tab meanwhile, so "Back to the conversation" finds it in the box.
+  function setUpResolve() {
+    const form = document.getElementById("resolve-form");
+    if (!form) return;
+    const outcome = document.getElementById("resolve-outcome");
+    const error = document.getElementById("resolve-error");
+    const field = document.getElementById("resolve-field");
+    function mark(invalid) {
+      error.hidden = !invalid;
+      field.classList.toggle("field-error", invalid);
+      if (invalid) {
+        outcome.setAttribute("aria-invalid", "true");
+        outcome.setAttribute("aria-describedby", "resolve-error");
+      } else {
+        outcome.removeAttribute("aria-invalid");
+        outcome.removeAttribute("aria-describedby");
+      }
+    }
+    outcome.addEventListener("change", () => {
+      if (outcome.value) mark(false);
+    });
+    form.addEventListener("submit", (event) => {
+      if (!outcome.value) {
+        event.preventDefault();
+        mark(true);
+        outcome.focus();
+        return;
+      }
+      const unsent = reply ? reply.value.trim() : "";
+      document.getElementById("resolve-unsent").value = unsent;
+      if (unsent) keepReply();
+    });
   }
 
   // ---- cases through the records service (with this staff member's own token) ------------------------
@@ -454,13 +593,14 @@
                   "tr",
                   {},
                   h("td", { text: minutes(t.waiting_seconds) }),
+                  h("td", { class: "question", text: asText(t.question) }),
                   h("td", { text: asText(t.department) }),
                   h("td", { text: asText(t.language) }),
                   h("td", { text: t.logged_in ? "Yes" : "No" }),
                   h("td", {}, claimForm(t)),
                 ),
               )
-            : [h("tr", {}, h("td", { colspan: "5", text: "Nobody is waiting." }))]),
+            : [h("tr", {}, h("td", { colspan: "6", text: "Nobody is waiting." }))]),
         );
       }
       const text = tickets.length + " conversation" + (tickets.length === 1 ? "" : "s") + " waiting.";
@@ -540,13 +680,73 @@
   }
 
   // ---- phone calls --------------------------------------------------------------------------------------
+  // The call's earlier questions go with each new one, as the conversation (oldest first), so that a
+  // follow-up ("how much is it?") is read in context; "New call" forgets them. Nothing is stored.
   function assistPage() {
     const form = document.getElementById("ask-form");
-    form.addEventListener("submit", (event) => {
+    const input = document.getElementById("ask-text");
+    const status = document.getElementById("ask-status");
+    const section = document.getElementById("call-section");
+    const list = document.getElementById("call-questions");
+    const earlier = [];
+
+    function clearSuggestions() {
+      document.getElementById("suggestions").replaceChildren();
+      document.getElementById("suggestions-status").textContent = "";
+    }
+    function showCall() {
+      list.replaceChildren(...earlier.map((q) => h("li", { text: q })));
+      section.hidden = earlier.length === 0;
+    }
+
+    form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const text = document.getElementById("ask-text").value.trim();
-      if (text) suggest([{ role: "resident", text }]);
+      const text = input.value.trim();
+      if (!text) {
+        clearSuggestions(); // suggestions for an earlier question would read as this one's
+        status.textContent = "Type the caller's question: it is empty.";
+        input.focus();
+        return;
+      }
+      const context = earlier.filter((q) => q !== text).slice(-11);
+      status.textContent = context.length
+        ? "Asked with " + plural(context.length, "earlier question") + " of this call."
+        : "";
+      const conversation = context.map((q) => ({ role: "resident", text: q }));
+      conversation.push({ role: "resident", text });
+      if ((await suggest(conversation)) && earlier[earlier.length - 1] !== text) {
+        earlier.push(text);
+        showCall();
+      }
     });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    document.getElementById("new-call").addEventListener("click", () => {
+      earlier.length = 0;
+      showCall();
+      input.value = "";
+      clearSuggestions();
+      status.textContent = "New call: the question, the suggestions and the earlier questions are cleared.";
+      input.focus();
+    });
+  }
+
+  // After a resolve, a transfer or a lost claim the queue says what happened: focus goes there, the
+  // address loses its query (a reload does not repeat it), and a reply kept for that ticket is dropped.
+  function queueNotice() {
+    const notice = document.getElementById("queue-notice");
+    if (!notice) return;
+    notice.focus();
+    try {
+      if (notice.dataset.ticket) sessionStorage.removeItem("askcity-staff:reply:/staff/tickets/" + notice.dataset.ticket);
+    } catch {
+      /* storage off */
+    }
+    window.history.replaceState(null, "", window.location.pathname);
   }
 
   // ---- start ----------------------------------------------------------------------------------------------
@@ -555,6 +755,7 @@
   if (page === "ticket") conversationPage();
   if (page === "assist") assistPage();
   if (page === "queue") {
+    queueNotice();
     setInterval(refreshQueue, 3000);
     setInterval(refreshMine, 3000);
     if (root.dataset.supervisor === "yes") setInterval(refreshOverview, 3000);
