@@ -139,7 +139,8 @@ class BotService:
 
     def _remember(self, session_id: str, answer: Answer) -> None:
         turns = [Turn("user", answer.redacted_question), Turn("agent", answer.remembered_reply)]
-        self.sessions.append(session_id, turns)
+        # a new subject: the conversation starts again from this exchange (`Reply.new_subject`)
+        self.sessions.append(session_id, turns, restart=answer.new_subject)
         self.database.record(session_id, answer)
         log.info(
             "answered",

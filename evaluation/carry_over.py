@@ -4,8 +4,11 @@ Every answerable question of a labelled set (the sample city's by default) is as
 real pipeline, and followed in the same conversation by
     (a) `out_of_scope`: a question the documents do not answer (weather, passports, chit-chat, …),
     (b) `other_topic`: a question about another document of the set,
-    (c) `follow_up`: an elliptical follow-up on the same document ("and how much is it?").
-Targets (issue 10): (a) refused ≥ 95 %, (b) right document ≥ 85 %, (c) same document ≥ 85 %.
+    (c) `follow_up`: an elliptical follow-up on the same document ("and how much is it?"),
+    (d) `new_subject_follow_up`: after (b), a follow-up on the new subject, three turns in all (a
+        ticket question, "how do I get a library card?", "how much?": library cards, not the ticket).
+Targets (issue 10): (a) refused ≥ 95 %, (b) right document ≥ 85 %, (c) same document ≥ 85 %; (d) has no
+target of its own.
 Out-of-scope questions asked first (`out_of_scope_first`) and the answerable questions themselves
 (`answerable_first`) are reported too.
 
@@ -73,6 +76,7 @@ def build_probes(
     for f in follow_ups:
         by_doc.setdefault(f.doc_id, []).append(f)
     next_follow_up = {doc: cycle(items) for doc, items in by_doc.items()}
+    new_subject_follow_up = {doc: cycle(items) for doc, items in by_doc.items()}  # (d)'s own turn
     standalone = [q for q in answerable if not q.history]
     for i, q in enumerate(answerable):
         doc = q.gold_doc_ids[0]
@@ -100,6 +104,21 @@ def build_probes(
                     f"{q.id}/b:{other.id}", "other_topic", split, other.question, before, other.gold_doc_ids
                 )
             )
+            other_doc = other.gold_doc_ids[0]
+            if other_doc in new_subject_follow_up and not q.history:
+                # (d) a follow-up on the new subject: "how much?" after parking, then library cards
+                f = next(new_subject_follow_up[other_doc])
+                probes.append(
+                    Probe(
+                        f"{q.id}/d:{other.id}:{f.id}",
+                        "new_subject_follow_up",
+                        split,
+                        f.question,
+                        Exchange(other.question),
+                        (other_doc,),
+                        earlier=(q.question,),
+                    )
+                )
         if doc in next_follow_up:
             f = next(next_follow_up[doc])
             probes.append(Probe(f"{q.id}/c:{f.id}", "follow_up", split, f.question, before, (doc,)))

@@ -227,7 +227,8 @@ def carry_over_command(
     as_json: JsonOption = False,
     workdir: WorkdirOption = None,
 ) -> None:
-    """Each answerable question, then (a) an out-of-scope one, (b) another topic, (c) a follow-up."""
+    """Each answerable question, then (a) an out-of-scope one, (b) another topic, (c) a follow-up,
+    (d) another topic and a follow-up on it."""
     from evaluation.carry_over import run
     from evaluation.probes import misses
 
@@ -236,7 +237,14 @@ def carry_over_command(
     out = figures.model_dump()
     out["misses_test"] = {
         kind: misses((r for r in results if r.probe.split == "test"), kind, 5)
-        for kind in ("out_of_scope", "other_topic", "follow_up", "out_of_scope_first", "answerable_first")
+        for kind in (
+            "out_of_scope",
+            "other_topic",
+            "follow_up",
+            "new_subject_follow_up",
+            "out_of_scope_first",
+            "answerable_first",
+        )
     }
     _print(out, as_json, "Carry-over")
 

@@ -53,6 +53,7 @@ class Probe:
     question: str
     before: Exchange | None = None
     expected_docs: tuple[str, ...] = ()  # empty: the documents do not answer it; it must be refused
+    earlier: tuple[str, ...] = ()  # questions answered, in order, before the `before` exchange
 
     @property
     def answerable(self) -> bool:
@@ -84,8 +85,10 @@ class ProbeResult:
 
 
 def history_after(first: Answer, exchange: Exchange) -> tuple[Turn, ...]:
-    """The conversation as a session keeps it after the first exchange."""
-    return (*exchange.history, Turn("user", first.redacted_question), Turn("agent", first.remembered_reply))
+    """The conversation as a session keeps it after the first exchange: only that exchange when it
+    started a new subject (`Answer.new_subject`, as `BotService` keeps it)."""
+    said = (Turn("user", first.redacted_question), Turn("agent", first.remembered_reply))
+    return said if first.new_subject else (*exchange.history, *said)
 
 
 def ask(pipeline: Pipeline, probe: Probe, first_pipeline: Pipeline | None = None) -> ProbeResult:
@@ -93,9 +96,13 @@ def ask(pipeline: Pipeline, probe: Probe, first_pipeline: Pipeline | None = None
     passes the real pipeline here and a recording one as `pipeline`."""
     first = None
     history: tuple[Turn, ...] = ()
+    for question in probe.earlier:
+        earlier = (first_pipeline or pipeline).run(question, history)
+        history = history_after(earlier, Exchange(question, history))
     if probe.before is not None:
-        first = (first_pipeline or pipeline).run(probe.before.question, probe.before.history)
-        history = history_after(first, probe.before)
+        before = Exchange(probe.before.question, (*history, *probe.before.history))
+        first = (first_pipeline or pipeline).run(before.question, before.history)
+        history = history_after(first, before)
     return ProbeResult(probe, pipeline.run(probe.question, history), first)
 
 

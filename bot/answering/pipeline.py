@@ -154,6 +154,7 @@ class Pipeline:
             composer=reply.composer,
             generation=reply.generation,
             curated_id=reply.curated_id,
+            new_subject=reply.new_subject,
             rewrite=rewritten,
         )
 
@@ -198,6 +199,7 @@ class Pipeline:
             if pinned is not None:
                 return pinned, routed.intent, outcome
         reply, hits = self._retrieve_and_answer(query, request.history, timer)
+        new_subject = in_conversation and hits.changed_subject
         if reply.status == AnswerStatus.NO_ANSWER and in_conversation and not _points_back(query):
             # Read on its own, the question may be a new subject the conversation hid ("how do I get rid
             # of an old sofa?" after parking): answer it as a first question would be, or refuse. Not
@@ -206,11 +208,13 @@ class Pipeline:
             alone = timer.run("encode_alone", lambda: self.encode(checked, ()))
             second, second_hits = self._retrieve_and_answer(alone, (), timer, suffix="_alone")
             if second.status in (AnswerStatus.ANSWERED, AnswerStatus.CLARIFICATION):
-                reply, hits = second, second_hits
+                reply, hits, new_subject = second, second_hits, True
         generate = self.generate
         if generate is not None and reply.status == AnswerStatus.ANSWERED:
             answered, found = reply, hits
             reply = timer.run(generate.name, lambda: generate(answered, found, request.session, emit))
+        if new_subject and reply.status == AnswerStatus.ANSWERED:
+            reply = replace(reply, new_subject=True)
         return reply, routed.intent, outcome
 
     def _with_general_answer(

@@ -221,6 +221,8 @@ class Route:
             case "thanks":
                 if self.patterns.matches("goodbye", routed.message.text):
                     return Reply(AnswerStatus.ANSWERED, self.replies.get("goodbye", city=self.city))
+                if self.patterns.matches("acknowledgement", routed.message.text):
+                    return Reply(AnswerStatus.ANSWERED, self.replies.get("acknowledgement"))
                 return Reply(AnswerStatus.ANSWERED, self.replies.get("thanks"))
             case "handoff":
                 return Reply(AnswerStatus.HANDOFF, self.replies.get("handoff", contact=self.default_contact))
@@ -277,6 +279,7 @@ class Retrieve:
             found.question_best,
             found.question_by_document,
             found.question_sentence_best,
+            found.changed_subject,
         )
 
 

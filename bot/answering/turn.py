@@ -86,6 +86,7 @@ class Hits:
     question_best: float = 0.0
     question_by_document: Mapping[str, float] = field(default_factory=dict)
     question_sentence_best: float = 0.0
+    changed_subject: bool = False  # the question alone chose the document: the conversation's was left
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +152,9 @@ class Reply:
     composer: Composer = "extractive"
     generation: GenerationNote | None = None
     curated_id: int | None = None  # the editors' curated answer this reply is (its hits count it)
+    # answered from the question alone, the conversation left behind: a new subject starts here, and
+    # the session keeps only this exchange ("how much?" next is about it, not the earlier subject)
+    new_subject: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +179,7 @@ class Answer:
     generation: GenerationNote | None = None
     rewrite: str = ""  # the rewrite step's outcome (`Rewritten.outcome`); "" when it did not run
     curated_id: int | None = None  # `Reply.curated_id`: which curated answer was served
+    new_subject: bool = False  # `Reply.new_subject`
 
     @property
     def remembered_reply(self) -> str:

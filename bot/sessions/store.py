@@ -42,7 +42,9 @@ class SessionStore(Protocol):
         """The session's turns, oldest first; raises SessionNotFoundError if unknown or expired."""
         ...
 
-    def append(self, session_id: str, turns: Sequence[Turn]) -> None: ...
+    def append(self, session_id: str, turns: Sequence[Turn], restart: bool = False) -> None:
+        """Add turns to the session; `restart`: they replace what it held (a new subject)."""
+        ...
 
     def delete(self, session_id: str) -> None: ...
 
@@ -81,9 +83,11 @@ class InMemorySessionStore:
             self._data.move_to_end(session_id)
             return list(turns)
 
-    def append(self, session_id: str, turns: Sequence[Turn]) -> None:
+    def append(self, session_id: str, turns: Sequence[Turn], restart: bool = False) -> None:
         with self._lock:
-            kept = (self._live(session_id) + list(turns))[-self.max_turns :]
+            before = self._live(session_id)
+            kept = ([] if restart else before) + list(turns)
+            kept = kept[-self.max_turns :]
             self._data[session_id] = (time.monotonic() + self.ttl, kept)
             self._data.move_to_end(session_id)
 
@@ -108,10 +112,12 @@ class InMemorySessionStore:
         return True
 
 
-# Append only to a live session, atomically: push, trim to the last N turns, refresh both TTLs.
+# Append only to a live session, atomically: (on a restart, drop the old turns), push, trim to the last N
+# turns, refresh both TTLs.
 _APPEND = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if #ARGV > 2 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 3)) end
+if ARGV[3] == '1' then redis.call('DEL', KEYS[2]) end
+if #ARGV > 3 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 4)) end
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[1]), -1)
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
@@ -165,10 +171,11 @@ class RedisSessionStore:
             turns.append(Turn("agent" if data["role"] == "agent" else "user", str(data["text"])))
         return turns
 
-    def append(self, session_id: str, turns: Sequence[Turn]) -> None:
+    def append(self, session_id: str, turns: Sequence[Turn], restart: bool = False) -> None:
         marker, turns_key = self._check(session_id)
         encoded = [json.dumps({"role": t.role, "text": t.text}) for t in turns]
-        if not self._append(keys=[marker, turns_key], args=[self.max_turns, self.ttl, *encoded]):
+        args = [self.max_turns, self.ttl, "1" if restart else "0", *encoded]
+        if not self._append(keys=[marker, turns_key], args=args):
             raise SessionNotFoundError(session_id)
 
     def delete(self, session_id: str) -> None:
@@ -244,16 +251,16 @@ class FallbackSessionStore:
             self.local.adopt(session_id)  # from before the outage: its history is out of reach
             return []
 
-    def append(self, session_id: str, turns: Sequence[Turn]) -> None:
+    def append(self, session_id: str, turns: Sequence[Turn], restart: bool = False) -> None:
         if self._shared_up() and not self.local.knows(session_id):
             try:
-                self.shared.append(session_id, turns)
+                self.shared.append(session_id, turns, restart)
                 self._down_since = None
                 return
             except redis.RedisError as exc:
                 self._failed(exc)
         self.local.adopt(session_id)  # read from Redis a moment ago, perhaps: kept here from now on
-        self.local.append(session_id, turns)
+        self.local.append(session_id, turns, restart)
 
     def delete(self, session_id: str) -> None:
         self.local.delete(session_id)

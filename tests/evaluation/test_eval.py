@@ -196,7 +196,14 @@ def test_probes_keep_their_split_and_ask_after_a_real_first_exchange(labelled: t
     follow_ups = [FollowUp("f1", "dogs", "and when do they expire?")]
     probes = build_probes(load_questions(questions), out_of_scope, follow_ups)
     kinds = {p.kind for p in probes}
-    assert kinds == {"answerable_first", "out_of_scope", "other_topic", "follow_up", "out_of_scope_first"}
+    assert kinds == {
+        "answerable_first",
+        "out_of_scope",
+        "other_topic",
+        "follow_up",
+        "out_of_scope_first",
+        "new_subject_follow_up",
+    }
     for probe in probes:
         if probe.kind in ("other_topic", "follow_up"):
             # the question before and the probe's document sit on the same side of the split
@@ -204,6 +211,9 @@ def test_probes_keep_their_split_and_ask_after_a_real_first_exchange(labelled: t
             assert probe.before is not None
     assert all(not p.answerable for p in probes if p.kind.startswith("out_of_scope"))
     assert {p.expected_docs for p in probes if p.kind == "follow_up"} == {("dogs",)}
+    for probe in (p for p in probes if p.kind == "new_subject_follow_up"):
+        # a first question, then another document's (the "before" exchange), then its follow-up
+        assert probe.expected_docs == ("dogs",) and len(probe.earlier) == 1 and probe.before is not None
 
 
 def test_eval_carry_over_prints_figures_per_kind_and_split(

@@ -98,6 +98,31 @@ def test_a_real_answer_is_given_after_a_change_of_subject(
     assert cited(second) == cited(alone) == document
 
 
+@pytest.mark.parametrize(
+    ("before", "other", "follow_up", "document"),
+    [
+        (TICKET, "thanks. also how do i get a library card", "how much", "library-cards"),
+        (PARKING, "Can you pick up my old sofa?", "how much does it cost?", "waste-bulky-item-pickup"),
+        (
+            "How do I license my dog?",
+            "When are property tax instalments due?",
+            "and how much",
+            "tax-property-tax",
+        ),
+    ],
+)
+def test_a_follow_up_after_a_change_of_subject_is_about_the_new_subject(
+    client: TestClient, before: str, other: str, follow_up: str, document: str
+) -> None:
+    """A question answered on its own, the conversation left behind, starts the conversation again: the
+    "how much" after a library question was answered with the parking appeal fee of two turns before."""
+    first, second, third = converse(client, before, other, follow_up)
+    assert first["status"] == second["status"] == "answered"
+    assert cited(second) == document
+    assert third["status"] == "answered", third["text"]
+    assert cited(third) == document, third["text"]
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="known gate miss (docs/answering.md): the idiom 'get rid of' shares no words with the bulky-item "

@@ -37,6 +37,16 @@ class SessionStoreContract:
             Turn("user", "parking?"),
         ]
 
+    def test_a_restart_replaces_the_turns_held(self) -> None:
+        """A new subject: the conversation starts again from its exchange (`Reply.new_subject`)."""
+        store = self.make()
+        sid = store.create()
+        store.append(sid, [Turn("user", "parking?"), Turn("agent", "$60")])
+        store.append(sid, [Turn("user", "library card?"), Turn("agent", "free")], restart=True)
+        assert store.history(sid) == [Turn("user", "library card?"), Turn("agent", "free")]
+        store.append(sid, [Turn("user", "how much?")])
+        assert [t.text for t in store.history(sid)] == ["library card?", "free", "how much?"]
+
     def test_only_the_last_turns_are_kept(self) -> None:
         store = self.make(max_turns=3)
         sid = store.create()
