@@ -75,6 +75,9 @@ def test_a_question_that_mentions_agents_or_calls_is_not_a_handoff(message: str)
         "bye",
         "ok bye",
         "bye for now",
+        "ok",
+        "got it",
+        "alright!",
     ],
 )
 def test_thanks_and_goodbyes_are_small_talk(message: str) -> None:
@@ -98,6 +101,46 @@ def test_a_goodbye_is_told_goodbye(message: str) -> None:
     assert ROUTES.matches("goodbye", message)
 
 
+@pytest.mark.parametrize("message", ["ok", "got it", "I see."])
+def test_an_acknowledgement_is_not_thanked_back(message: str) -> None:
+    assert ROUTES.matches("acknowledgement", message) and not ROUTES.matches("goodbye", message)
+
+
+@pytest.mark.parametrize(
+    "message", ["ok so how much is it", "i see the fee, when is it due?", "right turn on red"]
+)
+def test_an_acknowledgement_with_a_question_is_a_question(message: str) -> None:
+    assert not ROUTES.matches("thanks", message)
+
+
 @pytest.mark.parametrize("message", ["thanks", "thanks youre very helpful", "great thanks, that helps"])
 def test_a_thanks_without_a_goodbye_is_asked_whether_there_is_more(message: str) -> None:
     assert not ROUTES.matches("goodbye", message)
+
+
+@pytest.mark.parametrize(
+    ("message", "named"),
+    [
+        ("could I speak with someone in parking services", "parking services"),
+        ("can i talk to someone in the water billing department", "water billing department"),
+    ],
+)
+def test_a_request_for_someone_in_a_department_leaves_the_department_whole(message: str, named: str) -> None:
+    """The department's words decide the queue ("arking services" went to the contact centre)."""
+    assert named in ROUTES.rest("handoff", message)
+
+
+@pytest.mark.parametrize(
+    ("question", "case_type"),
+    [
+        ("what about the permit one", "permit"),
+        ("is my parking permit approved", "parking"),
+        ("any news on my vendor permit", "licence"),
+        ("has my building permit been approved", "permit"),
+    ],
+)
+def test_the_kind_of_case_a_question_names(question: str, case_type: str) -> None:
+    from bot.answering.records import asked_type, load_case_types
+
+    found = asked_type(question, load_case_types())
+    assert found is not None and found.name == case_type

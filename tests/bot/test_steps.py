@@ -141,6 +141,8 @@ def test_redaction_reads_a_message_after_the_residents_one_before(pipeline: Pipe
 def test_a_goodbye_gets_a_goodbye_and_a_thanks_the_offer_of_more(pipeline: Pipeline) -> None:
     assert "Goodbye" in pipeline.run("ok thanks bye").text
     assert "anything else" in pipeline.run("thanks!").text
+    ok = pipeline.run("ok", (Turn("user", "How do I get a library card?"), Turn("agent", "Visit a branch.")))
+    assert ok.text == "Is there anything else I can help you with?" and not ok.citations
 
 
 def test_curated_step_returns_none_when_nothing_is_pinned(pipeline: Pipeline) -> None:

@@ -127,7 +127,7 @@ class PhoneRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is unt
     CONTEXT = (
         "phone", "phones", "telephone", "tel", "mobile", "cell", "cellphone", "landline", "fax",
         "call", "calling", "called", "text", "texting", "sms", "whatsapp", "reach", "contact",
-        "ring", "mob", "extension", "ext",
+        "ring", "mob", "extension", "ext", "reachable", "contactable", "dial", "phoned", "texted",
     )  # fmt: skip
 
     def __init__(self, regions: Sequence[str], supported_language: str = "en") -> None:

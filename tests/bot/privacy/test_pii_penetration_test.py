@@ -260,3 +260,12 @@ def test_data_a_label_in_the_message_before_names_is_masked(
 @pytest.mark.parametrize("text", ["permit 2024 0315 was approved", "how much is a dog licence", "it is 1111"])
 def test_a_message_after_a_card_that_holds_no_card_stays_as_written(redactor: Redactor, text: str) -> None:
     assert redactor.redact(text, "My card number starts [CARD]").text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["The resident is reachable at 555-0199 after 5pm.", "she is reachable on 555-0199", "dial 555-0199"],
+)
+def test_a_local_number_after_reachable_or_dial_is_masked(redactor: Redactor, text: str) -> None:
+    """A transfer note ("reachable at 555-0199") kept the number: seven digits need a phone word."""
+    assert "555-0199" not in redactor.redact(text).text and "[PHONE]" in redactor.redact(text).text
