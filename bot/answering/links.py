@@ -18,12 +18,11 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from bot.answering.turn import AnswerSentence, Reply
+from ingest.links import addresses
 from knowledge_base.records import Citation
 
 REMOVED = "[link removed]"
 
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
-_EMAIL = re.compile(r"\b[\w.+-]+@([\w-]+(?:\.[\w-]+)+)\b")
 _SCHEME = re.compile(r"\b[a-z][a-z0-9+.-]*:(?!//)\S+", re.IGNORECASE)
 _UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
 
@@ -64,12 +63,19 @@ class LinkPolicy:
         return self.host_allowed(parts.hostname)
 
     def _bad_spans(self, text: str) -> list[tuple[int, int]]:
+        """Script and data URIs, and every address off the city: found as ingest screening finds them
+        (`ingest.links.addresses`: e-mail addresses, URLs, www. hosts and hosts written without a
+        scheme, "evil.example/pay", "evil dot com"). A URL with a scheme must be on an allowed host; a
+        host without one, or an e-mail address, in the city's domains."""
         spans = [m.span() for m in _SCHEME.finditer(text) if m.group().lower().startswith(_UNSAFE_SCHEMES)]
-        for match in _URL.finditer(text):
-            url = match.group().rstrip(".,;:!?")
-            if not self.url_allowed(url if url.lower().startswith("http") else "https://" + url):
-                spans.append((match.start(), match.start() + len(url)))
-        spans += [m.span() for m in _EMAIL.finditer(text) if not self.domain_allowed(m.group(1))]
+        for found in addresses(text):
+            written = found.text
+            if written.lower().startswith(("http://", "https://")):
+                allowed = self.url_allowed(written)
+            else:
+                allowed = self.domain_allowed(found.host)
+            if not allowed:
+                spans.append((found.start, found.end))
         return spans
 
     def text_allowed(self, text: str) -> bool:

@@ -328,3 +328,21 @@ def test_an_opening_there_is_not_a_pronoun_that_points_back(composer: Extractive
     assert texts(composer, "is there a fee for a service dog licence?", chunk(text)) == [
         "There is no fee for a guide dog or a service dog licence."
     ]
+
+
+def test_hosts_written_without_a_scheme_are_links_too() -> None:
+    """A heading "<script>fetch('//evil.example/h012')</script>" came back in a citation's section path:
+    the link policy finds addresses as ingest screening does, hosts without a scheme included."""
+    policy = LinkPolicy.of(["www.millbrook.example"])
+    for text in (
+        "<script>fetch('//evil.example/h012')</script>",
+        "Apply at leafhelp-millbrook.com/apply today.",
+        "See millbrook-leaves dot com for the schedule.",
+    ):
+        assert not policy.text_allowed(text), text
+    for text in (
+        "Pay at millbrook.example/pay.",
+        "Visit pay.millbrook.example for fines.",
+        "It costs $5.50.",
+    ):
+        assert policy.text_allowed(text), text

@@ -24,7 +24,7 @@ from knowledge_base.kb import KnowledgeBase
 from tests.conftest import CountingEmbedder
 from tests.web_widget.harness import BotServer, bot_settings
 from tests.web_widget.widget_page import Widget
-from tests.web_widget.xss_corpus import EVIL, Payload, Question, write_documents, write_refused
+from tests.web_widget.xss_corpus import Payload, Question, write_documents, write_refused
 
 pytestmark = pytest.mark.browser
 
@@ -150,10 +150,21 @@ def test_hostile_documents_come_back_as_inert_text(hostile: Hostile, open_page: 
     # The API itself never hands out a sentence or citation link pointing off the city's hosts (issue 11):
     # the payloads that name a foreign host stay out of every answer, whatever the widget would do.
     delivered = hostile.delivered()
-    assert [p.text for p in delivered if EVIL in p.text] == []
-    # The rest came back from the bot, and each one is on screen as plain text.
-    # (a sentence that is never quoted, such as one with a script link, is left out of quotes too: 132)
-    assert len(delivered) >= 120, len(delivered)
+    assert [p.text for p in delivered if "evil.example" in p.text] == []  # with a scheme or without
+    # The rest came back from the bot, and each one is on screen as plain text. A sentence naming a host
+    # off the city, even without a scheme ("fetch('//evil.example/…')"), is never quoted, and neither is
+    # one with a script link: 99 of the 222 body payloads may be quoted, and an answer's window does not
+    # grow across a sentence that may not be; headings and titles naming such a host lose it (132
+    # delivered before hosts without a scheme counted, 37 since).
+    assert len(delivered) >= 35, len(delivered)
+    assert {p.category for p in delivered if p.where == "body"} >= {
+        "script tags",
+        "event handlers",
+        "javascript: and data: URLs",
+        "SVG",
+        "broken tags",
+        "Unicode tricks",
+    }
     text = "\n".join(shown_text)
     missing = [p.text for p in delivered if p.where != "source_uri" and p.text not in text]
     assert missing == []
