@@ -155,6 +155,20 @@ class MetadataStore(Database):
             row.updated_at = datetime.now(UTC)
             return True
 
+    def unretire(self, document_id: str) -> bool | None:
+        """Bring a retired document back into the working set as it was saved (its chunks stay when it
+        is retired): True when it was retired, False when it was not, None when there is no such
+        document."""
+        with self.session() as s:
+            row = s.get(DocumentRow, document_id)
+            if row is None:
+                return None
+            if not row.retired:
+                return False
+            row.retired = False
+            row.updated_at = datetime.now(UTC)
+            return True
+
     def document(self, document_id: str) -> Document | None:
         """The document as saved (metadata, text, headings), None when there is none in service."""
         with self.session() as s:

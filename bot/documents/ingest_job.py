@@ -16,7 +16,6 @@ import shutil
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.answering.pipeline import Pipeline
@@ -32,7 +31,6 @@ from ingest.pipeline import Ingestor, IngestSummary, Step
 from knowledge_base.errors import DocumentNotFoundError, KnowledgeBaseError, SupersededError
 from knowledge_base.kb import KnowledgeBase
 from knowledge_base.snapshot import Manifest, served_documents
-from knowledge_base.tables import DocumentRow
 
 log = logging.getLogger(__name__)
 
@@ -217,27 +215,13 @@ def _retire(context: JobContext, job: Job) -> None:
     )
 
 
-def unretire(kb: KnowledgeBase, document_id: str) -> bool | None:
-    """Bring a retired document back into the working set as it was saved (its chunks stay when it is
-    retired); True when it was retired, False when it was not, None when there is no such document."""
-    with kb.store.session() as s:
-        row = s.get(DocumentRow, document_id)
-        if row is None:
-            return None
-        if not row.retired:
-            return False
-        row.retired = False
-        row.updated_at = datetime.now(UTC)
-        return True
-
-
 def _restore(context: JobContext, job: Job) -> None:
     """Undo a retirement that is only in the draft: the document joins the working set again and the
     draft is rebuilt with it (its vectors are embedded again if the retirement's build dropped them).
     Run again after a kill, it finds the document back already and only rebuilds."""
     assert job.document_id is not None
     context.store.progress(job.id, job.attempts, "save", 0.1)
-    if unretire(context.kb, job.document_id) is None:
+    if context.kb.store.unretire(job.document_id) is None:
         context.store.finish(
             job.id, job.attempts, JobState.FAILED, f"no document with id {job.document_id!r}"
         )

@@ -108,6 +108,17 @@ def test_removed_document_leaves_the_index_at_next_publish(kb: KnowledgeBase) ->
         kb.remove("no-such-document")
 
 
+def test_a_retired_document_can_be_brought_back_before_the_next_publish(kb: KnowledgeBase) -> None:
+    kb.save(*PARKING, KEY)
+    kb.save(*LIBRARY, KEY)
+    kb.publish()
+    kb.remove("library")
+    assert kb.store.unretire("library") is True
+    assert kb.store.unretire("library") is False  # not retired (any more)
+    assert kb.store.unretire("no-such-document") is None
+    assert kb.publish().documents == 2
+
+
 def test_rollback_serves_the_previous_version(kb: KnowledgeBase) -> None:
     kb.save(*PARKING, KEY)
     first = kb.publish()

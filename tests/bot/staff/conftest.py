@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from bot.api.app import create_app
 from bot.runtime import Runtime, build_runtime
 from records_api.dev_identity import load_or_create_private_key
+from tests.bot.staff.console_harness import Resident
 from tests.bot.staff.staff_harness import BASE_URL, StaffStack
-from tests.web_widget.harness import RecordsService, bot_settings
+from tests.web_widget.harness import RecordsService, ServedApp, bot_settings
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +71,27 @@ def stack(
         yield built
         for client in built.clients:
             client.close()
+
+
+@pytest.fixture(scope="module")
+def served(
+    stack: StaffStack, staff_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedApp]:
+    """The bot over real HTTP (live events with short heartbeats), one per test module."""
+    settings = bot_settings(
+        staff_kb_dir,
+        tmp_path_factory.mktemp("served"),
+        staff_dev_identity_url=stack.records.url,
+        events_heartbeat_seconds=0.3,
+        events_stream_seconds=30,
+    )
+    with ServedApp(create_app(settings, stack.runtime)) as app:
+        yield app
+
+
+@pytest.fixture
+def resident(served: ServedApp) -> Iterator[Resident]:
+    """A resident with a widget session on `served`."""
+    person = Resident(served.origin)
+    yield person
+    person.close()

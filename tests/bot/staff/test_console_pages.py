@@ -7,43 +7,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import pytest
 
-from bot.api.app import create_app
 from bot.staff.desk import HandoffDesk
 from bot.storage.database import session_ref
 from tests.bot.staff.console_harness import Resident, read_stream
 from tests.bot.staff.staff_harness import StaffStack
-from tests.web_widget.harness import ServedApp, bot_settings
+from tests.web_widget.harness import ServedApp
 
 MENU = '<nav class="console-nav site-nav" aria-label="Staff console">'
 SIGN_IN = 'href="/staff/login"'
-
-
-@pytest.fixture(scope="module")
-def served(
-    stack: StaffStack, staff_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServedApp]:
-    settings = bot_settings(
-        staff_kb_dir,
-        tmp_path_factory.mktemp("console-pages"),
-        staff_dev_identity_url=stack.records.url,
-        events_heartbeat_seconds=0.3,
-        events_stream_seconds=30,
-    )
-    with ServedApp(create_app(settings, stack.runtime)) as app:
-        yield app
-
-
-@pytest.fixture
-def resident(served: ServedApp) -> Iterator[Resident]:
-    person = Resident(served.origin)
-    yield person
-    person.close()
 
 
 def staff(stack: StaffStack, served: ServedApp, subject: str, name: str, role: str = "agent") -> httpx.Client:

@@ -4,43 +4,18 @@ bot (sample knowledge base) with staff tokens from the real dev identity provide
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 
-from bot.api.app import create_app
 from bot.staff.desk import HandoffDesk
 from bot.storage.database import session_ref
 from tests.bot.staff.console_harness import Resident, read_stream
 from tests.bot.staff.staff_harness import StaffStack
-from tests.web_widget.harness import ServedApp, bot_settings
+from tests.web_widget.harness import ServedApp
 
 PARKING = "How much does a residential parking permit cost?"
-
-
-@pytest.fixture(scope="module")
-def served(
-    stack: StaffStack, staff_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServedApp]:
-    settings = bot_settings(
-        staff_kb_dir,
-        tmp_path_factory.mktemp("handoff-api"),
-        staff_dev_identity_url=stack.records.url,
-        events_heartbeat_seconds=0.3,
-        events_stream_seconds=30,
-    )
-    with ServedApp(create_app(settings, stack.runtime)) as app:
-        yield app
-
-
-@pytest.fixture
-def resident(served: ServedApp) -> Iterator[Resident]:
-    person = Resident(served.origin)
-    yield person
-    person.close()
 
 
 def agent(
