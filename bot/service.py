@@ -96,7 +96,7 @@ class BotService:
         if desk is not None:
             ticket = desk.open_ticket(session_ref(session_id))
             if ticket is not None:
-                redacted = self.redactor.redact(normalise(message)).text
+                redacted = self.redactor.redact(normalise(message), desk.last_resident_text(ticket)).text
                 desk.relay(ticket, redacted)
                 answer = _service_answer(redacted, "")
                 log.info("relayed to a person", extra={"ticket": ticket.id, "status": ticket.status.value})

@@ -195,6 +195,11 @@ class HandoffDesk:
         closing = [m for m in self.store.messages(ticket.id) if m.role == MessageRole.SYSTEM and m.author]
         return closing[-1].author if closing else ticket.agent_name
 
+    def last_resident_text(self, ticket: Ticket) -> str:
+        """The resident's latest message on the ticket (redacted): the context the next one is
+        redacted in ("My card number starts [CARD]" before "and ends 1111 1111")."""
+        return next(iter(self.store.latest_resident_texts([ticket.id], per_ticket=1).get(ticket.id, [])), "")
+
     def relay(self, ticket: Ticket, redacted: str) -> TicketMessage:
         """A resident's message (already redacted) while a person handles the conversation."""
         message = self.store.add_message(ticket.id, NewMessage(MessageRole.RESIDENT, redacted), self.clock())

@@ -461,3 +461,19 @@ def test_a_supervisor_ending_an_agents_chat_is_named_as_who_ended_it(
     assert told.startswith("Sam Supervisor has ended this chat") and "Ann Agent" not in told
     state = resident.client.get(f"/api/v1/sessions/{resident.session_id}/handoff").json()["handoff"]
     assert state["text"] == told  # the page reloaded says the same
+
+
+def test_a_card_split_over_two_messages_relayed_to_a_person_is_masked_in_both(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    """While a person handles the conversation, each message is redacted after the resident's previous
+    one: "and ends 1111 1111" alone is any eight digits, after "My card number starts …" a card's half."""
+    resident.say("I want to talk to a person")
+    assert resident.say("My card number starts 4111 1111")["status"] == "handoff"
+    assert resident.say("and ends 1111 1111")["status"] == "handoff"
+    said = [
+        m.text
+        for m in desk_of(stack).store.messages(ticket_of(stack, resident))
+        if m.role.value == "resident"
+    ]
+    assert said[-2:] == ["My card number starts [CARD]", "and ends [CARD]"], said
