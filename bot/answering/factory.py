@@ -87,6 +87,13 @@ def build_manipulation(retriever: Retriever, language: str = "en") -> BinaryClas
     return classifier
 
 
+def may_quote(links: LinkPolicy, language: str = "en") -> Callable[[str], bool]:
+    """Whether the composer may quote a sentence: no link or address off the city's hosts (the link
+    policy), no planted instruction or request for data outside the city (`planted.never_quoted`)."""
+    planted = never_quoted(language, links.domains)
+    return lambda sentence: links.text_allowed(sentence) and not planted(sentence)
+
+
 def build_pipeline(
     config: AnsweringConfig,
     redactor: Redactor,
@@ -108,12 +115,11 @@ def build_pipeline(
         load_case_types(config.language),
         load_routes(config.language),
     )
-    planted = never_quoted(config.language, links.domains)
     composer = ExtractiveComposer(
         config.composer,
         load_answer_types(config.language),
         load_quotable(config.language),
-        lambda sentence: links.text_allowed(sentence) and not planted(sentence),
+        may_quote(links, config.language),
     )
     gate = Gate(
         config.gate,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.factory import AnsweringConfig, build_pipeline
+from bot.answering.factory import AnsweringConfig, build_pipeline, may_quote
+from bot.answering.links import LinkPolicy
 from bot.answering.pipeline import Pipeline
-from bot.answering.planted import never_quoted
 from bot.privacy import PiiDetector, Redactor
 from bot.staff.assist import Assistant, Said
 from ingest.pipeline import Ingestor
@@ -224,17 +224,22 @@ QUOTABLE = {
 }
 
 
+def quotable(sentence: str, host: str = "www.millbrook.example") -> bool:
+    """The composer's own check, as the pipeline builds it (`factory.may_quote`)."""
+    return may_quote(LinkPolicy.of([host]))(sentence)
+
+
 @pytest.mark.parametrize("sentence", NEVER_QUOTED.values(), ids=NEVER_QUOTED.keys())
 def test_a_planted_sentence_is_never_quoted_however_it_is_worded(sentence: str) -> None:
-    assert never_quoted("en", ("millbrook.example",))(sentence)
+    assert not quotable(sentence)
 
 
 @pytest.mark.parametrize("sentence", QUOTABLE.values(), ids=QUOTABLE.keys())
 def test_a_city_sentence_about_giving_data_to_the_city_may_be_quoted(sentence: str) -> None:
-    assert not never_quoted("en", ("millbrook.example",))(sentence)
+    assert quotable(sentence)
 
 
 def test_the_citys_domains_decide_which_bare_hosts_are_the_citys() -> None:
     sentence = "Pay your parking fine online at springfield.example/fines."
-    assert never_quoted("en", ("millbrook.example",))(sentence)
-    assert not never_quoted("en", ("springfield.example",))(sentence)
+    assert not quotable(sentence)
+    assert quotable(sentence, "www.springfield.example")
