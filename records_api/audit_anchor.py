@@ -13,6 +13,13 @@ checkpoint (never inside a resident's request), at shutdown, and by `askcity aud
 Rows appended after the latest checkpoint are covered only by the hash chain until the next one.
 The service logs each checkpoint it writes (`records.audit.checkpoint`, with the signature), so a
 log shipper keeps a second copy elsewhere.
+
+Which checkpoint counts: `latest_checkpoint` (what `askcity audit verify` uses) checks every line of
+the file, its signature and that `seq` and time never go back along the file, and returns the last,
+newest one; a genuine older line appended again (the signed checkpoint of the empty chain, after the
+chain was emptied) is reported, never trusted. The writer, on every tick, reads only the last line
+(checked against the key) and refuses to go on when it is behind the newest checkpoint this process
+has already seen or written; each checkpoint it signs is timed no earlier than the one before it.
 """
 
 from __future__ import annotations
@@ -26,7 +33,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from records_api.audit import HEAD_ID, walk_since
 from records_api.errors import AuditIntegrityError
 from records_api.models import AuditHead, utcnow
-from trust.audit_chain import GENESIS_HASH, Checkpoint, sign_checkpoint, verify_checkpoint
+from trust.audit_chain import (
+    GENESIS_HASH,
+    Checkpoint,
+    check_succession,
+    sign_checkpoint,
+    verify_checkpoint,
+)
 from trust.checkpoint_store import CheckpointFile
 from trust.errors import CheckpointError
 
@@ -34,7 +47,16 @@ CHAIN_NAME = "records-audit"
 
 
 def latest_checkpoint(store: CheckpointFile, public_key: Ed25519PublicKey) -> Checkpoint | None:
-    """The last line of the file, checked against the key; AuditIntegrityError if it does not verify."""
+    """The newest checkpoint, after checking every line of the file (signature, chain, `seq` and time
+    never going back); AuditIntegrityError naming the first line that fails."""
+    try:
+        return store.verified_latest(public_key, CHAIN_NAME)
+    except CheckpointError as exc:
+        raise AuditIntegrityError(f"the checkpoint file {store.path} is not valid: {exc}") from exc
+
+
+def last_checkpoint(store: CheckpointFile, public_key: Ed25519PublicKey) -> Checkpoint | None:
+    """The last line only, checked against the key (cheap, for the writer's every tick)."""
     try:
         checkpoint = store.last()
         if checkpoint is not None:
@@ -60,6 +82,7 @@ class AuditAnchor:
         self._every_rows = every_rows
         self._every_seconds = every_seconds
         self._clock = clock
+        self._seen: Checkpoint | None = None  # the newest checkpoint this process read or wrote
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -69,11 +92,27 @@ class AuditAnchor:
         elapsed = (self._clock() - last.at).total_seconds()
         return head_seq - last.seq >= self._every_rows or elapsed >= self._every_seconds
 
+    def _last(self) -> Checkpoint | None:
+        """The file's last checkpoint, which must not be behind one this process has already seen."""
+        last = last_checkpoint(self.store, self.public_key)
+        seen = self._seen
+        if seen is not None:
+            if last is None:
+                raise AuditIntegrityError(
+                    f"the checkpoint file {self.store.path} is gone or empty, but held seq {seen.seq}"
+                )
+            try:
+                check_succession(seen, last)
+            except CheckpointError as exc:
+                raise AuditIntegrityError(f"the checkpoint file {self.store.path} went back: {exc}") from exc
+        self._seen = last
+        return last
+
     def checkpoint(self, force: bool = False) -> Checkpoint | None:
         """Sign and append the current head if it moved (and is due, unless `force`); the new
         checkpoint, or None when there was nothing to do."""
         with self.store.locked():
-            last = latest_checkpoint(self.store, self.public_key)
+            last = self._last()
             with self._sessions() as session:
                 head = session.get(AuditHead, HEAD_ID, populate_existing=True)
                 if head is None:
@@ -98,6 +137,8 @@ class AuditAnchor:
                 if (walk.last_seq, walk.head_hash) != (head.seq, head.row_hash):
                     raise AuditIntegrityError("the chain head does not match the last row")
                 head_seq, head_hash = head.seq, head.row_hash
-            checkpoint = sign_checkpoint(self._key, CHAIN_NAME, head_seq, head_hash, self._clock())
+            now = self._clock() if last is None else max(self._clock(), last.at)  # time never goes back
+            checkpoint = sign_checkpoint(self._key, CHAIN_NAME, head_seq, head_hash, now)
             self.store.append(checkpoint)
+            self._seen = checkpoint
         return checkpoint

@@ -2,9 +2,12 @@
 
 Each read, denial and unmask writes its audit row in the same transaction as the read. Denials are
 committed before the error is raised, so a refused request still leaves its trace; refusals during
-a lock-out are coalesced (`refusals.py`). A resident asking for another resident's case is told
-exactly what they would be told for a case that does not exist (and it counts as a failed lookup
-alike); only the audit trail tells the two apart.
+a lock-out are coalesced (`refusals.py`). A token that verifies but carries a role this service
+does not serve (`editor`) is refused and audited too (`deny_role_not_served`). An audit row names a
+case by its canonical reference, or a marker and a hash when the input is not one
+(`references.audited_reference`): never by the caller's own text. A resident asking for another
+resident's case is told exactly what they would be told for a case that does not exist (and it
+counts as a failed lookup alike); only the audit trail tells the two apart.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from records_api.errors import (
 )
 from records_api.masking import FIELDS, MaskedResident, MaskingPolicy, ResidentRecord
 from records_api.models import Case, Resident, StaffAccount
-from records_api.references import parse_reference
+from records_api.references import audited_reference, parse_reference
 from records_api.refusals import RefusalLedger
 from records_api.throttle import FailureThrottle
 from records_api.tokens import Principal
@@ -120,7 +123,7 @@ class CaseDesk:
             client_address=who.client_address,
             via_service=who.via_service,
             purpose=purpose,
-            case_reference=case_reference,
+            case_reference=audited_reference(case_reference) if case_reference is not None else None,
             resident_id=resident_id,
             fields=fields,
         )
@@ -132,6 +135,30 @@ class CaseDesk:
     def _deny(self, who: Principal, action: AuditAction, outcome: AuditOutcome, ref: str | None) -> None:
         with self._sessions.begin() as session:
             entry = self._entry(who, action, outcome, case_reference=ref, purpose=self._purpose(action))
+            self._audit.append(session, entry)
+
+    def deny_role_not_served(
+        self,
+        subject: str,
+        role: str,
+        client_address: str,
+        via_service: str | None,
+        action: AuditAction,
+        raw_reference: str | None,
+    ) -> None:
+        """Audit the refusal of a verified token whose role is not served here (`editor`): the caller
+        raises the 403 after."""
+        entry = AuditEntry(
+            actor_subject=subject,
+            actor_role=role,
+            action=action,
+            outcome=AuditOutcome.FORBIDDEN,
+            client_address=client_address,
+            via_service=via_service,
+            purpose=self._purpose(action),
+            case_reference=audited_reference(raw_reference) if raw_reference is not None else None,
+        )
+        with self._sessions.begin() as session:
             self._audit.append(session, entry)
 
     def _staff_allowed(self, session: Session, who: Principal, needed: Role) -> bool:
@@ -236,7 +263,7 @@ class CaseDesk:
                 who,
                 action,
                 outcome,
-                case_reference=reference or raw_reference,
+                case_reference=raw_reference,
                 resident_id=case.owner_id if case else None,
                 fields=self._masked_fields(who.role.value) if case else (),
                 purpose="status lookup",
@@ -286,7 +313,7 @@ class CaseDesk:
                 who,
                 action,
                 outcome,
-                case_reference=reference or raw_reference,
+                case_reference=raw_reference,
                 resident_id=case.owner_id if case else None,
                 fields=("case", *(f"resident.{f}:raw" for f in FIELDS)) if case else (),
                 purpose=audited_purpose(category, text),

@@ -117,7 +117,7 @@ def demo_users(
 
 
 def _latest_checkpoint(settings: Settings) -> Checkpoint:
-    """The latest signed checkpoint, checked against the key; exit 1 or 2 when there is none."""
+    """The newest signed checkpoint, every line of the file checked; exit 1 or 2 when there is none."""
     from records_api.audit_anchor import latest_checkpoint
     from records_api.runtime import audit_verify_key
 
@@ -164,8 +164,9 @@ def verify(
         bool, typer.Option("--no-checkpoint", help="Check the chain alone, not against the latest checkpoint")
     ] = False,
 ) -> None:
-    """Check the audit hash chain against the latest signed checkpoint; exit 1 naming the first bad row
-    (or the checkpoint that no longer holds) if anything was tampered with."""
+    """Check every line of the checkpoint file (signature; seq and time never going back), then the audit
+    hash chain against the newest checkpoint; exit 1 naming the first bad row, or the checkpoint line
+    that fails or no longer holds, if anything was tampered with."""
     from records_api.runtime import open_database
 
     settings = _settings()
@@ -184,8 +185,8 @@ def verify(
 @audit_app.command()
 def checkpoint() -> None:
     """Sign the current head of the audit chain and append it to the checkpoint file (after checking
-    that every row since the latest checkpoint extends it)."""
-    from records_api.audit_anchor import latest_checkpoint
+    every line of the file, and that every row since the latest checkpoint extends it)."""
+    from records_api.audit_anchor import last_checkpoint, latest_checkpoint
     from records_api.runtime import audit_signing_key, build_anchor, open_database
 
     settings = _settings()
@@ -196,8 +197,9 @@ def checkpoint() -> None:
     database = open_database(settings, migrate_schema=False)
     anchor = build_anchor(settings, database.sessions, key)
     try:
+        latest_checkpoint(anchor.store, anchor.public_key)  # the whole file, as `verify` reads it
         written = anchor.checkpoint(force=True)
-        latest = written or latest_checkpoint(anchor.store, anchor.public_key)
+        latest = written or last_checkpoint(anchor.store, anchor.public_key)
     except AuditIntegrityError as exc:
         raise _fail(1, f"audit chain BROKEN: {exc}; nothing signed") from exc
     except SQLAlchemyError as exc:

@@ -6,6 +6,7 @@
     │   ├── MissingTokenError         401 + WWW-Authenticate: Bearer (no bearer token at all)
     │   └── InvalidCredentialsError   401 on /dev/token (unknown user or wrong password alike)
     ├── PermissionDeniedError         403 (a role or a staff account that may not do this)
+    │   └── RoleNotServedError        403 (a valid token whose role this service does not serve; audited)
     ├── CaseNotFoundError             404 (missing, malformed or another resident's: one answer)
     ├── InvalidRequestError           422 (a body that fails validation, e.g. a too-short reason)
     ├── TooManyAttemptsError          429 + Retry-After (failed lookups over the limit: lock-out)
@@ -45,6 +46,16 @@ class InvalidCredentialsError(AuthenticationError):
 
 class PermissionDeniedError(RecordsError):
     public_message = "Your account may not do this."
+
+
+class RoleNotServedError(PermissionDeniedError):
+    """A token that verified but carries no role served here (`editor`): `subject` is its `sub`, `role`
+    the role it names (`unknown` when it names none or several), for the audit row of the refusal."""
+
+    def __init__(self, message: str, subject: str, role: str) -> None:
+        super().__init__(message)
+        self.subject = subject
+        self.role = role
 
 
 class CaseNotFoundError(RecordsError):

@@ -182,6 +182,7 @@ def build_runtime(settings: Settings) -> Runtime:
         audience=settings.jwt_audience,
         leeway_seconds=settings.jwt_leeway_seconds,
         role_claim=settings.jwt_role_claim,
+        max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
     )
     policy = MaskingPolicy.load()
     throttle = FailureThrottle(

@@ -39,6 +39,10 @@ DEV_HMAC_KEY = "ZGV2LW9ubHktYXNrY2l0eS1yZWNvcmRzLWhtYWMta2U"
 
 Environment = Literal["dev", "test", "production"]
 
+# An access token issued for longer than this (`exp - iat`), or expiring further than this from now, is
+# refused: a stolen token must not work for days (an identity provider's are minutes to hours).
+DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 12 * 3600
+
 AUDIT_SIGNING_KEY_FILE = "records-audit-signing-key.pem"
 AUDIT_CHECKPOINT_FILE = "records-audit-checkpoints.jsonl"
 
@@ -80,6 +84,7 @@ class Settings(BaseSettings):
     jwks_url: str | None = None
     jwt_role_claim: str = "role"
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    jwt_max_lifetime_seconds: int = Field(default=DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, ge=60, le=86400)
     jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
     jwks_cache_seconds: int = Field(default=300, gt=0)
 
@@ -192,6 +197,15 @@ class Settings(BaseSettings):
                 )
         if self.records_encryption_key == self.records_hmac_key:
             raise ValueError("the encryption key and the HMAC key must differ")
+        return self
+
+    @model_validator(mode="after")
+    def _dev_tokens_within_the_maximum_lifetime(self) -> Settings:
+        if self.dev_identity and self.dev_token_ttl_seconds > self.jwt_max_lifetime_seconds:
+            raise ValueError(
+                "ASKCITY_DEV_TOKEN_TTL_SECONDS is longer than ASKCITY_JWT_MAX_LIFETIME_SECONDS: "
+                "the dev identity provider's tokens would be refused"
+            )
         return self
 
     @property

@@ -18,6 +18,11 @@ A checkpoint line (keys sorted, one line, UTF-8):
 
 `sig` signs the canonical JSON of every other member; `kid` is the first 16 hex digits of the
 SHA-256 of the raw public key. File and key handling are in `trust.checkpoint_store`.
+
+Each line of a file must follow the one before it (`check_succession`): its `seq` and its time never
+go back, and one `seq` never records two heads. A genuine signed line appended again later (a
+replay: the checkpoint of the empty chain after the chain was emptied) is therefore refused, not
+taken for the latest.
 """
 
 from __future__ import annotations
@@ -196,3 +201,20 @@ def verify_checkpoint(checkpoint: Checkpoint, public_key: Ed25519PublicKey, chai
         public_key.verify(signature, canonical_json(checkpoint.signed_content()))
     except (binascii.Error, ValueError, InvalidSignature):
         raise CheckpointError("the checkpoint's signature does not verify") from None
+
+
+def check_succession(earlier: Checkpoint, later: Checkpoint) -> None:
+    """Raise CheckpointError unless `later` may follow `earlier` in one file: its `seq` and time are
+    not before `earlier`'s, and at the same `seq` it records the same head."""
+    if later.seq < earlier.seq:
+        raise CheckpointError(
+            f"the checkpoint at seq {later.seq} follows one at seq {earlier.seq}: sequence numbers never go "
+            "back (an older checkpoint appended again?)"
+        )
+    if later.at < earlier.at:
+        raise CheckpointError(
+            f"the checkpoint of {timestamp_text(later.at)} follows one of {timestamp_text(earlier.at)}: "
+            "checkpoint times never go back (an older checkpoint appended again?)"
+        )
+    if later.seq == earlier.seq and later.head_hash != earlier.head_hash:
+        raise CheckpointError(f"two checkpoints record different heads at seq {later.seq}")

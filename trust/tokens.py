@@ -3,13 +3,16 @@
 Only RS256 is accepted, whatever the token's header claims (so no `alg: none`, no HS256 signed with
 the public key, no algorithm switching); the key is chosen by `kid` from the configured key set only
 (`jku`, `jwk` and `x5u` headers are ignored); `exp`, `iat`, `iss`, `aud` and `sub` are required, and
-`nbf` is checked whenever present, all with a small leeway.
+`nbf` is checked whenever present, all with a small leeway. A verifier given `max_lifetime_seconds`
+also refuses a token that was issued for longer than that (`exp - iat`) or that expires further than
+that from now (a token minted with `exp` far in the future is a key that never expires).
 
 `Role` is every role an askcity token may carry. Each service passes the roles it serves
 (`TokenVerifier(roles=...)`): a token whose role claim holds no single one of them is a
 `TokenRoleError` (the records service serves no `editor`; the bot serves them all and decides per
-route). Every other failure is an `InvalidTokenError` whose text is for the logs, never for a client;
-an unreachable JWKS is a `KeySetUnavailableError`.
+route); it names the token's subject and the role it does carry, so the refusal can be audited.
+Every other failure is an `InvalidTokenError` whose text is for the logs, never for a client; an
+unreachable JWKS is a `KeySetUnavailableError`.
 
 `verify_id_token` checks an OpenID Connect ID token with the same rules, for another audience (the
 client id), plus its `nonce`; it needs no role.
@@ -18,6 +21,7 @@ client id), plus its `nonce`; it needs no role.
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -120,6 +124,14 @@ def role_from_claim(value: Any, roles: Collection[Role] = tuple(Role)) -> Role:
     return Role(found.pop())
 
 
+def _named_role(value: Any) -> str | None:
+    """The one askcity role a role claim names (`editor`), or None when it names none or several."""
+    try:
+        return role_from_claim(value).value
+    except TokenRoleError:
+        return None
+
+
 def _display_name(claims: Mapping[str, Any]) -> str | None:
     for member in ("name", "preferred_username"):
         value = claims.get(member)
@@ -137,20 +149,29 @@ class TokenVerifier:
         leeway_seconds: int = 30,
         role_claim: str = "role",
         roles: Collection[Role] = tuple(Role),
+        max_lifetime_seconds: int | None = None,
     ) -> None:
+        if max_lifetime_seconds is not None and max_lifetime_seconds <= 0:
+            raise ValueError("max_lifetime_seconds must be positive")
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
         self._role_claim = role_claim
         self._roles = tuple(roles)
+        self._max_lifetime = max_lifetime_seconds
 
     def verify(self, token: str) -> VerifiedClaims:
         """An access token: signature, issuer, our audience, times, subject and one served role."""
         claims = self._decode(token, self._audience)
+        claimed = claim_at(claims, self._role_claim)
+        try:
+            role = role_from_claim(claimed, self._roles)
+        except TokenRoleError as exc:
+            raise TokenRoleError(str(exc), subject=claims["sub"], role=_named_role(claimed)) from None
         return VerifiedClaims(
             subject=claims["sub"],
-            role=role_from_claim(claim_at(claims, self._role_claim), self._roles),
+            role=role,
             expires_at=int(claims["exp"]),
             name=_display_name(claims),
         )
@@ -195,4 +216,17 @@ class TokenVerifier:
             raise InvalidTokenError("token has no usable subject")
         if not isinstance(claims.get("exp"), int | float):
             raise InvalidTokenError("token has no usable exp")
+        self._check_lifetime(claims)
         return claims
+
+    def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
+        """At most `max_lifetime_seconds` from `iat` to `exp`, and from now to `exp` (with the leeway)."""
+        if self._max_lifetime is None:
+            return
+        issued, expires = claims.get("iat"), claims["exp"]
+        if not isinstance(issued, int | float):
+            raise InvalidTokenError("token has no usable iat")
+        if expires - issued > self._max_lifetime:
+            raise InvalidTokenError(f"token lifetime over the maximum of {self._max_lifetime}s")
+        if expires - time.time() > self._max_lifetime + self._leeway:
+            raise InvalidTokenError(f"token expires more than {self._max_lifetime}s from now")

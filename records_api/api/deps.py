@@ -4,6 +4,10 @@ The client address of a request is the peer's, or the one a configured proxy put
 `X-Forwarded-For` (`ProxyHeadersMiddleware`, see `api/app.py`). For an authenticated request, a
 service with a key (the bot) may attest the resident's own address with a signed header
 (`trust.service_identity`); a signature that does not verify is ignored and logged, never an error.
+
+Each route names the audited action it serves (`ListerDep`, `ReaderDep`, the unmask guard), so a token
+that verifies but carries a role this service does not serve (`editor`) is refused with a 403 *and*
+an audit row, like every other denial.
 """
 
 from __future__ import annotations
@@ -20,7 +24,13 @@ from pydantic import ValidationError
 from records_api.api.schemas import CredentialsIn, UnmaskIn
 from records_api.cases import CaseDesk
 from records_api.dev_identity import DevIdentityProvider
-from records_api.errors import InvalidRequestError, MissingTokenError, ServiceUnavailableError
+from records_api.enums import AuditAction
+from records_api.errors import (
+    InvalidRequestError,
+    MissingTokenError,
+    RoleNotServedError,
+    ServiceUnavailableError,
+)
 from records_api.runtime import Runtime
 from records_api.tokens import Principal
 from trust.errors import ServiceSignatureError
@@ -79,23 +89,46 @@ def attested_address(runtime: Runtime, request: Request, peer: str, token: str) 
         return None
 
 
-def get_principal(
-    request: Request,
-    runtime: RuntimeDep,
-    address: ClientAddressDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """Sync on purpose: fetching an issuer's JWKS blocks, so this runs in the threadpool."""
-    if credentials is None:
-        raise MissingTokenError("no bearer token")
-    claims = runtime.verifier.verify(credentials.credentials)
-    attested = attested_address(runtime, request, address, credentials.credentials)
-    if attested is None:
-        return Principal(subject=claims.subject, role=claims.role, client_address=address)
-    return Principal(claims.subject, claims.role, attested.client_address, via_service=attested.service)
+class PrincipalFor:
+    """The caller of a route that does `action`: a 401 without a valid token; a 403, audited as
+    `action`, for a valid token of a role this service does not serve."""
+
+    def __init__(self, action: AuditAction) -> None:
+        self.action = action
+
+    def __call__(
+        self,
+        request: Request,
+        runtime: RuntimeDep,
+        address: ClientAddressDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        """Sync on purpose: fetching an issuer's JWKS blocks, so this runs in the threadpool."""
+        if credentials is None:
+            raise MissingTokenError("no bearer token")
+        token = credentials.credentials
+        try:
+            claims = runtime.verifier.verify(token)
+        except RoleNotServedError as exc:
+            attested = attested_address(runtime, request, address, token)
+            runtime.desk.deny_role_not_served(
+                exc.subject,
+                exc.role,
+                attested.client_address if attested else address,
+                attested.service if attested else None,
+                self.action,
+                request.path_params.get("reference"),
+            )
+            raise
+        attested = attested_address(runtime, request, address, token)
+        if attested is None:
+            return Principal(subject=claims.subject, role=claims.role, client_address=address)
+        return Principal(claims.subject, claims.role, attested.client_address, via_service=attested.service)
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+ListerDep = Annotated[Principal, Depends(PrincipalFor(AuditAction.LIST_CASES))]
+ReaderDep = Annotated[Principal, Depends(PrincipalFor(AuditAction.READ_CASE))]
+UnmaskerDep = Annotated[Principal, Depends(PrincipalFor(AuditAction.UNMASK_CASE))]
 
 
 def get_desk(runtime: RuntimeDep) -> CaseDesk:
@@ -105,7 +138,7 @@ def get_desk(runtime: RuntimeDep) -> CaseDesk:
 DeskDep = Annotated[CaseDesk, Depends(get_desk)]
 
 
-def get_unmasking_supervisor(reference: str, who: PrincipalDep, desk: DeskDep) -> Principal:
+def get_unmasking_supervisor(reference: str, who: UnmaskerDep, desk: DeskDep) -> Principal:
     """Unmask's guard: an active supervisor, else a 401 or an audited 403, whatever the body."""
     desk.authorise_unmask(who, reference)
     return who

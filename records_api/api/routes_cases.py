@@ -8,7 +8,14 @@ from fastapi import APIRouter, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from records_api.api.deps import DeskDep, PrincipalDep, RuntimeDep, UnmaskBodyDep, UnmaskingSupervisorDep
+from records_api.api.deps import (
+    DeskDep,
+    ListerDep,
+    ReaderDep,
+    RuntimeDep,
+    UnmaskBodyDep,
+    UnmaskingSupervisorDep,
+)
 from records_api.api.schemas import (
     CaseListOut,
     CaseOut,
@@ -58,7 +65,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     summary="The calling resident's own cases, masked",
     responses=_errors(401, 403, 503),
 )
-def my_cases(who: PrincipalDep, desk: DeskDep) -> CaseListOut:
+def my_cases(who: ListerDep, desk: DeskDep) -> CaseListOut:
     return CaseListOut(cases=[CaseOut.of(view) for view in desk.list_own_cases(who)])
 
 
@@ -68,7 +75,7 @@ def my_cases(who: PrincipalDep, desk: DeskDep) -> CaseListOut:
     summary="One of the calling resident's own cases by its public reference, masked",
     responses=_errors(401, 403, 404, 429, 503),
 )
-def my_case(reference: str, who: PrincipalDep, desk: DeskDep) -> CaseOut:
+def my_case(reference: str, who: ReaderDep, desk: DeskDep) -> CaseOut:
     """Residents only (staff roles get 403, audited): the resident chat's lookup by reference."""
     return CaseOut.of(desk.read_own_case(who, reference))
 
@@ -79,7 +86,7 @@ def my_case(reference: str, who: PrincipalDep, desk: DeskDep) -> CaseOut:
     summary="One case by its public reference, masked for the caller's role",
     responses=_errors(401, 403, 404, 429, 503),
 )
-def get_case(reference: str, who: PrincipalDep, desk: DeskDep) -> CaseOut:
+def get_case(reference: str, who: ReaderDep, desk: DeskDep) -> CaseOut:
     return CaseOut.of(desk.read_case(who, reference))
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 from collections.abc import Callable
+from urllib.parse import quote
 
-from records_harness import Harness
+from records_harness import BOT, Harness, random_key
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 from structlog.testing import capture_logs
@@ -17,7 +19,7 @@ from records_api.audit import ChainReport, row_digest, verify_chain
 from records_api.enums import AuditAction, Role
 from records_api.errors import CaseNotFoundError
 from records_api.models import AuditAlert, AuditEvent, AuditHead
-from records_api.references import new_reference
+from records_api.references import MALFORMED_MARKER, audited_reference, new_reference
 from records_api.tokens import Principal
 
 REASON = "Resident phoned (ticket INC-20931) to correct the address on file; identity checked by call-back."
@@ -60,6 +62,76 @@ def test_every_read_denial_and_unmask_is_audited_with_who_what_and_why(pg: Harne
     assert events[-1].purpose == f"resident_request: {REASON}"
     assert "resident.national_id:raw" in json.loads(events[-1].fields)
     assert verify_chain_of(pg).first_bad is None
+
+
+def test_a_valid_token_of_a_role_not_served_here_is_refused_and_audited(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """F5: an editor's refused read left no row, where an agent's on `/v1/me/cases` did."""
+    h = harness_factory(records_service_keys={BOT: random_key()})
+    ref = h.add_person(cases=1).references[0]
+    editor = h.token("editor-3", Role.EDITOR)
+    requests = [
+        ("GET", f"/v1/cases/{ref}", h.bearer(editor)),
+        ("GET", f"/v1/me/cases/{ref.lower()}", h.bearer(editor)),
+        ("GET", "/v1/me/cases", h.bearer(editor)),
+        ("POST", f"/v1/cases/{ref}/unmask", h.bearer(editor)),
+        ("GET", f"/v1/cases/{ref}", h.bearer(h.token("someone", "admin"))),
+        ("GET", f"/v1/cases/{ref}", h.via_bot(editor, "198.51.100.7")),
+    ]
+    answers = [h.client.request(m, url, headers=hd, json=UNMASK).status_code for m, url, hd in requests]
+    assert answers == [403] * len(requests)
+    events = _events(h)
+    rows = [(e.actor_subject, e.actor_role, e.action, e.outcome, e.case_reference) for e in events]
+    assert rows == [
+        ("editor-3", "editor", "read_case", "denied_role", ref),
+        ("editor-3", "editor", "read_case", "denied_role", ref),
+        ("editor-3", "editor", "list_cases", "denied_role", None),
+        ("editor-3", "editor", "unmask_case", "denied_role", ref),
+        ("someone", "unknown", "read_case", "denied_role", ref),
+        ("editor-3", "editor", "read_case", "denied_role", ref),
+    ]
+    peer = ("203.0.113.10", None)
+    assert [(e.client_address, e.via_service) for e in events] == [peer] * 5 + [("198.51.100.7", BOT)]
+    not_verified = h.bearer(h.token("editor-3", Role.EDITOR, aud="billing"))
+    assert h.client.get(f"/v1/cases/{ref}", headers=not_verified).status_code == 401
+    assert len(_events(h)) == len(requests)  # a token that does not verify is logged, not audited
+    assert verify_chain_of(h).first_bad is None
+
+
+MALFORMED_PATHS = {
+    # what the caller sends in the path: what it decodes to
+    "%0Aseq%3D99%20allowed%20%3Cimg%20src%3Dx%3E": "\nseq=99 allowed <img src=x>",
+    "%ff%fe": "\ufffd\ufffd",
+    "MB-0000-0000-0000": "MB-0000-0000-0000",
+    "x" * 300: "x" * 300,
+}
+
+
+def test_a_malformed_reference_is_audited_as_a_marker_and_a_hash_never_as_the_callers_text(
+    pg: Harness,
+) -> None:
+    """F6: caller-chosen text (line breaks, markup, made-up `seq=`) no longer reaches the audit table."""
+    alice = pg.add_person(cases=1)
+    supervisor, agent = pg.bearer(pg.supervisor_token()), pg.bearer(pg.agent_token())
+    for path in MALFORMED_PATHS:
+        assert pg.client.get(f"/v1/cases/{path}", headers=supervisor).status_code == 404
+    pg.client.get("/v1/cases/%0Aseq%3D99%20allowed%20%3Cimg%20src%3Dx%3E", headers=supervisor)  # again
+    pg.client.get("/v1/me/cases/%3Cimg%20src%3Dx%3E", headers=agent)  # denied by role, not read
+    pg.client.post("/v1/cases/%3Cimg%20src%3Dx%3E/unmask", json=UNMASK, headers=agent)
+    sloppy = alice.references[0].lower().replace("-", " ")
+    pg.client.get(f"/v1/cases/{quote(sloppy)}", headers=supervisor)
+
+    stored = [(e.outcome, e.case_reference) for e in _events(pg)]
+    marker = re.compile(rf"^{MALFORMED_MARKER}[0-9a-f]{{16}}$")
+    malformed = [ref for outcome, ref in stored[:5]]
+    assert [outcome for outcome, _ in stored[:5]] == ["denied_malformed"] * 5
+    assert all(ref is not None and marker.match(ref) for ref in malformed), malformed
+    assert len(set(malformed[:4])) == 4 and malformed[4] == malformed[0]  # distinct inputs, one repeat
+    assert [outcome for outcome, _ in stored[5:]] == ["denied_role", "denied_role", "allowed"]
+    assert all(ref is not None and marker.match(ref) for _, ref in stored[5:7])
+    assert stored[7][1] == alice.references[0]  # a reference that parses is stored in its canonical form
+    assert [audited_reference(text) for text in MALFORMED_PATHS.values()] == malformed[:4]
 
 
 def verify_chain_of(h: Harness, expected_head: str | None = None) -> ChainReport:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from records_harness import Harness
@@ -12,10 +13,11 @@ from sqlalchemy import select, text, update
 from structlog.testing import capture_logs
 
 from records_api.audit import ChainReport, row_digest, verify_chain
-from records_api.audit_anchor import CHAIN_NAME, latest_checkpoint
+from records_api.audit_anchor import CHAIN_NAME, AuditAnchor, latest_checkpoint
 from records_api.errors import AuditIntegrityError
 from records_api.models import AuditEvent, AuditHead
 from trust.audit_chain import GENESIS_HASH, verify_checkpoint
+from trust.checkpoint_store import load_signing_key
 
 
 def _reads(h: Harness, n: int) -> None:
@@ -113,3 +115,39 @@ def test_the_maintenance_thread_checkpoints_after_every_n_rows(
     while h.checkpoints()[-1].seq < 12 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert [c.seq for c in h.checkpoints()] == [0, 12]
+
+
+def test_a_replayed_older_checkpoint_does_not_let_a_shortened_chain_pass(pg: Harness) -> None:
+    _reads(pg, 3)
+    anchor = pg.runtime.maintenance.anchor
+    at_three = anchor.checkpoint(force=True)
+    _reads(pg, 3)
+    assert at_three is not None and anchor.checkpoint(force=True) is not None
+    with pg.runtime.database.sessions.begin() as session:  # back to seq 3, which that checkpoint holds
+        session.execute(text("DELETE FROM audit_events WHERE seq > 3"))
+        session.execute(update(AuditHead).values(seq=at_three.seq, row_hash=at_three.head_hash))
+    with anchor.store.path.open("a") as handle:
+        handle.write(at_three.to_line() + "\n")
+    with pytest.raises(AuditIntegrityError, match="never go back"):
+        latest_checkpoint(anchor.store, anchor.public_key)
+    with pytest.raises(AuditIntegrityError, match="went back"):
+        anchor.checkpoint(force=True)  # the running writer refuses to extend it, too
+
+
+def test_checkpoint_times_never_go_back_even_when_the_clock_does(pg: Harness) -> None:
+    _reads(pg, 2)
+    anchor = pg.runtime.maintenance.anchor
+    first = anchor.checkpoint(force=True)
+    assert first is not None
+    slow_clock = AuditAnchor(
+        pg.runtime.database.sessions,
+        load_signing_key(pg.settings.generated_audit_signing_key_file),
+        anchor.store,
+        every_rows=1,
+        every_seconds=60,
+        clock=lambda: first.at - timedelta(hours=1),  # another host, an hour behind
+    )
+    _reads(pg, 1)
+    second = slow_clock.checkpoint(force=True)
+    assert second is not None and second.seq > first.seq and second.at == first.at
+    assert latest_checkpoint(anchor.store, anchor.public_key) == second

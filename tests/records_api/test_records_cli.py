@@ -233,6 +233,31 @@ def test_audit_verify_reports_an_emptied_chain_with_a_reset_head_as_broken(test_
     assert refused.exit_code == 1 and "nothing signed" in refused.stderr
 
 
+def test_audit_verify_is_not_fooled_by_the_first_checkpoint_appended_again_after_the_chain_was_emptied(
+    test_env: Path,
+) -> None:
+    """The pen test (F4): empty the chain, reset the head, append the file's own first line (the genuine
+    signed checkpoint of the empty chain). Appending is what an append-only file allows."""
+    _use_the_service()
+    checkpoints = get_settings().audit_checkpoint_file
+    lines = checkpoints.read_text().splitlines()
+    assert len(lines) >= 2 and json.loads(lines[0])["seq"] == 0
+    database = open_database(get_settings())
+    with database.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_events"))
+        connection.execute(text("UPDATE audit_head SET seq = 0, row_hash = :g"), {"g": "0" * 64})
+    database.close()
+    with checkpoints.open("a") as handle:
+        handle.write(lines[0] + "\n")
+    result = runner.invoke(audit_app, ["verify"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("audit chain BROKEN at the checkpoint file:")
+    assert f"line {len(lines) + 1}:" in result.stderr and "never go back" in result.stderr
+    refused = runner.invoke(audit_app, ["checkpoint"])
+    assert refused.exit_code == 1 and "nothing signed" in refused.stderr
+    assert checkpoints.read_text().splitlines() == [*lines, lines[0]]
+
+
 def test_audit_verify_without_a_checkpoint_or_with_a_forged_one_is_broken(test_env: Path) -> None:
     _use_the_service()
     checkpoints = get_settings().audit_checkpoint_file

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import jwt
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from records_harness import Harness, Person, make_settings
 
 from records_api.admin import add_dev_user
@@ -156,3 +159,20 @@ def test_the_dev_signing_key_persists_so_tokens_survive_a_restart(tmp_path: Path
         assert second.get("/.well-known/jwks.json").json()["keys"][0]["kid"] == kid
         listing = second.get("/v1/me/cases", headers={"Authorization": f"Bearer {token}"})
         assert listing.status_code == 200
+
+
+def test_the_dev_providers_tokens_stay_within_the_maximum_lifetime_the_service_accepts(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = harness_factory(jwt_max_lifetime_seconds=7200, dev_token_ttl_seconds=7200)
+    person = h.add_person(cases=1)
+    _account(h, person)
+    issued = h.client.post("/dev/token", json={"username": "alice", "password": PASSWORD}).json()
+    assert issued["expires_in"] == 7200
+    assert h.client.get("/v1/me/cases", headers=h.bearer(issued["access_token"])).status_code == 200
+    now = int(time.time())
+    longer = h.token(person.subject, Role.RESIDENT, iat=now, nbf=now, exp=now + 7201)
+    refused = h.client.get("/v1/me/cases", headers=h.bearer(longer))
+    assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
+    with pytest.raises(ValidationError, match="ASKCITY_DEV_TOKEN_TTL_SECONDS"):
+        make_settings(h.settings.data_dir, h.settings.database_url, dev_token_ttl_seconds=13 * 3600)

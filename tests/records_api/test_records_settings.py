@@ -111,6 +111,9 @@ def test_only_a_dev_service_trusts_the_published_bot_key_by_default() -> None:
         {"records_trusted_proxies": "*"},
         {"records_trusted_proxies": "10.0.0.1, proxy.example"},
         {"records_service_signature_max_age_seconds": 3600},
+        {"jwt_max_lifetime_seconds": 30},
+        {"jwt_max_lifetime_seconds": 7 * 86400},
+        {"dev_identity": True, "dev_token_ttl_seconds": 86400},  # its tokens would outlive the maximum
     ],
 )
 def test_invalid_trust_settings_are_refused_at_start_up(overrides: dict[str, object]) -> None:

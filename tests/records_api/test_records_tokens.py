@@ -100,6 +100,12 @@ ATTACKS: dict[str, Attack] = {
     "not valid for another hour": lambda h, p, k: (
         "Bearer " + h.token(p.subject, Role.RESIDENT, nbf=NOW + 3600)
     ),
+    "exp = 10^12 (a token that never expires)": lambda h, p, k: (
+        "Bearer " + h.token(p.subject, Role.RESIDENT, iat=NOW, nbf=NOW, exp=10**12)
+    ),
+    "issued for 13 hours (the maximum is 12)": lambda h, p, k: (
+        "Bearer " + h.token(p.subject, Role.RESIDENT, iat=NOW, nbf=NOW, exp=NOW + 13 * 3600)
+    ),
     "no exp claim": lambda h, p, k: "Bearer " + h.token(p.subject, Role.RESIDENT, exp=None),
     "no sub claim": lambda h, p, k: "Bearer " + h.token(p.subject, Role.RESIDENT, sub=None),
     "no iss claim": lambda h, p, k: "Bearer " + h.token(p.subject, Role.RESIDENT, iss=None),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -12,8 +12,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from trust.audit_chain import (
     GENESIS_HASH,
     ChainLink,
+    Checkpoint,
     canonical_json,
     chain_hash,
+    check_succession,
     parse_checkpoint,
     sign_checkpoint,
     verify_checkpoint,
@@ -157,3 +159,31 @@ def test_lines_that_are_not_checkpoints_are_refused_clearly(line: str) -> None:
     with pytest.raises(CheckpointError):
         parse_checkpoint(line)
     assert parse_checkpoint(json.dumps({**GOOD_LINE, "kid": "k", "sig": "s"})).seq == 1
+
+
+KEY = Ed25519PrivateKey.generate()
+
+
+def _at(seq: int, minute: int, head: str | None = None) -> Checkpoint:
+    return sign_checkpoint(KEY, "records-audit", seq, head or f"{seq:064x}", AT + timedelta(minutes=minute))
+
+
+SUCCESSIONS = {
+    # name: (earlier, later, refused because ...)
+    "seq and time move on": (_at(5, 1), _at(9, 2), None),
+    "the same checkpoint again": (_at(5, 1), _at(5, 1), None),
+    "seq goes back (an older checkpoint appended again)": (_at(9, 2), _at(0, 0), "sequence numbers"),
+    "seq goes back, time moves on": (_at(9, 2), _at(5, 3), "sequence numbers"),
+    "time goes back, seq moves on": (_at(5, 2), _at(9, 1), "times never go back"),
+    "two heads at one seq": (_at(5, 1), _at(5, 2, "b" * 64), "different heads"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SUCCESSIONS))
+def test_a_checkpoint_may_follow_another_only_forward(name: str) -> None:
+    earlier, later, refused = SUCCESSIONS[name]
+    if refused is None:
+        check_succession(earlier, later)
+    else:
+        with pytest.raises(CheckpointError, match=refused):
+            check_succession(earlier, later)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -45,6 +45,79 @@ def test_a_file_that_ends_in_something_else_is_an_error_not_an_older_checkpoint(
         handle.write('{"v":1,"seq":0}\n')
     with pytest.raises(CheckpointError):
         store.last()
+
+
+CHAIN = "records-audit"
+
+
+def _history(tmp_path: Path, seqs: list[int]) -> tuple[CheckpointFile, list[str]]:
+    """A file of genuine checkpoints, one a minute; its lines."""
+    key = load_or_create_signing_key(tmp_path / "key.pem")
+    store = CheckpointFile(tmp_path / "checkpoints.jsonl")
+    for minute, seq in enumerate(seqs):
+        store.append(sign_checkpoint(key, CHAIN, seq, f"{seq:064x}", AT + timedelta(minutes=minute)))
+    return store, store.path.read_text().splitlines()
+
+
+def _stranger_line(tmp_path: Path, seq: int, minute: int) -> str:
+    stranger = load_or_create_signing_key(tmp_path / "stranger.pem")
+    return sign_checkpoint(stranger, CHAIN, seq, f"{seq:064x}", AT + timedelta(minutes=minute)).to_line()
+
+
+# What is appended to a file of genuine checkpoints at seq 0, 5, 9 (minutes 0, 1, 2): refused, and why.
+APPENDED = {
+    "the first line again (the pen test: a replayed checkpoint of the empty chain)": (
+        lambda lines, tmp: lines[0],
+        "line 4: .*sequence numbers never go back",
+    ),
+    "an older middle line again": (lambda lines, tmp: lines[1], "line 4: .*sequence numbers never go back"),
+    "a higher seq signed by another key": (
+        lambda lines, tmp: _stranger_line(tmp, 20, 3),
+        "line 4: .*another key",
+    ),
+    "a line that is not a checkpoint": (lambda lines, tmp: '{"v":1,"seq":0}', "line 4: "),
+}
+
+
+@pytest.mark.parametrize("name", sorted(APPENDED))
+def test_every_line_is_checked_so_an_appended_older_or_foreign_line_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    store, lines = _history(tmp_path, [0, 5, 9])
+    key = load_signing_key(tmp_path / "key.pem")
+    latest = store.verified_latest(key.public_key(), CHAIN)
+    assert latest is not None and latest.seq == 9
+    make, refused = APPENDED[name]
+    with store.path.open("a") as handle:
+        handle.write(make(lines, tmp_path) + "\n")
+    with pytest.raises(CheckpointError, match=refused):
+        store.verified_latest(key.public_key(), CHAIN)
+
+
+def test_a_bad_line_in_the_middle_is_refused_even_when_the_last_line_is_good(tmp_path: Path) -> None:
+    store, lines = _history(tmp_path, [0, 5, 9])
+    key = load_signing_key(tmp_path / "key.pem")
+    variants = {
+        "another key's line": _stranger_line(tmp_path, 7, 1),
+        "a line from the future": lines[2].replace('"seq":9', '"seq":99'),  # its signature fails
+        "garbage": "{not a checkpoint",
+        "time going back": sign_checkpoint(key, CHAIN, 6, "6" * 64, AT - timedelta(days=1)).to_line(),
+    }
+    for name, middle in variants.items():
+        store.path.write_text("\n".join([lines[0], lines[1], middle, lines[2]]) + "\n")
+        with pytest.raises(CheckpointError, match="line 3: "):
+            store.verified_latest(key.public_key(), CHAIN)
+        assert store.last() is not None, name  # the last line alone looks fine
+
+
+def test_a_well_formed_history_gives_its_newest_checkpoint(tmp_path: Path) -> None:
+    key = load_or_create_signing_key(tmp_path / "key.pem")
+    empty = CheckpointFile(tmp_path / "none.jsonl")
+    assert empty.verified_latest(key.public_key(), CHAIN) is None
+    store, lines = _history(tmp_path, [0, 5, 9])
+    store.path.write_text("\n".join([lines[0], "", lines[1], lines[2], lines[2]]) + "\n\n")  # blank, repeat
+    latest = store.verified_latest(key.public_key(), CHAIN)
+    assert latest is not None and (latest.seq, latest.at) == (9, AT + timedelta(minutes=2))
 
 
 def test_writers_of_one_file_take_turns(tmp_path: Path) -> None:

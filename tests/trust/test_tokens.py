@@ -191,3 +191,44 @@ def test_an_unreachable_jwks_is_unavailable_not_invalid(key: rsa.RSAPrivateKey) 
     keys = JwksUrlKeySource("http://127.0.0.1:9/certs", timeout_seconds=0.5, cache_seconds=60)
     with pytest.raises(KeySetUnavailableError):
         TokenVerifier(keys, ISSUER, AUDIENCE).verify(sign(key, claims()))
+
+
+MAX_LIFETIME = 12 * 3600
+LIFETIMES = {
+    # name: (iat, exp, accepted)
+    "an hour": (NOW, NOW + 3600, True),
+    "exactly the maximum": (NOW, NOW + MAX_LIFETIME, True),
+    "one second over the maximum": (NOW, NOW + MAX_LIFETIME + 1, False),
+    "exp = 10^12 (the pen test's token)": (NOW, 10**12, False),
+    "issued long ago for long, expiring in an hour": (NOW - 3 * 86400, NOW + 3600, False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIFETIMES))
+def test_a_token_issued_for_longer_than_the_maximum_lifetime_is_invalid(
+    name: str, key: rsa.RSAPrivateKey
+) -> None:
+    issued, expires = LIFETIMES[name][:2]
+    token = sign(key, claims(iat=issued, nbf=issued, exp=expires))
+    keys = StaticKeySource({"keys": [jwk_of(key)]})
+    limited = TokenVerifier(keys, ISSUER, AUDIENCE, max_lifetime_seconds=MAX_LIFETIME)
+    if LIFETIMES[name][2]:
+        assert limited.verify(token).expires_at == expires
+    else:
+        with pytest.raises(InvalidTokenError, match="maximum"):
+            limited.verify(token)
+    assert verifier(key).verify(token).expires_at == expires  # no maximum given: the bot's verifier as before
+
+
+def test_a_refused_role_names_the_tokens_subject_and_the_role_it_carries(key: rsa.RSAPrivateKey) -> None:
+    records = verifier(key, RECORDS_ROLES)
+    named = {}
+    for claim in ("editor", "admin", ["resident", "agent"]):
+        with pytest.raises(TokenRoleError) as refused:
+            records.verify(sign(key, claims(sub="staff-9", role=claim)))
+        named[str(claim)] = (refused.value.subject, refused.value.role)
+    assert named == {
+        "editor": ("staff-9", "editor"),
+        "admin": ("staff-9", None),
+        "['resident', 'agent']": ("staff-9", None),
+    }
