@@ -21,7 +21,7 @@ from typing import Literal
 
 import yaml
 
-from knowledge_base.text import words
+from knowledge_base.text import terms, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,8 @@ class ContinuityCues:
     names: re.Pattern[str]
     pointing: frozenset[str]
     existential: re.Pattern[str]
+    starts_anew: re.Pattern[str]
+    generic: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ def load_cues(language: str = "en") -> ContinuityCues:
         names=re.compile(raw["names"], re.IGNORECASE),
         pointing=frozenset(str(w).lower() for w in raw["pointing"]),
         existential=re.compile(raw["existential"], re.IGNORECASE),
+        starts_anew=re.compile(raw["starts_anew"], re.IGNORECASE),
+        generic=frozenset(terms(" ".join(str(w) for w in raw["generic"]))),
     )
 
 
@@ -95,7 +99,8 @@ def follow_up_form(
     preposition ("what about for seniors?"); `asks_kind` asks only for a kind of answer about it ("how
     quickly?", "how long does it take?", "when is it?"): it names nothing, so a word such as "quickly"
     that some other page happens to use says nothing about a new subject; `names` names a thing the
-    conversation never mentioned ("what about a dog licence?", none of its words used before); `other`
+    conversation never mentioned ("what about a dog licence?", "and tree removal permits?" after building
+    permits: a word of it, not a `generic` one such as "second", never used before); `other`
     for anything else."""
     if not history_terms:
         return "other"
@@ -103,7 +108,7 @@ def follow_up_form(
         return "qualifier"
     if cues.asks_kind.search(question):
         return "asks_kind"
-    if cues.names.search(question) and question_terms and not set(question_terms) & set(history_terms):
+    if cues.names.search(question) and set(question_terms) - set(history_terms) - cues.generic:
         return "names"
     return "other"
 
@@ -120,6 +125,13 @@ def asks_only_a_kind(question: str, cues: ContinuityCues) -> bool:
     """Whether the message only asks for a kind of answer and names nothing ("how quickly?", "how long
     does it take?"): without a conversation it has no subject."""
     return bool(cues.asks_kind.search(question))
+
+
+def starts_anew(question: str, cues: ContinuityCues) -> bool:
+    """Whether the message says outright that it is about something else ("ok, something else: how do
+    I pay my property tax?", "different question -"): it is read as a first question, whatever words
+    it shares with the conversation."""
+    return bool(cues.starts_anew.search(question))
 
 
 def points_back(

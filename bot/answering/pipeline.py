@@ -9,6 +9,9 @@ turn with a `Reply`, and a step that fails ends it with an `error` reply instead
 (`steps.Rewrite`); `generate` rephrases an answered reply and falls back to it by itself
 (`steps.Generate`).
 
+A message that says outright it is about something else ("ok, something else: how do I pay my property
+tax?") is answered as a first question, and starts the conversation again when answered.
+
 A question asked in a conversation that the gate refuses is read once more on its own (retrieve,
 compose, verify and gate again, without the conversation): a new subject the conversation hid gets
 its answer; anything else is still refused.
@@ -56,7 +59,7 @@ from bot.answering.steps import (
 )
 from bot.answering.turn import Answer, AnswerSentence, Hits, Intent, RedactedMessage, Reply, TurnRequest
 from bot.generation.rewrite import is_follow_up
-from knowledge_base.continuity import asks_only_a_kind, load_cues, points_back
+from knowledge_base.continuity import asks_only_a_kind, load_cues, points_back, starts_anew
 from knowledge_base.records import Turn
 from knowledge_base.retriever import Query
 
@@ -169,6 +172,10 @@ class Pipeline:
         checked = timer.run(self.validate.name, lambda: self.validate(redacted))
         if isinstance(checked, Reply):
             return checked, "question", ""
+        # "ok, something else: how do I pay my property tax?" is a first question, the conversation left
+        anew = bool(request.history) and starts_anew(checked.text, load_cues())
+        if anew:
+            request = replace(request, history=())
         query = timer.run(self.encode.name, lambda: self.encode(checked, request.history))
         routed = timer.run(self.route.name, lambda: self.route(checked, query, request.history))
         canned = self.route.canned(routed)
@@ -199,7 +206,7 @@ class Pipeline:
             if pinned is not None:
                 return pinned, routed.intent, outcome
         reply, hits = self._retrieve_and_answer(query, request.history, timer)
-        new_subject = in_conversation and hits.changed_subject
+        new_subject = anew or (in_conversation and hits.changed_subject)
         if reply.status == AnswerStatus.NO_ANSWER and in_conversation and not _points_back(query):
             # Read on its own, the question may be a new subject the conversation hid ("how do I get rid
             # of an old sofa?" after parking): answer it as a first question would be, or refuse. Not

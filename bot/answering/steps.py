@@ -54,12 +54,12 @@ from bot.generation.citations import CitedSentence, cited_sentences, says_no_ans
 from bot.generation.generator import GenerationError, Generator
 from bot.generation.rewrite import rewrite_follow_up
 from bot.privacy import Redactor
-from knowledge_base.continuity import load_cues, refers_back
+from knowledge_base.continuity import keeps_subject, load_cues, refers_back
 from knowledge_base.records import Citation, RetrievedChunk, Turn
 from knowledge_base.retriever import Query, Retriever
 
 # Intents recognised by patterns over the whole message, in this order (abuse first).
-_CANNED: tuple[Intent, ...] = ("abuse", "greeting", "thanks", "handoff")
+_CANNED: tuple[Intent, ...] = ("abuse", "greeting", "thanks", "handoff", "login_help")
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class Route:
                 return Routed(message, "manipulation", p)
         # the text as searched, misspelt words respelled (`Query.question`), as its vector was embedded
         probability = self.intents.status_probability(query.question, query.question_vector)
-        if probability >= self.intents.threshold:
+        if probability >= self.intents.threshold and not self._narrows_a_question(query, history):
             return Routed(message, "status", probability)
         after = self._after_status(text, probability, history)
         if after >= self.intents.threshold:
@@ -172,6 +172,23 @@ class Route:
         if place is not None:
             return Routed(message, "other_place", place=place)
         return Routed(message, "question", 1.0 - probability)
+
+    def _narrows_a_question(self, query: Query, history: Sequence[Turn]) -> bool:
+        """Whether the message narrows the last question with a preposition ("and for my contractor?",
+        `keeps_subject`) and that question was about the rules: it asks the same again for someone
+        else, not about a case of one's own ("how many visitor passes can I buy?", "and for my
+        contractor?" got the login prompt)."""
+        if self.encode is None or not keeps_subject(
+            query.question, query.question_terms, query.history_terms, load_cues()
+        ):
+            return False
+        previous = _previous_question(history)
+        if not previous or names_a_case(previous):
+            return False
+        before = self.encode(previous)
+        return (
+            self.intents.status_probability(before.question, before.question_vector) < self.intents.threshold
+        )
 
     def _after_status(self, text: str, probability: float, history: Sequence[Turn]) -> float:
         """The status probability of a follow-up that goes on from a status question to a kind of case
@@ -184,7 +201,7 @@ class Route:
             return 0.0
         if not refers_back(text, load_cues()):
             return 0.0
-        previous = next((t.text for t in reversed(history) if t.role == "user" and t.text.strip()), "")
+        previous = _previous_question(history)
         if not previous:
             return 0.0
         if not names_a_case(previous):
@@ -224,9 +241,18 @@ class Route:
                 if self.patterns.matches("acknowledgement", routed.message.text):
                     return Reply(AnswerStatus.ANSWERED, self.replies.get("acknowledgement"))
                 return Reply(AnswerStatus.ANSWERED, self.replies.get("thanks"))
+            case "login_help":
+                return Reply(
+                    AnswerStatus.ANSWERED,
+                    self.replies.get("login_help", city=self.city, contact=self.default_contact),
+                )
             case "handoff":
                 return Reply(AnswerStatus.HANDOFF, self.replies.get("handoff", contact=self.default_contact))
         return None
+
+
+def _previous_question(history: Sequence[Turn]) -> str:
+    return next((t.text for t in reversed(history) if t.role == "user" and t.text.strip()), "")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ Intent = Literal[
     "greeting",
     "thanks",
     "handoff",
+    "login_help",
     "abuse",
     "manipulation",
     "other_language",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_base.continuity import continuity, follow_up_form, load_cues, points_back
+from knowledge_base.continuity import continuity, follow_up_form, load_cues, points_back, starts_anew
 from knowledge_base.text import terms
 
 HISTORY = terms("How much is a residential parking permit?")
@@ -26,7 +26,14 @@ HISTORY = terms("How much is a residential parking permit?")
         ("how soon will I hear back", "asks_kind"),
         ("how long does a building permit take?", "other"),  # names its subject
         ("how much can they give me", "other"),
-        ("what about a second permit?", "other"),  # "permit" was in the conversation
+        ("what about a second permit?", "other"),  # "permit" was in the conversation, "second" is generic
+        ("and tree removal permits?", "names"),  # another kind of permit
+        ("ok what about a visitor pass", "names"),
+        ("how long before i hear back", "asks_kind"),
+        ("how long until i get a decision?", "asks_kind"),
+        ("do i qualify if i moved here last year", "asks_kind"),  # whether one qualifies for it
+        ("would i still be eligible", "asks_kind"),
+        ("do i qualify for a dog licence discount", "other"),  # names what
         ("what if I lose?", "other"),
         ("How do I get a library card?", "other"),
     ],
@@ -59,3 +66,21 @@ def test_a_follow_up_points_back_with_a_pronoun_unless_it_names_something_new(
     assert (
         points_back(question, terms(question), [], load_cues()) is False
     )  # no conversation: nothing to point at
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("ok now something else - how do i pay my property tax", True),
+        ("different question: is it free to park on sundays?", True),
+        ("on another note, where do I vote", True),
+        ("unrelated but how do i vote", True),
+        ("I have another question about recycling", True),
+        ("is there something else I need to bring?", False),  # asks about the same thing
+        ("anything else?", False),
+        ("the other thing I need is a visitor pass", False),
+        ("what about a second permit?", False),
+    ],
+)
+def test_a_message_that_says_it_is_about_something_else_starts_anew(message: str, expected: bool) -> None:
+    assert starts_anew(message, load_cues()) is expected

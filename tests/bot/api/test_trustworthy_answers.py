@@ -173,6 +173,78 @@ def test_a_follow_up_that_names_something_new_leaves_the_old_document(
     assert cited(second) == document
 
 
+@pytest.mark.parametrize(
+    ("before", "follow_up", "document"),
+    [
+        (
+            "how long do building permits usually take",
+            "and tree removal permits?",
+            "parks-tree-removal-permits",
+        ),
+        (
+            "how do I get a birth certificate, I was born in Chicago",
+            "ok what about a marriage certificate after my wedding here",
+            "vital-records-marriage-licences",
+        ),
+    ],
+)
+def test_a_follow_up_naming_another_kind_of_the_same_thing_leaves_the_old_document(
+    client: TestClient, before: str, follow_up: str, document: str
+) -> None:
+    """ "and tree removal permits?" after building permits shares "permits" with the conversation, but
+    names a new kind of permit: it was answered with the building permit list."""
+    first, second = converse(client, before, follow_up)
+    assert first["status"] == "answered"
+    assert second["status"] == "answered" and cited(second) == document, (cited(second), second["text"])
+
+
+@pytest.mark.parametrize(
+    "switch",
+    [
+        "ok now something else - how do i pay my property tax",
+        "different question: how do I pay my property tax?",
+        "on another note, how do i pay my property tax",
+    ],
+)
+def test_a_message_that_says_it_is_about_something_else_is_read_on_its_own(
+    client: TestClient, switch: str
+) -> None:
+    """After three turns on summer camps, "ok now something else - how do i pay my property tax" got the
+    camp's fee-assistance text: "ok" and "else" read as leaning on the conversation."""
+    replies = converse(
+        client, "summer camp for my 8 year old", "cost per week?", switch, "is there a discount"
+    )
+    assert cited(replies[1]) == "community-youth-summer-programmes"
+    assert replies[2]["status"] == "answered" and cited(replies[2]) == "tax-property-tax", replies[2]["text"]
+    # the conversation started again on the new subject
+    assert cited(replies[3]) in (None, "tax-property-tax"), replies[3]["text"]
+
+
+@pytest.mark.parametrize(
+    ("before", "follow_up", "wrong"),
+    [
+        (
+            ("how do i apply for rental assistance", "what do i need to bring"),
+            "how long before i hear back",
+            "parking-tickets-appeals",
+        ),
+        (
+            ("what is the senior income supplement", "how much is it"),
+            "do i qualify if i moved here last year",
+            "tax-property-tax",
+        ),
+    ],
+)
+def test_a_follow_up_that_names_nothing_is_never_answered_from_another_page(
+    client: TestClient, before: tuple[str, ...], follow_up: str, wrong: str
+) -> None:
+    """ "how long before I hear back" after rental assistance names nothing of its own: read alone it
+    matched the parking appeal's "a written decision within 30 days", and that was the answer."""
+    *_, last = converse(client, *before, follow_up)
+    assert cited(last) != wrong, last["text"]
+    assert cited(last) in (None, cited(converse(client, before[0])[0])), last["text"]
+
+
 def test_personal_data_in_the_message_does_not_change_the_answer(client: TestClient) -> None:
     (plain,) = converse(client, "What day is my recycling picked up?")
     (noisy,) = converse(
@@ -242,6 +314,44 @@ def test_policy_questions_about_the_same_things_are_answered_from_the_documents(
 ) -> None:
     (reply,) = converse(client, message)
     assert reply["status"] == "answered"
+
+
+def test_a_follow_up_that_narrows_a_question_about_the_rules_is_about_the_rules_too(
+    client: TestClient,
+) -> None:
+    """ "and for my contractor" after "how many visitor passes can i buy" asks the same for someone else:
+    it got the login prompt ("my contractor" reads like one's own case); after a status question the
+    same form stays a status question."""
+    *_, policy = converse(client, "visitor parking pass", "how many can i buy", "and for my contractor")
+    assert policy["status"] == "answered" and cited(policy) == "parking-visitor-passes", policy["text"]
+    _, status = converse(client, "where is my building permit application", "and for my deck?")
+    assert status["status"] == "needs_login"
+
+
+@pytest.mark.parametrize("message", ["ok how do i log in", "where do I sign in?", "i cant log in"])
+def test_asking_how_to_log_in_explains_the_login_not_a_documents_account(
+    client: TestClient, message: str
+) -> None:
+    """After the login prompt, "ok how do i log in" was answered with "Log in to your parking account at
+    …" from the visitor-pass page."""
+    first, second = converse(client, "any news on my rental assistance application?", message)
+    assert first["status"] == "needs_login"
+    assert second["status"] == "answered" and second["citations"] == []
+    assert "Log in button" in str(second["text"])
+    (named,) = converse(client, "how do i log in to my parking account")  # names what: a document's
+    assert cited(named) == "parking-visitor-passes"
+
+
+@pytest.mark.parametrize(
+    "message", ["what can you do", "what can I ask you?", "hi, what can you help me with"]
+)
+def test_asking_what_the_assistant_does_gets_the_greeting_that_says_so(
+    client: TestClient, message: str
+) -> None:
+    """ "good morning", "what can you do" was refused as a question the documents do not answer."""
+    (reply,) = converse(client, message)
+    assert reply["status"] == "answered" and reply["citations"] == []
+    assert "published documents" in str(reply["text"])
 
 
 def test_a_list_answer_keeps_its_lead_in_and_its_items(client: TestClient) -> None:
