@@ -2,10 +2,12 @@
 
 `PiiDetector` wraps a presidio `AnalyzerEngine` that runs fully offline: a regex tokenizer stands
 in for the spaCy pipeline (see `bot.privacy.nlp_engine`) and every recognizer is a pattern, a
-checksum or `phonenumbers` (see `bot.privacy.recognizers`). The analyzer reads the text folded to
-ASCII (`bot.privacy.folding`: "٠٦" and "０６" read as "06"), which has the length of the original, so
-spans are offsets into what the resident typed. Presidio is heavy to import (it pulls in spaCy), so
-nothing here touches it until `warm_up()`, which keeps it from importing transformers and PyTorch as well
+checksum or `phonenumbers` (see `bot.privacy.recognizers`). The analyzer reads the text decoded
+(`bot.privacy.decoding`: "%40" reads "@", "&#53;" reads "5") and folded to ASCII
+(`bot.privacy.folding`: "٠٦" and "０６" read as "06", a Cyrillic "З" between digits as "3"); the
+decoding keeps a map back, and the folding keeps the length, so spans are offsets into what the
+resident typed. Presidio is heavy to import (it pulls in spaCy), so nothing here touches it until
+`warm_up()`, which keeps it from importing transformers and PyTorch as well
 (`_presidio_alone`).
 """
 
@@ -20,12 +22,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from bot.privacy.decoding import decode
 from bot.privacy.errors import DetectorNotReadyError
-from bot.privacy.folding import fold
+from bot.privacy.folding import digit_lookalikes, fold
 from bot.privacy.labels import labelled_secrets
 from bot.privacy.mailboxes import names_a_webmail_provider
 from bot.privacy.names import introduced_names
-from bot.privacy.number_words import may_hold_spelled_number
+from bot.privacy.number_words import CARDINAL_WORDS, may_hold_spelled_number
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -74,7 +77,9 @@ class PiiEntity(StrEnum):
     PERSON = "PERSON"
     DATE_OF_BIRTH = "DATE_OF_BIRTH"
     CARD_SECURITY_CODE = "CARD_SECURITY_CODE"
-    LABELLED_ID = "LABELLED_ID"  # an identifier of a shape no other recognizer knows, named by its label
+    # an identifier of a shape no other recognizer knows, named by its label; and an Italian codice
+    # fiscale, by its shape (`recognizers.identity`)
+    LABELLED_ID = "LABELLED_ID"
     SECRET = "SECRET"  # a password, PIN or one-time code  # noqa: S105 (a type's name, no password)
     # presidio's own recognizers (`bot.privacy.recognizers.PRESIDIO_RECOGNIZERS`)
     UK_NINO = "UK_NINO"
@@ -143,19 +148,22 @@ class PiiDetector:
                 from bot.privacy.recognizers import build_analyzer
 
             analyzer = build_analyzer(self._language, self._phone_regions)
-            # One pass loads what recognizers load lazily (the public-suffix snapshot for emails).
+            # One pass loads what recognizers load lazily (the public-suffix snapshot for emails), and
+            # the look-alikes of digits that folding reads (Unicode's confusables).
             analyzer.analyze("warm-up: a@example.com", language=self._language)
+            digit_lookalikes()
             self._analyzer = analyzer
 
     def may_hold(self, text: str) -> bool:
         """Whether `text` could hold any entity detected here (a cheap check of shapes and labels)."""
-        return _may_hold_pii(fold(text))
+        return _may_hold_pii(fold(decode(text).text))
 
     def detect(self, text: str) -> list[PiiSpan]:
         """Spans of PII in `text`, sorted by start and never overlapping."""
         if self._analyzer is None:
             raise DetectorNotReadyError("The PII detector is not ready: call warm_up() first.")
-        folded = fold(text)
+        decoded = decode(text)
+        folded = fold(decoded.text)
         if not _may_hold_pii(folded):
             return []
         results = self._analyzer.analyze(
@@ -165,7 +173,11 @@ class PiiDetector:
             score_threshold=self._score_threshold,
         )
         spans = [
-            PiiSpan(str(result.entity_type), int(result.start), int(result.end), float(result.score))
+            PiiSpan(
+                str(result.entity_type),
+                *decoded.original(int(result.start), int(result.end)),
+                float(result.score),
+            )
             for result in results
         ]
         return resolve_overlaps(spans)
@@ -180,16 +192,22 @@ _PII_SHAPE = re.compile(
     r"|[0-9a-f]{0,4}:[0-9a-f]{0,4}:",
     re.IGNORECASE | re.DOTALL,
 )
+# a house number in words after an address's label ("I live at forty two Elm Street")
+_ADDRESS_IN_WORDS = re.compile(
+    rf"\b(?:address|live|lives|living|reside|residing|move|moved)\b[^.?!\n\d]{{0,12}}?\b{CARDINAL_WORDS}\b",
+    re.IGNORECASE,
+)
 
 
 def _may_hold_pii(folded: str) -> bool:
     """Whether a folded text could hold any entity we detect: one of the shapes above, a name it
     introduces (the name recognizer's own patterns), a secret after its label, which need hold no
     digit ("my password is pa$$word"; `bot.privacy.labels`), or numbers in words (a phone number read
-    out, a year of birth: `bot.privacy.number_words`). Most questions hold none of them and skip the
-    analyzer, at a fraction of the cost."""
+    out, a year of birth: `bot.privacy.number_words`), or a house number in words after an address's
+    label. Most questions hold none of them and skip the analyzer, at a fraction of the cost."""
     return (
         _PII_SHAPE.search(folded) is not None
+        or _ADDRESS_IN_WORDS.search(folded) is not None
         or bool(introduced_names(folded))
         or bool(labelled_secrets(folded))
         or may_hold_spelled_number(folded)

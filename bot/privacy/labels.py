@@ -17,6 +17,15 @@ so "password reset", "my password for the portal" name no password. After a bare
 ":", "-" or "is") the value must also start with a letter or a digit: "password (8+ characters)"
 names none.
 
+Three more places a secret is written, around a secret's label (not "pass" or "pw"):
+- a passphrase of words, to the end of the clause: "my password: correct horse battery staple", when
+  its words hold `MIN_PASSPHRASE_LETTERS` letters and none of them is a word that describes a password
+  rather than being one (`NOT_PASSPHRASE_WORDS`: "my password: reset link never arrived", "my
+  password is not working");
+- before the label: "p4ssw0rd is my password", "1234 is my PIN";
+- later in the label's sentence, after a colon or "=": "my password is the same as my dog's name plus
+  85: Rex85".
+
 "pass" and "pw" (`AMBIGUOUS_SECRET_LABELS`) are also everyday words ("bus pass", "a day pass costs
 $5") and an abbreviation, so after them a secret needs more: an owner or a connecting ":", "=", "-"
 or "is" ("my pass is Hunter22!", "user: jsmith pass: Hunter22!"), no word before the label that says
@@ -131,15 +140,80 @@ def _names_a_password(text: str, match: re.Match[str]) -> bool:
     )
 
 
+# Words that describe a password rather than being one, and the little words of a sentence: a run of
+# words after a secret's label holding one of them is no passphrase.
+NOT_PASSPHRASE_WORDS: frozenset[str] = frozenset(
+    {
+        "i", "me", "my", "mine", "it", "its", "is", "was", "are", "be", "been", "being", "am", "not", "no",
+        "the", "a", "an", "to", "for", "of", "on", "in", "at", "by", "from", "with", "as", "and", "or",
+        "but", "if", "so", "this", "that", "you", "your", "we", "our", "they", "their", "he", "she", "his",
+        "her", "can", "cannot", "could", "would", "will", "should", "do", "does", "did", "has", "have",
+        "had", "any", "all", "some", "too", "very", "still", "again", "anymore", "never", "always",
+        "same", "new", "old", "how", "what", "why", "when", "where", "which", "who", "reset", "forgot",
+        "forgotten", "expired", "expires", "locked", "lock", "blocked", "disabled", "working", "work",
+        "works", "wrong", "incorrect", "invalid", "accepted", "rejected", "change", "changed", "help",
+        "please", "link", "email", "need", "needs", "want", "get", "got", "keep", "keeps", "problem",
+        "issue", "error", "recovery", "recover", "login", "log", "sign", "account", "portal", "website",
+        "site", "page", "missing", "required", "requirements", "characters", "character", "letters",
+        "digits", "numbers", "symbols", "long", "short", "strong", "weak", "hint", "something", "else",
+        "there", "here", "now", "then", "just", "only", "also", "yet", "because", "since", "until",
+    }
+)  # fmt: skip
+# a passphrase's words run to the end of the clause: punctuation, or a word that joins clauses
+_CLAUSE_WORDS = r"(?i:and|but|or|so|because|please|thanks|thank)\b"
+_PASSPHRASE_WORD = rf"(?!{_CLAUSE_WORDS})[A-Za-z][A-Za-z'’-]*"
+_PASSPHRASE = re.compile(
+    rf"{label_pattern(SECRET_LABELS)}(?P<quote>[{_QUOTES}])?"
+    rf"(?P<value>{_PASSPHRASE_WORD}(?:[ \t]+{_PASSPHRASE_WORD})+)"
+    rf"(?=[ \t]*(?:[.,;:!?\n\"”’)]|$)|[ \t]+{_CLAUSE_WORDS})"
+)
+_SECRET_BEFORE = re.compile(
+    rf"(?<![^\s{_QUOTES}])(?P<value>[^\s{_QUOTES}]+)[{_QUOTES}]?[ \t]+(?i:is|was|=)[ \t]+"
+    rf"(?i:my|our|the|his|her|their)[ \t]+(?i:{'|'.join(SECRET_LABELS)})\b"
+)
+_LATER_IN_SENTENCE = re.compile(rf"[^.?!\n]*?(?:=[ \t]*|:[ \t]+){_SECRET_VALUE}")
+_SENTENCE_END = re.compile(r"[.?!](?:\s|$)|\n")
+
+
+def _passphrase(match: re.Match[str]) -> bool:
+    """Words after a secret's label that are a passphrase (see the module's note)."""
+    words = match.group("value").split()
+    letters = sum(char.isalpha() for char in match.group("value"))
+    return letters >= MIN_PASSPHRASE_LETTERS and not any(
+        word.lower().strip("'’-") in NOT_PASSPHRASE_WORDS for word in words
+    )
+
+
+def _later_in_sentence(text: str, label: re.Match[str]) -> tuple[int, int] | None:
+    """A secret after a colon or "=" later in the label's sentence ("… plus 85: Rex85")."""
+    end = _SENTENCE_END.search(text, label.end())
+    later = _LATER_IN_SENTENCE.match(text, label.end(), end.start() if end else len(text))
+    if later is None:
+        return None
+    word = later.group("value").rstrip(_SENTENCE_PUNCTUATION)
+    return later.span("value") if is_secret(word) and _LETTER.search(word) else None
+
+
 def labelled_secrets(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each secret (password, PIN, one-time code) written after its label."""
+    """(start, end) of each secret (password, PIN, one-time code) written after its label, or around
+    it (see the module's note)."""
     if _ANY_SECRET_LABEL.search(text) is None:
         return []
-    found = [match.span("value") for match in _SECRET.finditer(text) if _names_a_secret(match)]
+    found = [match.span("value") for match in _PASSPHRASE.finditer(text) if _passphrase(match)]
     found += [
-        match.span("value")
-        for match in _AMBIGUOUS_SECRET.finditer(text)
-        if _names_a_password(text, match)
-        and not any(start <= match.start("value") < end for start, end in found)
+        match.span("value") for match in _SECRET_BEFORE.finditer(text) if is_secret(match.group("value"))
     ]
-    return sorted(found)
+    found += [match.span("value") for match in _SECRET.finditer(text) if _names_a_secret(match)]
+    found += [
+        match.span("value") for match in _AMBIGUOUS_SECRET.finditer(text) if _names_a_password(text, match)
+    ]
+    found += [
+        span
+        for label in _SECRET.finditer(text)
+        if not _names_a_secret(label) and (span := _later_in_sentence(text, label)) is not None
+    ]
+    kept: list[tuple[int, int]] = []
+    for start, end in found:  # the first found of those that overlap
+        if not any(start < other_end and other_start < end for other_start, other_end in kept):
+            kept.append((start, end))
+    return sorted(kept)

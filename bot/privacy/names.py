@@ -3,8 +3,12 @@
 "account holder: Mark Dorsey", "Contact: Luis Ramirez", "This is John Smith, ...", "John Snyder Jr.
 here", "thanks, Ana", "Yours, Clark", "Signed, Tom Baker", "Thanks\n-- Bruce Wayne", a name after a
 title ("Dr. Aisha Khan") or after the relative it is ("my husband is John Doe", "my daughter
-Emily"), a contact block that starts with one ("Amanda Kim, 489 Wolfe Throughway, ..."), and a
-signature: a name alone on its line with only an email address or a phone number on the next.
+Emily"), a contact block that starts with one ("Amanda Kim, 489 Wolfe Throughway, ..."), a
+signature: a name alone on its line with only an email address or a phone number on the next, or after
+a dash on the message's last line ("-Maria Lopez"), a sign-off perhaps a blank line before it ("Best
+regards\n\nMaria Lopez"), a sender before a colon ("From Maria Lopez: my bin ..."); and a name in
+structured text, a JSON key or a form field that names it ({"first_name": "Maria"}, "name=Maria+Lopez"
+once decoded), or in capitals after "name:" ("Full name: LOPEZ, Maria").
 
 There is no named-entity model here (none ships with askcity), so a name is found only after (or, for
 "... here", before) words that introduce one, and only in capitals: "i'm looking for" or "this is
@@ -88,10 +92,43 @@ _RELATIVE = re.compile(
     rf"(?i:\b(?:my|our|his|her|their)[ \t]+(?:{_PEOPLE})(?:['’]s[ \t]+name)?"
     rf"(?:[ \t]*,|[ \t]+(?:is|named|called))?)[ \t]+{_NAME}"
 )
-# After "my name is" (and only there) a name may be written "Last, First" or in lower case.
+# After "my name is" (and only there) a name may be written "Last, First", in lower case or in capitals
+# ("Full name: LOPEZ, Maria", "name: MARIA LOPEZ").
 _STRONG = r"(?i:\b(?:my[ \t]+name[ \t]+is|my[ \t]+name's|name[ \t]*[:=]))"
-_LAST_FIRST = re.compile(rf"{_STRONG}[ \t]+{_WORD},[ \t]+(?P<first>{_WORD})")
+_CAPS_WORD = r"[A-Z][A-Z'’-]+(?![A-Za-z])"
+_LAST_FIRST = re.compile(
+    rf"{_STRONG}[ \t]+(?P<last>{_WORD}|{_CAPS_WORD}),[ \t]+(?P<first>{_WORD}|{_CAPS_WORD})"
+)
 _LOWER = re.compile(rf"{_STRONG}[ \t]+(?P<name>[a-z][a-z'’-]+(?:[ \t]+[a-z][a-z'’-]+){{0,2}})\b")
+_CAPITALS = re.compile(rf"{_STRONG}[ \t]+(?P<name>{_CAPS_WORD}(?:[ \t]+{_CAPS_WORD}){{0,2}})")
+# what a form says when it has no name
+_NO_NAME = frozenset(("N/A", "NA", "TBD", "TBC", "NONE", "NULL", "UNKNOWN", "ANON", "ANONYMOUS"))
+# Structured text: a JSON key or a form field that names a name, then its value, in any case:
+# {"first_name": "Maria", "last_name": "Lopez"}, {"name": "John Smith"}, "name=Maria Lopez&phone=…" (the
+# form's "+" is a space once `bot.privacy.decoding` has read it). "user_name", "file_name" name no one;
+# nor does a place or a service ({"name": "Main Library"}), and a form's bare "name=" only in capitals
+# ("?name=search&q=bins" is a web address's query).
+_NAME_KEYS = (
+    r"(?:(?:full|first|last|given|family|middle|maiden|sur|fore|contact|customer|applicant|"
+    r"resident|account|card[ _-]?holder|holder|owner|display)[ _-]?)?name|fname|lname"
+)
+_VALUE_WORDS = r"[A-Za-z][A-Za-z'’.-]*,?(?:[ \t]+[A-Za-z][A-Za-z'’.-]*,?){0,3}"
+_FIELD = re.compile(
+    rf"(?P<key_quote>[\"'])(?i:{_NAME_KEYS})(?P=key_quote)[ \t]*:[ \t]*(?P<quote>[\"'])"
+    rf"(?P<name>{_VALUE_WORDS})(?P=quote)"
+    rf"|(?<![\w.-])(?i:{_NAME_KEYS})=(?P<form_name>{_VALUE_WORDS})(?=&|[ \t]*$)",
+    re.MULTILINE,
+)
+# A sender before a colon at the start of a line: "From Maria Lopez: my bin was not collected".
+_FROM = re.compile(
+    r"^[ \t]*(?i:from|message[ \t]+from|sent[ \t]+by)[ \t]+"
+    rf"(?P<name>{_WORD}(?:[ \t]+{_WORD}){{1,2}})[ \t]*(?=:|<)",
+    re.MULTILINE,
+)
+# A signature after a dash, on the message's last line: "-Maria Lopez", "-- Maria Lopez", "— Maria"
+# (a bullet has a space after a single dash, and a list more than one line: "- Old Sofa" is no name).
+_DASH_SIGNATURE = re.compile(rf"\n[ \t]*(?:-(?=[A-Z])|--[ \t]*|[–—][ \t]*){_NAME}[ \t]*\Z")
+_BULLET = re.compile(r"^[ \t]*(?:[-–—*•]|\d+[.)])", re.MULTILINE)
 _HERE = re.compile(rf"(?:^|[,.!?][ \t]+){_NAME}[ \t]+here\b", re.MULTILINE)
 # A contact block: the name first, then a comma and an address or a number ("Amanda Kim, 489 Wolfe ...").
 _CONTACT = re.compile(rf"^{_NAME},[ \t]+(?=[\d+(])", re.MULTILINE)
@@ -103,7 +140,7 @@ _SIGNATURE = re.compile(rf"^[ \t]*{_NAME}[ \t]*\n(?=(?P<next>[^\n]*))", re.MULTI
 _SIGN_OFF = re.compile(
     r"(?i:\b(?:thanks|thank[ \t]+you|many[ \t]+thanks|cheers|sincerely|"
     r"(?:kind[ \t]+|best[ \t]+|warm[ \t]+)?regards|best(?:[ \t]+wishes)?|"
-    r"yours(?:[ \t]+(?:truly|sincerely|faithfully))?))[,.!]?[ \t]*\n[ \t]*(?:(?:--?|[–—])[ \t]*)?"
+    r"yours(?:[ \t]+(?:truly|sincerely|faithfully))?))[,.!]?[ \t]*(?:\n[ \t]*){1,3}(?:(?:--?|[–—])[ \t]*)?"
     rf"{_NAME}[ \t]*$",
     re.MULTILINE,
 )
@@ -185,12 +222,43 @@ def introduced_names(text: str) -> list[tuple[int, int]]:
     return sorted(set(found))
 
 
-def _introduced(text: str) -> list[tuple[int, int]]:
+def _structured(text: str) -> list[tuple[int, int]]:
+    """Names in JSON and form fields, in capitals after "name:", after "From" and a dash."""
     found = []
+    for match in _FIELD.finditer(text):
+        group = "name" if match.group("name") else "form_name"
+        start, end = match.span(group)
+        words = [word.strip(",.") for word in text[start:end].split()]
+        bare_form_key = group == "form_name" and match.group().lower().startswith("name=")
+        if (
+            text[start:end].rstrip(",").strip().upper() not in _NO_NAME
+            and not {word.capitalize() for word in words} & (NOT_NAMES | NOT_PERSON_WORDS)
+            and not (bare_form_key and not all(word[:1].isupper() for word in words))
+        ):
+            found.append((start, end))
+    for match in _CAPITALS.finditer(text):
+        if match.group("name") not in _NO_NAME:
+            found.append(match.span("name"))
+    for match in _FROM.finditer(text):
+        words = match.group("name").split()
+        if not set(words) & (NOT_NAMES | NOT_PERSON_WORDS):
+            found.append(match.span("name"))
+    signature = _DASH_SIGNATURE.search(text)
+    if signature is not None:
+        lines = text[: signature.start()].rstrip("\n").split("\n")
+        words = [w.rstrip(".") for w in signature.group("name").split()]
+        if not _BULLET.match(lines[-1]) and not set(words) & (NOT_NAMES | NOT_PERSON_WORDS):
+            found.append(signature.span("name"))
+    return found
+
+
+def _introduced(text: str) -> list[tuple[int, int]]:
+    found = _structured(text)
     for match in _LAST_FIRST.finditer(text):
-        start, end = match.span("first")
-        if text[start:end] not in NOT_NAMES:
-            found.append((start, end))  # the surname itself is found by `_INTRODUCED`
+        for group in ("last", "first"):
+            start, end = match.span(group)
+            if text[start:end] not in NOT_NAMES:
+                found.append((start, end))
     for match in _LOWER.finditer(text):
         start, end = match.span("name")
         last = start

@@ -1,5 +1,7 @@
 """Numbers written as words, read back as digits: "five five five oh one four two" (a phone number
-told digit by digit), "nineteen eighty five" (a year), "the third of March" (a day).
+told digit by digit), "nineteen eighty five" (a year), "the third of March" (a day); and a number
+written in parts with anything between them ("536|22|8741", "4111 then 1111", "4111 one one one one"):
+`digit_parts()`.
 
 Plain `re`, no presidio: the phone and date-of-birth recognizers read these, and the detector's
 pre-filter (`detection._may_hold_pii`) asks `may_hold_spelled_number()` before deciding to run the
@@ -26,6 +28,11 @@ _TWO_DIGITS = rf"(?:(?:{_TENS})(?:(?:{_GAP})(?:{_UNITS}))?|{_TEENS}|oh(?:{_GAP})
 YEAR_WORDS = (
     rf"(?:(?:nineteen|twenty)(?:{_GAP}){_TWO_DIGITS}"
     rf"|two(?:{_GAP})thousand(?:(?:{_GAP})(?:and(?:{_GAP}))?(?:{_TWO_DIGITS}|{_UNITS}))?)"
+)
+# a house number in words: "forty two", "twelve", "one hundred and twelve", "two thousand"
+_UP_TO_99 = rf"(?:(?:{_TENS})(?:(?:{_GAP})(?:{_UNITS}))?|{_TEENS}|{_UNITS})"
+CARDINAL_WORDS = (
+    rf"(?:(?:{_UNITS})(?:{_GAP})(?:thousand|hundred)(?:(?:{_GAP})(?:and(?:{_GAP}))?{_UP_TO_99})?|{_UP_TO_99})"
 )
 _ORDINAL_UNITS = "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth"
 # "third", "twenty-first", "thirtieth"
@@ -57,6 +64,31 @@ def spoken_digits(text: str) -> str:
         else:
             digits.append(part.group("digits"))
     return "".join(digits)
+
+
+# A part of a number written to slip past a filter: a digit group (not glued to letters: "3rd" is no
+# part) or a digit as a word.
+_PART = rf"(?:(?<![A-Za-z])\d+(?![A-Za-z])|\b{_DIGIT_WORD}\b)"
+# Between the parts: a short run of anything that is neither a letter nor a digit (spaces, newlines,
+# "|", "*", "~", ":", ",", " -- ", brackets), or words that only join them ("then", "and", "dash").
+_JOINING_WORDS = r"then|and(?:[ \t]+then)?|dash|hyphen|space|followed[ \t]+by|next"
+_BETWEEN_PARTS = rf"(?:[\W_]{{1,6}}|[\W_]*\b(?:{_JOINING_WORDS})\b[\W_]*)"
+_PARTS = re.compile(rf"(?i:[^\w]{{0,3}}?(?P<parts>{_PART}(?:{_BETWEEN_PARTS}{_PART})*))")
+_ONE_PART = re.compile(rf"(?i:{_PART})")
+
+
+def digit_parts(text: str, position: int) -> list[tuple[int, int, str]]:
+    """(start, end, digits) of each part of a number written from `position` on (after up to three
+    characters that are no letters or digits: "card (4111)(1111)…"): digit groups and digits as words
+    ("4111 one one one one 1111", "five three six"), with anything but letters and digits between
+    them, or a joining word ("4111 then 1111"). Empty when no number starts there."""
+    match = _PARTS.match(text, position)
+    if match is None:
+        return []
+    return [
+        (part.start(), part.end(), spoken_digits(part.group()))
+        for part in _ONE_PART.finditer(text, *match.span("parts"))
+    ]
 
 
 def may_hold_spelled_number(text: str) -> bool:

@@ -18,6 +18,8 @@ spaces and dashes are already ASCII, with every offset unchanged.
 | DATE_OF_BIRTH | numeric, spaced, eight-digit, month-name or spoken dates (`birth_date`) | always ("born") |
 | PERSON | capitalised words after words that introduce a name (`person`) | always ("my name is", "I'm", …) |
 | LABELLED_ID, SECRET | an ID-shaped value or a secret right after its label (`labelled`) | the label |
+| CREDIT_CARD, US_SSN, … | in parts, any separators, or in words (`labelled_numbers`) | the label |
+| LABELLED_ID (codice fiscale) | presidio's shape and check character (`identity`) | no |
 | UK_NINO, UK_DRIVING_LICENCE, CA_SIN, US_ITIN, US_MBI | presidio's recognizers | weak shapes |
 
 Context words are matched as whole words within 5 words before or 3 after a match (stop words not
@@ -51,10 +53,12 @@ from bot.privacy.recognizers.email import ObfuscatedEmailRecognizer, OfflineEmai
 from bot.privacy.recognizers.identity import (
     CanadianSinRecognizer,
     CnResidentIdRecognizer,
+    ItalianFiscalCodeRecognizer,
     PassportRecognizer,
     StrictUsSsnRecognizer,
 )
 from bot.privacy.recognizers.labelled import LabelledValueRecognizer
+from bot.privacy.recognizers.labelled_numbers import LabelledNumberRecognizer
 from bot.privacy.recognizers.location import StreetAddressRecognizer
 from bot.privacy.recognizers.payment import CardRecognizer, CardSecurityCodeRecognizer, IbanRecognizer
 from bot.privacy.recognizers.person import NameRecognizer
@@ -91,11 +95,13 @@ def build_recognizers(
         IbanRecognizer(supported_language=language),
         IpRecognizer(supported_language=language),
         CnResidentIdRecognizer(supported_language=language),
+        ItalianFiscalCodeRecognizer(supported_language=language),
         PassportRecognizer(supported_language=language),
         StreetAddressRecognizer(supported_language=language),
         NameRecognizer(supported_language=language),
         DateOfBirthRecognizer(supported_language=language),
         LabelledValueRecognizer(supported_language=language),
+        LabelledNumberRecognizer(supported_language=language),
         *(recognizer(supported_language=language) for recognizer in PRESIDIO_RECOGNIZERS),
     ]
 

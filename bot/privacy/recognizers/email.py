@@ -8,6 +8,7 @@ finds the forms people use to keep an address from scrapers:
     jane.doe[@]example[.]org            jane.doe at example.org
     "jane.doe" at "example.org"         j a n e @ e x a m p l e . o r g
     jane.doe@gmail                      jane.doe at gmail (a webmail provider, no suffix)
+    jane.doe@@example.org               jane . doe @ example . org
 
 It starts from each "at" (bracketed, the word, or "@"), takes the name before it and the domain
 after it (labels joined by ".", "dot" or "[dot]"), and keeps the longest domain whose last labels are
@@ -41,14 +42,16 @@ _OPEN, _CLOSE = r"[\[({<]", r"[\])}>]"
 _QUOTE = "[\"'“”‘’]"
 _AT = re.compile(
     rf"(?P<quote>{_QUOTE}(?=[ \t]*(?:@|at\b)))?"
-    rf"(?:[ \t]*{_OPEN}[ \t]*(?:at|@)[ \t]*{_CLOSE}[ \t]*|[ \t]*@[ \t]*|[ \t]+at[ \t]+)"
+    rf"(?:[ \t]*{_OPEN}[ \t]*(?:at|@)[ \t]*{_CLOSE}[ \t]*|(?:[ \t]*@)+[ \t]*|[ \t]+at[ \t]+)"
     rf"(?(quote){_QUOTE}|{_QUOTE}?)",
     re.IGNORECASE,
 )
 # one character at a time, between single spaces, with an "@" among them: "j s m i t h @ g m a i l . c o m"
 _SPACED_OUT = re.compile(r"(?<!\S)\S(?:[ \t]\S(?!\S)){4,}")
 _PLAIN_ADDRESS = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)*)", re.IGNORECASE)
-_SPELLED_DOT = rf"[ \t]*{_OPEN}[ \t]*(?:dot|\.)[ \t]*{_CLOSE}[ \t]*|[ \t]+dot[ \t]+"
+# "dot", "[dot]", "[.]", or a full stop with spaces on both sides ("maria . lopez @ gmail . com"; a
+# sentence's full stop has none before it)
+_SPELLED_DOT = rf"[ \t]*{_OPEN}[ \t]*(?:dot|\.)[ \t]*{_CLOSE}[ \t]*|[ \t]+dot[ \t]+|[ \t]+\.[ \t]+"
 _DOT = re.compile(rf"{_SPELLED_DOT}|\.", re.IGNORECASE)
 _LOCAL_NAME = rf"[\w+\-]+(?:(?:{_SPELLED_DOT}|\.)[\w+\-]+)*\Z"
 _LOCAL = re.compile(rf"(?<![\w'’]){_LOCAL_NAME}", re.IGNORECASE)

@@ -37,6 +37,7 @@ from presidio_analyzer import LocalRecognizer
 from bot.privacy.detection import PiiEntity
 from bot.privacy.labels import label_pattern, labelled_secrets
 from bot.privacy.recognizers.common import WEAK_SCORE, span_result
+from trust.case_references import parse_reference
 
 LABELLED_SCORE = 0.4  # the threshold: a shape recognizer that also finds the value names its type
 # above any phone's score, even with a context word (STRONG_SCORE + CONTEXT_BOOST), below a check digit's
@@ -63,11 +64,19 @@ ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
         r"ss(?=[ \t]*(?:#|no\b|num(?:ber)?\b))",  # "ss#", "SS number"; "SS" alone is no label
     ),
     PiiEntity.CA_SIN: (r"sin", r"social[ \t-]+insurance"),
-    PiiEntity.UK_NINO: (r"national[ \t]+insurance", r"ni", r"nino"),
+    PiiEntity.UK_NINO: (r"national[ \t]+insurance", r"ni", r"n\.[ \t]?i\.", r"nino"),
     PiiEntity.US_ITIN: (r"itin",),
-    PiiEntity.PASSPORT: (r"passport",),
+    PiiEntity.PASSPORT: (
+        r"pass[ \t-]?port",  # "passport", "pass port"
+        r"reisepass",
+        r"pasaporte",
+        r"passeport",
+        r"passaporto",
+        r"passaporte",
+        r"paspoort",
+    ),
     PiiEntity.LABELLED_ID: (
-        r"(?:driver'?s?|driving|drivers['’])[ \t]+licen[cs]e",
+        r"(?:driver'?s?|driving|drivers['’])[ \t]+(?:licen[cs]e|lic\b\.?)",
         r"dl",
         rf"(?:bank|banking|checking|chequing|savings|current|{BANKS})[ \t]+account",
         r"sort[ \t]+code",
@@ -81,7 +90,15 @@ ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
         r"student[ \t]+id",
         r"employee[ \t]+id",
         r"tax(?:payer)?[ \t]+id(?:entification)?",
+        r"(?-i:TIN)",  # a taxpayer identification number; "tin" in lower case is a metal
         r"ein",
+        r"vat(?:[ \t]+(?:registration|reg\.?))?",  # a VAT number names its holder
+        r"personalausweis(?:nummer)?",  # Germany: the identity card
+        r"ausweis(?:nummer)?",
+        r"carte[ \t]+d['’]identit[ée]",  # France
+        r"carta[ \t]+d['’]identit[àa]",  # Italy
+        r"documento[ \t]+(?:nacional[ \t]+)?de[ \t]+identidad",  # Spain
+        r"identiteitskaart",  # the Netherlands, Belgium
         r"national[ \t]+id(?:entity|entification)?",
         r"id(?:entity)?[ \t]+card",
         r"personal[ \t]+id(?:entity|entification)?[ \t]+(?:number|code)",
@@ -100,6 +117,8 @@ ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
         r"dni",  # Spain: documento nacional de identidad
         r"nie",  # Spain: número de identidad de extranjero
         r"codice[ \t]+fiscale",  # Italy
+        r"fiscal[ \t]+code",
+        r"(?-i:CF)",
         r"cpf",  # Brazil
         r"pesel",  # Poland
         r"personnummer",  # Sweden, Norway
@@ -121,12 +140,38 @@ ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
 
 # a group of an identifier: holds a digit, or is one to three capital letters ("QQ", "C")
 _GROUP = r"(?:[A-Za-z]*\d[A-Za-z0-9]*|[A-Z]{1,3}(?![A-Za-z]))"
+# before the groups: the letters a number starts with, set apart ("qq 12 34 56 c", "MORGA 657054 SM9IJ":
+# a UK licence's surname part), and no word of a sentence ("my visa is in 2025")
+_SHORT_WORDS = r"in|on|at|to|of|is|it|my|by|no|so|or|an|as|up|do|be|he|if|me|we|us|am|go|a|i"
+_PREFIX = rf"(?:(?!(?i:{_SHORT_WORDS})[ \t])(?:[A-Za-z]{{1,2}}|[A-Z]{{4,5}})[ \t](?=\d))?"
+# after them: a check letter set apart, in any case ("… 56 c")
+_CHECK_LETTER = r"(?:[ \t][A-Za-z](?![\w'’-]))?"
 # one to nine groups, perhaps with a check character in brackets after them ("A123456(7)": HKID)
-_ID_VALUE = rf"(?P<value>{_GROUP}(?:[ \t./-]{_GROUP}){{0,8}}(?:[ \t]?\([0-9A-Za-z]\))?)(?![\w-])"
+_ID_VALUE = (
+    rf"(?P<value>{_PREFIX}{_GROUP}(?:[ \t./-]{_GROUP}){{0,8}}(?:[ \t]?\([0-9A-Za-z]\))?{_CHECK_LETTER})"
+    r"(?![\w-])"
+)
+_AFTER_LABEL = r"(?:\b(?i:number|no\.?)[ \t]*)?"
 _IDS = {
-    entity: re.compile(rf"{label_pattern(labels)}(?:\b(?i:number|no\.?)[ \t]*)?{_ID_VALUE}")
+    entity: re.compile(rf"{label_pattern(labels)}{_AFTER_LABEL}{_ID_VALUE}")
     for entity, labels in ID_LABELS.items()
 }
+# "licence" alone names a driving licence when an owner or a number word says it is the resident's
+# own ("my licence is A1234567", "licence no D123-4567-8901"; not "licence MB-K4XM-7BQ2-R5WE-1 approved
+# yet?"), unless a word before it says which other licence it is: the city issues those and looks them
+# up by their number ("my dog licence 208-6816", "business licence no BL-2024-0113").
+LICENCE_KINDS: frozenset[str] = frozenset(
+    {
+        "business", "dog", "cat", "pet", "animal", "liquor", "alcohol", "marriage", "trade", "trading",
+        "contractor", "vendor", "vending", "street", "food", "taxi", "cab", "hackney", "rental",
+        "landlord", "hmo", "fishing", "hunting", "building", "music", "entertainment", "premises",
+        "market", "event", "parking", "tv", "television", "software", "gaming", "lottery", "operating",
+        "occupancy", "kennel", "childcare", "daycare", "tobacco", "cannabis", "sign", "film", "busking",
+    }
+)  # fmt: skip
+_LICENCE = re.compile(rf"{label_pattern((r'licen[cs]e',))}{_AFTER_LABEL}{_ID_VALUE}")
+_WORD_BEFORE = re.compile(r"(\w+)[ \t-]*\Z")
+_NUMBER_WORDS = re.compile(r"\b(?:number|num|no|nr)\b|#", re.IGNORECASE)
 # an account number the resident says is held at a bank: "my account number is 000123456789 at Chase"
 _ACCOUNT_AT_BANK = re.compile(
     rf"{label_pattern((r'account',))}{_ID_VALUE}(?=[ \t]+(?i:at|with|from|in)[ \t]+(?i:{BANKS})\b)"
@@ -135,26 +180,44 @@ _ACCOUNT_AT_BANK = re.compile(
 MIN_ID_DIGITS = 4
 MIN_ID_CHARACTERS = 6
 # a value that is only years or a date with a four-digit year ("Social Security 2024-2025", "passport
-# 12/05/2027") is no identifier; a two-digit year is no date here ("sort code 12-34-56")
+# 12/05/2027") or an amount ("the VAT is 1250.00") is no identifier; a two-digit year is no date here
+# ("sort code 12-34-56")
 _YEARS_OR_DATE = re.compile(
     r"(?:19|20)\d{2}(?:[ \t./-]+(?:19|20)?\d{2})*"  # years: "2024", "2024-2025", "2024/25"
-    r"|\d{1,2}([./-])\d{1,2}\1(?:19|20)\d{2}|(?:19|20)\d{2}([./-])\d{1,2}\2\d{1,2}",  # dates
+    r"|\d{1,2}([./-])\d{1,2}\1(?:19|20)\d{2}|(?:19|20)\d{2}([./-])\d{1,2}\2\d{1,2}"  # dates
+    r"|\d+(?:[., ]\d{3})*[.,]\d{2}",  # amounts
     re.ASCII,
 )
 
 
 def _is_identifier(value: str) -> bool:
-    """Whether the value after a label is long enough for an identifier, and no year or date."""
+    """Whether the value after a label is long enough for an identifier, and no year, date, amount or
+    case reference of the city's ("licence MB-K4XM-7BQ2-R5WE-1": the status lookup reads it)."""
     characters = sum(char.isalnum() for char in value)
     digits = sum(char.isdigit() for char in value)
     long_enough = digits >= MIN_ID_DIGITS and characters >= MIN_ID_CHARACTERS
-    return long_enough and not _YEARS_OR_DATE.fullmatch(value)
+    return long_enough and not _YEARS_OR_DATE.fullmatch(value) and parse_reference(value) is None
+
+
+def _names_a_licence(text: str, match: re.Match[str]) -> bool:
+    """Whether "licence" alone names the resident's own (driving) licence: with an owner, or a number
+    word or a connecting word after it ("my licence is …", "licence no …"), and no word before it that
+    says it is a licence the city issues ("my dog licence", "business licence no …")."""
+    if match.group("owner"):
+        return True
+    before = _WORD_BEFORE.search(text, 0, match.start())
+    if before is not None and before.group(1).lower() in LICENCE_KINDS:
+        return False
+    return bool(match.group("connect") or _NUMBER_WORDS.search(text, match.start(), match.start("value")))
 
 
 def labelled_ids(text: str) -> list[tuple[PiiEntity, int, int]]:
     """(type, start, end) of each identifier value a label names."""
     matches = [(entity, match) for entity, pattern in _IDS.items() for match in pattern.finditer(text)]
     matches += [(PiiEntity.LABELLED_ID, match) for match in _ACCOUNT_AT_BANK.finditer(text)]
+    matches += [
+        (PiiEntity.LABELLED_ID, match) for match in _LICENCE.finditer(text) if _names_a_licence(text, match)
+    ]
     return [
         (entity, *match.span("value")) for entity, match in matches if _is_identifier(match.group("value"))
     ]
@@ -163,11 +226,13 @@ def labelled_ids(text: str) -> list[tuple[PiiEntity, int, int]]:
 class LabelledValueRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is untyped
     """Identifiers and secrets named by the label in front of them (see the module's note)."""
 
+    ENTITIES: tuple[PiiEntity, ...] = (*ID_LABELS, PiiEntity.SECRET)
+
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
-            supported_entities=[entity.value for entity in (*ID_LABELS, PiiEntity.SECRET)],
+            supported_entities=[entity.value for entity in self.ENTITIES],
             supported_language=supported_language,
-            name="LabelledValueRecognizer",
+            name=type(self).__name__,
         )
 
     def load(self) -> None:
@@ -201,5 +266,5 @@ class LabelledValueRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidi
                 if other.start < result.end and result.start < other.end and other.score > WEAK_SCORE
             }
             if result.entity_type != PiiEntity.SECRET.value and phone in types <= {phone, result.entity_type}:
-                result.score = LABEL_OVER_PHONE_SCORE
+                result.score = max(result.score, LABEL_OVER_PHONE_SCORE)
         return raw_recognizer_results

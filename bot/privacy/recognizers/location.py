@@ -8,16 +8,22 @@ residents also write. Written in title case, any of them makes an address; in lo
 unmistakable ones do, since "a 10 minute drive" or "3 big green bins" would read as addresses. A flat,
 suite or unit after the street belongs to the address. A number after "$", "#" or inside a longer
 number is not a house number.
+
+Right after an address's label ("my address is", "address:", "I live at", "moved to"), the house
+number may be written in words or before a comma, and the street's words and suffix in any case ("my
+address is 42, Elm Street", "I live at forty two Elm Street"): the label says an address follows.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from presidio_analyzer import Pattern
 
 from bot.privacy.detection import PiiEntity
-from bot.privacy.recognizers.common import ShapeRecognizer
+from bot.privacy.number_words import CARDINAL_WORDS
+from bot.privacy.recognizers.common import ShapeRecognizer, span_result
 
 # USPS Publication 28, appendix C1 (common street suffixes), plural forms where USPS lists them, plus
 # UK and Canadian ones (Close, Crescent, Gardens, Mews, Rise, Row, Walk, Wynd).
@@ -99,3 +105,24 @@ class StreetAddressRecognizer(ShapeRecognizer):
     ENTITY = PiiEntity.STREET_ADDRESS
     CONTEXT = ("address", "live", "lives", "living", "moved", "street")
     REGEX_FLAGS = re.DOTALL | re.MULTILINE  # case matters: see the module's note
+
+    # after an address's label: a house number in digits or words, perhaps a comma, and a street in any
+    # case ("my address is 42, Elm Street", "I live at forty two Elm Street")
+    LABELLED = re.compile(
+        r"(?i:\b(?:address(?:[ \t]+is|[ \t]*[:=-])|(?:live|living|reside|residing)[ \t]+at|lives[ \t]+at|"
+        r"moved[ \t]+to|move[ \t]+to))[ \t]*"
+        rf"(?P<address>{_UNIT_FIRST}(?:{_NUMBER}|(?i:{CARDINAL_WORDS})),?[ \t]+(?:{_LOWER_WORD}[ \t]+){{1,3}}"
+        rf"(?i:{_alternatives(SUFFIXES)})\b\.?{_UNIT}{_TOWN})"
+    )
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None, regex_flags: int | None = None
+    ) -> list[Any]:
+        results = list(super().analyze(text, entities, nlp_artifacts, regex_flags) or [])
+        if self.ENTITY.value not in entities:
+            return results
+        results += [
+            span_result(self, self.ENTITY.value, *match.span("address"), 0.5, "address after its label")
+            for match in self.LABELLED.finditer(text)
+        ]
+        return results

@@ -11,8 +11,9 @@ of my card are …"), is masked when it has more digits than the last four that 
 residents name a card by ("visa ending in 1234" stays), and is no date ("ends 12/2026").
 
 IBANs. Two letters (any case), two check digits, then up to 30 letters and digits with an optional
-space or dash between any two of them, shortened from the end until presidio's validator accepts it:
-MOD 97 and the country's BBAN format, which also fixes its length. "de89 3704 0044 0532 0130 00",
+space or dash between any two of them (also between the letters and the check digits: "G B 8 2 W E S
+T …"), shortened from the end until presidio's validator accepts it: MOD 97 and the country's BBAN
+format, which also fixes its length. "de89 3704 0044 0532 0130 00",
 "DE 89 370400440532013000" and "DE89-3704-…" are all IBANs; "DE00 3704 …" is not.
 """
 
@@ -60,7 +61,8 @@ _DATE = re.compile(
 # Statements, receipts and residents name a card by its last four digits: those alone stay.
 SHOWN_DIGITS = 4
 
-_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[ \t]?-?[ \t]?\d{2}")
+# the country code and check digits, perhaps a character at a time ("G B 8 2 W E S T …")
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][ \t]?[A-Za-z][ \t]?-?[ \t]?\d[ \t]?\d")
 _IBAN_GAP = re.compile(r"[ \t]?-?[ \t]?")
 _IBAN_CHAR = re.compile(r"[A-Za-z0-9]")
 IBAN_MIN_LENGTH = 15  # Norway

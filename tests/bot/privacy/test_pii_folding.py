@@ -34,6 +34,16 @@ from tests.bot.privacy.conftest import found
         ),
         pytest.param("536\u201322\u22128726", "536-22-8726", id="en dash and minus sign"),
         pytest.param("Straße café ﬁne 身份证", "Straße café ﬁne 身份证", id="letters kept"),
+        pytest.param(
+            "5\u04176-22-874\u0406", "536-22-8741", id="Cyrillic look-alikes of digits, next to digits"
+        ),
+        pytest.param("\u0417\u04175", "335", id="look-alikes of digits next to one another"),
+        pytest.param(
+            "\u0417 \u041c\u043e\u0441\u043a\u0432\u0430 5",
+            "\u0417 \u041c\u043e\u0441\u043a\u0432\u0430 5",
+            id="away from digits, one script",
+        ),
+        pytest.param("m\u0430ria@gmail.com", "maria@gmail.com", id="a Cyrillic letter in a Latin word"),
         pytest.param("plain ASCII, unchanged", "plain ASCII, unchanged", id="ASCII"),
     ],
 )

@@ -46,6 +46,13 @@ def test_words_and_short_numbers_are_not_secrets(value: str) -> None:
         pytest.param("my pass is Hunter22!", "Hunter22!", id="my pass is"),
         pytest.param("pw: Hunter22!", "Hunter22!", id="pw:"),
         pytest.param("mi contraseña, mi password es Hunter22", "Hunter22", id="Spanish 'es'"),
+        pytest.param(
+            "password: correct horse battery staple, thanks",
+            "correct horse battery staple",
+            id="a passphrase of words, to the end of the clause",
+        ),
+        pytest.param("1234 is my PIN", "1234", id="before the label"),
+        pytest.param("my PIN is my birth year: 1985x", "1985x", id="after a colon, later in the sentence"),
     ],
 )
 def test_the_secret_after_a_label_is_its_whole_word(text: str, secret: str) -> None:
@@ -64,6 +71,11 @@ def test_the_secret_after_a_label_is_its_whole_word(text: str, secret: str) -> N
         pytest.param("my pass is 12345", id="pass, digits alone"),
         pytest.param("the pass is 3-day", id="pass, a count of days"),
         pytest.param("pass 2B or not", id="pass, no owner and no connecting word"),
+        pytest.param("my password: forgot it again", id="words that describe a password"),
+        pytest.param("password: too short, it says", id="a short phrase"),
+        pytest.param("this is my password problem", id="a word before 'is my password'"),
+        pytest.param("my password for the portal at 10:30 did not work", id="a time later in the sentence"),
+        pytest.param("my PIN is blocked. Reason: 3 wrong tries", id="a colon in the next sentence"),
     ],
 )
 def test_labels_without_a_secret_after_them_find_none(text: str) -> None:

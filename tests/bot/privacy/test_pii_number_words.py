@@ -10,6 +10,7 @@ from bot.privacy.number_words import (
     ORDINAL_DAY_WORDS,
     SPOKEN_DIGITS,
     YEAR_WORDS,
+    digit_parts,
     may_hold_spelled_number,
     spoken_digits,
 )
@@ -60,3 +61,19 @@ def test_days_as_ordinal_words(text: str) -> None:
 )
 def test_the_pre_filter_sees_spelled_numbers(text: str, holds: bool) -> None:
     assert may_hold_spelled_number(text) is holds
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        pytest.param("536|22|8741", ["536", "22", "8741"], id="bars"),
+        pytest.param(" (4111)(1111)", ["4111", "1111"], id="brackets, after a space"),
+        pytest.param("536\n22\n8741 please", ["536", "22", "8741"], id="newlines"),
+        pytest.param("4111 then 1111 and then 1111", ["4111", "1111", "1111"], id="joining words"),
+        pytest.param("4111 one double one 1111", ["4111", "1", "11", "1111"], id="digits and words"),
+        pytest.param("3rd of March", [], id="a digit glued to letters"),
+        pytest.param("about 12", [], id="a word first"),
+    ],
+)
+def test_a_number_written_in_parts_is_read_part_by_part(text: str, parts: list[str]) -> None:
+    assert [digits for _, _, digits in digit_parts(text, 0)] == parts
