@@ -280,6 +280,7 @@ def build_staff_auth(settings: BotSettings, client: redis.Redis[bytes] | None) -
         leeway_seconds=settings.jwt_leeway_seconds,
         role_claim=settings.jwt_role_claim,
         roles=ACCEPTED_ROLES,
+        max_lifetime_seconds=settings.jwt_max_lifetime_seconds,
     )
     store: StaffStore = (
         RedisStaffStore(client, settings.redis_prefix) if client is not None else InMemoryStaffStore()

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, model_validator
 from knowledge_base.settings import KnowledgeBaseSettings
 from trust.errors import ServiceKeyError
 from trust.service_identity import DEV_SERVICE_KEY, DEV_SERVICE_NAME, check_service_name, decode_service_key
+from trust.tokens import DEFAULT_MAX_LIFETIME_SECONDS
 
 
 class BotSettings(KnowledgeBaseSettings):
@@ -157,7 +158,8 @@ class BotSettings(KnowledgeBaseSettings):
     # ---- Staff sign-in (issues 12 and 13; docs/staff.md, ADR 10) ---------------------------------------
     # Staff present the bearer tokens the records service accepts, so the token settings are the records
     # service's own variables, with its defaults: ASKCITY_JWT_ISSUER, ASKCITY_JWT_AUDIENCE, ASKCITY_JWKS_URL,
-    # ASKCITY_JWT_ROLE_CLAIM, ASKCITY_JWT_LEEWAY_SECONDS, ASKCITY_JWKS_TIMEOUT_SECONDS, _CACHE_SECONDS.
+    # ASKCITY_JWT_ROLE_CLAIM, ASKCITY_JWT_LEEWAY_SECONDS, ASKCITY_JWT_MAX_LIFETIME_SECONDS,
+    # ASKCITY_JWKS_TIMEOUT_SECONDS, _CACHE_SECONDS.
     jwt_issuer: str = Field(
         default="askcity-dev-identity",
         description="Required `iss` of staff tokens; with OIDC, also the issuer whose discovery is read.",
@@ -169,6 +171,12 @@ class BotSettings(KnowledgeBaseSettings):
     )
     jwt_role_claim: str = Field(default="role", description="Claim holding the role; dotted paths allowed.")
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    jwt_max_lifetime_seconds: int = Field(
+        default=DEFAULT_MAX_LIFETIME_SECONDS,
+        ge=60,
+        le=86400,
+        description="A staff token issued for longer (exp - iat), or expiring further from now, is refused.",
+    )
     jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
     jwks_cache_seconds: int = Field(default=300, gt=0)
     staff_dev_identity_url: str = Field(

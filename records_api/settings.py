@@ -32,16 +32,13 @@ from trust.service_identity import (
     check_service_name,
     decode_service_key,
 )
+from trust.tokens import DEFAULT_MAX_LIFETIME_SECONDS
 
 # Published on purpose: good enough for a laptop demo, refused everywhere else.
 DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktYXNrY2l0eS1yZWNvcmRzLWZpZWxka2U"
 DEV_HMAC_KEY = "ZGV2LW9ubHktYXNrY2l0eS1yZWNvcmRzLWhtYWMta2U"
 
 Environment = Literal["dev", "test", "production"]
-
-# An access token issued for longer than this (`exp - iat`), or expiring further than this from now, is
-# refused: a stolen token must not work for days (an identity provider's are minutes to hours).
-DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 12 * 3600
 
 AUDIT_SIGNING_KEY_FILE = "records-audit-signing-key.pem"
 AUDIT_CHECKPOINT_FILE = "records-audit-checkpoints.jsonl"
@@ -84,7 +81,7 @@ class Settings(BaseSettings):
     jwks_url: str | None = None
     jwt_role_claim: str = "role"
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
-    jwt_max_lifetime_seconds: int = Field(default=DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, ge=60, le=86400)
+    jwt_max_lifetime_seconds: int = Field(default=DEFAULT_MAX_LIFETIME_SECONDS, ge=60, le=86400)
     jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
     jwks_cache_seconds: int = Field(default=300, gt=0)
 

@@ -35,6 +35,10 @@ from trust.errors import InvalidTokenError, KeySetUnavailableError, TokenRoleErr
 ALGORITHM = "RS256"
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
 MAX_NAME_CHARS = 200
+# An access token issued for longer than this (`exp - iat`), or expiring further than this from now, is
+# refused by both services by default: a stolen token must not work for days (an identity provider's
+# are minutes to hours).
+DEFAULT_MAX_LIFETIME_SECONDS = 12 * 3600
 
 
 class Role(StrEnum):

@@ -8,6 +8,7 @@ answers follow from the access it declares (`StaffAccess(roles...)` or `PUBLIC`,
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,3 +218,16 @@ def test_state_changing_routes_refuse_a_session_request_without_token_or_origin(
             method,
             route.path,
         )
+
+
+def test_a_staff_token_issued_for_longer_than_the_maximum_lifetime_is_refused(stack: StaffStack) -> None:
+    """The records service refuses such a token (a stolen one must not work for days); so does the bot,
+    which takes the same staff tokens (ASKCITY_JWT_MAX_LIFETIME_SECONDS, 12 h by default)."""
+    client = stack.client()
+    now = int(time.time())
+    fine = stack.token("supervisor")
+    for claims in ({"exp": 10**12}, {"exp": now + 13 * 3600}):
+        too_long = stack.token("supervisor", **claims)
+        response = client.get("/api/v1/staff/me", headers={"Authorization": f"Bearer {too_long}"})
+        assert response.status_code == 401, (claims, response.text)
+    assert client.get("/api/v1/staff/me", headers={"Authorization": f"Bearer {fine}"}).status_code == 200
