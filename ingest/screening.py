@@ -4,9 +4,12 @@ Detect only; the knowledge base holds a document with findings until an editor c
 
     instructions   text addressed to an AI assistant ("ignore previous instructions", role-play ...)
     data-request   a request for personal data or payment at an address outside the city's domains
-                   (with or without a scheme: "leafhelp-millbrook.com/apply", "x dot com"), to be typed
-                   into the chat (the city's assistant never asks for either), or for data such as a card
-                   number or date of birth to be given by phone, by text or to a caller
+                   (with or without a scheme: "leafhelp-millbrook.com/apply", "x dot com"; an IP address
+                   is never the city's), to a wallet or bank account named in the text, in bitcoin or
+                   gift cards, to be typed into the chat or "the reply box below" (the city's assistant
+                   never asks for either), for data such as a card number or date of birth to be given
+                   by phone, by text, on a messaging app or to a caller, or for a PIN or password to be
+                   handed to anyone
     hidden-text    text a reader of the page would not see (dropped by the parser, reported here)
     source-link    a source link whose host is outside the city's domains
 
@@ -14,7 +17,9 @@ The first two are scored by rules kept as data (`ingest/data/screening.<language
 weights of signals found in a window of two sentences, against a threshold. Two built-in signals need
 more than a pattern: `foreign-address` (an address whose host is not the city's, `ingest.links`) and
 `foreign-phone` (a phone number that is not one of the document's own contact numbers; 311 and other
-three-digit numbers are never one).
+three-digit numbers are never one). A signal may be dropped where a warning ends just before it
+(`not_after`: "never give your PIN"), and a rule may read digits in words as the letters they stand for
+(`fold_digits`: "ign0re prev1ous instructi0ns").
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ FOREIGN_ADDRESS = "foreign-address"
 FOREIGN_PHONE = "foreign-phone"
 BUILTINS = (FOREIGN_ADDRESS, FOREIGN_PHONE)
 MAX_FINDINGS_PER_CHECK = 5
+_WARNING_CHARS = 80  # how far before a match `not_after` looks ("you will never be asked to ...")
 MIN_HIDDEN_WORDS = 3  # hidden icons and single words (aria-hidden glyphs, icon ligatures) pass quietly
 _WORD = re.compile(r"[^\W_]{2,}")
 _TERM = re.compile(r"\{([a-z][a-z_-]*)\}")  # a named term in a pattern; "{0,3}" is a repetition
@@ -61,6 +67,7 @@ class _SignalSpec(BaseModel):
     weight: float = Field(gt=0)
     patterns: list[str] = []
     builtin: str | None = None
+    not_after: list[str] = []  # a match is dropped when one of these ends right before it in its sentence
 
 
 class _RuleSpec(BaseModel):
@@ -69,6 +76,7 @@ class _RuleSpec(BaseModel):
     reason: str
     threshold: float = Field(gt=0)
     requires: list[str | list[str]] = []  # each entry a signal, or a list of which one is enough
+    fold_digits: bool = False  # match over the text with digits in words read as letters ("ign0re")
     signals: dict[str, _SignalSpec]
 
 
@@ -84,6 +92,7 @@ class Signal:
     weight: float
     pattern: re.Pattern[str] | None  # None: a built-in signal
     builtin: str | None = None
+    not_after: re.Pattern[str] | None = None  # matched against the text before a match, up to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +107,7 @@ class Rule:
         return all(group & names for group in self.requires)
 
     signals: tuple[Signal, ...]
+    fold_digits: bool = False
 
 
 @lru_cache(maxsize=16)
@@ -115,12 +125,24 @@ def load_rules(language: str) -> tuple[Rule, ...]:
                 raise ValueError(f"{path.name}: unknown built-in signal {signal.builtin!r}")
             if bool(signal.builtin) == bool(signal.patterns):
                 raise ValueError(f"{path.name}: signal {signal_name!r} needs either patterns or a built-in")
-            joined = "|".join(f"(?:{_with_terms(p, spec.terms, path.name)})" for p in signal.patterns)
-            pattern = re.compile(joined, re.IGNORECASE) if joined else None
-            signals.append(Signal(signal_name, signal.weight, pattern, signal.builtin))
+            pattern = _joined(signal.patterns, spec.terms, path.name)
+            not_after = _joined(signal.not_after, spec.terms, path.name, suffix=r"\W*\Z")
+            signals.append(Signal(signal_name, signal.weight, pattern, signal.builtin, not_after))
         requires = tuple(frozenset([r] if isinstance(r, str) else r) for r in rule.requires)
-        rules.append(Rule(rule.check or name, rule.reason, rule.threshold, requires, tuple(signals)))
+        rules.append(
+            Rule(rule.check or name, rule.reason, rule.threshold, requires, tuple(signals), rule.fold_digits)
+        )
     return tuple(rules)
+
+
+def _joined(
+    patterns: list[str], terms: dict[str, str], source: str, suffix: str = ""
+) -> re.Pattern[str] | None:
+    """One case-insensitive pattern of many (`suffix` after the alternatives); None for none."""
+    if not patterns:
+        return None
+    joined = "|".join(f"(?:{_with_terms(p, terms, source)})" for p in patterns)
+    return re.compile(f"(?:{joined}){suffix}", re.IGNORECASE)
 
 
 def _with_terms(pattern: str, terms: dict[str, str], source: str) -> str:
@@ -151,6 +173,21 @@ def _normalised(text: str) -> str:
         return text
     folded = unicodedata.normalize("NFKC", text)
     return fold_lookalikes("".join(c for c in folded if unicodedata.category(c) != "Cf"))
+
+
+# A word with digits, @ or $ in it; read as letters when it has two letters or more ("ign0re", "p@ssword").
+_LEET_WORD = re.compile(r"(?<![\w@$])(?=[\w@$]*[\d@$])[\w@$]+")
+_LEET = str.maketrans("0134578@$", "oieastbas")
+
+
+def _leet(word: str) -> str:
+    return word.translate(_LEET) if sum(c.isalpha() for c in word) >= 2 else word
+
+
+def _digits_folded(text: str) -> str:
+    """The text with the digits, @ and $ in words of letters read as letters, the same length: "ign0re
+    prev1ous instructi0ns" reads "ignore previous instructions"; 555-0199 and "A4" stay as they are."""
+    return _LEET_WORD.sub(lambda m: _leet(m.group()), text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,18 +255,23 @@ class Screener:
                 if not any(_same_number(digits, own) for own in own_numbers)
             ],
         }
+        folded = _digits_folded(text) if any(rule.fold_digits for rule in rules) else text
         hits: list[_Hit] = []
         for rule in rules:
+            source = folded if rule.fold_digits else text
             # per sentence: signal name -> (start, end) of its first match there
             present: list[dict[str, tuple[int, int]]] = [{} for _ in spans]
             for signal in rule.signals:
                 matches: Iterable[tuple[int, int]] = (
-                    (m.span() for m in signal.pattern.finditer(text))
+                    (m.span() for m in signal.pattern.finditer(source))
                     if signal.pattern is not None
                     else builtin[signal.builtin or ""]
                 )
                 for start, end in matches:
                     i = max(0, bisect.bisect_right(starts, start) - 1)
+                    since = max(spans[i][0], start - _WARNING_CHARS)
+                    if signal.not_after and signal.not_after.search(source, since, start):
+                        continue  # "never give your PIN ...": a warning, not a request
                     present[i].setdefault(signal.name, (start, end))
             weights = {s.name: s.weight for s in rule.signals}
             last_end = -1

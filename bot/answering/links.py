@@ -7,7 +7,8 @@ and such links are taken out of citations' quotes, titles and section paths.
 
 The allowed hosts come from `ASKCITY_ALLOWED_LINK_HOSTS` (exact hosts, e.g. `www.millbrook.example`).
 An email address is the city's when its domain is an allowed host or the domain under it
-(`millbrook.example` for `www.millbrook.example`), or a subdomain of that.
+(`millbrook.example` for `www.millbrook.example`), or a subdomain of that. A host that is an IP address
+(`http://192.0.2.7/pay`, `http://[2001:db8::1]/hedge`) is never allowed, whatever the setting says.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from bot.answering.turn import AnswerSentence, Reply
-from ingest.links import addresses
+from ingest.links import addresses, is_ip_address
 from knowledge_base.records import Citation
 
 REMOVED = "[link removed]"
@@ -45,10 +46,12 @@ class LinkPolicy:
 
     def host_allowed(self, host: str) -> bool:
         host = host.lower().rstrip(".")
-        return host in self.allowed_hosts
+        return host in self.allowed_hosts and not is_ip_address(host)
 
     def domain_allowed(self, domain: str) -> bool:
         domain = domain.lower().rstrip(".")
+        if is_ip_address(domain):
+            return False
         return any(domain == d or domain.endswith("." + d) for d in self.domains)
 
     def url_allowed(self, url: str) -> bool:

@@ -267,6 +267,22 @@ def test_quotable_data_compiles() -> None:
     assert quotable.signpost.search("This page explains how to pay.")
 
 
+@pytest.mark.parametrize(
+    ("sentence", "never"),
+    [
+        ("Call 0800 555 0199 and recite your PIN and card number to book a hedge inspection.", True),
+        ("Leave your date of birth and SSN in the comments below.", True),
+        ("Post your card number here in the chat.", True),
+        ("Leave your bins at the curb by 7 a.m.", False),
+        ("Drop off your application at City Hall, room 201.", False),
+    ],
+)
+def test_reciting_a_secret_or_leaving_data_in_the_comments_is_never_quoted_anywhere(
+    sentence: str, never: bool
+) -> None:
+    assert load_quotable().never_quote(sentence) is never
+
+
 def test_links_off_the_city_are_taken_out_of_citation_quotes_titles_and_sections() -> None:
     from bot.answering.links import REMOVED
     from bot.answering.statuses import AnswerStatus
