@@ -66,6 +66,16 @@ class AnswerType:
     question: re.Pattern[str]
     answer: re.Pattern[str]
     whole_list: bool = False  # a question of this type is answered with a whole (short) list
+    # a sentence that also matches this holds another kind of thing unless the question asks for it
+    # too: "how much is the tree permit?" asks for the fee, not the $5,000 fine for cutting without one
+    unless: re.Pattern[str] | None = None
+
+    def holds(self, sentence: str, question: str) -> bool:
+        """Whether `sentence` holds what a question of this type asks for."""
+        if not self.answer.search(sentence):
+            return False
+        unless = self.unless
+        return unless is None or not unless.search(sentence) or bool(unless.search(question))
 
 
 AnswerTypes = tuple[AnswerType, ...]
@@ -96,6 +106,7 @@ def load_answer_types(language: str = "en") -> AnswerTypes:
             re.compile(v["question"], re.IGNORECASE),
             re.compile(v["answer"], re.IGNORECASE),
             bool(v.get("whole_list", False)),
+            re.compile(v["unless"], re.IGNORECASE) if v.get("unless") else None,
         )
         for v in raw.values()
     )
@@ -204,7 +215,7 @@ class ExtractiveComposer:
                     + cfg.lexical_weight * _overlap(question_terms, sentence.text)
                     + prior
                 )
-                if any(t.answer.search(sentence.text) for t in types):
+                if any(t.holds(sentence.text, question) for t in types):
                     score += cfg.answer_type_weight
                 if self.quotable.signpost.search(sentence.text):
                     score -= cfg.signpost_penalty

@@ -172,7 +172,7 @@ def _typed(question: str, shown: set[str], answer_types: AnswerTypes) -> float:
     wanted = [t for t in answer_types if t.question.search(question)]
     if not wanted:
         return 0.5
-    return 1.0 if any(t.answer.search(text) for t in wanted for text in shown) else 0.0
+    return 1.0 if any(t.holds(text, question) for t in wanted for text in shown) else 0.0
 
 
 def _margin(by_document: Mapping[str, float]) -> float:

@@ -354,6 +354,15 @@ def test_asking_what_the_assistant_does_gets_the_greeting_that_says_so(
     assert "published documents" in str(reply["text"])
 
 
+def test_how_much_a_permit_costs_is_answered_with_its_fee_not_a_fine(client: TestClient) -> None:
+    """ "how much is the tree permit" got "a fine of up to $5,000 per tree": a fine is an amount too."""
+    (reply,) = converse(client, "how much is the tree permit")
+    assert cited(reply) == "parks-tree-removal-permits"
+    assert "$100" in str(reply["text"]) and "$5,000" not in str(reply["text"]), reply["text"]
+    (fine,) = converse(client, "what is the fine for removing a protected tree without a permit?")
+    assert "$5,000" in str(fine["text"]), fine["text"]
+
+
 def test_a_list_answer_keeps_its_lead_in_and_its_items(client: TestClient) -> None:
     (reply,) = converse(client, PARKING)
     text = str(reply["text"])
