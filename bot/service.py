@@ -3,7 +3,9 @@
 With a handoff desk (`bot.staff.desk`), a request for a person ("talk to a person", the handoff
 intent, or "yes" right after a `no_answer`) opens a ticket with the redacted conversation so far, and
 from then on the bot is silent in that conversation: the resident's messages are relayed (redacted) to
-the ticket until the agent resolves it, when the bot answers again and says so.
+the ticket until the agent resolves it, when the bot answers again and says so. Until an agent claims
+it, a message that only takes the request back ("never mind", "cancel that, I found it") closes the
+ticket instead (`bot.staff.desk.withdraws`): the bot confirms it and answers from the next message.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from bot.privacy import Redactor
 from bot.ratelimit import RateLimiter
 from bot.sessions import SessionStore
 from bot.staff.departments import Department
-from bot.staff.desk import HandoffDesk, HandoffRequest, HandoffView, transcript_messages
+from bot.staff.desk import HandoffDesk, HandoffRequest, HandoffView, transcript_messages, withdraws
 from bot.storage.database import BotDatabase, TranscriptTurn, session_ref
 from bot.switch import KillSwitch
 from knowledge_base.records import Turn
@@ -97,6 +99,16 @@ class BotService:
             ticket = desk.open_ticket(session_ref(session_id))
             if ticket is not None:
                 redacted = self.redactor.redact(normalise(message), desk.last_resident_text(ticket)).text
+                withdrawn = (
+                    desk.withdraw(ticket, redacted)
+                    if withdraws(self.pipeline.route.patterns, redacted)
+                    else None
+                )
+                if withdrawn is not None:  # "never mind" while nobody has claimed it: the bot is back
+                    answer = _service_answer(redacted, withdrawn.text, AnswerStatus.ANSWERED)
+                    self._remember(session_id, answer)
+                    log.info("request for a person withdrawn", extra={"ticket": ticket.id})
+                    return TurnOutcome(answer, withdrawn)
                 desk.relay(ticket, redacted)
                 answer = _service_answer(redacted, "")
                 log.info("relayed to a person", extra={"ticket": ticket.id, "status": ticket.status.value})
@@ -259,7 +271,8 @@ def _service_answer(
     status: AnswerStatus = AnswerStatus.HANDOFF,
     intent: Intent = "handoff",
 ) -> Answer:
-    """A turn the pipeline did not answer: relayed to a person, a "yes" to the offer of one, or a "no"."""
+    """A turn the pipeline did not answer: relayed to a person, a "yes" to the offer of one, a "no", or
+    a request for one taken back."""
     return Answer(
         answer_id=uuid.uuid4().hex,
         status=status,

@@ -2,9 +2,13 @@
 
 Everything that changes a ticket goes through here, so each change is stored first (one conditional
 UPDATE in `bot.storage.tickets`) and then announced: to the resident's widget on the session's channel
-(`queue`, `agent_joined`, `message`, `transferred`, `resolved`, `abandoned`, `left`) and to the agent
-console on the ticket's channel (`message`, `status`). Every text that is stored is redacted; an agent's
-reply reaches the resident as written (a department's phone number must survive) and is stored redacted.
+(`queue`, `agent_joined`, `message`, `transferred`, `resolved`, `abandoned`, `left`, `withdrawn`) and to
+the agent console on the ticket's channel (`message`, `status`). Every text that is stored is redacted;
+an agent's reply reaches the resident as written (a department's phone number must survive) and is
+stored redacted.
+
+A resident may take back a request nobody has claimed yet ("never mind": `withdraws`, `withdraw`); once
+an agent has it, such a message is relayed like any other: the resident is talking to a person.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.answering.normalise import normalise
-from bot.answering.replies import Replies, load_routes
+from bot.answering.replies import Replies, RoutePatterns, load_routes
 from bot.events import EventBroker
 from bot.privacy import Redactor
 from bot.staff.departments import Department, Directory
@@ -40,6 +44,7 @@ from bot.staff.tickets import (
     session_channel,
 )
 from bot.storage.tickets import TicketStore
+from knowledge_base.text import terms
 
 HandoffState = Literal["waiting", "active", "closed", "full", "resolved", "abandoned"]
 PREVIEW_CHARS = 120  # the resident's question as the queue shows it
@@ -176,6 +181,8 @@ class HandoffDesk:
             return HandoffView("abandoned", self.replies.get("handoff_abandoned", contact=contact))
         if ticket.outcome == Outcome.RESIDENT_LEFT:
             return HandoffView("resolved", self.replies.get("handoff_left"))
+        if ticket.outcome == Outcome.WITHDRAWN:
+            return HandoffView("resolved", self.replies.get("handoff_withdrawn"))
         ended_by = self._ended_by(ticket)
         return HandoffView("resolved", self._resolved_text(ticket, ended_by), agent_name=ended_by)
 
@@ -214,6 +221,28 @@ class HandoffDesk:
         view = self.view(ticket)
         self.broker.publish(ticket.session_channel, "left", {"text": view.text})
         self._announce(ticket.department)
+        return view
+
+    def withdraw(self, ticket: Ticket, redacted: str) -> HandoffView | None:
+        """The resident takes back a request nobody has claimed ("never mind": `withdraws`): their message
+        (already redacted) and a closing line go on the ticket, which ends `withdrawn`, and the queue
+        moves up. None when an agent has the ticket: the message is theirs to read (`relay`).
+
+        The ticket ends only if it is still waiting when the database changes it (one conditional
+        UPDATE, `TicketStore.withdraw`): an agent claiming it in that instant keeps it, and the message
+        is relayed to them (None)."""
+        if ticket.status != TicketStatus.WAITING:
+            return None
+        now = self.clock()
+        closed = self.store.withdraw(ticket.id, now)
+        if closed is None:
+            return None
+        said = self.store.add_closing_message(closed.id, NewMessage(MessageRole.RESIDENT, redacted), now)
+        self.broker.publish(closed.channel, "message", _message_data(said))
+        self._close(closed, "The resident withdrew the request before anyone took it.")
+        view = self.view(closed)
+        self.broker.publish(closed.session_channel, "withdrawn", {"text": view.text})
+        self._announce(closed.department)
         return view
 
     # ---- the agent's side --------------------------------------------------------------------------------
@@ -402,6 +431,16 @@ def _message_data(message: TicketMessage) -> dict[str, object]:
         "masked": message.masked,
         "created_at": message.created_at.isoformat(),
     }
+
+
+def withdraws(routes: RoutePatterns, text: str) -> bool:
+    """Whether a resident's message (normalised, redacted) only takes back their request for a person:
+    it says so ("never mind", "cancel that", "I don't need a person anymore": `handoff_withdraw` in the
+    routes data), and nothing is left once that and what may go with it ("thanks", "I found it":
+    `handoff_withdraw_aside`) are taken out. "Never mind, how much is a dog licence?" asks something."""
+    if not routes.matches("handoff_withdraw", text):
+        return False
+    return not terms(routes.rest("handoff_withdraw_aside", routes.rest("handoff_withdraw", text)))
 
 
 def preview(text: str, limit: int = PREVIEW_CHARS) -> str:

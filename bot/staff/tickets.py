@@ -1,8 +1,9 @@
 """Tickets: a resident's conversation handed to a person, and the messages in it (all text redacted).
 
 A ticket is `waiting` in a department's queue until an agent claims it (`active`), and ends `resolved`
-(by the agent, with an outcome code, or by the resident leaving the queue) or `abandoned` (nobody
-claimed it in time). A transfer puts it back in another department's queue, keeping its place in time.
+(by the agent, with an outcome code, by the resident leaving the queue, or by the resident taking back a
+request nobody had claimed yet: `withdrawn`) or `abandoned` (nobody claimed it in time). A transfer
+puts it back in another department's queue, keeping its place in time.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ OPEN = (TicketStatus.WAITING, TicketStatus.ACTIVE)
 
 
 class Outcome(StrEnum):
-    """How a ticket ended. Agents choose among the first four; the last two are the system's."""
+    """How a ticket ended. Agents choose among the first four; the others are the system's."""
 
     ANSWERED = "answered"  # the resident's question was answered
     REFERRED = "referred"  # sent to an office, a form or another service
@@ -34,6 +35,7 @@ class Outcome(StrEnum):
     NOT_RESOLVED = "not_resolved"  # could not be helped now
     RESIDENT_LEFT = "resident_left"  # the resident left the queue
     ABANDONED = "abandoned"  # nobody claimed it in time
+    WITHDRAWN = "withdrawn"  # the resident took the request back before anyone claimed it ("never mind")
 
 
 AGENT_OUTCOMES = (Outcome.ANSWERED, Outcome.REFERRED, Outcome.CALLBACK, Outcome.NOT_RESOLVED)
@@ -44,6 +46,7 @@ OUTCOME_LABELS = {
     Outcome.NOT_RESOLVED: "Not resolved",
     Outcome.RESIDENT_LEFT: "Resident left",
     Outcome.ABANDONED: "Abandoned (nobody claimed it)",
+    Outcome.WITHDRAWN: "Withdrawn by the resident",
 }
 
 

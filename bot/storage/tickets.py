@@ -343,6 +343,22 @@ class TicketStore:
             )
         return ticket
 
+    def withdraw(self, ticket_id: str, now: datetime) -> Ticket | None:
+        """The resident takes back a request nobody has claimed: the ticket ends `withdrawn` only while
+        it is still waiting (None once an agent has claimed it, or it ended otherwise)."""
+        with self.engine.begin() as conn:
+            return self._change(
+                conn,
+                ticket_id,
+                T.c.status == TicketStatus.WAITING.value,
+                {
+                    "status": TicketStatus.RESOLVED.value,
+                    "outcome": Outcome.WITHDRAWN.value,
+                    "closed_at": now,
+                    "case_references": [],
+                },
+            )
+
     def leave(self, session_ref: str, now: datetime) -> Ticket | None:
         """The resident leaves: their open ticket ends (outcome `resident_left`)."""
         with self.engine.begin() as conn:

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from bot.staff.desk import Agent
+from bot.staff.tickets import Outcome
 from bot.storage.database import session_ref
 from tests.web_widget.harness import BotServer, DemoUser, RecordsService, bot_settings, bound_socket
 from tests.web_widget.widget_page import Widget
@@ -215,4 +217,67 @@ def test_a_second_request_for_a_person_gets_a_new_chat_not_a_replay_of_the_first
     expect(handoff).to_have_text("")
     answer = widget.ask("When is garbage collected?")
     expect(answer).to_have_attribute("data-status", "answered")
+    assert record.errors == [] and record.dialogs == []
+
+
+HANDOFF_ENDED = """() => {
+  const key = Object.keys(sessionStorage).find((k) => k.startsWith("askcity:"));
+  return Boolean(key) && JSON.parse(sessionStorage.getItem(key)).handoff === null;
+}"""
+
+
+def test_a_request_nobody_has_taken_is_cancelled_from_the_keyboard_and_a_new_one_is_not_ended_by_it(
+    centre: CallCentre, open_page: Any
+) -> None:
+    """While the request waits, **Cancel request** (a real button, after Send and Talk to a person in the
+    Tab order) takes it back: the assistant confirms it, and the stream's `withdrawn` event is read, so the
+    next request for a person resumes after it and goes on."""
+    resident, record = open_page(centre.origin + "/")
+    widget = Widget(resident)
+    handoff = resident.locator(".ac-handoff")
+    cancel = resident.get_by_role("button", name="Cancel request")
+    desk = centre.bot.runtime.desk
+    assert desk is not None
+    confirmation = desk.replies.get("handoff_withdrawn")
+
+    widget.open()
+    expect(cancel).to_be_hidden()  # nothing to cancel
+    talk_to_a_person(resident, widget)
+    expect(handoff).to_contain_text("in the queue")
+    first = open_ticket_id(centre, widget)
+    expect(cancel).to_be_visible()
+
+    widget.input.focus()
+    for _ in range(3):  # Send, Talk to a person, Cancel request
+        resident.keyboard.press("Tab")
+    expect(cancel).to_be_focused()
+    before = widget.answers.count()
+    resident.keyboard.press("Enter")
+    answer = widget.wait_for_answer(before)
+    assert widget.answer_text(answer) == confirmation
+    expect(answer).not_to_have_attribute("data-status", "handoff")
+    expect(handoff).to_have_text("")
+    expect(cancel).to_be_hidden()
+    expect(widget.input).to_be_focused()  # not lost with the button that went away
+    assert desk.store.get(first).outcome == Outcome.WITHDRAWN
+    resident.wait_for_function(HANDOFF_ENDED)  # the `withdrawn` event was read
+    withdrawn_id = widget.stored()["lastEventId"]
+    assert withdrawn_id
+
+    # A second request resumes the stream after the `withdrawn` event, which does not end it.
+    requests_before = len(record.requests)
+    talk_to_a_person(resident, widget)
+    expect(handoff).to_contain_text("in the queue")
+    second = open_ticket_id(centre, widget)
+    assert second != first
+    assert events_requests(record.requests[requests_before:])[0].endswith(f"?last_event_id={withdrawn_id}")
+    desk.claim(second, Agent("agent-after-withdrawal", "Wendy Agent"))
+    expect(handoff).to_contain_text("You are now chatting with Wendy Agent")
+    expect(cancel).to_be_hidden()  # a person has it: "never mind" is theirs to read
+    desk.resolve(second, Outcome.ANSWERED, Agent("agent-after-withdrawal", "Wendy Agent"))
+    expect(resident.locator(".ac-log")).to_contain_text("Wendy Agent has ended this chat")
+
+    log = shown(resident)
+    assert [kind for kind, _ in log] == ["you", "bot", "you", "bot", "you", "bot", "note", "note"]
+    assert log[2] == ("you", "Cancel my request for a person") and log[3] == ("bot", confirmation)
     assert record.errors == [] and record.dialogs == []

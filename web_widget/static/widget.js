@@ -56,6 +56,8 @@
       commentThanks: "Thank you, your comment was sent.",
       person: "Talk to a person",
       personMessage: "I want to talk to a person",
+      cancelRequest: "Cancel request",
+      cancelRequestMessage: "Cancel my request for a person",
       clear: "Clear conversation",
       cleared: "The conversation was cleared.",
       logout: "Log out",
@@ -498,6 +500,12 @@
       { type: "button", class: "ac-tool", hidden: true, on: { click: logout } },
       t("logout"),
     );
+    // While nobody has taken the request for a person, it can be taken back (`withdrawn`, below).
+    ui.cancelRequest = h(
+      "button",
+      { type: "button", class: "ac-tool", hidden: true, on: { click: () => ask(t("cancelRequestMessage")) } },
+      t("cancelRequest"),
+    );
     const tools = h(
       "div",
       { class: "ac-tools" },
@@ -506,6 +514,7 @@
         { type: "button", class: "ac-tool", on: { click: () => ask(t("personMessage")) } },
         t("person"),
       ),
+      ui.cancelRequest,
       h("button", { type: "button", class: "ac-tool", on: { click: clearConversation } }, t("clear")),
       ui.logout,
     );
@@ -1075,13 +1084,26 @@
   function showHandoff() {
     const live = state.handoff && (state.handoff.state === "waiting" || state.handoff.state === "active");
     ui.handoff.textContent = live ? asText(state.handoff.text) : "";
+    ui.cancelRequest.hidden = !(state.handoff && state.handoff.state === "waiting");
   }
 
   /** A chat response said where the resident stands with a person. */
   function onHandoff(handoff) {
     const kind = asText(handoff.state);
-    if (kind !== "waiting" && kind !== "active") return;
-    state.handoff = { state: kind, text: asText(handoff.text) };
+    if (kind !== "waiting" && kind !== "active") {
+      // With a request open, this turn ended it (the resident took it back: "never mind"). The answer
+      // says so; the stream's `withdrawn` event, still read, ends the handoff, so that the next request
+      // for a person resumes the stream after it.
+      if (state.handoff) {
+        state.handoff.state = "ended";
+        persist();
+        showHandoff();
+      }
+      return;
+    }
+    // A request made before the previous one's `withdrawn` arrived: that event must not end this one.
+    const pending = state.handoff && state.handoff.state === "ended";
+    state.handoff = { state: kind, text: asText(handoff.text), afterWithdrawn: pending || undefined };
     persist();
     showHandoff();
     follow();
@@ -1126,6 +1148,10 @@
       addMessage({ role: "note", text });
     } else if (kind === "message") {
       addMessage({ role: "agent", name: asText(data.agent), text });
+    } else if (kind === "withdrawn") {
+      // the resident took the request back; the chat's answer says so (no note here)
+      if (state.handoff.afterWithdrawn) delete state.handoff.afterWithdrawn;
+      else endHandoff();
     } else if (HANDOFF_ENDS.has(kind)) {
       addMessage({ role: "note", text });
       endHandoff();

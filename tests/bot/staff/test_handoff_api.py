@@ -390,6 +390,75 @@ def test_the_resident_may_leave_the_queue(stack: StaffStack, served: ServedApp, 
     assert resident.say(PARKING)["status"] == "answered"
 
 
+def test_never_mind_while_nobody_has_claimed_the_request_withdraws_it_and_the_bot_answers_again(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say(PARKING)
+    assert resident.say("I want to talk to a person")["handoff"]["state"] == "waiting"
+    ticket = ticket_of(stack, resident)
+
+    withdrawn = resident.say("Never mind, I found it. Thanks!")
+    confirmation = desk_of(stack).replies.get("handoff_withdrawn")
+    assert withdrawn["relayed"] is False and withdrawn["text"] == confirmation
+    assert withdrawn["handoff"]["state"] == "resolved" and withdrawn["handoff"]["text"] == confirmation
+    assert withdrawn["status"] != "handoff"  # the widget shows no "Contact a person" badge
+
+    # the agents' side: closed with its own outcome, the resident's words and a closing line on it
+    alex = agent(stack, served, subject="agent-withdrawn")
+    detail = alex.get(f"/api/v1/staff/tickets/{ticket}").json()
+    assert (detail["ticket"]["status"], detail["ticket"]["outcome"]) == ("resolved", "withdrawn")
+    assert detail["ticket"]["agent_name"] is None
+    said = [(m["role"], m["text"]) for m in detail["messages"]]
+    assert said[-2] == ("resident", "Never mind, I found it. Thanks!")
+    assert said[-1][0] == "system" and "withdrew" in said[-1][1]
+    assert ticket not in [t["id"] for t in alex.get("/api/v1/staff/tickets").json()["tickets"]]
+    assert alex.post(f"/api/v1/staff/tickets/{ticket}/claim").status_code == 409  # nobody can take it now
+    page = alex.get(f"/staff/tickets/{ticket}")
+    assert page.status_code == 200 and "Never mind, I found it. Thanks!" in page.text
+
+    # the resident's side: the stream says it ended; the page reloaded says the same
+    ended = read_stream(resident.events_url, until=lambda s: "withdrawn" in s.kinds())
+    assert ended.events[-1].data["text"] == confirmation
+    state = resident.client.get(f"/api/v1/sessions/{resident.session_id}/handoff").json()["handoff"]
+    assert (state["state"], state["text"]) == ("resolved", confirmation)
+
+    # the bot's transcript records the exchange, and the bot answers the next question itself
+    turns = stack.runtime.service.database.conversation(resident.session_id)
+    assert (turns[-1].question, turns[-1].answer) == ("Never mind, I found it. Thanks!", confirmation)
+    back = resident.say(PARKING)
+    assert back["status"] == "answered" and back["relayed"] is False and back["handoff"] is None
+    assert "$" in back["text"]
+
+
+def test_never_mind_once_an_agent_has_the_conversation_is_relayed_to_the_agent(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    resident.say("I want to talk to a person")
+    ticket = ticket_of(stack, resident)
+    alex = agent(stack, served, subject="agent-nevermind")
+    assert alex.post(f"/api/v1/staff/tickets/{ticket}/claim").status_code == 200
+
+    relayed = resident.say("never mind")
+    assert relayed["relayed"] is True and relayed["text"] == ""
+    assert relayed["handoff"]["state"] == "active"
+    detail = alex.get(f"/api/v1/staff/tickets/{ticket}").json()
+    assert detail["ticket"]["status"] == "active" and detail["ticket"]["outcome"] is None
+    assert (detail["messages"][-1]["role"], detail["messages"][-1]["text"]) == ("resident", "never mind")
+    assert alex.post(f"/api/v1/staff/tickets/{ticket}/resolve", json={"outcome": "answered"}).is_success
+
+
+def test_never_mind_with_a_question_goes_to_the_queue_as_before(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    """Taking the request back and asking something at once is left to the person: nothing is lost."""
+    resident.say("I want to talk to a person")
+    ticket = ticket_of(stack, resident)
+    relayed = resident.say("never mind, how much is a dog licence?")
+    assert relayed["relayed"] is True and relayed["handoff"]["state"] == "waiting"
+    assert desk_of(stack).store.get(ticket).status.value == "waiting"
+    resident.client.delete(f"/api/v1/sessions/{resident.session_id}/handoff")
+
+
 def test_save_as_curated_answer_makes_a_redacted_draft(
     stack: StaffStack, served: ServedApp, resident: Resident
 ) -> None:

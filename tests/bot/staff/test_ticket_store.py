@@ -89,6 +89,22 @@ def test_only_a_supervisor_closes_an_unclaimed_ticket_or_writes_in_anothers(data
     assert done.status == TicketStatus.RESOLVED
 
 
+def test_a_resident_withdraws_only_a_ticket_nobody_has_claimed(database: BotDatabase) -> None:
+    """One conditional UPDATE: a claim and a withdrawal at the same instant cannot both win."""
+    store = TicketStore(database.engine)
+    waiting = open_ticket(store, "session-w1")
+    withdrawn = store.withdraw(waiting, NOW)
+    assert withdrawn is not None
+    assert (withdrawn.status, withdrawn.outcome) == (TicketStatus.RESOLVED, Outcome.WITHDRAWN)
+    assert store.withdraw(waiting, NOW) is None  # already ended
+    with pytest.raises(TicketConflictError):
+        store.claim(waiting, "agent-1", "Alex", NOW)
+    claimed = open_ticket(store, "session-w2")
+    store.claim(claimed, "agent-1", "Alex", NOW)
+    assert store.withdraw(claimed, NOW) is None
+    assert store.get(claimed).status == TicketStatus.ACTIVE
+
+
 def test_messages_are_numbered_in_order_after_the_transcript(database: BotDatabase) -> None:
     store = TicketStore(database.engine)
     ticket = open_ticket(store, "session-c")
