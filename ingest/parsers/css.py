@@ -1,8 +1,9 @@
 """A page's own stylesheets read into the rules a desktop browser applies, for the hidden-text checks
 (`web.py` runs the cascade).
 
-- Comments (also inside a declaration: `display:/**/none`), `<!--` `-->` around a stylesheet and escapes
-  (`n\\6f ne`) are read as a browser reads them; an escaped `}` or `;` ends nothing.
+- tinycss2 reads the CSS as a browser does: rules, @-rules, nested blocks, declarations and `!important`,
+  comments (also inside a declaration: `display:/**/none`), `<!--` `-->` around a stylesheet and escapes
+  (`n\\6f ne`; an escaped `}` or `;` ends nothing).
 - Rules inside @-rules count when a desktop browser applies them: `@media` and `@supports` as
   `css_conditions.py` judges them (an `@supports` condition that cannot be told counts as holding);
   `@layer`, `@container` and `@scope` always. `@property` gives custom properties their initial values;
@@ -16,13 +17,26 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import tinycss2
 
 from ingest.parsers.colours import colour
 from ingest.parsers.css_conditions import media_applies, supports
-from ingest.parsers.css_values import FONT_KEYWORDS
+from ingest.parsers.css_values import (
+    FONT_KEYWORDS,
+    MAX_NESTING,
+    Tokens,
+    significant,
+    split,
+    substitute,
+    text,
+    tokens,
+)
 
 UNLAYERED = 1 << 30  # rank of rules outside @layer: they beat every layer
 MAX_DEPTH = 100  # blocks nested deeper than this are not read (Python's stack would not take many more)
@@ -50,10 +64,9 @@ _ALIASES = {
     "-webkit-transform": "transform", "-ms-transform": "transform", "overflow-block": "overflow-y",
     "overflow-inline": "overflow-x",
 }  # fmt: skip
-_COMMENT = re.compile(r"""("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|/\*.*?(?:\*/|\Z)""", re.S)
-_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(\n)|(.))", re.S)
-_IMPORTANT = re.compile(r"!\s*important\s*$")
-_NAME = re.compile(r"--[^\s:;]*|-?[a-z][a-z0-9-]*")
+_IMAGES = ("url", "gradient", "image", "image-set", "element")  # functions that paint a background image
+_PSEUDO_ELEMENTS = ("before", "after", "first-line", "first-letter")  # also written with one colon
+_TAKE_BEST = ("is", "not", "has", "matches", "-webkit-any", "-moz-any")  # as specific as their best argument
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,22 +94,23 @@ class Sheet:
     _depth: int = field(default=0, repr=False)
 
     def read(self, css: str) -> None:
-        css = _COMMENT.sub(lambda m: m[1] or "", css).replace("<!--", " ").replace("-->", " ")
-        self._read(_items(css), None, "")
+        self._read_items(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True), None, "")
 
     def _layer(self, name: str) -> int:
         return self.layers.setdefault(name, len(self.layers)) if name else UNLAYERED
 
-    def _read(self, items: list[tuple[str, str | None]], parents: list[str] | None, layer: str) -> None:
+    def _read(self, block: Tokens, parents: list[str] | None, layer: str) -> None:
+        """The contents of a `{}` block."""
         if self._depth >= MAX_DEPTH:
             return
         self._depth += 1
         try:
+            items = tinycss2.parse_blocks_contents(block, skip_comments=True, skip_whitespace=True)
             self._read_items(items, parents, layer)
         finally:
             self._depth -= 1
 
-    def _read_items(self, items: list[tuple[str, str | None]], parents: list[str] | None, layer: str) -> None:
+    def _read_items(self, items: Iterable[Any], parents: list[str] | None, layer: str) -> None:
         pending: list[Declaration] = []
 
         def flush() -> None:
@@ -104,130 +118,44 @@ class Sheet:
                 self.rules.append(Rule(selector, tuple(pending), self._layer(layer), len(self.rules)))
             pending.clear()
 
-        for prelude, block in items:
-            if block is None:
-                if prelude.lower().startswith("@layer"):  # `@layer a, b;` fixes the layers' order
-                    for name in split(prelude[6:], ","):
-                        self._layer(f"{layer}.{name.strip()}" if layer else name.strip())
-                elif parents is not None and not prelude.startswith("@"):
-                    pending.extend(declaration(prelude))
-                continue
-            flush()
-            if prelude.startswith("@"):
-                self._at_rule(prelude, block, parents, layer)
-            else:
-                selectors = [s.strip() for s in split(prelude, ",") if s.strip()]
+        for item in items:
+            if item.type == "declaration" and parents is not None:
+                pending.extend(declaration(item))
+            elif item.type == "at-rule" and item.content is None and item.lower_at_keyword == "layer":
+                for name in map(text, split(item.prelude, ",")):  # `@layer a, b;` fixes the layers' order
+                    self._layer(f"{layer}.{name}" if layer else name)
+            elif item.type == "at-rule" and item.content is not None:
+                flush()
+                self._at_rule(item, parents, layer)
+            elif item.type == "qualified-rule":
+                flush()
+                selectors = [s for s in map(text, split(item.prelude, ",")) if s]
                 self._read(
-                    _items(block), [nest(s, parents) for s in selectors] if parents else selectors, layer
+                    item.content, [nest(s, parents) for s in selectors] if parents else selectors, layer
                 )
         flush()
 
-    def _at_rule(self, prelude: str, block: str, parents: list[str] | None, layer: str) -> None:
-        match = re.match(r"@([-\w]+)\s*(.*)", prelude, re.S)
-        name, condition = (match[1].lower(), match[2].strip()) if match else ("", "")
+    def _at_rule(self, rule: Any, parents: list[str] | None, layer: str) -> None:
+        name, condition = rule.lower_at_keyword, rule.prelude
         if (
             name == "container"
             or (name == "media" and media_applies(condition))
             or (name == "supports" and supports(condition, _known) is not False)
         ):
-            self._read(_items(block), parents, layer)
+            self._read(rule.content, parents, layer)
         elif name == "layer":
-            own = condition or f"\0anonymous{len(self.layers)}"
+            own = text(condition) or f"\0anonymous{len(self.layers)}"
             self._layer(own := f"{layer}.{own}" if layer else own)
-            self._read(_items(block), parents, own)
+            self._read(rule.content, parents, own)
         elif name == "scope":
-            root = re.match(r"\(([^()]*)\)", condition)
-            roots = [root[1].strip()] if root else parents or [":root"]
-            self._read(_items(block), [nest(r, parents) for r in roots] if root and parents else roots, layer)
-        elif name == "property" and condition.startswith("--"):
-            for part in split(_COMMENT.sub(lambda m: m[1] or "", block), ";"):
-                descriptor, _, value = part.partition(":")
-                if descriptor.strip().lower() == "initial-value":
-                    self.initial[condition.lower()] = " ".join(unescape(value).lower().split())
-
-
-def unescape(text: str) -> str:
-    def one(match: re.Match[str]) -> str:
-        if match[1]:
-            code = int(match[1], 16)
-            return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
-        return "" if match[2] else match[3]
-
-    return _ESCAPE.sub(one, text)
-
-
-def _scan(text: str, on: Callable[[int, str, int], int | None], start: int = 0) -> None:
-    """Call `on(index, char, paren_depth)` for each character from `start` outside strings and escapes;
-    `on` may return the index to go on from."""
-    i, depth, quote = start, 0, ""
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            i += 2
-            continue
-        if quote:
-            quote = "" if char in (quote, "\n") else quote
-        elif char in "\"'":
-            quote = char
-        elif char in "([":
-            depth += 1
-        elif char in ")]":
-            depth = max(depth - 1, 0)
-        else:
-            jump = on(i, char, depth)
-            if jump is not None:
-                i = jump
-                continue
-        i += 1
-
-
-def split(text: str, separator: str) -> list[str]:
-    """`text` cut at each `separator` outside parentheses, brackets and strings."""
-    cuts = [-1]
-    _scan(text, lambda i, c, depth: cuts.append(i) if c == separator and depth == 0 else None)
-    return [text[a + 1 : b] for a, b in zip(cuts, [*cuts[1:], len(text)], strict=True)]
-
-
-def _closing(text: str, start: int) -> int:
-    """The index of the `}` that closes the `{` at `start` (the end of the text when none does)."""
-    depth, end = 0, [len(text)]
-
-    def on(i: int, char: str, _: int) -> int | None:
-        nonlocal depth
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth == 0 and char == "}":
-            end[0] = i
-            return len(text)
-        return None
-
-    _scan(text, on, start)
-    return end[0]
-
-
-def _items(body: str) -> list[tuple[str, str | None]]:
-    """A block's contents: `(prelude, block)` for each rule or @-rule with a block, `(text, None)` for each
-    declaration or statement."""
-    items: list[tuple[str, str | None]] = []
-    start = [0]
-
-    def on(i: int, char: str, depth: int) -> int | None:
-        if depth or char not in ";{}":
-            return None
-        text = body[start[0] : i].strip()
-        if char == "{":
-            end = _closing(body, i)
-            items.append((text, body[i + 1 : end]))
-            start[0] = end + 1
-            return end + 1
-        if char == ";" and text:
-            items.append((text, None))
-        start[0] = i + 1
-        return None
-
-    _scan(body, on)
-    if body[start[0] :].strip():
-        items.append((body[start[0] :].strip(), None))
-    return items
+            start = significant(condition)[:1]
+            root = text(start[0].content) if start and start[0].type == "() block" else ""
+            roots = [root] if root else parents or [":root"]
+            self._read(rule.content, [nest(r, parents) for r in roots] if root and parents else roots, layer)
+        elif name == "property" and text(condition).startswith("--"):
+            for item in tinycss2.parse_blocks_contents(rule.content, skip_comments=True):
+                if item.type == "declaration" and item.lower_name == "initial-value":
+                    self.initial[text(condition).lower()] = _value(item.value)
 
 
 def nest(selector: str, parents: list[str] | None) -> str:
@@ -239,14 +167,28 @@ def nest(selector: str, parents: list[str] | None) -> str:
     return selector.replace("&", parent) if "&" in selector else f"{parent} {selector}"
 
 
+def _word(part: list[Any], *words: str) -> bool:
+    """Whether `part` is one of the keywords `words`."""
+    return len(part) == 1 and part[0].type == "ident" and part[0].lower_value in words
+
+
+def _unsigned(token: Any) -> bool:
+    """A number, percentage or dimension written without a sign."""
+    return token.type in ("number", "percentage", "dimension") and token.representation[:1] not in ("-", "+")
+
+
 def expand(name: str, value: str) -> dict[str, str]:
     """The longhands this module reads that the shorthand `name: value` sets."""
-    words = [w for w in split(value, " ") if w]
+    parts = split(value)
+    words = [text(part) for part in parts]
     if name == "background":
-        last = split(value, ",")[-1]
-        colours = [w for w in split(last, " ") if _looks_like_colour(w)]
-        image = any(f in value for f in ("url(", "gradient(", "image(", "image-set(", "element("))
-        clip = "text" if "text" in split(last, " ") else "border-box"
+        last = split(split(value, ",")[-1])
+        colours = [text(w) for w in last if _word(w, "currentcolor") or colour(w) is not None]
+        image = any(
+            t.type == "url" or (t.type == "function" and t.lower_name.endswith(_IMAGES))
+            for t in tokens(value)
+        )
+        clip = "text" if any(_word(w, "text") for w in last) else "border-box"
         return {"background-color": colours[-1] if colours else "transparent",
                 "background-image": value if image else "none", "background-clip": clip}  # fmt: skip
     if name in ("margin", "inset", "margin-block", "margin-inline", "inset-block", "inset-inline"):
@@ -262,34 +204,29 @@ def expand(name: str, value: str) -> dict[str, str]:
                 strict=True))  # fmt: skip
     if name == "overflow":
         return {"overflow-x": words[0] if words else "", "overflow-y": words[-1] if words else ""}
-    if name == "font":
-        for word in words:
-            size = word.split("/")[0]
-            if size in FONT_KEYWORDS or size in ("smaller", "larger") or size == "0" or (
-                re.match(r"[\d.]", size) and re.search(r"[a-z%]$", size)
+    if name == "font":  # the size is the first word that is one (`12px/1.5` is a size and a line height)
+        for part in parts:
+            size = part[0]
+            if _word([size], *FONT_KEYWORDS, "smaller", "larger") or (
+                _unsigned(size) and (size.type != "number" or size.value == 0)
             ):  # fmt: skip
-                return {"font-size": size}
+                return {"font-size": text([size])}
         return {}
     if name == "-webkit-text-stroke":
-        width = next((w for w in words if re.match(r"[\d.]|thin|medium|thick", w)), "0")
+        width = next((text(p) for p in parts if _unsigned(p[0]) or _word(p, "thin", "medium", "thick")), "0")
         stroke = next((w for w in words if w != width), "currentcolor")
         return {"-webkit-text-stroke-width": width, "-webkit-text-stroke-color": stroke}
     return {}
 
 
-def _looks_like_colour(word: str) -> bool:
-    return word == "currentcolor" or colour(word) is not None
+def _value(value: Tokens) -> str:
+    return " ".join(text(value).lower().split())
 
 
-def declaration(text: str) -> list[Declaration]:
-    """The declarations (longhands this module reads, custom properties) of one `name: value`."""
-    name, sep, value = text.partition(":")
-    name, value = unescape(name).strip().lower(), " ".join(unescape(value).lower().split())
-    if not sep or not _NAME.fullmatch(name):
-        return []
-    important = bool(_IMPORTANT.search(value))
-    value = _IMPORTANT.sub("", value).strip()
-    name = _ALIASES.get(name, name)
+def declaration(item: Any) -> list[Declaration]:
+    """The declarations (longhands this module reads, custom properties) of one tinycss2 declaration."""
+    name = _ALIASES.get(item.lower_name, item.lower_name)
+    value, important = _value(item.value), bool(item.important)
     if name.startswith("--") or name in RELEVANT:
         return [Declaration(name, value, important)]
     if name in _SHORTHANDS:
@@ -301,99 +238,90 @@ def declaration(text: str) -> list[Declaration]:
     return []
 
 
-def declaration_list(css: str) -> list[Declaration]:
-    """The declarations of an inline `style` or a rule's body."""
-    css = _COMMENT.sub(lambda m: m[1] or "", css)
-    return [d for part in split(css, ";") for d in declaration(part)]
+def declaration_list(css: str) -> tuple[Declaration, ...]:
+    """The declarations of an inline `style` (a short one is read once)."""
+    return _declarations(css) if len(css) <= 200 else _declarations.__wrapped__(css)
 
 
-def longhand(name: str, value: str) -> str | None:
-    """The value of longhand `name` once `var()` is resolved: a deferred shorthand is expanded."""
+@lru_cache(maxsize=1024)
+def _declarations(css: str) -> tuple[Declaration, ...]:
+    items = tinycss2.parse_blocks_contents(css, skip_comments=True, skip_whitespace=True)
+    return tuple(d for item in items if item.type == "declaration" for d in declaration(item))
+
+
+def longhand(name: str, value: str, lookup: Callable[[str], str | None]) -> str | None:
+    """The value of longhand `name` with `var()` resolved by `lookup` (a shorthand holding `var()` is expanded
+    then); None when the declaration is invalid."""
     if not value.startswith(DEFERRED):
-        return value
+        return substitute(value, lookup)
     _, shorthand, raw = value.split(DEFERRED, 2)
-    return expand(shorthand, raw).get(name)
+    resolved = substitute(raw, lookup)
+    return None if resolved is None else expand(shorthand, resolved).get(name)
 
 
 def _known(name: str) -> bool:
     return _ALIASES.get(name, name) in RELEVANT or name in _SHORTHANDS
 
 
-# ---- selectors -------------------------------------------------------------------------------------------
-_IDENT = re.compile(r"(?:[\w-]|\\.|[^\x00-\x7f])+", re.S)
-
-
-def specificity(selector: str) -> tuple[int, int, int]:
+# ---- selectors (tinycss2 tokens; soupsieve matches them) -----------------------------------------------
+def specificity(selector: str | Tokens, depth: int = 0) -> tuple[int, int, int]:
     """(ids, classes/attributes/pseudo-classes, types) of one complex selector."""
     ids = classes = types = 0
-    i = 0
-    while i < len(selector):
-        char = selector[i]
-        ident = _IDENT.match(selector, i + 1)
-        after = ident.end() if ident else i + 1
-        if char == "#":
+    parts = [token for token in tokens(selector) if token.type != "comment"]
+    for at, token in enumerate(parts):
+        before = parts[at - 1] if at else None
+        colons = 0 if before != ":" else 2 if at > 1 and parts[at - 2] == ":" else 1
+        if token.type == "hash":
             ids += 1
-        elif char == ".":
+        elif token.type == "[] block" or (token.type == "ident" and before == "."):
             classes += 1
-        elif char == "[":
-            classes += 1
-            after = selector.find("]", i) + 1 or len(selector)
-        elif char == ":" and selector.startswith("::", i):
-            types += 1
-            element = _IDENT.match(selector, i + 2)
-            after = element.end() if element else i + 2
-        elif char == ":":
-            name = ident[0].lower() if ident else ""
-            if after < len(selector) and selector[after] == "(":
-                depth, end = 0, after
-                while end < len(selector):
-                    depth += {"(": 1, ")": -1}.get(selector[end], 0)
-                    if depth == 0:
-                        break
-                    end += 1
-                inner = selector[after + 1 : end]
-                after = end + 1
-                if name in ("is", "not", "has", "matches", "-webkit-any", "-moz-any", "where"):
-                    i = after
-                    if name != "where":
-                        best = max((specificity(s.strip()) for s in split(inner, ",")), default=(0, 0, 0))
-                        ids, classes, types = ids + best[0], classes + best[1], types + best[2]
-                    continue
-            if name in ("before", "after", "first-line", "first-letter"):
+        elif token.type in ("ident", "function") and colons:
+            name = token.lower_value if token.type == "ident" else token.lower_name
+            if colons == 2 or name in _PSEUDO_ELEMENTS:
                 types += 1
-            else:
+            elif token.type == "function" and name in _TAKE_BEST and depth < MAX_NESTING:
+                arguments = split(token.arguments, ",")
+                best = max((specificity(a, depth + 1) for a in arguments), default=(0, 0, 0))
+                ids, classes, types = ids + best[0], classes + best[1], types + best[2]
+            elif name != "where":
                 classes += 1
-        elif (name_at := _IDENT.match(selector, i)) and char not in " >+~,|*":
+        elif token.type == "ident":
             types += 1
-            after = name_at.end()
-        else:
-            after = i + 1
-        i = after
     return ids, classes, types
 
 
 Key = tuple[str, str]  # ("#", id), (".", class) or ("", tag), lower-cased
 
 
-def _compound_key(compound: str) -> Key | None:
-    if "|" in compound:  # a namespace
+def _compound_key(compound: list[Any]) -> Key | None:
+    if any(node == "|" for node in compound):  # a namespace
         return None
-    for mark, pattern in (("#", r"#([\w-]+)"), (".", r"\.([\w-]+)"), ("", r"^([a-z][\w-]*)")):
-        found = re.search(pattern, compound)
-        if found:
-            return mark, found[1]
-    return None
+    for node in compound:
+        if node.type == "hash":
+            return "#", str(node.value).lower()
+    for before, node in itertools.pairwise(compound):
+        if before == "." and node.type == "ident":
+            return ".", str(node.value).lower()
+    return ("", str(compound[0].value).lower()) if compound and compound[0].type == "ident" else None
 
 
 def selector_keys(selector: str) -> tuple[Key | None, frozenset[Key]]:
     """What an element must have for one complex selector to match it: a key of its last compound selector
     (None when nothing narrows it), and keys that some ancestor of it must have (`.a > .b p`: `.a`, `.b`)."""
-    if "\\" in selector:  # escapes: nothing is filed or required
-        return None, frozenset()
-    flat: list[str] = []  # the selector without what is inside parentheses and brackets
-    _scan(selector.strip(), lambda i, char, depth: None if depth else flat.append(char))
-    parts = re.split(r"\s*([>+~])\s*|\s+", "".join(flat))
-    compounds, joins = parts[0::2], parts[1::2]  # joins[j] is between compounds[j] and compounds[j + 1]
-    keys = [_compound_key(c.lower()) for c in compounds]
+    compounds: list[list[Any]] = [[]]
+    joins: list[str] = []  # joins[j] is between compounds[j] and compounds[j + 1]
+    join = ""
+    for token in tokens(selector):
+        if token.type == "whitespace":
+            join = join or " "
+        elif token in (">", "+", "~"):
+            join = token.value
+        elif token.type != "comment":
+            if join and compounds[-1]:
+                joins.append(join)
+                compounds.append([])
+            join = ""
+            compounds[-1].append(token)
+    keys = [_compound_key(c) for c in compounds]
     ancestors = {keys[j] for j, join in enumerate(joins) if join not in ("+", "~")}
     return keys[-1], frozenset(k for k in ancestors if k is not None)

@@ -2,15 +2,19 @@
 scheme, a mouse and no reduced motion. `all`, `screen`, `not print`, `(min-width: 600px)` apply; `print`,
 `(max-width: 600px)`, `(prefers-color-scheme: dark)` and unknown features do not. `@supports` holds for
 `(display: grid)`, not for `not (display: grid)`; where it cannot be told (an unknown property, `selector()`)
-the answer is None, and the caller decides.
+the answer is None, and the caller decides. Conditions come as text or as tinycss2 tokens (an @-rule's
+prelude); tinycss2 tokenises them, this module judges them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
-from ingest.parsers.css_values import VIEWPORT, length_px
+import tinycss2
+
+from ingest.parsers.css_values import MAX_NESTING, VIEWPORT, Tokens, length_px, significant, split, text
 
 _FEATURES: dict[str, float | str] = {
     "width": VIEWPORT[0], "height": VIEWPORT[1], "device-width": VIEWPORT[0], "device-height": VIEWPORT[1],
@@ -33,23 +37,24 @@ _KEYWORDS = {
     "visibility": frozenset(("visible", "hidden", "collapse")),
 }  # fmt: skip
 _GLOBAL = frozenset(("inherit", "initial", "unset", "revert", "revert-layer"))
-_COMPARISON = re.compile(r"(<=|>=|<|>|=)")
-_OPENING = re.compile(r"[-\w]*\(")
-_WORD = re.compile(r"[^\s()]+")
+_RESOLUTION = {"dppx": 1.0, "x": 1.0, "dpi": 1 / 96, "dpcm": 2.54 / 96}
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
 
 
-def _media_value(text: str) -> float | str | None:
-    text = text.strip()
-    ratio = re.fullmatch(r"([\d.]+)\s*/\s*([\d.]+)", text)
-    if ratio:
-        return float(ratio[1]) / float(ratio[2]) if float(ratio[2]) else None
-    resolution = re.fullmatch(r"([\d.]+)(dppx|x|dpi|dpcm)", text)
-    if resolution:
-        return float(resolution[1]) * {"dppx": 1.0, "x": 1.0, "dpi": 1 / 96, "dpcm": 2.54 / 96}[resolution[2]]
-    if re.fullmatch(r"-?[\d.]+", text):
-        return float(text)
-    length = length_px(text)
-    return length if length is not None else text
+def _word(token: Any, *words: str) -> bool:
+    return bool(token.type == "ident" and token.lower_value in words)
+
+
+def _media_value(value: list[Any]) -> float | str | None:
+    numbers = [t.value for t in value if t.type == "number"]
+    if len(value) == 3 and len(numbers) == 2 and value[1] == "/":  # a ratio: `16/9`
+        return numbers[0] / numbers[1] if numbers[1] else None
+    if len(value) == 1 and value[0].type == "dimension" and value[0].lower_unit in _RESOLUTION:
+        return float(value[0].value) * _RESOLUTION[value[0].lower_unit]
+    if len(numbers) == len(value) == 1:
+        return float(numbers[0])
+    length = length_px(value)
+    return length if length is not None else text(value).lower()
 
 
 def _compare(left: float | str | None, op: str, right: float | str | None) -> bool:
@@ -59,123 +64,98 @@ def _compare(left: float | str | None, op: str, right: float | str | None) -> bo
             "=": abs(left - right) < 1e-9}[op]  # fmt: skip
 
 
-def _feature(text: str) -> bool | None:
-    """One media feature, in parentheses or not: `(min-width: 600px)`, `(hover)`, `(width >= 600px)`."""
-    text = text.strip().removeprefix("(").removesuffix(")").strip()
-    name, colon, value = text.partition(":")
-    name = name.strip()
-    if colon:
-        parts = re.fullmatch(r"(-webkit-)?(min-|max-)?(.*)", name)
-        vendor, prefix, base = (parts[1] or "", parts[2] or "", parts[3]) if parts else ("", "", name)
-        have = _FEATURES.get(vendor + base)
-        return _compare(have, {"min-": ">=", "max-": "<=", "": "="}[prefix], _media_value(value))
-    if name in _FEATURES:
-        return _FEATURES[name] not in (0.0, "none", "no-preference")
-    ranged = [part.strip() for part in _COMPARISON.split(text)]
-    if len(ranged) not in (3, 5):
-        return False
-    a, op1, b, op2, c = [*ranged, "", ""][:5]
-    flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
-    if op2:  # `400px < width < 800px`
-        have = _FEATURES.get(b.strip())
-        return _compare(have, flip[op1], _media_value(a)) and _compare(have, op2, _media_value(c))
-    if a.strip() in _FEATURES:
-        return _compare(_FEATURES[a.strip()], op1, _media_value(b))
-    return _compare(_FEATURES.get(b.strip()), flip[op1], _media_value(a))
-
-
-def _groups(text: str) -> list[str]:
-    """`(a) and (b)`, `not (a)`, `selector(x) or (y)`: the parenthesised groups and the keywords."""
-    groups: list[str] = []
-    i = 0
-    while i < len(text):
-        if text[i].isspace():
-            i += 1
-            continue
-        word = _OPENING.match(text, i)
-        if word:
-            depth, j = 0, i
-            while j < len(text):
-                depth += {"(": 1, ")": -1}.get(text[j], 0)
-                j += 1
-                if depth == 0:
-                    break
-            groups.append(text[i:j])
-            i = j
+def _feature(test: Tokens) -> bool | None:
+    """One media feature: `min-width: 600px`, `hover`, `width >= 600px`, `400px < width < 800px`."""
+    feature = significant(test)
+    if len(feature) > 1 and feature[0].type == "ident" and feature[1] == ":":
+        parts = re.fullmatch(r"(-webkit-)?(min-|max-)?(.*)", feature[0].lower_value)
+        vendor, prefix, base = (parts[1] or "", parts[2] or "", parts[3]) if parts else ("", "", "")
+        return _compare(_FEATURES.get(vendor + base), {"min-": ">=", "max-": "<=", "": "="}[prefix],
+                        _media_value(feature[2:]))  # fmt: skip
+    if len(feature) == 1 and feature[0].type == "ident" and feature[0].lower_value in _FEATURES:
+        return _FEATURES[feature[0].lower_value] not in (0.0, "none", "no-preference")
+    operands: list[list[Any]] = [[]]
+    ops: list[str] = []
+    for node in feature:
+        if node in ("<", ">") or (node == "=" and not (ops and ops[-1] in "<>" and not operands[-1])):
+            ops.append(node.value)
+            operands.append([])
+        elif node == "=":
+            ops[-1] += "="
         else:
-            word = _WORD.match(text, i)
-            groups.append(word[0] if word else text[i])
-            i += len(groups[-1])
-    return groups
+            operands[-1].append(node)
+    names = [o[0].lower_value if len(o) == 1 and o[0].type == "ident" else "" for o in operands]
+    if len(ops) == 2:  # `400px < width < 800px`
+        have = _FEATURES.get(names[1])
+        return _compare(have, _FLIP[ops[0]], _media_value(operands[0])) and _compare(
+            have, ops[1], _media_value(operands[2])
+        )
+    if len(ops) != 1:
+        return False
+    if names[0] in _FEATURES:
+        return _compare(_FEATURES[names[0]], ops[0], _media_value(operands[1]))
+    return _compare(_FEATURES.get(names[1]), _FLIP[ops[0]], _media_value(operands[0]))
 
 
-def _condition(text: str, leaf: Callable[[str], bool | None]) -> bool | None:
+def _condition(groups: list[Any], leaf: Callable[[Tokens], bool | None], depth: int = 0) -> bool | None:
     """A condition of `and`, `or`, `not` and parentheses; None where a part cannot be judged."""
-    groups = _groups(text.strip())
-    if not groups:
+    if not groups or depth > MAX_NESTING:
         return None
-    if groups[0].lower() == "not":
-        negated = _condition(" ".join(groups[1:]), leaf)
+    if _word(groups[0], "not"):
+        negated = _condition(groups[1:], leaf, depth + 1)
         return None if negated is None else not negated
     values: list[bool | None] = []
     joiner = ""
     for group in groups:
-        if group.lower() in ("and", "or"):
-            joiner = group.lower()
-        elif group.startswith("("):
-            inner = group[1:-1].strip()
-            nested = inner.startswith(("(", "not ", "not(")) or any(
-                g.lower() in ("and", "or") for g in _groups(inner)
+        if _word(group, "and", "or"):
+            joiner = group.lower_value
+        elif group.type == "() block":
+            inner = significant(group.content)
+            nested = inner and (
+                inner[0].type == "() block"
+                or _word(inner[0], "not")
+                or any(_word(t, "and", "or") for t in inner)
             )
-            values.append(_condition(inner, leaf) if nested else leaf(inner))
+            values.append(_condition(inner, leaf, depth + 1) if nested else leaf(group.content))
         else:
-            values.append(leaf(group))
+            values.append(leaf([group]))
     if joiner == "or":
         return True if True in values else (None if None in values else False)
     return False if False in values else (None if None in values else True)
 
 
-def media_applies(query: str) -> bool:
+def media_applies(query: str | Tokens) -> bool:
     """Whether a desktop browser's screen matches a media query list (`<style media>` or `@media`)."""
-    query = query.strip().lower()
-    if not query:
+    if not significant(query):
         return True
-    for one in _commas(query):
-        one = one.strip()
-        typed = re.fullmatch(r"(?:(not|only)\s+)?([a-z-]+)(?:\s+and\s+(.*))?", one, re.S)
-        if typed and typed[2] not in ("not", "only", "and", "or"):
-            ok = typed[2] in ("all", "screen") and (not typed[3] or _condition(typed[3], _feature) is True)
-            if ok != (typed[1] == "not"):
+    for one in split(query, ","):
+        words = significant(one)
+        typed = words[1:] if len(words) > 1 and _word(words[0], "not", "only") else words
+        rest = typed[1:]
+        if typed and typed[0].type == "ident" and not _word(typed[0], "not", "only", "and", "or") and (
+            not rest or (len(rest) > 1 and _word(rest[0], "and"))
+        ):  # fmt: skip
+            ok = _word(typed[0], "all", "screen") and (not rest or _condition(rest[1:], _feature) is True)
+            if ok != _word(words[0], "not"):
                 return True
-        elif one and _condition(one, _feature) is True:
+        elif words and _condition(words, _feature) is True:
             return True
     return False
 
 
-def supports(condition: str, known: Callable[[str], bool]) -> bool | None:
+def supports(condition: str | Tokens, known: Callable[[str], bool]) -> bool | None:
     """An `@supports` condition for a browser that knows the properties; None where it cannot be told
     (`known(name)`: whether a property is one a browser surely knows)."""
 
-    def leaf(text: str) -> bool | None:
-        name, colon, value = text.partition(":")
-        name, value = name.strip().lower(), value.strip().lower()
-        if not colon:
+    def leaf(test: Tokens) -> bool | None:
+        declaration = tinycss2.parse_one_declaration(test)
+        if declaration.type != "declaration":
             return None  # selector(), font-tech() ...
+        name, value = declaration.lower_name, " ".join(text(declaration.value).lower().split())
         if not value:
             return False
         if name in _KEYWORDS:
             return value in _KEYWORDS[name] or value in _GLOBAL
         return True if name.startswith("--") or known(name) else None
 
-    return _condition(condition, leaf)
-
-
-def _commas(text: str) -> list[str]:
-    """A query list cut at its commas outside parentheses."""
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "," and depth <= 0:
-            parts.append(text[start:i])
-            start = i + 1
-    return [*parts, text[start:]]
+    return _condition(significant(condition), leaf)

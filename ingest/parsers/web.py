@@ -22,12 +22,11 @@ something in them. Hidden fragments next to each other are reported as one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from ingest.parsers.colours import alike, over
-from ingest.parsers.css_values import length_px
+from ingest.parsers.css_values import functions, length_px, split
 from ingest.parsers.parsed import HiddenText, Parsed, built
 from ingest.parsers.structure import TextBuilder, clean
 from ingest.parsers.web_style import Style, Winners, cascade, computed, opacities, scale_axes
@@ -39,7 +38,7 @@ OFF_SCREEN_PX = -500.0
 TINY_PX = 2 * 4 / 3  # 2 pt
 TINY_BOX_PX = 4.0  # a box this high (or wide) with its overflow hidden shows no line of text
 TINY_SCALE = 0.1  # 16 px text scaled by 0.1 is 1.6 px: below TINY_PX
-_TRANSLATE = re.compile(r"\b(translate|translatex|translatey|translate3d|matrix|matrix3d)\(([^()]*)\)")
+_TRANSLATES = ("translate", "translatex", "translatey", "translate3d", "matrix", "matrix3d")
 
 
 def _off_screen(decls: dict[str, str], style: Style) -> bool:
@@ -48,10 +47,9 @@ def _off_screen(decls: dict[str, str], style: Style) -> bool:
         return found or 0.0
 
     dx = dy = 0.0
-    for name, args in _TRANSLATE.findall(decls.get("transform", "")):
-        values = [
-            length_px(a, style.font_px, style.root_px) or 0.0 for a in re.split(r"[\s,]+", args.strip())
-        ]
+    for function in functions(decls.get("transform", ""), _TRANSLATES):
+        name = function.lower_name
+        values = [length_px(a, style.font_px, style.root_px) or 0.0 for a in split(function.arguments, " ,")]
         if name in ("translate", "translate3d", "translatex"):
             dx += values[0] if values else 0.0
             dy += values[1] if len(values) > 1 and name != "translatex" else 0.0
@@ -59,7 +57,7 @@ def _off_screen(decls: dict[str, str], style: Style) -> bool:
             dy += values[0] if values else 0.0
         elif len(values) >= (6 if name == "matrix" else 16):
             dx, dy = dx + values[4 if name == "matrix" else 12], dy + values[5 if name == "matrix" else 13]
-    moved = [length_px(v, style.font_px, style.root_px) or 0.0 for v in decls.get("translate", "").split()]
+    moved = [length_px(v, style.font_px, style.root_px) or 0.0 for v in split(decls.get("translate", ""))]
     dx, dy = dx + (moved[0] if moved else 0.0), dy + (moved[1] if len(moved) > 1 else 0.0)
     positioned = decls.get("position") in ("absolute", "fixed", "relative")
     x = (px("left") if positioned else 0.0) + px("margin-left") + dx

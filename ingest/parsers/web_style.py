@@ -13,19 +13,27 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ingest.parsers.colours import Rgba, colour, over
-from ingest.parsers.css import Key, Rule, Sheet, declaration_list, longhand, selector_keys, specificity, split
+from ingest.parsers.css import Key, Rule, Sheet, declaration_list, longhand, selector_keys, specificity
 from ingest.parsers.css_conditions import media_applies
-from ingest.parsers.css_values import FONT_PX, custom_properties, factor, font_size_px, length_px, substitute
+from ingest.parsers.css_values import (
+    FONT_PX,
+    custom_properties,
+    factor,
+    font_size_px,
+    functions,
+    length_px,
+    significant,
+    split,
+)
 
 _BGCOLOR = ("body", "table", "thead", "tbody", "tfoot", "tr", "td", "th")  # where `bgcolor` paints
 _INHERIT = ("inherit", "unset", "revert", "revert-layer")
-_TRANSFORM = re.compile(r"\b(scale|scalex|scaley|scale3d|matrix|matrix3d)\(([^()]*)\)")
+_SCALES = ("scale", "scalex", "scaley", "scale3d", "matrix", "matrix3d")
 WHITE: Rgba = (255.0, 255.0, 255.0, 1.0)
 BLACK: Rgba = (0.0, 0.0, 0.0, 1.0)
 TRANSPARENT: Rgba = (0.0, 0.0, 0.0, 0.0)
@@ -143,8 +151,8 @@ def _background(element: Any, decls: dict[str, str], style: Style, behind: Rgba 
 
 def _outline(shadow: str, current: Rgba) -> Rgba | None:
     """The colour of a `text-shadow` that shows the text's shape (None for `none` or one moved far off)."""
-    first = [part for part in split(split(shadow, ",")[0].strip(), " ") if part]
-    offsets = [length_px(t) for t in first]
+    first = split(split(shadow, ",")[0])
+    offsets = [length_px(part) for part in first]
     if shadow in ("none", "initial") or any(o is not None and abs(o) >= FAR_PX for o in offsets):
         return None
     return next((c for c in map(colour, first) if c is not None), current)
@@ -157,8 +165,9 @@ def scale_axes(decls: Mapping[str, str]) -> list[tuple[str, float]]:
     zoom = factor(decls.get("zoom", ""))
     if zoom is not None and zoom > 0:  # browsers read `zoom: 0` as `zoom: 1`
         axes.append((f"zoom:{decls['zoom']}", zoom))
-    for name, args in _TRANSFORM.findall(decls.get("transform", "")):
-        values = [factor(a) for a in re.split(r"[\s,]+", args.strip()) if a]
+    for function in functions(decls.get("transform", ""), _SCALES):
+        name = function.lower_name
+        values = [factor(a) for a in split(function.arguments, " ,")]
         numbers = [v for v in values if v is not None]
         if None in values or not numbers:
             continue
@@ -170,7 +179,7 @@ def scale_axes(decls: Mapping[str, str]) -> list[tuple[str, float]]:
         elif len(numbers) >= 6:  # matrix(a, b, c, d, e, f), matrix3d: the x-y part
             a, b, c, d = numbers[:4] if name == "matrix" else (numbers[0], numbers[1], numbers[4], numbers[5])
             axes.append((why, abs(a * d - b * c) ** 0.5))  # the square root of the area factor
-    scale = [abs(f) for f in map(factor, decls.get("scale", "").split()[:2]) if f is not None]
+    scale = [abs(f) for f in map(factor, split(decls.get("scale", ""))[:2]) if f is not None]
     if scale:
         axes.append((f"scale:{decls['scale']}", min(scale)))
     return axes
@@ -183,8 +192,8 @@ def opacities(decls: Mapping[str, str]) -> list[tuple[str, float]]:
     if value is not None:
         found.append((f"opacity:{decls['opacity']}", min(max(value, 0.0), 1.0)))
     filtered = 1.0
-    for args in re.findall(r"\bopacity\(([^()]*)\)", decls.get("filter", "")):
-        amount = factor(args) if args.strip() else 1.0
+    for function in functions(decls.get("filter", ""), ("opacity",)):
+        amount = factor(function.arguments) if significant(function.arguments) else 1.0
         filtered *= min(max(amount if amount is not None else 1.0, 0.0), 1.0)
     if filtered < 1.0:
         found.append((f"filter:{decls['filter']}", filtered))
@@ -199,8 +208,7 @@ def computed(element: Any, winners: Winners, parent: Style) -> tuple[dict[str, s
     custom = custom_properties(own_custom, parent.custom) if own_custom else parent.custom
     decls: dict[str, str] = {}
     for name, (_, raw) in winners.items():
-        value = None if name.startswith("--") else substitute(raw, custom.get)
-        value = longhand(name, value) if value is not None else None
+        value = None if name.startswith("--") else longhand(name, raw, custom.get)
         if value is not None:
             decls[name] = value.strip()
     if element.name == "font" and "color" not in decls and element.get("color"):
