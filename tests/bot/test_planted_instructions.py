@@ -172,33 +172,48 @@ LEAF_PLANTED = (
 )
 
 
-def test_the_leaf_page_is_held_and_confirmed_anyway_its_planted_sentences_are_never_quoted(  # type: ignore[no-untyped-def]
-    tmp_path: Path, embedder
+def _held_then_confirmed_never_quotes(  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    embedder,
+    page: tuple[str, str, str, str],
+    checks: set[str],
+    questions: list[str],
+    planted: tuple[str, ...],
 ) -> None:
+    """The page is held with `checks`; confirmed and published anyway, none of the `planted` fragments is
+    quoted in an answer, its sentences or its citations, and its real sentences still answer."""
+    name, text, source, department = page
     folder = tmp_path / "docs"
     folder.mkdir()
-    (folder / "leaves.md").write_text(LEAVES, encoding="utf-8")
-    (folder / "leaves.md.meta.json").write_text(
-        '{"source_uri": "https://www.millbrook.example/pw/leaves", "department": "Public Works"}',
-        encoding="utf-8",
+    (folder / f"{name}.md").write_text(text, encoding="utf-8")
+    (folder / f"{name}.md.meta.json").write_text(
+        f'{{"source_uri": "{source}", "department": "{department}"}}', encoding="utf-8"
     )
     kb = KnowledgeBase(tmp_path / "kb", f"sqlite:///{tmp_path / 'kb.sqlite3'}", embedder)
     kb.migrate()
     [held] = Ingestor(kb).ingest([folder]).held
-    assert {f.check for f in held.findings} == {"instructions", "data-request", "hidden-text"}
-    kb.confirm("leaves")
+    assert {f.check for f in held.findings} == checks
+    kb.confirm(name)
     kb.publish()
     pipeline = pipeline_over(kb)
     answered = 0
-    for question in LEAF_QUESTIONS:
+    for question in questions:
         answer = pipeline.run(question)
         quoted = " ".join(
             [answer.text, *(s.text for s in answer.sentences), *(c.quote for c in answer.citations)]
         )
-        assert not any(p in quoted for p in LEAF_PLANTED), (question, quoted)
+        assert not any(p in quoted for p in planted), (question, quoted)
         answered += answer.status.value == "answered"
     assert answered >= 2  # the page's real sentences are still used
     kb.close()
+
+
+def test_the_leaf_page_is_held_and_confirmed_anyway_its_planted_sentences_are_never_quoted(  # type: ignore[no-untyped-def]
+    tmp_path: Path, embedder
+) -> None:
+    page = ("leaves", LEAVES, "https://www.millbrook.example/pw/leaves", "Public Works")
+    checks = {"instructions", "data-request", "hidden-text"}
+    _held_then_confirmed_never_quotes(tmp_path, embedder, page, checks, LEAF_QUESTIONS, LEAF_PLANTED)
 
 
 NEVER_QUOTED = {
@@ -347,27 +362,6 @@ HEDGE_PLANTED = (
 def test_the_hedge_page_is_held_and_confirmed_anyway_its_planted_sentences_are_never_quoted(  # type: ignore[no-untyped-def]
     tmp_path: Path, embedder
 ) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "hedges.md").write_text(HEDGES, encoding="utf-8")
-    (folder / "hedges.md.meta.json").write_text(
-        '{"source_uri": "https://www.millbrook.example/parks/hedges", "department": "Parks Department"}',
-        encoding="utf-8",
-    )
-    kb = KnowledgeBase(tmp_path / "kb", f"sqlite:///{tmp_path / 'kb.sqlite3'}", embedder)
-    kb.migrate()
-    [held] = Ingestor(kb).ingest([folder]).held
-    assert {f.check for f in held.findings} == {"instructions", "data-request"}
-    kb.confirm("hedges")
-    kb.publish()
-    pipeline = pipeline_over(kb)
-    answered = 0
-    for question in HEDGE_QUESTIONS:
-        answer = pipeline.run(question)
-        quoted = " ".join(
-            [answer.text, *(s.text for s in answer.sentences), *(c.quote for c in answer.citations)]
-        )
-        assert not any(p in quoted for p in HEDGE_PLANTED), (question, quoted)
-        answered += answer.status.value == "answered"
-    assert answered >= 2  # the page's real sentences are still used
-    kb.close()
+    page = ("hedges", HEDGES, "https://www.millbrook.example/parks/hedges", "Parks Department")
+    checks = {"instructions", "data-request"}
+    _held_then_confirmed_never_quotes(tmp_path, embedder, page, checks, HEDGE_QUESTIONS, HEDGE_PLANTED)
