@@ -49,7 +49,29 @@ SECRET_LABELS: tuple[str, ...] = (
     r"pin(?:[ \t]+code)?",
     r"security[ \t]+(?:answer|question[ \t]+answer)",
     r"(?:verification|one[ \t-]+time|login|access)[ \t]+code",
+    r"bearer",
+    r"api[ \t_-]?key",
+    r"(?:access|auth|bearer|api|session|refresh)[ \t_-]?token",
 )
+# Labels whose value is a word of any kind, since an answer is what the resident remembers ("my security
+# answer is fluffy", "memorable word: fluffy", "mother's maiden name smith"): any word after them that
+# does not describe the answer (`NOT_PASSPHRASE_WORDS`: "my security answer is wrong") is a secret.
+ANSWER_LABELS: tuple[str, ...] = (
+    r"security[ \t]+(?:answer|question[ \t]+answer|word)",
+    r"secret[ \t]+(?:answer|question[ \t]+answer|word)",
+    r"(?:answer|reply)[ \t]+to[ \t]+(?:my|the)[ \t]+(?:security|secret)[ \t]+question",
+    r"memorable[ \t]+(?:word|answer|name|place|date|information|info)",
+    r"mother['’]?s[ \t]+maiden[ \t]+name",
+    r"maiden[ \t]+name",
+)
+# Labels of a login name: the next word, when it has the shape of one (a digit, ".", "_" or "@":
+# "username maria.lopez85", "login: jdoe_85") or, after "username" with an owner or a connecting word, any
+# word that does not describe it ("my username is jdoe"; not "my username is too long").
+USERNAME_LABELS: tuple[str, ...] = (r"user[ \t_-]?name", r"user[ \t_-]?id", r"login(?:[ \t_-]?(?:name|id))?")
+_HANDLE = re.compile(r"[\d._@]")
+# a JSON web token is a secret wherever it is: three base64url parts, the first two a JSON object's
+# ("eyJ" is how '{"' starts in base64)
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 # Labels that are also everyday words or abbreviations: a secret after them needs more (module note).
 AMBIGUOUS_SECRET_LABELS: tuple[str, ...] = (r"pass", r"pw")
 # Words before "pass" that say which kind of pass it is, not a password ("my bus pass is 12345").
@@ -103,7 +125,9 @@ _SECRET = re.compile(rf"{label_pattern(SECRET_LABELS)}{_SECRET_VALUE}")
 _AMBIGUOUS_SECRET = re.compile(rf"{label_pattern(AMBIGUOUS_SECRET_LABELS)}{_SECRET_VALUE}")
 # the labels alone: most messages have none, and are told so faster than by `_SECRET`
 _ANY_SECRET_LABEL = re.compile(
-    rf"\b(?:{'|'.join((*SECRET_LABELS, *AMBIGUOUS_SECRET_LABELS))})\b", re.IGNORECASE
+    rf"\b(?:{'|'.join((*SECRET_LABELS, *AMBIGUOUS_SECRET_LABELS, *ANSWER_LABELS, *USERNAME_LABELS))})\b"
+    r"|eyJ",
+    re.IGNORECASE,
 )
 
 
@@ -194,12 +218,45 @@ def _later_in_sentence(text: str, label: re.Match[str]) -> tuple[int, int] | Non
     return later.span("value") if is_secret(word) and _LETTER.search(word) else None
 
 
+_ANSWER = re.compile(rf"{label_pattern(ANSWER_LABELS)}{_SECRET_VALUE}")
+_USERNAME = re.compile(rf"{label_pattern(USERNAME_LABELS)}{_SECRET_VALUE}")
+
+
+def _an_answer(match: re.Match[str]) -> bool:
+    """After a security answer's label: a word that does not describe the answer."""
+    word = match.group("value").rstrip(_SENTENCE_PUNCTUATION)
+    return bool(word) and word.lower().strip("'’-") not in NOT_PASSPHRASE_WORDS and word[0].isalnum()
+
+
+def _a_username(match: re.Match[str]) -> bool:
+    """After a username's label: a login name (see `USERNAME_LABELS`)."""
+    word = match.group("value").rstrip(_SENTENCE_PUNCTUATION)
+    if not word or not word[0].isalnum() or word.lower() in NOT_PASSPHRASE_WORDS:
+        return False
+    if _HANDLE.search(word) and _LETTER.search(word):
+        return True
+    label = match.group().lower()
+    return (
+        bool(match.group("owner") or match.group("connect"))
+        and not label.lstrip().startswith(("login", "my login", "the login"))
+        and word.isalpha()
+        and word.lower() not in NOT_USERNAME_WORDS
+    )
+
+
+# words after "my username is" that describe it rather than being one
+NOT_USERNAME_WORDS: frozenset[str] = frozenset(
+    {"taken", "unavailable", "available", "broken", "case", "sensitive", "correct", "right", "fine", "ok"}
+)
+
+
 def labelled_secrets(text: str) -> list[tuple[int, int]]:
     """(start, end) of each secret (password, PIN, one-time code) written after its label, or around
     it (see the module's note)."""
     if _ANY_SECRET_LABEL.search(text) is None:
         return []
-    found = [match.span("value") for match in _PASSPHRASE.finditer(text) if _passphrase(match)]
+    found = [match.span() for match in _JWT.finditer(text)]
+    found += [match.span("value") for match in _PASSPHRASE.finditer(text) if _passphrase(match)]
     found += [
         match.span("value") for match in _SECRET_BEFORE.finditer(text) if is_secret(match.group("value"))
     ]
@@ -212,6 +269,8 @@ def labelled_secrets(text: str) -> list[tuple[int, int]]:
         for label in _SECRET.finditer(text)
         if not _names_a_secret(label) and (span := _later_in_sentence(text, label)) is not None
     ]
+    found += [match.span("value") for match in _ANSWER.finditer(text) if _an_answer(match)]
+    found += [match.span("value") for match in _USERNAME.finditer(text) if _a_username(match)]
     kept: list[tuple[int, int]] = []
     for start, end in found:  # the first found of those that overlap
         if not any(start < other_end and other_start < end for other_start, other_end in kept):

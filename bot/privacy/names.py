@@ -128,6 +128,27 @@ _FROM = re.compile(
 # A signature after a dash, on the message's last line: "-Maria Lopez", "-- Maria Lopez", "— Maria"
 # (a bullet has a space after a single dash, and a list more than one line: "- Old Sofa" is no name).
 _DASH_SIGNATURE = re.compile(rf"\n[ \t]*(?:-(?=[A-Z])|--[ \t]*|[–—][ \t]*){_NAME}[ \t]*\Z")
+# ... or at the end of the message's last sentence, the dash glued to the name ("… thanks -Maria Lopez")
+_DASH_AT_END = re.compile(rf"(?:[.!?,][ \t]*|[ \t]+)(?:-(?=[A-Z])|--[ \t]*|[–—][ \t]*){_NAME}[ \t]*\Z")
+# At the start of a line, a name and the role the writer gives in brackets: "Maria Lopez (resident)
+# asking about parking", "John Smith (tenant, flat 3): …"
+_ROLES = (
+    r"resident|tenant|owner|homeowner|home[ \t]+owner|landlord|landlady|leaseholder|renter|occupant|"
+    r"parent|guardian|neighbou?r|applicant|caller|customer|member|volunteer|student|carer|caregiver|"
+    r"business[ \t]+owner|property[ \t]+owner|ratepayer|taxpayer|citizen|local"
+)
+_NAME_AND_ROLE = re.compile(
+    rf"^[ \t]*(?P<name>{_WORD}(?:[ \t]+{_WORD}){{1,2}})[ \t]*\((?i:{_ROLES})\b[^)\n]{{0,30}}\)",
+    re.MULTILINE,
+)
+# A first name (or a full one) right before an e-mail address whose mailbox holds it: "contact maria
+# maria.lopez@example.org", "Maria Lopez <maria.lopez85@gmail.com>" (in any case: the mailbox says it
+# is a name)
+_BEFORE_EMAIL = re.compile(
+    r"(?P<name>(?<![\w'’.@-])[A-Za-z][a-z'’-]+(?:[ \t]+[A-Za-z][a-z'’-]+)?)[ \t]*[<(\[]?[ \t]*"
+    r"(?P<local>[\w.+-]+)@"
+)
+_MAILBOX_PARTS = re.compile(r"[a-z]{2,}")
 _BULLET = re.compile(r"^[ \t]*(?:[-–—*•]|\d+[.)])", re.MULTILINE)
 _HERE = re.compile(rf"(?:^|[,.!?][ \t]+){_NAME}[ \t]+here\b", re.MULTILINE)
 # A contact block: the name first, then a comma and an address or a number ("Amanda Kim, 489 Wolfe ...").
@@ -138,8 +159,11 @@ _SIGNATURE = re.compile(rf"^[ \t]*{_NAME}[ \t]*\n(?=(?P<next>[^\n]*))", re.MULTI
 # A sign-off on its own line, then a name alone on the next ("Thanks,\nRenée Dubois"), perhaps after a
 # signature's dashes ("Thanks\n-- Bruce Wayne").
 _SIGN_OFF = re.compile(
-    r"(?i:\b(?:thanks|thank[ \t]+you|many[ \t]+thanks|cheers|sincerely|"
-    r"(?:kind[ \t]+|best[ \t]+|warm[ \t]+)?regards|best(?:[ \t]+wishes)?|"
+    r"(?i:\b(?:thanks(?:[ \t]+(?:again|so[ \t]+much|in[ \t]+advance))?|"
+    r"thank[ \t]+you(?:[ \t]+(?:again|so[ \t]+much))?|"
+    r"many[ \t]+thanks|with[ \t]+thanks|cheers|sincerely|respectfully|cordially|warmly|take[ \t]+care|"
+    r"all[ \t]+the[ \t]+best|rgds|thx|"
+    r"(?:with[ \t]+)?(?:kind[ \t]+|best[ \t]+|warm[ \t]+|warmest[ \t]+)?regards|best(?:[ \t]+wishes)?|"
     r"yours(?:[ \t]+(?:truly|sincerely|faithfully))?))[,.!]?[ \t]*(?:\n[ \t]*){1,3}(?:(?:--?|[–—])[ \t]*)?"
     rf"{_NAME}[ \t]*$",
     re.MULTILINE,
@@ -243,6 +267,23 @@ def _structured(text: str) -> list[tuple[int, int]]:
         words = match.group("name").split()
         if not set(words) & (NOT_NAMES | NOT_PERSON_WORDS):
             found.append(match.span("name"))
+    for match in _NAME_AND_ROLE.finditer(text):
+        words = match.group("name").split()
+        if not set(words) & (NOT_NAMES | NOT_PERSON_WORDS):
+            found.append(match.span("name"))
+    for match in _BEFORE_EMAIL.finditer(text) if "@" in text else ():
+        parts = set(_MAILBOX_PARTS.findall(match.group("local").lower()))
+        start, end = match.span("name")
+        tokens = list(re.finditer(r"\S+", text[start:end]))
+        last = tokens[-1].group()
+        if len(last) > 2 and last.lower() in parts and last.capitalize() not in NOT_NAMES:
+            first = tokens[0] if tokens[0].group().lower() in parts else tokens[-1]
+            found.append((start + first.start(), end))
+    end_dash = _DASH_AT_END.search(text) if "\n" not in text[-80:] else None
+    if end_dash is not None:
+        words = [w.rstrip(".") for w in end_dash.group("name").split()]
+        if len(words) >= 2 and not set(words) & (NOT_NAMES | NOT_PERSON_WORDS):
+            found.append(end_dash.span("name"))
     signature = _DASH_SIGNATURE.search(text)
     if signature is not None:
         lines = text[: signature.start()].rstrip("\n").split("\n")

@@ -89,7 +89,12 @@ _SPACED_END = r"(?![\w/-]|\.\w|[ \t]+\d)"
 class DateOfBirthRecognizer(PhraseContext, ShapeRecognizer):
     """A date next to a word that says it is a date of birth (see the module's note)."""
 
-    PHRASE = re.compile(r"(?<!\w)d\.?\s?o\.?\s?b\b", re.IGNORECASE)
+    # phrases and abbreviations presidio's whole words miss: "D.O.B.", "b-day", "bday", "b'day", "geb."
+    # (German "geboren"), "b." or "né(e)" right before a date ("b. 1985-03-03")
+    PHRASE = re.compile(
+        r"(?<!\w)d\.?\s?o\.?\s?b\b|\bb[-'’]?day\b|\bgeb\.|(?<![\w.])b\.[ \t]*(?=\d)",
+        re.IGNORECASE,
+    )
 
     PATTERNS = (
         Pattern(

@@ -58,6 +58,17 @@ _LOCAL = re.compile(rf"(?<![\w'’]){_LOCAL_NAME}", re.IGNORECASE)
 _QUOTED_LOCAL = re.compile(rf"(?<={_QUOTE}){_LOCAL_NAME}", re.IGNORECASE)  # "'jsmith' at 'gmail.com'"
 _WORD = re.compile(r"[^\W\d_]+")  # letters only: reads as a word, not a mailbox
 _LABEL = re.compile(r"[\w\-]+")
+# a word right before a plain local part: a first name before a last one ("maria lopez at gmail")
+_NAME_BEFORE = re.compile(r"(?<![\w'’.@-])([A-Za-z][a-z'’-]+)[ \t]+\Z")
+# words before a plain word and "at gmail" that start a sentence, not a name ("write to lopez at gmail")
+_NOT_FIRST_NAMES = frozenset(
+    {
+        "to", "is", "at", "me", "my", "the", "a", "an", "and", "or", "but", "for", "of", "on", "in", "by",
+        "with", "from", "was", "are", "be", "it", "that", "this", "reach", "contact", "write", "send",
+        "email", "mail", "message", "ping", "find", "try", "use", "via", "also", "still", "not", "now",
+        "please", "thanks", "hi", "hello", "dear", "called", "named", "address", "account",
+    }
+)  # fmt: skip
 
 
 @functools.cache
@@ -128,7 +139,21 @@ class ObfuscatedEmailRecognizer(LocalRecognizer):  # type: ignore[misc]
                 return local.start(), labels[count - 1].end(), WEAK_SCORE if weak else STRONG_SCORE
         if labels[0].group().lower() in WEBMAIL_PROVIDERS and local.group().lower() not in NOT_MAILBOXES:
             weak = at_kind == "at" and plain_word and not quoted
+            name = _NAME_BEFORE.search(text, 0, local.start()) if weak else None
+            if name is not None and name.group(1).lower() not in NOT_MAILBOXES | _NOT_FIRST_NAMES:
+                # a first and a last name at a webmail provider: "maria lopez at gmail"
+                return name.start(1), labels[0].end(), STRONG_SCORE
             return local.start(), labels[0].end(), WEAK_SCORE if weak else STRONG_SCORE
+        if len(labels) > 1 and any(dot != "." for dot in dots[: len(labels) - 1]):
+            # "dot" spelled between the domain's labels, ending in a word: a domain written to slip past
+            # a filter, whatever its suffix ("maria.lopez at mail dot millbrook dot example")
+            last = labels[len(labels) - 1].group()
+            if (
+                last.isalpha()
+                and 2 <= len(last) <= 24
+                and not (plain_word and at_kind == "at" and not quoted)
+            ):
+                return local.start(), labels[-1].end(), STRONG_SCORE
         return None
 
 

@@ -62,8 +62,13 @@ ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
         r"social(?:[ \t-]+security)?",
         r"soc\.?[ \t]*sec\.?",
         r"ss(?=[ \t]*(?:#|no\b|num(?:ber)?\b))",  # "ss#", "SS number"; "SS" alone is no label
+        r"s\.?[ \t]+s\.?[ \t]+n\.?",  # the label's letters spaced out: "s s n 536228741"
     ),
-    PiiEntity.CA_SIN: (r"sin", r"social[ \t-]+insurance"),
+    PiiEntity.CA_SIN: (
+        r"sin",
+        r"social[ \t-]+insurance",
+        r"s\.?[ \t]+i\.?[ \t]+n\.?(?=[ \t]*[:=#]?[ \t]*\d)",
+    ),
     PiiEntity.UK_NINO: (r"national[ \t]+insurance", r"ni", r"n\.[ \t]?i\.", r"nino"),
     PiiEntity.US_ITIN: (r"itin",),
     PiiEntity.PASSPORT: (
@@ -78,7 +83,7 @@ ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
     PiiEntity.LABELLED_ID: (
         r"(?:driver'?s?|driving|drivers['’])[ \t]+(?:licen[cs]e|lic\b\.?)",
         r"dl",
-        rf"(?:bank|banking|checking|chequing|savings|current|{BANKS})[ \t]+account",
+        rf"(?:bank|banking|checking|chequing|savings|current|{BANKS})[ \t]+(?:account|acct\b\.?)",
         r"sort[ \t]+code",
         r"routing",
         r"nhs",
@@ -89,6 +94,10 @@ ID_LABELS: dict[PiiEntity, tuple[str, ...]] = {
         r"insurance[ \t]+(?:policy|id)",
         r"student[ \t]+id",
         r"employee[ \t]+id",
+        # a number the resident holds, with its number word: "my employee number is E-445566", "library
+        # card number 21234001234567" ("library card" alone, or "employee 3 was rude", names none)
+        r"(?:employee|staff|payroll|member(?:ship)?|library[ \t]+card|loyalty[ \t]+card)"
+        r"(?=[ \t]+(?:number|num|no\b|nr\b|\#)|\#)",
         r"tax(?:payer)?[ \t]+id(?:entification)?",
         r"(?-i:TIN)",  # a taxpayer identification number; "tin" in lower case is a metal
         r"ein",
@@ -172,10 +181,27 @@ LICENCE_KINDS: frozenset[str] = frozenset(
 _LICENCE = re.compile(rf"{label_pattern((r'licen[cs]e',))}{_AFTER_LABEL}{_ID_VALUE}")
 _WORD_BEFORE = re.compile(r"(\w+)[ \t-]*\Z")
 _NUMBER_WORDS = re.compile(r"\b(?:number|num|no|nr)\b|#", re.IGNORECASE)
-# an account number the resident says is held at a bank: "my account number is 000123456789 at Chase"
+_ACCOUNT_LABELS = (r"account", r"acct\b\.?")
+# an account number the resident says is held at a bank: "my account number is 000123456789 at Chase",
+# "account 000123456789 (Barclays)"
 _ACCOUNT_AT_BANK = re.compile(
-    rf"{label_pattern((r'account',))}{_ID_VALUE}(?=[ \t]+(?i:at|with|from|in)[ \t]+(?i:{BANKS})\b)"
+    rf"{label_pattern(_ACCOUNT_LABELS)}{_ID_VALUE}"
+    rf"(?=[ \t]+(?i:at|with|from|in)[ \t]+(?i:{BANKS})\b|[ \t]*[(\[](?i:{BANKS})[)\]])"
 )
+# an account number in a message that names what only a bank account has (a sort code, a routing or
+# ABA number, a SWIFT or BIC code): "my account: 12345678 sort code 12-34-56", "routing 021000021
+# account 1234567890"
+_ACCOUNT = re.compile(rf"{label_pattern((*_ACCOUNT_LABELS, r'a/c'))}{_ID_VALUE}")
+_BANK_DETAILS = re.compile(r"(?i:\b(?:sort[ \t]+code|routing|aba|swift|bic|transit[ \t]+number|bsb)\b)")
+# a value before its label: "2345 6789 0123 is my aadhaar", "E-445566 is my employee number"
+_VALUE = rf"(?P<value>{_GROUP}(?:[ \t./-]{_GROUP}){{0,8}})"
+_IDS_BEFORE = {
+    entity: re.compile(
+        rf"(?<![\w-]){_VALUE}[ \t]+(?i:is|was|=)[ \t]+(?i:my|our|his|her|their|the)[ \t]+"
+        rf"(?i:{'|'.join(labels)})\b"
+    )
+    for entity, labels in ID_LABELS.items()
+}
 
 MIN_ID_DIGITS = 4
 MIN_ID_CHARACTERS = 6
@@ -215,6 +241,11 @@ def labelled_ids(text: str) -> list[tuple[PiiEntity, int, int]]:
     """(type, start, end) of each identifier value a label names."""
     matches = [(entity, match) for entity, pattern in _IDS.items() for match in pattern.finditer(text)]
     matches += [(PiiEntity.LABELLED_ID, match) for match in _ACCOUNT_AT_BANK.finditer(text)]
+    if _BANK_DETAILS.search(text):
+        matches += [(PiiEntity.LABELLED_ID, match) for match in _ACCOUNT.finditer(text)]
+    matches += [
+        (entity, match) for entity, pattern in _IDS_BEFORE.items() for match in pattern.finditer(text)
+    ]
     matches += [
         (PiiEntity.LABELLED_ID, match) for match in _LICENCE.finditer(text) if _names_a_licence(text, match)
     ]

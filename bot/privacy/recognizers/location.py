@@ -79,6 +79,35 @@ def _alternatives(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
+# Addresses of continental Europe and Latin America, where the street's word comes first ("7 Rue de la
+# Paix, 75002 Paris", "Calle Mayor 5, 28013 Madrid") or is glued to its name and the number follows
+# ("Hauptstrasse 5, 10115 Berlin", "Keizersgracht 12, 1015 CS Amsterdam"). A postcode and a town after
+# them make an address; after an address's or a delivery's label (`LABELLED`), the street alone does.
+STREET_FIRST_WORDS: tuple[str, ...] = (
+    "Rue", "Avenue", "Boulevard", "Bd", "Av", "Avda", "Chemin", "Impasse", "Allée", "Allee", "Quai",
+    "Place", "Calle", "Carrer", "Avenida", "Paseo", "Camino", "Plaza", "Rua", "Travessa", "Largo", "Via",
+    "Viale", "Corso", "Piazza", "Vicolo", "Strada",
+)  # fmt: skip
+_PARTICLE = r"(?:de|du|des|la|le|les|del|della|di|da|do|dos|das|d['’]|l['’]|von|van|der|den|am|an|im)"
+_STREET_FIRST_NAME = (
+    rf"(?:{_alternatives(STREET_FIRST_WORDS)})(?:[ \t]+(?:{_PARTICLE}[ \t]*)*[A-ZÀ-Ý][\w'’-]+){{1,3}}"
+)
+_GLUED_STREET = (
+    r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*"
+    r"(?:stra(?:ss|ß)e|str\.|weg|gasse|platz|allee|damm|ring|ufer|chaussee|straat|laan|plein|gracht|kade|dijk|steeg)"
+)
+# a continental postcode (four or five digits, perhaps with a country letter and the Dutch letters)
+# and a capitalised town
+_CONTINENTAL_TOWN = r"(?:[A-Z]{1,2}-)?\d{4,5}(?:[ \t]+[A-Z]{2})?[ \t]+[A-ZÀ-Ý][\w'’-]+(?![\w'’-])"
+# a full UK postcode; a flat first, or a building's name, says the words before it are an address
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}(?![\w-])"
+_UNIT_REQUIRED = r"(?:(?i:apt\.?|apartment|suite|unit|flat)[ \t]*#?[0-9][A-Za-z0-9-]*,?[ \t]+)"
+BUILDINGS: tuple[str, ...] = (
+    "House", "Court", "Building", "Buildings", "Mansions", "Lodge", "Tower", "Towers", "Cottage",
+    "Cottages", "Farm", "Hall", "Villas", "Apartments", "Residence", "Wharf", "Mill",
+)  # fmt: skip
+
+
 class StreetAddressRecognizer(ShapeRecognizer):
     """Street addresses by shape: house number, name words, street suffix, optional unit."""
 
@@ -97,7 +126,32 @@ class StreetAddressRecognizer(ShapeRecognizer):
         ),
         Pattern(
             "post office box",
-            r"(?i:\bP\.?[ \t]?O\.?[ \t]+Box|\bpost[ \t]+office[ \t]+box)[ \t]+#?\d{1,6}\b",
+            r"(?i:\bP\.?[ \t]?O\.?[ \t]*Box|\bP\.?O\.?B\.?|\bpost[ \t]+office[ \t]+box|\bpostfach|\bpostbus"
+            r"|\bbo[îi]te[ \t]+postale|\bapartado(?:[ \t]+de[ \t]+correos)?"
+            r"|\bcasilla(?:[ \t]+de[ \t]+correo)?"
+            r"|\bcaixa[ \t]+postal|\bcasella[ \t]+postale)[ \t]+#?\d{1,6}\b",
+            0.5,
+        ),
+        Pattern(
+            "street word first, then a postcode and a town",
+            rf"(?<![\w-]){_NUMBER},?[ \t]+{_STREET_FIRST_NAME},?[ \t]+{_CONTINENTAL_TOWN}",
+            0.5,
+        ),
+        Pattern(
+            "street name with its suffix glued, a number, then a postcode and a town",
+            rf"\b{_GLUED_STREET}[ \t]+\d{{1,4}}[A-Za-z]?,?[ \t]+{_CONTINENTAL_TOWN}",
+            0.5,
+        ),
+        Pattern(
+            "street word first and a number after, then a postcode and a town",
+            rf"\b{_STREET_FIRST_NAME}[ \t]+\d{{1,4}}[A-Za-z]?,?[ \t]+{_CONTINENTAL_TOWN}",
+            0.5,
+        ),
+        Pattern(
+            "a flat or a building's name, then a town and a UK postcode",
+            rf"(?:{_UNIT_REQUIRED}(?:{_TITLE_WORD}[ \t]+){{0,3}}{_TITLE_WORD}"
+            rf"|(?:{_UNIT_REQUIRED})?(?:{_TITLE_WORD}[ \t]+){{1,3}}(?:{_alternatives(BUILDINGS)})),"
+            rf"[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?,?[ \t]+{_UK_POSTCODE}",
             0.5,
         ),
     )
@@ -110,9 +164,13 @@ class StreetAddressRecognizer(ShapeRecognizer):
     # case ("my address is 42, Elm Street", "I live at forty two Elm Street")
     LABELLED = re.compile(
         r"(?i:\b(?:address(?:[ \t]+is|[ \t]*[:=-])|(?:live|living|reside|residing)[ \t]+at|lives[ \t]+at|"
-        r"moved[ \t]+to|move[ \t]+to))[ \t]*"
+        r"moved[ \t]+to|move[ \t]+to|deliver(?:ed|y)?[ \t]+(?:it[ \t]+)?to|send[ \t]+(?:it[ \t]+)?to|"
+        r"ship(?:ped)?[ \t]+(?:it[ \t]+)?to|post[ \t]+(?:it[ \t]+)?to|mail[ \t]+(?:it[ \t]+)?to))[ \t]*"
         rf"(?P<address>{_UNIT_FIRST}(?:{_NUMBER}|(?i:{CARDINAL_WORDS})),?[ \t]+(?:{_LOWER_WORD}[ \t]+){{1,3}}"
-        rf"(?i:{_alternatives(SUFFIXES)})\b\.?{_UNIT}{_TOWN})"
+        rf"(?i:{_alternatives(SUFFIXES)})\b\.?{_UNIT}{_TOWN}"
+        rf"|{_NUMBER},?[ \t]+{_STREET_FIRST_NAME}(?:,?[ \t]+{_CONTINENTAL_TOWN})?"
+        rf"|(?:{_STREET_FIRST_NAME}|{_GLUED_STREET})[ \t]+\d{{1,4}}[A-Za-z]?\b"
+        rf"(?:,?[ \t]+{_CONTINENTAL_TOWN})?)"
     )
 
     def analyze(
