@@ -3,7 +3,7 @@ mechanism for every "is this message of kind X?" question the router asks (statu
 `intent.py`; manipulation attempts, `manipulation.py`), not a growing list of patterns.
 
 scikit-learn's logistic regression over the message's sentence embedding (what it is about) joined with
-TF-IDF word (1–3) and character n-grams (how it is asked). The examples are JSON lines
+TF-IDF word and character n-grams (how it is asked). The examples are JSON lines
 (`{"id", "text", "label", "group", "split"}`), split `train`/`test` by paraphrase group so that
 paraphrases of one message never sit on both sides; only `train` is fitted here, evaluations report on
 `test`. The regularisation strength, the weight of the embedding and the threshold are data (a YAML file
@@ -20,7 +20,7 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -96,16 +96,6 @@ _GRID = tuple((c, w) for c in (3.0, 10.0, 30.0, 100.0) for w in (0.3, 0.5, 1.0, 
 
 
 @dataclass(frozen=True, slots=True)
-class WordSettings:
-    """Word n-grams up to `ngrams` words, one-letter words ("did i …") kept or not, scaled by `weight`
-    next to the character n-grams."""
-
-    ngrams: int = 2
-    short_words: bool = False
-    weight: float = 1.0
-
-
-@dataclass(frozen=True, slots=True)
 class ClassifierConfig:
     c: float = 10.0  # inverse regularisation strength of the logistic regression
     embedding_weight: float = 0.5  # scale of the sentence embedding next to the TF-IDF features
@@ -113,37 +103,17 @@ class ClassifierConfig:
     # probability from which the label is taken as certain: below it (and above `threshold`) the router
     # also answers the message as an ordinary question where that is safe (status questions, `steps.Route`)
     sure: float = 1.0
-    # the word n-grams (data per classifier, chosen by grouped cross-validation)
-    words: WordSettings = WordSettings()
 
 
 def load_config(path: Path) -> ClassifierConfig:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return ClassifierConfig(
-        float(raw["c"]),
-        float(raw["embedding_weight"]),
-        float(raw["threshold"]),
-        float(raw.get("sure", 1.0)),
-        WordSettings(
-            int(raw.get("word_ngrams", 2)),
-            bool(raw.get("short_words", False)),
-            float(raw.get("word_weight", 1.0)),
-        ),
+        float(raw["c"]), float(raw["embedding_weight"]), float(raw["threshold"]), float(raw.get("sure", 1.0))
     )
 
 
 def write_config(path: Path, config: ClassifierConfig, title: str, note: str) -> Path:
-    body: dict[str, object] = {
-        "c": config.c,
-        "embedding_weight": config.embedding_weight,
-        "threshold": config.threshold,
-    }
-    if config.words != WordSettings():
-        body |= {
-            "word_ngrams": config.words.ngrams,
-            "short_words": config.words.short_words,
-            "word_weight": config.words.weight,
-        }
+    body = {"c": config.c, "embedding_weight": config.embedding_weight, "threshold": config.threshold}
     text = f"# {title} {note}\n" + yaml.safe_dump(body)
     if config.sure < 1.0:  # a setting of the project's, kept through a refit (docs/answering.md)
         text += "# Below `sure` the router also answers the message as an ordinary question (where safe).\n"
@@ -185,9 +155,7 @@ class BinaryClassifier:
             if len(labels) < 2:
                 raise ValueError(f"the {self.name} classifier needs training examples of both labels")
             texts, vectors, y, _ = self._training_data()
-            self._model = _fit(
-                texts, vectors, y, self.config.c, self.config.embedding_weight, self.config.words
-            )
+            self._model = _fit(texts, vectors, y, self.config.c, self.config.embedding_weight)
             log.info("%s classifier fitted on %d examples", self.name, len(texts))
 
     def _training_data(self) -> tuple[list[str], Vectors, np.ndarray, np.ndarray]:
@@ -200,8 +168,8 @@ class BinaryClassifier:
     def choose_config(self) -> ClassifierConfig:
         """(C, embedding weight) with the best grouped cross-validated log-loss on the training split."""
         texts, vectors, labels, groups = self._training_data()
-        c, weight = _choose(texts, vectors, labels, groups, self.config.words)
-        return replace(self.config, c=c, embedding_weight=weight)
+        c, weight = _choose(texts, vectors, labels, groups)
+        return ClassifierConfig(c, weight, self.config.threshold, self.config.sure)
 
     def probability(self, text: str, vector: Vectors) -> float:
         if self._model is None:
@@ -221,12 +189,11 @@ class _Fitted:
     chars: TfidfVectorizer
     weight: float
     model: LogisticRegression
-    word_weight: float = 1.0
 
     def features(self, texts: list[str], vectors: Vectors) -> sparse.csr_matrix:
         return sparse.hstack(
             [
-                self.words.transform(texts) * self.word_weight,
+                self.words.transform(texts),
                 self.chars.transform(texts),
                 sparse.csr_matrix(vectors * self.weight),
             ]
@@ -242,10 +209,10 @@ class _Fitted:
         coef = self.model.coef_[0]
         parts = []
         start = 0
-        for vectorizer, scale in ((self.words, self.word_weight), (self.chars, 1.0)):
+        for vectorizer in (self.words, self.chars):
             vocabulary: dict[str, int] = vectorizer.vocabulary_
             idf = vectorizer.idf_
-            table = {term: (float(idf[i]), scale * float(coef[start + i])) for term, i in vocabulary.items()}
+            table = {term: (float(idf[i]), float(coef[start + i])) for term, i in vocabulary.items()}
             parts.append((vectorizer.build_analyzer(), table))
             start += len(vocabulary)
         embedding = np.asarray(coef[start:], dtype=np.float64) * self.weight
@@ -272,32 +239,18 @@ class _Scorer:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def _fit(
-    texts: list[str],
-    vectors: Vectors,
-    labels: np.ndarray,
-    c: float,
-    weight: float,
-    settings: WordSettings = WordSettings(),
-) -> _Fitted:
-    pattern = r"(?u)\b\w+\b" if settings.short_words else r"(?u)\b\w\w+\b"
-    words = TfidfVectorizer(ngram_range=(1, settings.ngrams), token_pattern=pattern, sublinear_tf=True).fit(
-        texts
-    )
+def _fit(texts: list[str], vectors: Vectors, labels: np.ndarray, c: float, weight: float) -> _Fitted:
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(texts)
     chars = TfidfVectorizer(ngram_range=(2, 5), analyzer="char_wb", sublinear_tf=True).fit(texts)
     empty = LogisticRegression()
-    fitted = _Fitted(words, chars, weight, empty, settings.weight)
+    fitted = _Fitted(words, chars, weight, empty)
     model = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=5000)
     model.fit(fitted.features(texts, vectors), labels)
-    return _Fitted(words, chars, weight, model, settings.weight)
+    return _Fitted(words, chars, weight, model)
 
 
 def _choose(
-    texts: list[str],
-    vectors: Vectors,
-    labels: np.ndarray,
-    groups: np.ndarray,
-    settings: WordSettings = WordSettings(),
+    texts: list[str], vectors: Vectors, labels: np.ndarray, groups: np.ndarray
 ) -> tuple[float, float]:
     """(C, embedding weight) with the best grouped cross-validated log-loss on the training split."""
     folds = list(GroupKFold(n_splits=min(5, len(set(groups.tolist())))).split(vectors, labels, groups))
@@ -305,7 +258,7 @@ def _choose(
     for c, weight in _GRID:
         loss = 0.0
         for train, held in folds:
-            fitted = _fit([texts[i] for i in train], vectors[train], labels[train], c, weight, settings)
+            fitted = _fit([texts[i] for i in train], vectors[train], labels[train], c, weight)
             held_texts = [texts[i] for i in held]
             p = fitted.model.predict_proba(fitted.features(held_texts, vectors[held]))[:, 1]
             loss += float(log_loss(labels[held], p, labels=[0, 1]))
