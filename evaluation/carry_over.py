@@ -149,10 +149,16 @@ def load_probes(questions: Path, data: Path = DATA) -> list[Probe]:
 
 
 def groups(probes: list[Probe]) -> dict[str, str]:
-    """Cross-validation groups: a probe belongs to its first question's document (or its own id)."""
-    return {
-        p.id: p.split + ":" + (p.expected_docs[0] if p.expected_docs else p.id.split("/")[0]) for p in probes
-    }
+    """Cross-validation groups: a probe belongs to its expected document, and an out-of-scope one to
+    the out-of-scope question asked (each is asked after several topics: were those probes in
+    different folds, a model could learn the question itself and cross-validation would not see it)."""
+
+    def key(p: Probe) -> str:
+        if p.expected_docs:
+            return p.expected_docs[0]
+        return p.id.split("/a:", 1)[1] if "/a:" in p.id else p.id.split("/")[0]
+
+    return {p.id: p.split + ":" + key(p) for p in probes}
 
 
 def run(

@@ -14,7 +14,7 @@ from askcity_cli.main import app
 from bot.answering.gate import FEATURES, GateConfig, probability
 from evaluation.answers import token_f1
 from evaluation.calibrate import Row, fit
-from evaluation.carry_over import FollowUp, OutOfScope, build_probes, document_split
+from evaluation.carry_over import FollowUp, OutOfScope, build_probes, document_split, groups
 from evaluation.near_topic import build_probes as near_topic_probes
 from evaluation.near_topic import exchange_openers, without_domain
 from evaluation.questions import load_questions
@@ -214,6 +214,11 @@ def test_probes_keep_their_split_and_ask_after_a_real_first_exchange(labelled: t
     for probe in (p for p in probes if p.kind == "new_subject_follow_up"):
         # a first question, then another document's (the "before" exchange), then its follow-up
         assert probe.expected_docs == ("dogs",) and len(probe.earlier) == 1 and probe.before is not None
+    # one out-of-scope question asked after several topics is one cross-validation group (else a model
+    # could learn the question itself and cross-validation would not see it)
+    after_topics = [p for p in probes if p.kind == "out_of_scope"]
+    assert len({p.before.question for p in after_topics if p.before}) > 1
+    assert {groups(probes)[p.id].split(":", 1)[1] for p in after_topics} == {"o1"}
 
 
 def test_eval_carry_over_prints_figures_per_kind_and_split(
