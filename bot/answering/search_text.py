@@ -6,7 +6,8 @@ data ("my IBAN is", "call me at") or a signature next to it ("Jane Roe here", "t
 recycling picked up?", the same text as without the personal data. Each placeholder is removed with
 the words before it that introduce personal data (`data/search_text.<language>.yml`); then a clause
 (cut at sentence ends, commas, semicolons, line breaks) that is left empty goes, and so does a short one
-beside the data that is only a name (capitalised words) or a greeting or thanks. Everything else stays
+beside the data that is only a name (capitalised words) or a greeting or thanks, and a few words after
+the data that are not a question ("[SSN] if you need it") unless nothing else is left. Everything else stays
 exactly as written, so a question with personal data around it is searched like the same question
 without it.
 """
@@ -70,7 +71,9 @@ def _courtesy(clause: str, rules: SearchTextRules) -> bool:
 
 def _tail_of_personal_data(clause: str, rules: SearchTextRules) -> bool:
     """The rest of a sentence that began with personal data ("[SSN] if you need it", "[CARD] last
-    time"): a few words after the data, not a question."""
+    time"): a few words after the data, not a question. Left out only when something else of the
+    message remains to be searched: on its own it is the question ("my phone is [PHONE] permit
+    status", "my pin is [SECRET] check my permit")."""
     stripped = clause.strip()
     if not stripped.startswith(_MARK) or stripped.endswith("?"):
         return False
@@ -97,6 +100,7 @@ def search_text(redacted: str, placeholders: Sequence[str], rules: SearchTextRul
     clauses = parts[0::2]
     marked = [_MARK in c for c in clauses]
     kept: list[str] = []
+    tails: list[str] = []
     for index, clause in enumerate(clauses):
         near = (
             marked[index]
@@ -107,10 +111,13 @@ def search_text(redacted: str, placeholders: Sequence[str], rules: SearchTextRul
         if not _WORD.search(clause) or (near and _signature(plain, rules)) or _courtesy(plain, rules):
             continue
         if _tail_of_personal_data(clause, rules):
+            tails.append(clause.replace(_MARK, " "))
             continue
         if kept:
             separator = parts[2 * index - 1]
             kept.append(separator if separator.strip() else " ")
         kept.append(clause.replace(_MARK, " "))
+    if not kept:  # the tail was the question itself: "my phone is [PHONE] permit status"
+        kept = [" ".join(tails)]
     cleaned = " ".join("".join(kept).split())
     return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", cleaned).strip(" ,;:-")

@@ -203,6 +203,10 @@ def test_a_failing_step_becomes_an_error_reply_not_an_exception(pipeline: Pipeli
         ("my driver's license is [ID_NUMBER], can I get a parking permit?", "can I get a parking permit?"),
         ("DL# [ID_NUMBER] how do I renew the dog licence", "how do I renew the dog licence"),
         ("my password is [SECRET] and the portal locks me out", "and the portal locks me out"),
+        # a few words after the data are the question when nothing else is left to search
+        ("my phone is [PHONE] permit status", "permit status"),
+        ("my pin is [SECRET] check my permit", "check my permit"),
+        ("My SSN is [SSN] if you need it. When is my permit ready?", "When is my permit ready?"),
     ],
 )
 def test_placeholders_are_never_search_terms(redacted: str, expected: str) -> None:

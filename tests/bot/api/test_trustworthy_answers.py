@@ -264,6 +264,9 @@ def test_personal_data_in_the_message_does_not_change_the_answer(client: TestCli
         "any news on my noise complaint",
         "did they approve my rental assistance yet",
         "still waiting to hear back about my dog licence renewal",
+        # personal data first, then a few words without a question mark: the words are the question
+        "my phone is 555-0142 permit status",
+        "my pin is 4821, check my permit",
     ],
 )
 def test_status_questions_ask_to_log_in(client: TestClient, message: str) -> None:
