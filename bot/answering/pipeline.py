@@ -21,7 +21,8 @@ classifier is not sure of it (`Route.unsure`) and the documents answer the quest
 (curated, or retrieve → compose → verify → gate as for any question), it gets a short login prompt
 ("if you are asking about your own application or case …") followed by that answer: the classifier
 cannot tell every question about one's own case from a question about the rules ("is my street
-getting plowed today?"), and a resident it misreads still gets the rules.
+getting plowed today?"), and a resident it misreads still gets the rules. A logged-in resident gets
+their cases and then that answer.
 
 Steps are fields, so a caller swaps one by name (`dataclasses.replace(pipeline, gate=...)`), never by
 position. Redaction is the first step by construction: the raw message exists only in `TurnRequest`,
@@ -187,7 +188,10 @@ class Pipeline:
                 self.status.name,
                 lambda: self.status(status, request.access_token, request.client_address),
             )
-            if reply.status == AnswerStatus.NEEDS_LOGIN and self.route.unsure(status):
+            if self.route.unsure(status) and reply.status in (
+                AnswerStatus.NEEDS_LOGIN,
+                AnswerStatus.ANSWERED,
+            ):
                 reply = self._with_general_answer(reply, query, request.history, timer)
             return reply, "status", ""
         in_conversation, outcome = query.has_context, ""
@@ -225,24 +229,32 @@ class Pipeline:
         return reply, routed.intent, outcome
 
     def _with_general_answer(
-        self, login: Reply, query: Query, history: Sequence[Turn], timer: _Timer
+        self, status: Reply, query: Query, history: Sequence[Turn], timer: _Timer
     ) -> Reply:
-        """A shorter login prompt ("if you are asking about your own case"), followed by what the
-        documents say in general, when they answer the question (the same steps as for any question,
-        without a language model); else the login prompt alone."""
+        """A status reply to a message that may be a question about the rules after all, followed by
+        what the documents say in general, when they answer the question (the same steps as for any
+        question, without a language model); else the status reply alone. Not logged in: a shorter
+        login prompt ("if you are asking about your own application or case") leads; logged in: the
+        resident's cases, then "In general, the city's pages say:" ("how long is the waiting list for
+        housing assistance?" got only the resident's cases)."""
         curated = self.curated
         general = timer.run(curated.name + "_general", lambda: curated(query)) if curated else None
         if general is None:
             general, _ = self._retrieve_and_answer(query, history, timer, suffix="_general")
         if general.status not in (AnswerStatus.ANSWERED, AnswerStatus.CURATED) or not general.sentences:
-            return login
-        sentences = (AnswerSentence(self.replies.get("needs_login_general"), -1), *general.sentences)
+            return status
+        if status.status == AnswerStatus.NEEDS_LOGIN:
+            lead: tuple[AnswerSentence, ...] = (AnswerSentence(self.replies.get("needs_login_general"), -1),)
+        else:
+            lead = (*status.sentences, AnswerSentence(self.replies.get("records_general"), -1))
+        sentences = (*lead, *general.sentences)
         return replace(
             general,
-            status=login.status,
+            status=status.status,
             text=join_sentences(sentences),
             sentences=sentences,
             follow_ups=(),
+            private=status.private,
         )
 
     def _retrieve_and_answer(

@@ -373,3 +373,22 @@ def test_logs_name_a_case_by_a_keyed_hash_never_by_its_reference(
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert reference not in logged and reference.lower() not in logged
     assert bot.records is not None and bot.records.reference_hash(reference) in logged
+
+
+def test_a_logged_in_resident_whose_question_may_be_about_the_rules_also_gets_the_general_answer(
+    bot: Runtime, records: RecordsService, residents: list[DemoUser]
+) -> None:
+    """Routed as a status question below the classifier's `sure` level: the resident's cases, then what
+    the documents say in general with its citation ("how long is the waiting list for housing
+    assistance?" got only the case list). A sure status question gets the cases alone."""
+    pipeline = bot.service.pipeline
+    token = token_for(records, residents[0])
+    unsure, sure = "is my street getting plowed today?", "where is my building permit application?"
+    hedged = pipeline.run(unsure, access_token=token)
+    assert hedged.status == AnswerStatus.ANSWERED and hedged.private and hedged.intent == "status"
+    general = pipeline.replies.get("records_general")
+    assert general in hedged.text and hedged.text.index(general) > 0
+    assert [c.document_id for c in hedged.citations][:1] == ["streets-snow-removal"]
+    assert any(ref in hedged.text for ref in residents[0].case_references)
+    plain = pipeline.run(sure, access_token=token)
+    assert plain.status == AnswerStatus.ANSWERED and general not in plain.text and plain.citations == ()
