@@ -172,7 +172,8 @@ class RecordsLookup:
             return Reply(AnswerStatus.NO_ANSWER, self.replies.get("records_not_found"))
         except RecordsThrottledError as exc:
             minutes = max(1, round(exc.retry_after / 60))
-            return Reply(AnswerStatus.NO_ANSWER, self.replies.get("records_throttled", minutes=minutes))
+            wait = self.replies.minutes(minutes)
+            return Reply(AnswerStatus.NO_ANSWER, self.replies.get("records_throttled", wait=wait))
         except RecordsUnavailableError:
             return Reply(
                 AnswerStatus.HANDOFF, self.replies.get("records_unavailable", contact=self.default_contact)

@@ -23,6 +23,10 @@ class Replies:
     def get(self, key: str, **values: object) -> str:
         return " ".join(self.texts[key].format(**values).split())
 
+    def minutes(self, count: int) -> str:
+        """ "1 minute", "15 minutes": a duration in the language's own words."""
+        return self.get("minutes_one" if count == 1 else "minutes_many", minutes=count)
+
 
 @dataclass(frozen=True, slots=True)
 class RoutePatterns:

@@ -365,7 +365,9 @@ class HandoffDesk:
     def _wait_text(self, seconds: int) -> str:
         if seconds < 60:
             return self.replies.get("handoff_wait_short")
-        return self.replies.get("handoff_wait_minutes", minutes=max(1, round(seconds / 60)))
+        return self.replies.get(
+            "handoff_wait_minutes", wait=self.replies.minutes(max(1, round(seconds / 60)))
+        )
 
     # ---- announcing ----------------------------------------------------------------------------------------
     def _note(

@@ -309,7 +309,7 @@ def test_one_abusive_resident_cannot_lock_another_out_of_status_lookups(
             )
             for letter in "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
         ]
-        assert "too many lookups" in replies[-1].text  # the abuser is locked out ...
+        assert "too many status lookups" in replies[-1].text  # the abuser is locked out ...
         own = victim.case_references[0]
         answer = runtime.service.pipeline.run(
             f"status of {own}?", access_token=token_for(records, victim), client_address="198.51.100.8"
@@ -340,7 +340,8 @@ def test_the_bot_limits_status_lookups_per_resident_before_calling_the_records_s
             for _ in range(4)
         ]
         assert [a.status for a in answers[:3]] == [AnswerStatus.ANSWERED] * 3
-        assert answers[3].status == AnswerStatus.NO_ANSWER and "too many lookups" in answers[3].text
+        assert answers[3].status == AnswerStatus.NO_ANSWER and "too many status lookups" in answers[3].text
+        assert answers[3].text.endswith("try again in 1 minute.")  # not "1 minutes", nor "your account"
         # another resident behind the same bot is not affected
         other = runtime.service.pipeline.run(
             "where is my application?",
