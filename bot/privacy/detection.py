@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from bot.privacy.decoding import decode
 from bot.privacy.errors import DetectorNotReadyError
 from bot.privacy.folding import digit_lookalikes, fold
+from bot.privacy.given_names import first_names, surnames
 from bot.privacy.labels import labelled_secrets
 from bot.privacy.mailboxes import names_a_webmail_provider
 from bot.privacy.names import introduced_names
@@ -149,9 +150,12 @@ class PiiDetector:
 
             analyzer = build_analyzer(self._language, self._phone_regions)
             # One pass loads what recognizers load lazily (the public-suffix snapshot for emails), and
-            # the look-alikes of digits that folding reads (Unicode's confusables).
+            # the look-alikes of digits that folding reads (Unicode's confusables), and the known names
+            # that lower-case and one-word names are checked against (`bot.privacy.given_names`).
             analyzer.analyze("warm-up: a@example.com", language=self._language)
             digit_lookalikes()
+            first_names()
+            surnames()
             self._analyzer = analyzer
 
     def may_hold(self, text: str) -> bool:

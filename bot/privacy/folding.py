@@ -114,8 +114,9 @@ def fold(text: str) -> str:
 
 def fold_letter(char: str) -> str:
     """A letter of any script as an ASCII letter of the same case: its base letter where it has one
-    ("é" -> "e", "Ż" -> "Z"), else "A" or "a" ("Ł" -> "A", "ø" -> "a"); any other character as `fold_char`
-    folds it."""
+    ("é" -> "e", "Ż" -> "Z"), else "A" or "a" ("Ł" -> "A", "ø" -> "a"); a letter of a script with no
+    case, and a combining mark, as "a" ("王伟" -> "aa", "محمد" -> "aaaa": with no capital to say it is a
+    name, such a word is read as a lower-case one); any other character as `fold_char` folds it."""
     if char.isascii():
         return char
     if char.isalpha():
@@ -124,8 +125,9 @@ def fold_letter(char: str) -> str:
             return base
         if char.isupper():
             return "A"
-        if char.islower():
-            return "a"
+        return "a"  # lower case, or a script with no case (Chinese, Arabic): read as lower case
+    if unicodedata.category(char) in ("Mn", "Mc") and not unicodedata.name(char, "").startswith("VARIATION"):
+        return "a"  # a vowel sign or a mark inside a word ("राहुल", "مُحَمَّد")
     return fold_char(char)
 
 
@@ -134,7 +136,8 @@ _LETTERS = _FoldingTable(fold_letter)
 
 def fold_letters(text: str) -> str:
     """`text` with every letter as an ASCII letter of its case, for the patterns that read names
-    ("José Álvarez" -> "Jose Alvarez", "Søren" -> "Saren"); always exactly as long as `text`."""
+    ("José Álvarez" -> "Jose Alvarez", "Søren" -> "Saren", "王伟" -> "aa"); always exactly as long as
+    `text`."""
     if text.isascii():
         return text
     return text.translate(_LETTERS)

@@ -8,7 +8,11 @@ signature: a name alone on its line with only an email address or a phone number
 a dash on the message's last line ("-Maria Lopez"), a sign-off perhaps a blank line before it ("Best
 regards\n\nMaria Lopez"), a sender before a colon ("From Maria Lopez: my bin ..."); and a name in
 structured text, a JSON key or a form field that names it ({"first_name": "Maria"}, "name=Maria+Lopez"
-once decoded), or in capitals after "name:" ("Full name: LOPEZ, Maria").
+once decoded), or in capitals after "name:" ("Full name: LOPEZ, Maria"); a name before "is my name",
+after "thanks" with no comma ("thanks Maria Lopez"), with initials ("signed M. Lopez"), and, where the
+words alone cannot tell (in lower case after "i'm", "it's", "this is": "i'm maria lopez"; one word after a
+spaced dash at the end: "... please - Maria"; "Last, First" opening the message: "Lopez, Maria - any
+news"), when they are known first names and surnames (`bot.privacy.given_names`).
 
 There is no named-entity model here (none ships with askcity), so a name is found only after (or, for
 "... here", before) words that introduce one, and only in capitals: "i'm looking for" or "this is
@@ -26,13 +30,18 @@ from __future__ import annotations
 import re
 
 from bot.privacy.folding import fold_letters
+from bot.privacy.given_names import is_first_name, is_surname
 
 # A capitalised word of a name: "Maria", "O'Brien", "McDonald", "Jean-Luc", "O'Brien-Smith".
 # An apostrophe inside a name takes a capital after it ("D'Angelo" is the prefix form): "Tom's" is
 # "Tom" and a possessive.
 _WORD = r"(?:[A-Z]['’])?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:(?:-[A-Z]?[a-z]+|['’][A-Z][a-z]+)(?:[A-Z][a-z]+)?)*"
+# An initial before a word of a name: "M. Lopez", "John F. Kennedy" (a space after it: "U.S. Citizen" and
+# "P.S. Bins were missed" are no names).
+_INITIAL = r"[A-Z]\.[ \t]+"
 _NAME = (
-    rf"(?P<name>(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?[ \t]+)?{_WORD}(?:[ \t]+{_WORD}){{0,2}}"
+    rf"(?P<name>(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?[ \t]+)?(?:{_INITIAL}){{0,2}}{_WORD}"
+    rf"(?:[ \t]+(?:{_INITIAL})?{_WORD}){{0,2}}"
     r"(?:[ \t]+(?:Jr|Sr)\.?|[ \t]+(?:II|III|IV))?)"
 )
 # Words that introduce a name right after them (any case).
@@ -100,6 +109,24 @@ _LAST_FIRST = re.compile(
     rf"{_STRONG}[ \t]+(?P<last>{_WORD}|{_CAPS_WORD}),[ \t]+(?P<first>{_WORD}|{_CAPS_WORD})"
 )
 _LOWER = re.compile(rf"{_STRONG}[ \t]+(?P<name>[a-z][a-z'’-]+(?:[ \t]+[a-z][a-z'’-]+){{0,2}})\b")
+# "thanks" with no comma before a name ("thanks Maria Lopez", "thank you John"), which is also "Thanks
+# Millbrook": a known first name, or two words none of which names a place or a service
+_THANKS = re.compile(rf"(?i:\b(?:thanks|thank[ \t]+you))[ \t]+{_NAME}")
+# Words that introduce a name, but also everyday words ("i'm moving", "it's broken", "thanks a lot"):
+# after them a name in lower case is taken only when its words are known names
+# (`given_names`: "i'm maria lopez whats the status", "hi it's maria lopez").
+_WEAK = (
+    r"(?i:\b(?:i['’]?m|i[ \t]+am|it['’]?s|this[ \t]+is|thanks,?|thank[ \t]+you,?|cheers,?|regards,?|"
+    r"signed,?))"
+)
+_NEXT_WORD = re.compile(r"[ \t]+([a-z]+)", re.IGNORECASE)
+_PLACE_WORDS = NOT_PERSON_WORDS | frozenset(
+    ("Drive", "Dr", "Lane", "Ln", "Way", "Place", "Boulevard", "Blvd", "Crescent", "Close", "Terrace",
+     "Square", "St", "Rd", "Ave", "Parkway", "Highway", "Bridge", "Plaza", "Building", "House", "Estate")
+)  # fmt: skip
+_LOWER_WEAK = re.compile(rf"{_WEAK}[ \t]+(?P<name>[a-z]+(?:[ \t]+[a-z]+){{1,2}})\b")
+# "Last, First" opening the message before a dash or a colon: "Lopez, Maria - any news on my benefit"
+_LAST_FIRST_OPENING = re.compile(rf"\A[ \t]*(?P<last>{_WORD}),[ \t]+(?P<first>{_WORD})[ \t]*(?:[:–—]|-[ \t])")
 _CAPITALS = re.compile(rf"{_STRONG}[ \t]+(?P<name>{_CAPS_WORD}(?:[ \t]+{_CAPS_WORD}){{0,2}})")
 # what a form says when it has no name
 _NO_NAME = frozenset(("N/A", "NA", "TBD", "TBC", "NONE", "NULL", "UNKNOWN", "ANON", "ANONYMOUS"))
@@ -128,8 +155,11 @@ _FROM = re.compile(
 # A signature after a dash, on the message's last line: "-Maria Lopez", "-- Maria Lopez", "— Maria"
 # (a bullet has a space after a single dash, and a list more than one line: "- Old Sofa" is no name).
 _DASH_SIGNATURE = re.compile(rf"\n[ \t]*(?:-(?=[A-Z])|--[ \t]*|[–—][ \t]*){_NAME}[ \t]*\Z")
-# ... or at the end of the message's last sentence, the dash glued to the name ("… thanks -Maria Lopez")
-_DASH_AT_END = re.compile(rf"(?:[.!?,][ \t]*|[ \t]+)(?:-(?=[A-Z])|--[ \t]*|[–—][ \t]*){_NAME}[ \t]*\Z")
+# ... or at the end of the message's last sentence, the dash glued to the name
+# ("… thanks -Maria Lopez"), or set apart when the name starts with a known first name ("… please - Maria")
+_DASH_AT_END = re.compile(
+    rf"(?:[.!?,][ \t]*|[ \t]+)(?:-(?=[A-Z])|--[ \t]*|[–—][ \t]*|(?P<spaced>-[ \t]+)){_NAME}[ \t]*\Z"
+)
 # At the start of a line, a name and the role the writer gives in brackets: "Maria Lopez (resident)
 # asking about parking", "John Smith (tenant, flat 3): …"
 _ROLES = (
@@ -150,7 +180,10 @@ _BEFORE_EMAIL = re.compile(
 )
 _MAILBOX_PARTS = re.compile(r"[a-z]{2,}")
 _BULLET = re.compile(r"^[ \t]*(?:[-–—*•]|\d+[.)])", re.MULTILINE)
-_HERE = re.compile(rf"(?:^|[,.!?][ \t]+){_NAME}[ \t]+here\b", re.MULTILINE)
+# "John Snyder Jr. here", "Maria Lopez is my name"
+_HERE = re.compile(
+    rf"(?:^|[,.!?][ \t]+){_NAME}[ \t]+(?:here\b|(?i:is[ \t]+my[ \t]+(?:full[ \t]+)?name)\b)", re.MULTILINE
+)
 # A contact block: the name first, then a comma and an address or a number ("Amanda Kim, 489 Wolfe ...").
 _CONTACT = re.compile(rf"^{_NAME},[ \t]+(?=[\d+(])", re.MULTILINE)
 # A signature: a name alone on its line, and on the next line only contact details (`_contact_line`):
@@ -282,7 +315,12 @@ def _structured(text: str) -> list[tuple[int, int]]:
     end_dash = _DASH_AT_END.search(text) if "\n" not in text[-80:] else None
     if end_dash is not None:
         words = [w.rstrip(".") for w in end_dash.group("name").split()]
-        if len(words) >= 2 and not set(words) & (NOT_NAMES | NOT_PERSON_WORDS):
+        # one word, or a dash set apart, only when it starts with a known first name ("… please - Maria";
+        # not "… - Urgent", "… bins - Green Bin")
+        known = is_first_name(words[0])
+        if (known or (len(words) >= 2 and not end_dash.group("spaced"))) and not set(words) & (
+            NOT_NAMES | NOT_PERSON_WORDS
+        ):
             found.append(end_dash.span("name"))
     signature = _DASH_SIGNATURE.search(text)
     if signature is not None:
@@ -300,6 +338,13 @@ def _introduced(text: str) -> list[tuple[int, int]]:
             start, end = match.span(group)
             if text[start:end] not in NOT_NAMES:
                 found.append((start, end))
+    for match in _LAST_FIRST_OPENING.finditer(text):
+        if is_first_name(match.group("first")) and not {match.group("last"), match.group("first")} & (
+            NOT_NAMES | NOT_PERSON_WORDS
+        ):
+            found.append((match.start("last"), match.end("first")))
+    for match in _LOWER_WEAK.finditer(text):
+        found.extend(_known_lower_name(match))
     for match in _LOWER.finditer(text):
         start, end = match.span("name")
         last = start
@@ -317,6 +362,7 @@ def _introduced(text: str) -> list[tuple[int, int]]:
         _RELATIVE,
         _SIGN_OFF,
         _HERE,
+        _THANKS,
         _CONTACT,
         _SIGNATURE,
     ):
@@ -328,7 +374,13 @@ def _introduced(text: str) -> list[tuple[int, int]]:
                 # words one that is not a name ("Water Department\nemail: ...")
                 if not _contact_line(match.group("next")) or set(words) & NOT_NAMES:
                     continue
-            elif words[0] in NOT_NAMES or (pattern is _TITLED and _after_a_word(match, words)):
+            elif (
+                words[0] in NOT_NAMES
+                or (pattern is _TITLED and _after_a_word(match, words))
+                or (pattern is _THANKS and not _thanked(words))
+                # an initial before a word that is no name ("I'm A. Smith" stays, "It's B. Please help")
+                or (any(len(word) == 1 for word in words) and set(words) & NOT_NAMES)
+            ):
                 continue
             elif pattern in (_LABELLED, _THIS_IS) and (
                 set(words) & NOT_PERSON_WORDS or (pattern is _THIS_IS and len(words) < 2)
@@ -336,3 +388,29 @@ def _introduced(text: str) -> list[tuple[int, int]]:
                 continue  # a place, a service or a day; "It's Eastgate." names no one
             found.append((start, end))
     return found
+
+
+def _thanked(words: list[str]) -> bool:
+    """Whether the words after "thanks" with no comma are a name: a known first name, or two words or
+    more, none of which names a place or a service ("thanks John", "thanks Maria Lopez"; not "Thanks
+    Millbrook", "thanks Parking Services")."""
+    return (is_first_name(words[0]) or len(words) >= 2) and not set(words) & NOT_PERSON_WORDS
+
+
+def _known_lower_name(match: re.Match[str]) -> list[tuple[int, int]]:
+    """The lower-case name after a weak cue: a known first name, then a known surname (or first name),
+    perhaps a second surname ("maria lopez", "maria garcia lopez"); nothing if the words are not."""
+    start = match.start("name")
+    words = list(re.finditer(r"[a-z]+", match.group("name")))
+    first, second = words[0].group(), words[1].group()
+    if not is_first_name(first) or not (is_surname(second) or is_first_name(second)):
+        return []
+    end = words[1].end()
+    if len(words) > 2 and is_surname(words[2].group()):
+        end = words[2].end()
+    if {word.group().capitalize() for word in words[:2]} & NOT_NAMES:
+        return []
+    after = _NEXT_WORD.match(match.string, start + end)
+    if after is not None and after.group(1).capitalize() in _PLACE_WORDS:
+        return []  # a street or a place named after someone: "it's martin luther king drive"
+    return [(start, start + end)]

@@ -179,6 +179,25 @@ LICENCE_KINDS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 _LICENCE = re.compile(rf"{label_pattern((r'licen[cs]e',))}{_AFTER_LABEL}{_ID_VALUE}")
+# "ID" alone names the resident's own identity document in the same way ("my ID is …", "ID number
+# 987-654-321"), unless a word before it says which record of the city's or a business's it is: those
+# are references ("application ID 2024-00123", "order ID: 55512345").
+ID_KINDS: frozenset[str] = frozenset(
+    {
+        "application", "case", "permit", "ticket", "request", "reference", "ref", "order", "tracking",
+        "transaction", "confirmation", "booking", "reservation", "appointment", "customer", "account",
+        "user", "login", "session", "meter", "property", "parcel", "service", "work", "job", "claim",
+        "invoice", "payment", "receipt", "complaint", "report", "incident", "submission", "registration",
+        "inspection", "building", "project", "file", "folio", "licence", "license", "vehicle", "device",
+        "bin", "cart", "asset", "item", "product", "event", "program", "programme", "course", "class",
+        "group", "team", "site", "location", "address", "unit", "lot", "plot", "stall", "vendor",
+        "business", "company", "contractor", "supplier", "employer", "provider", "school", "enrolment",
+        "enrollment", "message", "email", "chat", "call", "video", "meeting", "zoom", "wifi", "network",
+        "apple", "google", "microsoft", "paypal", "venmo", "steam", "game",
+    }
+)  # fmt: skip
+_ID_LABEL = r"id(?![\w-])"
+_ID = re.compile(rf"{label_pattern((_ID_LABEL,))}{_AFTER_LABEL}{_ID_VALUE}")
 _WORD_BEFORE = re.compile(r"(\w+)[ \t-]*\Z")
 _NUMBER_WORDS = re.compile(r"\b(?:number|num|no|nr)\b|#", re.IGNORECASE)
 _ACCOUNT_LABELS = (r"account", r"acct\b\.?")
@@ -225,14 +244,14 @@ def _is_identifier(value: str) -> bool:
     return long_enough and not _YEARS_OR_DATE.fullmatch(value) and parse_reference(value) is None
 
 
-def _names_a_licence(text: str, match: re.Match[str]) -> bool:
-    """Whether "licence" alone names the resident's own (driving) licence: with an owner, or a number
-    word or a connecting word after it ("my licence is …", "licence no …"), and no word before it that
-    says it is a licence the city issues ("my dog licence", "business licence no …")."""
+def _names_a_licence(text: str, match: re.Match[str], kinds: frozenset[str] = LICENCE_KINDS) -> bool:
+    """Whether "licence" (or "ID") alone names the resident's own (driving) licence: with an owner, or a
+    number word or a connecting word after it ("my licence is …", "licence no …"), and no word before it
+    that says it is a licence the city issues ("my dog licence", "business licence no …"; `kinds`)."""
     if match.group("owner"):
         return True
     before = _WORD_BEFORE.search(text, 0, match.start())
-    if before is not None and before.group(1).lower() in LICENCE_KINDS:
+    if before is not None and before.group(1).lower() in kinds:
         return False
     return bool(match.group("connect") or _NUMBER_WORDS.search(text, match.start(), match.start("value")))
 
@@ -248,6 +267,11 @@ def labelled_ids(text: str) -> list[tuple[PiiEntity, int, int]]:
     ]
     matches += [
         (PiiEntity.LABELLED_ID, match) for match in _LICENCE.finditer(text) if _names_a_licence(text, match)
+    ]
+    matches += [
+        (PiiEntity.LABELLED_ID, match)
+        for match in _ID.finditer(text)
+        if _names_a_licence(text, match, ID_KINDS)
     ]
     return [
         (entity, *match.span("value")) for entity, match in matches if _is_identifier(match.group("value"))

@@ -5,8 +5,8 @@ of digits and phone punctuation in a message (seven digits or more, with an exte
 follows) and asks `phonenumbers` about it, region by region:
 
 - written internationally, with "+" or an exit code ("00 33 …", "011 44 …"), and possible: strong;
-- North American shapes, "(555) 014-2233", "212-555-0187", "415 / 555 / 2671", "+1 …", "1-800-…",
-  when a +1 region is configured: strong, without checking the area code, since fictional 555
+- North American shapes, "(555) 014-2233", "(212)5550199", "212-555-0187", "415 / 555 / 2671", "+1 …",
+  "1-800-…", when a +1 region is configured: strong, without checking the area code, since fictional 555
   numbers are written the same way; a seven-digit local number "555-0142" or ten bare digits: weak;
 - a national number that `phonenumbers` calls valid for a configured region, written with
   separators, and either starting with that region's trunk prefix ("06 23 35 33 55" in France,
@@ -50,7 +50,12 @@ _EXTENSION = r"(?:[ \t]*,?[ \t]*(?:ext\.?|extn\.?|extension|x|\#)[ \t]*\d{1,7})"
 _RUN = re.compile(rf"(?<![\w+])\+?\(?\d(?:[\d()./\- \t]*\d)?{_EXTENSION}?(?!\w)", re.IGNORECASE)
 _TRAILING_EXTENSION = re.compile(rf"{_EXTENSION}$", re.IGNORECASE)
 _DIGIT = re.compile(r"\d+")
-_NANP = re.compile(rf"(?:\+?1{SEPARATOR}?)?(?:\(\d{{3}}\)[ \t]*|\d{{3}}{SEPARATOR})\d{{3}}{SEPARATOR}\d{{4}}")
+# "(212) 555-0199", "212-555-0187", and with the area code in brackets the seven digits may be run
+# together: "(212)5550199", "(212) 5550199"
+_NANP = re.compile(
+    rf"(?:\+?1{SEPARATOR}?)?"
+    rf"(?:\(\d{{3}}\)[ \t]*\d{{3}}{SEPARATOR}?|\d{{3}}{SEPARATOR}\d{{3}}{SEPARATOR})\d{{4}}"
+)
 _NANP_WEAK = re.compile(rf"\d{{3}}{SEPARATOR}\d{{4}}|\d{{7}}|1?\d{{10}}")
 _SSN_SHAPE = re.compile(rf"\d{{3}}({SEPARATOR})\d{{2}}\1\d{{4}}")  # "051-59-4398": a US SSN's grouping
 _SPELLED_OUT = re.compile(r"\d(?:[ \t.-]\d)+")  # "0 6 2 3 3 5 3 3 5 5"

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.privacy import PiiDetector, Redactor
-from bot.privacy.folding import fold, fold_char
+from bot.privacy.folding import fold, fold_char, fold_letters
 from tests.bot.privacy.conftest import found
 
 
@@ -91,3 +91,20 @@ def test_redaction_replaces_the_arabic_indic_digits_and_keeps_the_text_around_th
     result = Redactor(detector).redact(text)
     assert result.text == "رقمي [PHONE] وبطاقتي [CARD] شكرا"
     assert [text[span.start : span.end] for span in result.spans] == ["٠٦ ٢٣ ٣٥ ٣٣ ٥٥", "٤١١١ ١١١١ ١١١١ ١١١١"]
+
+
+@pytest.mark.parametrize(
+    ("text", "skeleton"),
+    [
+        pytest.param("José Álvarez", "Jose Alvarez", id="Latin with accents"),
+        pytest.param("Иван", "Aaaa", id="Cyrillic keeps its case"),
+        pytest.param("王伟", "aa", id="Chinese: no case, read as lower case"),
+        pytest.param("محمد علي", "aaaa aaa", id="Arabic: no case"),
+        pytest.param("राहुल", "aaaaa", id="Devanagari: vowel signs are part of the word"),
+        pytest.param("ok 👍\ufe0f", "ok 👍\ufe0f", id="a variation selector is no letter"),
+    ],
+)
+def test_fold_letters_reads_names_of_any_script_as_an_ascii_skeleton(text: str, skeleton: str) -> None:
+    folded = fold_letters(text)
+    assert folded == skeleton
+    assert len(folded) == len(text)

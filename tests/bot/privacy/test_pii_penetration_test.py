@@ -87,6 +87,8 @@ NATIONAL_IDS = [
     ),
     pytest.param("my SIN is 046 454 286", "my SIN is [ID_NUMBER]", id="SIN, not a phone"),
     pytest.param("NHS number 943 476 5919", "NHS number [ID_NUMBER]", id="NHS number, not a phone"),
+    pytest.param("ID number 987-654-321", "ID number [ID_NUMBER]", id="ID number, not a phone"),
+    pytest.param("my ID is 987654321", "my ID is [ID_NUMBER]", id="my ID is"),
 ]
 
 # A card's code after the card or its expiry; only the card and the code are masked.
@@ -176,6 +178,10 @@ LOOK_ALIKES = [
     pytest.param("my utility account number is 6058300420", id="a utility account"),
     pytest.param("is Chase bank open on Sunday?", id="a bank, no number"),
     pytest.param("What is a CPR class and when is the next one?", id="CPR, no value"),
+    pytest.param("application ID 2024-00123, any news?", id="an application's ID"),
+    pytest.param("order ID: 55512345 never arrived", id="an order's ID"),
+    pytest.param("my ID is on the way", id="my ID, no value"),
+    pytest.param("my student ID expired in 2024", id="an ID, then a year"),
     pytest.param("visa ending in 1234", id="a card's last four digits"),
     pytest.param("my card ends 12/2026, can I still renew?", id="an expiry after 'ends'"),
     pytest.param("Use it for the direct debit starting 16/06/2023.", id="a date after 'starting'"),

@@ -19,6 +19,10 @@ FOUND = [
     pytest.param("my number is 555 - 123 - 4567", "555 - 123 - 4567", id="spaced dashes"),
     pytest.param("my number is 555/123/4567", "555/123/4567", id="slashes"),
     pytest.param("my number: (555)123-4567", "(555)123-4567", id="no space after bracket"),
+    pytest.param("my phone is (212)5550199", "(212)5550199", id="brackets, seven digits run together"),
+    pytest.param("phone (555)0142233, where is my permit", "(555)0142233", id="brackets, 555, run together"),
+    pytest.param("my cell (416)5550199", "(416)5550199", id="brackets, run together, Canada"),
+    pytest.param("call (212) 5550199", "(212) 5550199", id="brackets, a space, run together"),
     pytest.param("call me at 555-0142", "555-0142", id="seven digits with a phone word"),
     pytest.param("text 4155552671 when you arrive", "4155552671", id="ten bare digits with a phone word"),
     # international
@@ -63,6 +67,7 @@ NOTHING = [
     pytest.param("utility account 4471-0928-33", id="account number"),
     pytest.param("under 051-59-4398, name Ann Lee", id="grouped like an SSN (it is found as one)"),
     pytest.param("open 8.30-17.00, room 0412", id="opening hours and a room"),
+    pytest.param("the permit (2024)1234567 was approved", id="a year in brackets, then digits"),
 ]
 
 

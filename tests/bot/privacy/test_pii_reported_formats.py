@@ -84,6 +84,48 @@ NAMES = [
     ),
     pytest.param("Yours, Clark", "Yours, [NAME]", id="Yours,"),
     pytest.param("Thanks\n-- Bruce Wayne", "Thanks\n-- [NAME]", id="signature dashes after a sign-off"),
+    # an exploratory test (6 December): names in scripts with no case, and names introduced or signed in
+    # other ways
+    pytest.param(
+        "my name is 王伟, where is my permit application",
+        "my name is [NAME], where is my permit application",
+        id="Chinese name after 'my name is'",
+    ),
+    pytest.param(
+        "my name is محمد علي, where is my permit", "my name is [NAME], where is my permit", id="Arabic name"
+    ),
+    pytest.param("my name is राहुल शर्मा", "my name is [NAME]", id="Devanagari name, vowel signs"),
+    pytest.param(
+        "Maria Lopez is my name, where is my permit application?",
+        "[NAME] is my name, where is my permit application?",
+        id="name before 'is my name'",
+    ),
+    pytest.param(
+        "i'm maria lopez whats the status of my permit",
+        "i'm [NAME] whats the status of my permit",
+        id="known names in lower case after i'm",
+    ),
+    pytest.param(
+        "hi it's maria lopez, where is my permit",
+        "hi it's [NAME], where is my permit",
+        id="hi it's, lower case",
+    ),
+    pytest.param(
+        "where is my permit application? signed M. Lopez",
+        "where is my permit application? signed [NAME]",
+        id="an initial after 'signed'",
+    ),
+    pytest.param("thanks Maria Lopez", "thanks [NAME]", id="thanks with no comma"),
+    pytest.param("thanks John", "thanks [NAME]", id="thanks, a known first name"),
+    pytest.param("thank you John F. Kennedy", "thank you [NAME]", id="an initial inside a name"),
+    pytest.param(
+        "Lopez, Maria - any news on my benefit", "[NAME] - any news on my benefit", id="Last, First opening"
+    ),
+    pytest.param(
+        "status of my application please - Maria",
+        "status of my application please - [NAME]",
+        id="a known first name signed after a dash",
+    ),
 ]
 
 # Near the new patterns, and nothing to mask.
@@ -106,6 +148,28 @@ LOOK_ALIKES = [
         "my passport 12/05/2027 expiry, can I travel?", id="a date with a four-digit year after a label"
     ),
     pytest.param("is the Aadhaar card accepted as ID?", id="'Aadhaar' with no value"),
+    # near the name forms of the exploratory test (6 December)
+    pytest.param("i'm moving next week", id="i'm and a verb"),
+    pytest.param("i'm not sure", id="i'm not"),
+    pytest.param("i'm a senior, do I pay less?", id="i'm a"),
+    pytest.param("i'm mark down the date", id="a first name that is a word, no surname"),
+    pytest.param("hi it's me", id="hi it's me"),
+    pytest.param("hi it's about my permit", id="hi it's about"),
+    pytest.param("it's broken", id="it's and an adjective"),
+    pytest.param("thanks a lot", id="thanks a lot"),
+    pytest.param("thanks again", id="thanks again"),
+    pytest.param("Thanks Team", id="Thanks Team"),
+    pytest.param("Thanks Millbrook", id="a place after thanks, no comma"),
+    pytest.param("thanks dan for the help", id="one lower-case name after thanks"),
+    pytest.param("signed the form yesterday", id="signed and a lower-case word"),
+    pytest.param("It's B. Please help", id="a letter and a full stop, then a word that is no name"),
+    pytest.param("how do I renew my permit - Urgent", id="a word after a dash"),
+    pytest.param("question about bins - Green Bin", id="two words after a spaced dash"),
+    pytest.param("Recycling, Compost - pickup days", id="two words and a comma before a dash"),
+    pytest.param("Hello, Team - quick question", id="a greeting and a comma before a dash"),
+    pytest.param("it's martin luther king drive", id="known names before a street word"),
+    pytest.param("regards, U.S. Citizen", id="an abbreviation, no initial"),
+    pytest.param("thanks, P.S. Bins were missed again", id="P.S. after a sign-off"),
 ]
 
 
