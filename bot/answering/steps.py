@@ -57,6 +57,7 @@ from bot.privacy import Redactor
 from knowledge_base.continuity import keeps_subject, load_cues, refers_back
 from knowledge_base.records import Citation, RetrievedChunk, Turn
 from knowledge_base.retriever import Query, Retriever
+from knowledge_base.text import terms
 
 # Intents recognised by patterns over the whole message, in this order (abuse first).
 _CANNED: tuple[Intent, ...] = ("abuse", "greeting", "thanks", "handoff", "login_help")
@@ -196,10 +197,16 @@ class Route:
         its own the classifier reads it as a question about parking, but right after a status question
         a status question is `after_status_odds` times likelier. 0 for any other message: one that
         does not refer back, names no kind of case, or follows something else ("and how much is a
-        parking permit?" stays a question about the rules: its own odds are too low)."""
-        if self.encode is None or asked_type(text, self.case_types) is None:
+        parking permit?" stays a question about the rules: its own odds are too low). A follow-up that
+        names nothing at all ("and the other one?", "the second one?") can only be about the cases
+        just discussed: after a status question it is one (1.0)."""
+        if self.encode is None:
             return 0.0
-        if not refers_back(text, load_cues()):
+        cues = load_cues()
+        names_nothing = not (set(terms(text)) - cues.generic)
+        if asked_type(text, self.case_types) is None and not names_nothing:
+            return 0.0
+        if not refers_back(text, cues):
             return 0.0
         previous = _previous_question(history)
         if not previous:
@@ -209,6 +216,8 @@ class Route:
             was = self.intents.status_probability(before.question, before.question_vector)
             if was < self.intents.threshold:
                 return 0.0
+        if names_nothing:
+            return 1.0
         odds = self.after_status_odds * probability / max(1e-9, 1.0 - probability)
         return odds / (1.0 + odds)
 

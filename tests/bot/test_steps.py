@@ -126,6 +126,10 @@ def test_a_follow_up_naming_a_kind_of_case_after_a_status_question_is_one(pipeli
         assert intent(follow_up, "any updates on my applications?") == "status", follow_up
     for follow_up in ("whats the waste one about", "what about the benefit"):
         assert intent(follow_up, "How do I get a library card?") == "question", follow_up
+    # naming nothing at all, it can only be about the cases just discussed (an exploratory run)
+    for follow_up in ("and the other one?", "the second one?", "the last one"):
+        assert intent(follow_up, "any news on my benefit?") == "status", follow_up
+        assert intent(follow_up, "How do I get a library card?") == "question", follow_up
     assert intent("and how much is a parking permit?", "is my parking permit approved?") == "question"
     assert intent("when will the payment come", "any updates on my applications?") == "question"
 
