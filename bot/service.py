@@ -218,24 +218,33 @@ class BotService:
         the conversation's latest turn that says where it was: the documents an answer cited, or the
         passage that best matches a question answered without them (unanswered, or about the
         resident's own case: "what about my parking one?"), when it matches well; else the general
-        queue."""
+        queue. A request that only repeats the latest question's words ("about my permit" after "where is
+        my building permit application?") goes where the conversation was."""
         assert self.desk is not None
-        directory = self.desk.directory
-        named = self.pipeline.route.patterns.rest("handoff", request)
-        if terms(named):
-            found = self._department_of(named)
+        named = terms(self.pipeline.route.patterns.rest("handoff", request))
+        asked = self._conversation_department(turns)
+        if named and asked is not None and turns and set(named) <= set(terms(turns[-1].question)):
+            # "a person about my permit" after "where is my building permit application?": the request
+            # repeats the conversation's subject in fewer words, and the conversation says which permit
+            return asked
+        if named:
+            found = self._department_of(" ".join(named))
             if found is not None:
                 return found
+        return asked or self.desk.directory.general
+
+    def _conversation_department(self, turns: Sequence[TranscriptTurn]) -> Department | None:
+        assert self.desk is not None
         for turn in reversed(turns):
             if turn.citations:
-                found = directory.of_documents(c.document_id for c in turn.citations)
+                found = self.desk.directory.of_documents(c.document_id for c in turn.citations)
             elif (turn.status == AnswerStatus.NO_ANSWER or turn.intent == "status") and turn.question.strip():
                 found = self._department_of(turn.question)
             else:
                 continue
             if found is not None:
                 return found
-        return directory.general
+        return None
 
     def _department_of(self, text: str) -> Department | None:
         """The department of the passage that best matches `text`, when it matches well."""

@@ -84,6 +84,17 @@ def test_a_request_for_a_person_after_a_status_question_goes_to_that_cases_depar
     assert "Building" in handoff["handoff"]["department"], handoff["handoff"]["department"]
 
 
+def test_a_request_that_repeats_the_subject_in_fewer_words_goes_where_the_conversation_was(
+    stack: StaffStack, served: ServedApp, resident: Resident
+) -> None:
+    """ "a person about my permit" after "has my building permit been approved yet?" went to the parking
+    office (read alone, "permit" matches the parking permit page best; an exploratory run)."""
+    assert resident.say("has my building permit been approved yet?")["status"] == "needs_login"
+    handoff = resident.say("I want to talk to a person about my permit")
+    assert handoff["status"] == "handoff"
+    assert "Building" in handoff["handoff"]["department"], handoff["handoff"]["department"]
+
+
 def test_a_question_in_another_language_is_told_so_and_its_ticket_carries_the_language(
     stack: StaffStack, served: ServedApp, resident: Resident
 ) -> None:
