@@ -31,6 +31,7 @@ class RateLimiter:
         prefix: str = "askcity",
         retry_seconds: float = 5.0,
         new_sessions: str | None = None,
+        handoffs: str | None = None,
     ) -> None:
         self.storage: Storage = (
             RedisStorage(
@@ -48,6 +49,7 @@ class RateLimiter:
         self.per_session = parse(per_session)
         self.per_address = parse(per_address)
         self.new_sessions = parse(new_sessions) if new_sessions else None
+        self.handoffs = parse(handoffs) if handoffs else None
         self._retry_seconds = retry_seconds
         self._down_since: float | None = None
         self._warned = 0.0
@@ -68,6 +70,18 @@ class RateLimiter:
         client opening sessions by the thousand only grows session storage, but it should not."""
         if self.new_sessions is not None:
             self._hit(self.new_sessions, f"new:{address}")
+
+    def allow_handoff(self, address: str) -> bool:
+        """Count one ticket about to be opened for a client at `address` (`handoffs`; always allowed when
+        it is not set); False when the address has opened its share within the window: one client
+        must not fill the call centre's queue (docs/call_center.md)."""
+        if self.handoffs is None:
+            return True
+        try:
+            self._hit(self.handoffs, f"handoff:{address}")
+        except RateLimitedError:
+            return False
+        return True
 
     def _hit(self, item: RateLimitItem, key: str) -> None:
         limiter = self._limiter()

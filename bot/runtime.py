@@ -175,6 +175,11 @@ def build_runtime(settings: BotSettings) -> Runtime:
             settings.rate_limit_address,
             settings.redis_prefix,
             new_sessions=settings.rate_limit_new_sessions,
+            handoffs=(
+                f"{settings.handoff_max_open_per_address}/{settings.handoff_abandon_seconds} seconds"
+                if settings.handoff_max_open_per_address
+                else None
+            ),
         ),
         redactor=redactor,
         max_message_chars=settings.max_message_chars,

@@ -193,7 +193,8 @@ class BotService:
                 logged_in,
                 references,
                 transcript,
-            )
+            ),
+            admit=lambda: self.limiter.allow_handoff(address),
         )
         answer = replace(answer, text=view.text, follow_ups=())
         self._remember(session_id, answer)

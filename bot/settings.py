@@ -261,6 +261,14 @@ class BotSettings(KnowledgeBaseSettings):
         le=10_000,
         description="Waiting tickets at most; beyond, residents get the contact route.",
     )
+    handoff_max_open_per_address: int = Field(
+        default=5,
+        ge=0,
+        le=10_000,
+        description="Tickets one client address may open within `handoff_abandon_seconds` (so at most "
+        "this many of its tickets wait at once); beyond, the resident is told their requests are waiting. "
+        "0: no cap.",
+    )
     handoff_abandon_seconds: int = Field(
         default=900, ge=30, le=86_400, description="A ticket nobody claims within this is abandoned."
     )

@@ -132,14 +132,25 @@ class HandoffDesk:
             )
         return None
 
-    def open(self, request: HandoffRequest) -> HandoffView:
-        """Put the conversation in its department's queue (or say why not)."""
+    def open(self, request: HandoffRequest, admit: Callable[[], bool] | None = None) -> HandoffView:
+        """Put the conversation in its department's queue (or say why not).
+
+        `admit` is asked once, only when a new ticket would be opened (the session has none open, the
+        desk is open and the queue has room): False when the client has opened its share of tickets
+        (`RateLimiter.allow_handoff`, per address), and the resident is told their requests are waiting
+        (state `full`: no ticket opened)."""
         existing = self.store.open_for_session(request.session_ref)
         if existing is not None:
             return self.view(existing)
         refused = self.unavailable(request.department)
         if refused is not None:
             return refused
+        if admit is not None and not admit():
+            return HandoffView(
+                "full",
+                self.replies.get("handoff_too_many", contact=request.department.contact),
+                department=request.department.name,
+            )
         ticket, created = self.store.open(
             request.session_ref,
             request.department.name,
@@ -260,7 +271,8 @@ class HandoffDesk:
 
     def transfer(self, ticket_id: str, department_name: str, agent: Agent, note: str = "") -> Ticket:
         """Back to a department's queue, with an optional internal note for the next agent (stored
-        redacted in the transcript, role `note`; never sent to the resident)."""
+        redacted in the transcript, role `note`; never sent to the resident). The ticket is queued again
+        now: behind those already waiting there, with the abandon timer restarted."""
         department = self.directory.named(department_name)
         if department is None:
             raise UnknownDepartmentError(department_name[:200])
@@ -271,7 +283,9 @@ class HandoffDesk:
         if before.department == department.name:
             queue = department.name
             raise TicketConflictError("same_department", f"This ticket is already in the {queue} queue.")
-        ticket = self.store.transfer(ticket_id, department.name, agent.subject, agent.supervisor)
+        ticket = self.store.transfer(
+            ticket_id, department.name, agent.subject, agent.supervisor, self.clock()
+        )
         self._note(ticket, f"{agent.name} passed the conversation to {department.name}.")
         if written:
             redacted = self.redactor.redact(written).text

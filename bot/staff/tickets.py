@@ -3,7 +3,9 @@
 A ticket is `waiting` in a department's queue until an agent claims it (`active`), and ends `resolved`
 (by the agent, with an outcome code, by the resident leaving the queue, or by the resident taking back a
 request nobody had claimed yet: `withdrawn`) or `abandoned` (nobody claimed it in time). A transfer
-puts it back in another department's queue, keeping its place in time.
+puts it back in another department's queue, queued again at the transfer (`queued_at`): it waits behind
+those already there, and the abandon timer starts again. When the resident first asked is the time of
+the ticket's first messages (the conversation copied in when it opened).
 """
 
 from __future__ import annotations

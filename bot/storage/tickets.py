@@ -300,7 +300,19 @@ class TicketStore:
             held = sa.or_(T.c.status == TicketStatus.WAITING.value, held)
         return sa.and_(T.c.status.in_(_OPEN), held)
 
-    def transfer(self, ticket_id: str, department: str, agent_subject: str, any_agent: bool) -> Ticket:
+    def transfer(
+        self,
+        ticket_id: str,
+        department: str,
+        agent_subject: str,
+        any_agent: bool,
+        now: datetime | None = None,
+    ) -> Ticket:
+        """Back to a department's queue, queued again at `now` (the transfer): the ticket waits behind
+        everyone already waiting there, its wait and the abandon timer count from the transfer. When
+        the resident first asked stays in the transcript (the messages copied in when it opened carry
+        that time) and `transfers` counts the moves."""
+        now = now or utcnow()
         with self.engine.begin() as conn:
             ticket = self._change(
                 conn,
@@ -312,6 +324,7 @@ class TicketStore:
                     "agent_subject": None,
                     "agent_name": None,
                     "claimed_at": None,
+                    "queued_at": now,
                     "transfers": T.c.transfers + 1,
                 },
             )
@@ -376,7 +389,8 @@ class TicketStore:
         return _ticket(row) if row is not None else None
 
     def abandon_overdue(self, queued_before: datetime, now: datetime) -> list[Ticket]:
-        """Waiting tickets queued before `queued_before` are abandoned (each by exactly one caller)."""
+        """Waiting tickets queued before `queued_before` are abandoned (each by exactly one caller); a
+        transferred ticket counts from its transfer (`transfer` queues it again)."""
         with self.engine.begin() as conn:
             rows = conn.execute(
                 sa.update(T)

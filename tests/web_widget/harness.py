@@ -60,6 +60,7 @@ def bot_settings(data_dir: Path, database_dir: Path, **overrides: Any) -> BotSet
         "redis_url": "",
         "rate_limit_session": GENEROUS,
         "rate_limit_address": GENEROUS,
+        "handoff_max_open_per_address": 0,  # tests ask for a person many times from one address
         "allowed_link_hosts": ["www.millbrook.example"],
     }
     values.update(overrides)

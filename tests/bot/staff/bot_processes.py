@@ -29,6 +29,7 @@ class BotProcess:
             "ASKCITY_REDIS_PREFIX": prefix,
             "ASKCITY_RATE_LIMIT_SESSION": GENEROUS,
             "ASKCITY_RATE_LIMIT_ADDRESS": GENEROUS,
+            "ASKCITY_HANDOFF_MAX_OPEN_PER_ADDRESS": "0",
             "OMP_NUM_THREADS": "1",
             "HF_HUB_OFFLINE": "1",
             **{f"ASKCITY_{k.upper()}": v for k, v in settings.items()},
