@@ -7,7 +7,14 @@ The route's guard (`StaffAccess`) leaves the signed-in principal on the request'
 leave what changed there too (`request.state.editor_audit_detail`, e.g. a metadata edit's fields) and,
 when its path names none, what it made (`note_target`: an upload's job, a new curated answer); a request
 that no editor or supervisor made (an agent's curated-answer draft), that failed (4xx/5xx), or whose
-path is not in the table is not logged. The append runs in the threadpool after the response is sent.
+path is not in the table is not logged.
+
+The row is appended (in the threadpool) when the route has answered and before its answer is sent, and
+the answer says what became of it: `X-Askcity-Audit: recorded; seq=N`, or `missing`. Appends lock the
+chain's head row (`EditorAuditLog.append`, `trust.chain_head.lock_head`: several requests append at
+once) and run again on a conflict, a few times; one that still fails is counted
+(`askcity_bot_editor_audit_failures_total{action}`) and logged with its target, besides the header:
+the action has already taken effect, so it cannot be refused any more.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from prometheus_client import Counter
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,6 +57,15 @@ AUDITED: tuple[tuple[str, str, Action], ...] = (
     ("POST", "/staff/gaps/curated-draft", "curated_draft"),
 )
 EDITOR_ROLES = frozenset({"editor", "supervisor"})
+AUDIT_HEADER = b"x-askcity-audit"
+APPEND_TRIES = 4
+
+AUDIT_FAILURES = Counter(
+    "askcity_bot_editor_audit_failures",
+    "Editor actions that took effect but whose editors' audit row could not be written (after retries): "
+    "the chain verifies without them, so any count here is a gap to reconcile by hand.",
+    ("action",),
+)
 
 
 def _pattern(template: str) -> re.Pattern[str]:
@@ -84,25 +101,28 @@ class EditorAuditMiddleware:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
             await self.app(scope, receive, send)
             return
-        status = 0
 
         async def capture(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = int(message["status"])
+                outcome = await self._audit(scope, int(message["status"]))
+                if outcome is not None:
+                    message = {**message, "headers": [*message.get("headers", ()), (AUDIT_HEADER, outcome)]}
             await send(message)
 
         await self.app(scope, receive, capture)
+
+    async def _audit(self, scope: Scope, status: int) -> bytes | None:
+        """Append the request's row, if it logs one; what the answer's header says of it."""
         found = audited_action(scope["method"], scope["path"])
         principal: Any = scope.get("state", {}).get("staff_principal")
         if found is None or principal is None or not 200 <= status < 400:
-            return
+            return None
         role = getattr(principal.role, "value", str(principal.role))
         if role not in EDITOR_ROLES:
-            return
+            return None
         runtime = getattr(scope["app"].state, "runtime", None)
         if runtime is None:
-            return
+            return None
         action, target = found
         state = scope.get("state", {})
         target = str(state.get("editor_audit_target") or "") or target  # what the route made, if it says
@@ -110,6 +130,16 @@ class EditorAuditMiddleware:
         detail |= state.get("editor_audit_detail") or {}  # what changed, if the route says
         entry = EditorAction(principal.subject, role, action, target, detail)
         try:
-            await run_in_threadpool(EditorAuditLog(runtime.kb.store).append, entry)
+            seq = (await run_in_threadpool(EditorAuditLog(runtime.kb.store).append, entry, APPEND_TRIES)).seq
         except sa.exc.SQLAlchemyError:  # the action happened; say loudly that its log row did not
-            log.error("editors' audit log: could not append %s by %s", action, principal.subject)
+            AUDIT_FAILURES.labels(action).inc()
+            log.exception(
+                "editors' audit log: could not append %s of %r by %s after %d tries: the action took effect "
+                "without its audit row",
+                action,
+                target,
+                principal.subject,
+                APPEND_TRIES,
+            )
+            return b"missing"
+        return f"recorded; seq={seq}".encode("ascii")

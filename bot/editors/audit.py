@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from knowledge_base.sql import Database
 from knowledge_base.tables import EditorAuditHeadRow, EditorAuditRow
 from trust.audit_chain import GENESIS_HASH, ChainLink, chain_hash, timestamp_text, walk_chain
+from trust.chain_head import lock_head, retry_conflicts
 
 HEAD_ID = 1
 Action = Literal[
@@ -103,18 +104,19 @@ class EditorAuditLog:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    def append(self, entry: EditorAction) -> AuditRecord:
-        with self._db.session() as s:
-            return _record(self._append(s, entry))
+    def append(self, entry: EditorAction, tries: int = 4) -> AuditRecord:
+        """One row at the chain's head, which is locked for the transaction (several editors, jobs and
+        the command line append at once: `trust.chain_head`); again on a conflict, at most `tries`
+        times. Raises the last database error."""
+
+        def once() -> AuditRecord:
+            with self._db.session() as s:
+                return _record(self._append(s, entry))
+
+        return retry_conflicts(once, tries=tries, what="an editors' audit append")
 
     def _append(self, s: Session, entry: EditorAction) -> EditorAuditRow:
-        head = s.scalars(
-            select(EditorAuditHeadRow).where(EditorAuditHeadRow.id == HEAD_ID).with_for_update()
-        ).first()
-        if head is None:
-            head = EditorAuditHeadRow(id=HEAD_ID, seq=0, head_hash=GENESIS_HASH)
-            s.add(head)
-            s.flush()
+        head = lock_head(s, EditorAuditHeadRow, HEAD_ID, seq=0, head_hash=GENESIS_HASH)
         row = EditorAuditRow(
             seq=head.seq + 1,
             # microseconds are kept by the canonical text; the database keeps them too

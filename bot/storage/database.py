@@ -103,7 +103,11 @@ class BotDatabase(Database):
             )
 
     def feedback(self, answer_id: str, helpful: bool, comment: str) -> None:
-        """One verdict per answer: a later click or comment updates it (an empty comment keeps the old)."""
+        """One verdict per answer, with its comment. A changed verdict replaces the old one together with
+        its comment (no comment clears it: a comment is never shown beside a verdict it was not given
+        with). The same verdict again replaces the comment it brings, and keeps the old one when it
+        brings none (the widget sends the thumb, then the comment, and a second click on the same thumb
+        erases nothing)."""
         with self.session() as s:
             if s.get(TranscriptRow, answer_id) is None:
                 raise AnswerNotFoundError(answer_id)
@@ -111,8 +115,8 @@ class BotDatabase(Database):
             if row is None:
                 s.add(FeedbackRow(answer_id=answer_id, helpful=helpful, comment=comment))
             else:
+                row.comment = comment if comment or row.helpful != helpful else row.comment
                 row.helpful = helpful
-                row.comment = comment or row.comment
                 row.created_at = datetime.now(UTC)
 
     def transcript(self, answer_id: str) -> TranscriptRow | None:
