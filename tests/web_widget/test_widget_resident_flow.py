@@ -94,7 +94,11 @@ def test_resident_gets_a_streamed_cited_answer_gives_feedback_and_finds_it_after
     assert popup.title() == "Millbrook source"
     popup.close()
 
-    # Thumbs up: 204 and a feedback row; then an optional comment.
+    # Thumbs down, then up (a change of mind): 204 each, one feedback row with the last verdict; then
+    # an optional comment, which goes with the verdict pressed when it is sent (it went with the first)
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/feedback")) as sent:
+        answer.get_by_role("button", name="No, this answer was not helpful").click()
+    assert sent.value.status == 204
     with page.expect_response(lambda r: r.url.endswith("/api/v1/feedback")) as sent:
         answer.get_by_role("button", name="Yes, this answer was helpful").click()
     assert sent.value.status == 204

@@ -738,11 +738,12 @@
     up.setAttribute("aria-pressed", String(helpful));
     down.setAttribute("aria-pressed", String(!helpful));
     status.textContent = t("feedbackThanks");
-    if (!box.querySelector(".ac-comment")) box.append(renderComment(answer, helpful, status, box));
+    if (!box.querySelector(".ac-comment")) box.append(renderComment(answer, status, box));
   }
 
-  /** Optional comment after a thumb: sent as a second feedback record carrying the text. */
-  function renderComment(answer, helpful, status, box) {
+  /** Optional comment after a thumb: sent as a second feedback record carrying the text and the
+   *  verdict pressed when it is sent (thumbs down, then up, then a comment: the comment goes with up). */
+  function renderComment(answer, status, box) {
     const id = "ac-comment-" + asText(answer.answer_id).replace(/[^\w-]/g, "");
     const field = h("textarea", { id, class: "ac-comment-input", rows: "2", maxlength: "2000" });
     const form = h(
@@ -755,7 +756,7 @@
             const comment = field.value.trim();
             if (!comment) return;
             try {
-              await postJson("feedback", { answer_id: answer.answer_id, helpful, comment });
+              await postJson("feedback", { answer_id: answer.answer_id, helpful: answer.feedback, comment });
             } catch {
               status.textContent = t("feedbackFailed");
               return;
