@@ -5,8 +5,8 @@ Each failed lookup (any 404: missing, malformed, or another resident's case) is 
 window per user and per client address, and marks the (user, address) pair for `lockout_seconds`.
 The hit that goes over a limit starts a lock-out of that user or address for `lockout_seconds`:
 
-- a locked-out **user** is refused everywhere: every lookup, even of their own case, is a 429 with
-  `Retry-After`;
+- a locked-out **user** is refused every lookup by reference, even of their own case, and unmasking:
+  a 429 with `Retry-After`. Listing one's own cases (`/v1/me/cases`) guesses nothing and is served;
 - a locked-out **address** refuses only the users marked as having failed from it. An attacker
   switching accounts gets one failed lookup per account there; residents who share the address (a
   NAT, a library, the bot when it sends no signed client address) and did not fail keep working.
