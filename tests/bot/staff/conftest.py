@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from bot.api.app import create_app
 from bot.runtime import Runtime, build_runtime
+from bot.storage.database import BotDatabase
 from records_api.dev_identity import load_or_create_private_key
 from tests.bot.staff.console_harness import Resident
 from tests.bot.staff.staff_harness import BASE_URL, StaffStack
@@ -95,3 +96,13 @@ def resident(served: ServedApp) -> Iterator[Resident]:
     person = Resident(served.origin)
     yield person
     person.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest) -> Iterator[BotDatabase]:
+    """The bot's database on SQLite and on PostgreSQL, migrated, for the store-level tests."""
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    db = BotDatabase(url)
+    db.migrate()
+    yield db
+    db.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -51,15 +50,6 @@ def add_turn(
     if helpful is not None:
         db.feedback(answer_id, helpful, "" if helpful else "It did not say where to go.")
     return answer_id
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest) -> Iterator[BotDatabase]:
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
-    db = BotDatabase(url)
-    db.migrate()
-    yield db
-    db.close()
 
 
 def test_selection_counts_gaps_and_unhelpful_answers_but_never_case_lookups(database: BotDatabase) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,15 +14,6 @@ from bot.storage.database import BotDatabase
 from bot.storage.tickets import TicketStore
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest) -> Iterator[BotDatabase]:
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
-    db = BotDatabase(url)
-    db.migrate()
-    yield db
-    db.close()
 
 
 def open_ticket(store: TicketStore, ref: str, department: str = "Parking", at: datetime = NOW) -> str:

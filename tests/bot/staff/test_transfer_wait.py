@@ -4,11 +4,8 @@ still on the ticket (its first messages). Real SQLite and PostgreSQL; the desk w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.answering.replies import load_replies
 from bot.api.schemas_staff import TicketOut
@@ -33,15 +30,6 @@ class Doc:
     id: str
     department: str
     contact: str
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest) -> Iterator[BotDatabase]:
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
-    db = BotDatabase(url)
-    db.migrate()
-    yield db
-    db.close()
 
 
 def opened(store: TicketStore, ref: str, department: str, at: datetime) -> str:
