@@ -18,6 +18,9 @@ def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Bot
         "env": "test",
         "rate_limit_session": "1000/minute",
         "rate_limit_address": "1000/minute",
+        # a module's tests open their conversations within a minute from one client (test_app.py's own
+        # test of this limit sets it)
+        "rate_limit_new_sessions": "1000/minute",
     }
     values.update(overrides)
     return BotSettings(**values)  # type: ignore[arg-type]
