@@ -17,7 +17,7 @@ from bot.storage.database import BotDatabase
 from bot.storage.gaps import GapQueries
 from bot.storage.tables import TranscriptRow
 from tests.bot.staff.staff_harness import StaffStack
-from tests.bot.staff.test_gaps import add_turn, database  # noqa: F401
+from tests.bot.staff.test_gaps import add_turn
 
 HENS = "can i keep chickens in my backyard"
 WEAK = "what time does the recycling centre close on sundays"
@@ -45,7 +45,7 @@ def add_answer(
         )
 
 
-def test_a_yes_after_an_answer_is_not_a_content_gap(database: BotDatabase) -> None:  # noqa: F811
+def test_a_yes_after_an_answer_is_not_a_content_gap(database: BotDatabase) -> None:
     add_turn(database, "when is bulky item pickup", "answered", session="y", days_ago=0.3)
     add_turn(database, "yes", "no_answer", session="y", days_ago=0.29)  # no offer to accept: no_answer
     add_turn(database, "Yes please!", "no_answer", session="z", days_ago=0.2)
@@ -56,7 +56,7 @@ def test_a_yes_after_an_answer_is_not_a_content_gap(database: BotDatabase) -> No
 
 
 def test_weak_answers_are_selected_under_the_level_with_the_documents_they_cite(
-    database: BotDatabase,  # noqa: F811
+    database: BotDatabase,
 ) -> None:
     for _ in range(2):
         add_answer(database, WEAK, 0.34, ["waste-recycling-centre"])
