@@ -223,16 +223,14 @@ class BotService:
         my building permit application?") goes where the conversation was."""
         assert self.desk is not None
         named = terms(self.pipeline.route.patterns.rest("handoff", request))
-        asked = self._conversation_department(turns)
-        if named and asked is not None and turns and set(named) <= set(terms(turns[-1].question)):
-            # "a person about my permit" after "where is my building permit application?": the request
-            # repeats the conversation's subject in fewer words, and the conversation says which permit
-            return asked
-        if named:
+        # "a person about my permit" after "where is my building permit application?": the request
+        # repeats the conversation's subject in fewer words, and the conversation says which permit
+        repeats = bool(turns) and set(named) <= set(terms(turns[-1].question))
+        if named and not repeats:
             found = self._department_of(" ".join(named))
             if found is not None:
                 return found
-        return asked or self.desk.directory.general
+        return self._conversation_department(turns) or self.desk.directory.general
 
     def _conversation_department(self, turns: Sequence[TranscriptTurn]) -> Department | None:
         assert self.desk is not None
