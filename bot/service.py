@@ -110,7 +110,7 @@ class BotService:
                     log.info("request for a person withdrawn", extra={"ticket": ticket.id})
                     return TurnOutcome(answer, withdrawn)
                 desk.relay(ticket, redacted)
-                answer = _service_answer(redacted, "")
+                answer = replace(_service_answer(redacted, ""), answer_id="")  # no answer: nothing to rate
                 log.info("relayed to a person", extra={"ticket": ticket.id, "status": ticket.status.value})
                 return TurnOutcome(answer, desk.view(ticket), relayed=True)
             offered = (
@@ -266,11 +266,14 @@ class BotService:
         return True, tuple(c.reference for c in cases)
 
     def feedback(self, answer_id: str, helpful: bool, comment: str = "") -> None:
-        """Store a resident's feedback; the comment is normalised (no control characters: it is shown
-        in terminals and pages) and redacted like every other text we keep."""
+        """Store a resident's feedback on the bot's answer or on an agent's reply (`HandoffDesk.rate`);
+        the comment is normalised (no control characters: it is shown in terminals and pages) and
+        redacted like every other text we keep."""
         comment = normalise(comment)
-        redacted = self.redactor.redact(comment).text if comment else ""
-        self.database.feedback(answer_id, helpful, redacted[:2000])
+        redacted = self.redactor.redact(comment).text[:2000] if comment else ""
+        if self.desk is not None and self.desk.rate(answer_id, helpful, redacted):
+            return
+        self.database.feedback(answer_id, helpful, redacted)
 
 
 def _service_answer(

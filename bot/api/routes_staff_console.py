@@ -113,7 +113,8 @@ def list_tickets(
     status: Annotated[Listing, Query(description="Which tickets; `mine`: those you hold.")] = "waiting",
     department: Annotated[str | None, Query(max_length=200)] = None,
 ) -> TicketList:
-    """Tickets, oldest in the queue first: waiting (the queue), active, yours, open or closed."""
+    """Tickets in the order their residents asked for a person (`asked_at`; a transfer keeps it):
+    waiting (the queue), active, yours, open or closed."""
     desk.sweep()
     mine = who.subject if status == "mine" else None
     tickets = desk.store.listed(_LISTINGS[status], department=department, agent_subject=mine)
@@ -129,7 +130,7 @@ def ticket_detail(ticket_id: str, who: AgentDep, desk: DeskDep, response: Respon
     after = desk.broker.last_id(f"ticket:{ticket_id}")  # read first: a later event is never missed
     ticket = desk.store.get(ticket_id)
     return TicketDetail(
-        ticket=TicketOut.of(ticket, now()),
+        ticket=TicketOut.of(ticket, now(), desk.question(ticket)),
         messages=[MessageOut.of(m) for m in desk.store.messages(ticket.id)],
         case_references=list(ticket.case_references),
         events_after=after,
@@ -139,20 +140,23 @@ def ticket_detail(ticket_id: str, who: AgentDep, desk: DeskDep, response: Respon
 @router.post("/tickets/{ticket_id}/claim", response_model=TicketOut, responses=ERRORS)
 def claim(ticket_id: str, who: AgentDep, desk: DeskDep) -> TicketOut:
     """Take a waiting ticket. Of two agents claiming one ticket, exactly one gets it; the other a 409."""
-    return TicketOut.of(desk.claim(ticket_id, agent_of(who)), now())
+    ticket = desk.claim(ticket_id, agent_of(who))
+    return TicketOut.of(ticket, now(), desk.question(ticket))
 
 
 @router.post("/tickets/{ticket_id}/transfer", response_model=TicketOut, responses=ERRORS)
 def transfer(ticket_id: str, body: TransferRequest, who: AgentDep, desk: DeskDep) -> TicketOut:
     """Put a ticket you hold (or a waiting one) in another department's queue, with an optional internal
     note for the next agent (stored redacted, shown on the ticket, never sent to the resident)."""
-    return TicketOut.of(desk.transfer(ticket_id, body.department, agent_of(who), body.note), now())
+    ticket = desk.transfer(ticket_id, body.department, agent_of(who), body.note)
+    return TicketOut.of(ticket, now(), desk.question(ticket))
 
 
 @router.post("/tickets/{ticket_id}/resolve", response_model=TicketOut, responses=ERRORS)
 def resolve(ticket_id: str, body: ResolveRequest, who: AgentDep, desk: DeskDep) -> TicketOut:
     """End the chat with an outcome code; the assistant answers the resident again."""
-    return TicketOut.of(desk.resolve(ticket_id, Outcome(body.outcome), agent_of(who)), now())
+    ticket = desk.resolve(ticket_id, Outcome(body.outcome), agent_of(who))
+    return TicketOut.of(ticket, now(), desk.question(ticket))
 
 
 @router.post("/tickets/{ticket_id}/messages", status_code=201, response_model=MessageOut, responses=ERRORS)

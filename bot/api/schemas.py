@@ -54,7 +54,10 @@ class HandoffOut(BaseModel):
 
 
 class ChatResponse(BaseModel):
-    answer_id: str
+    answer_id: str = Field(
+        description="What `POST /api/v1/feedback` rates. Empty when `relayed` (no answer: a person's "
+        "replies arrive as `message` events of the session, each with an `answer_id` of its own)."
+    )
     status: Status
     text: str
     sentences: list[SentenceOut]

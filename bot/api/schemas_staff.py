@@ -39,7 +39,13 @@ class TicketOut(BaseModel):
     department: str
     language: str
     logged_in: bool = Field(description="The resident was logged in (the records service vouched for them).")
-    queued_at: datetime
+    queued_at: datetime = Field(
+        description="The latest queueing (opened, or transferred): the wait and "
+        "the abandon timer count from it."
+    )
+    asked_at: datetime = Field(
+        description="When the resident asked for a person (a transfer keeps it): queues are in this order."
+    )
     waiting_seconds: int = Field(
         description="Seconds in the queue so far (waiting tickets), else until claimed."
     )
@@ -51,8 +57,11 @@ class TicketOut(BaseModel):
     transfers: int
     question: str | None = Field(
         default=None,
-        description="In listings (`GET /tickets`): the resident's latest message that asks something, "
-        "redacted, cut to about 120 characters (null when they wrote nothing); null elsewhere.",
+        description='What the resident asks: their latest message that asks something ("I want to talk '
+        'to a person" gives way to the question before it), without sentences that only give personal '
+        'data ("my phone is [PHONE]"), redacted, cut to about 120 characters. The same in listings, '
+        "a single ticket and the answers of claim, transfer and resolve; null only when the resident "
+        "wrote nothing.",
     )
 
     @classmethod
@@ -67,6 +76,7 @@ class TicketOut(BaseModel):
             language=ticket.language,
             logged_in=ticket.logged_in,
             queued_at=ticket.queued_at,
+            asked_at=ticket.asked_at,
             waiting_seconds=max(0, int((until - ticket.queued_at).total_seconds())),
             claimed_at=ticket.claimed_at,
             closed_at=ticket.closed_at,

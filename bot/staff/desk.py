@@ -4,8 +4,8 @@ Everything that changes a ticket goes through here, so each change is stored fir
 UPDATE in `bot.storage.tickets`) and then announced: to the resident's widget on the session's channel
 (`queue`, `agent_joined`, `message`, `transferred`, `resolved`, `abandoned`, `left`, `withdrawn`) and to
 the agent console on the ticket's channel (`message`, `status`). Every text that is stored is redacted;
-an agent's reply reaches the resident as written (a department's phone number must survive) and is
-stored redacted.
+an agent's reply reaches the resident as written (a department's phone number must survive), with an
+answer id the resident rates it by (`rate`), and is stored redacted.
 
 A resident may take back a request nobody has claimed yet ("never mind": `withdraws`, `withdraw`); once
 an agent has it, such a message is relayed like any other: the resident is talking to a person.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -41,10 +41,13 @@ from bot.staff.tickets import (
     Ticket,
     TicketMessage,
     TicketStatus,
+    agent_answer_id,
+    parse_agent_answer_id,
     session_channel,
+    shows_masked_data,
 )
 from bot.storage.tickets import TicketStore
-from knowledge_base.text import terms
+from knowledge_base.text import sentence_spans, terms
 
 HandoffState = Literal["waiting", "active", "closed", "full", "resolved", "abandoned"]
 PREVIEW_CHARS = 120  # the resident's question as the queue shows it
@@ -272,7 +275,8 @@ class HandoffDesk:
     def transfer(self, ticket_id: str, department_name: str, agent: Agent, note: str = "") -> Ticket:
         """Back to a department's queue, with an optional internal note for the next agent (stored
         redacted in the transcript, role `note`; never sent to the resident). The ticket is queued again
-        now: behind those already waiting there, with the abandon timer restarted."""
+        now, with the abandon timer restarted, in its place by when the resident asked for a person
+        (`TicketStore.transfer`)."""
         department = self.directory.named(department_name)
         if department is None:
             raise UnknownDepartmentError(department_name[:200])
@@ -332,9 +336,22 @@ class HandoffDesk:
         self.broker.publish(
             ticket.session_channel,
             "message",
-            {"seq": message.seq, "agent": agent.name, "text": written},
+            {
+                "seq": message.seq,
+                "agent": agent.name,
+                "text": written,
+                "answer_id": agent_answer_id(ticket_id, message.seq),  # the resident may rate it
+            },
         )
         return message
+
+    def rate(self, answer_id: str, helpful: bool, comment: str) -> bool:
+        """The resident's verdict on an agent's reply (`agent_answer_id`), with a redacted comment;
+        False when `answer_id` names no agent's reply."""
+        found = parse_agent_answer_id(answer_id)
+        if found is None:
+            return False
+        return self.store.rate(*found, helpful, comment, self.clock())
 
     def sweep(self) -> list[Ticket]:
         """Abandon tickets nobody claimed within the timeout; every process may call it."""
@@ -367,14 +384,19 @@ class HandoffDesk:
         return self.store.overview(self.clock())
 
     def questions(self, tickets: Iterable[Ticket]) -> dict[str, str]:
-        """Each ticket's latest resident message that asks something ("I want to talk to a person" and
-        "yes" give way to the question before them), redacted as stored, cut to about 120 characters."""
+        """What each ticket's resident asks (`asked`: their latest message that asks something, without
+        the sentences that only give personal data), redacted as stored, cut to about 120 characters.
+        A ticket whose resident wrote nothing is left out."""
         routes = load_routes()
-        out: dict[str, str] = {}
-        for ticket_id, texts in self.store.latest_resident_texts([t.id for t in tickets]).items():
-            latest = routes.latest_question(texts)
-            out[ticket_id] = preview(texts[latest])  # -1 (none asks anything): the latest
-        return out
+        return {
+            ticket_id: preview(asked(routes, texts))
+            for ticket_id, texts in self.store.latest_resident_texts([t.id for t in tickets]).items()
+        }
+
+    def question(self, ticket: Ticket) -> str | None:
+        """What the ticket's resident asks, as the queue shows it (`questions`); None when they wrote
+        nothing."""
+        return self.questions([ticket]).get(ticket.id)
 
     def _wait_text(self, seconds: int) -> str:
         if seconds < 60:
@@ -457,6 +479,31 @@ def withdraws(routes: RoutePatterns, text: str) -> bool:
     if not routes.matches("handoff_withdraw", text):
         return False
     return not terms(routes.rest("handoff_withdraw_aside", routes.rest("handoff_withdraw", text)))
+
+
+def gives_data(sentence: str) -> bool:
+    """A sentence that only gives personal data ("my phone is [PHONE]", "I'm [NAME]."): it shows a
+    masking placeholder and asks nothing (no question mark)."""
+    return shows_masked_data(sentence) and "?" not in sentence
+
+
+def asked(routes: RoutePatterns, texts: Sequence[str]) -> str:
+    """What a resident's messages (redacted, oldest first) ask: the latest message that asks something
+    ("I want to talk to a person", "yes" give way to the question before them: `latest_question`),
+    without its sentences that only give personal data (`gives_data`); a message of nothing but those
+    ("my phone is [PHONE]") gives way to the one before it too. When no message asks anything: the
+    latest that is not only personal data, else the latest; "" when there is none."""
+    kept = [
+        " ".join(s for s in (text[a:b] for a, b in sentence_spans(text)) if not gives_data(s))
+        for text in texts
+    ]
+    says = [i for i, k in enumerate(kept) if terms(k)]
+    latest = routes.latest_question([texts[i] for i in says])
+    if latest >= 0:
+        return kept[says[latest]]
+    if says:
+        return kept[says[-1]]
+    return texts[-1] if texts else ""
 
 
 def preview(text: str, limit: int = PREVIEW_CHARS) -> str:

@@ -4,11 +4,17 @@ through the records service's own endpoint (which checks the role and the reason
 
 The bot adds nothing and keeps nothing: it passes the staff member's bearer token, returns the
 service's JSON as a typed model, and turns its refusals into `CaseLookupError` with the same status.
+A throttled or locked-out staff member is told how long to wait (the service's `Retry-After`, passed
+on). Two things are refused before any call, so they neither reach the service's audit log nor count
+as failed attempts there: a malformed reference, and an unmask reason with no words in it (blank, one
+character, punctuation: `meaningful_reason`). The records service still applies its own, stricter
+rule to every reason (three words and a request number).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from datetime import datetime
 from typing import Any
@@ -18,6 +24,7 @@ import httpx
 import structlog
 from pydantic import BaseModel, ValidationError
 
+from bot.answering.replies import load_replies
 from bot.staff.errors import CaseLookupError
 
 log = logging.getLogger(__name__)
@@ -30,6 +37,16 @@ UNMASK_CATEGORIES = (
     "complaint_handling",
     "audit",
 )
+# An unmask reason must hold this many different words of three or more letters: never stricter than the
+# records service's own rule (which asks for the same and a request number), so nothing it would
+# accept is refused here.
+REASON_MIN_WORDS = 3
+_REASON_WORD = re.compile(r"[^\W\d_]{3,}")
+REASON_RULE = (
+    "Write why you need the personal data, in words, with the ticket, request or case number it "
+    "serves (e.g. 'Resident called about ticket INC-20931 to correct the address on file')."
+)
+THROTTLED_SECONDS = 60  # the wait said when the records service names none
 
 
 class StatusEventOut(BaseModel):
@@ -59,8 +76,26 @@ _REFUSALS = {
     403: (403, "records_forbidden", "The records service does not allow your account to do that."),
     404: (404, "case_not_found", "No case with this reference was found."),
     422: (422, "invalid_reason", "The records service refused the request."),
-    429: (429, "records_throttled", "Too many lookups. Please wait and try again."),
+    429: (429, "records_throttled", "Too many lookups. Please try again in {wait}."),
 }
+
+
+def meaningful_reason(reason: str) -> bool:
+    """Whether an unmask reason says something: `REASON_MIN_WORDS` different words of three or more
+    letters (so not blank, one character, digits only or repeated punctuation)."""
+    return len({w.lower() for w in _REASON_WORD.findall(reason)}) >= REASON_MIN_WORDS
+
+
+def retry_after_seconds(value: str | None) -> int:
+    """The `Retry-After` of a refusal in seconds (at least 1); `THROTTLED_SECONDS` when it names none."""
+    if value and value.strip().isdigit():
+        return max(1, int(value.strip()))
+    return THROTTLED_SECONDS
+
+
+def wait_text(seconds: int) -> str:
+    """ "1 minute", "15 minutes": a wait rounded up to whole minutes, as residents are told theirs."""
+    return load_replies().minutes(max(1, math.ceil(seconds / 60)))
 
 
 class StaffRecords:
@@ -79,6 +114,8 @@ class StaffRecords:
         return self._call("GET", reference, token)
 
     def unmask(self, token: str, reference: str, category: str, reason: str) -> StaffCase:
+        if not meaningful_reason(reason):
+            raise CaseLookupError(422, "invalid_reason", REASON_RULE)
         return self._call("POST", reference, token, {"category": category, "reason": reason}, "/unmask")
 
     def _call(
@@ -110,8 +147,11 @@ class StaffRecords:
             status, code, message = _REFUSALS[response.status_code]
             if response.status_code == 422:
                 message = _service_message(response) or message
-            retry = response.headers.get("Retry-After")
-            raise CaseLookupError(status, code, message, int(retry) if retry and retry.isdigit() else None)
+            retry: int | None = None
+            if response.status_code == 429:
+                retry = retry_after_seconds(response.headers.get("Retry-After"))
+                message = message.format(wait=wait_text(retry))
+            raise CaseLookupError(status, code, message, retry)
         if response.status_code != 200:
             raise CaseLookupError(503, "records_unavailable", "The records service is not answering.")
         try:

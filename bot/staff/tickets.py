@@ -3,13 +3,18 @@
 A ticket is `waiting` in a department's queue until an agent claims it (`active`), and ends `resolved`
 (by the agent, with an outcome code, by the resident leaving the queue, or by the resident taking back a
 request nobody had claimed yet: `withdrawn`) or `abandoned` (nobody claimed it in time). A transfer
-puts it back in another department's queue, queued again at the transfer (`queued_at`): it waits behind
-those already there, and the abandon timer starts again. When the resident first asked is the time of
-the ticket's first messages (the conversation copied in when it opened).
+puts it back in another department's queue, queued again at the transfer (`queued_at`: the wait shown
+and the abandon timer start again), in its place among those waiting there: queues are in the order
+residents asked for a person (`asked_at`, kept by a transfer), so it goes before those who asked after
+it.
+
+A resident may rate an agent's reply as they rate the bot's answers: the reply reaches the widget with
+an answer id of its own (`agent_answer_id`), which `POST /api/v1/feedback` takes.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -82,7 +87,8 @@ class Ticket:
     department: str
     language: str
     logged_in: bool
-    queued_at: datetime
+    queued_at: datetime  # the latest queueing (opened, or transferred): the wait and the abandon timer
+    asked_at: datetime  # when the resident asked for a person: the order of the queue
     claimed_at: datetime | None = None
     closed_at: datetime | None = None
     agent_subject: str | None = None
@@ -119,11 +125,28 @@ class TicketMessage:
     author: str
     text: str
     created_at: datetime
+    helpful: bool | None = None  # the resident's verdict on an agent's reply (None: not rated)
+    comment: str = ""  # with it, redacted
 
     @property
     def masked(self) -> bool:
         """The stored text has personal data masked (an agent's reply reached the resident as written)."""
         return shows_masked_data(self.text)
+
+
+_AGENT_ANSWER = re.compile(r"^([0-9a-f]{32})-([1-9][0-9]{0,8})$")
+
+
+def agent_answer_id(ticket_id: str, seq: int) -> str:
+    """The answer id of an agent's reply, as the resident's widget gets it to rate the reply. A bot
+    answer's id is 32 hex digits; this one adds `-<seq>`, so the two never meet."""
+    return f"{ticket_id}-{seq}"
+
+
+def parse_agent_answer_id(answer_id: str) -> tuple[str, int] | None:
+    """(ticket id, message number) of an agent's reply's answer id; None for any other id."""
+    match = _AGENT_ANSWER.match(answer_id)
+    return (match.group(1), int(match.group(2))) if match else None
 
 
 @dataclass(frozen=True, slots=True)

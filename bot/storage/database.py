@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.answering.curated import CuratedAnswer
 from bot.answering.turn import Answer
@@ -107,17 +108,33 @@ class BotDatabase(Database):
         its comment (no comment clears it: a comment is never shown beside a verdict it was not given
         with). The same verdict again replaces the comment it brings, and keeps the old one when it
         brings none (the widget sends the thumb, then the comment, and a second click on the same thumb
-        erases nothing)."""
-        with self.session() as s:
-            if s.get(TranscriptRow, answer_id) is None:
+        erases nothing).
+
+        One statement decides (`INSERT ... ON CONFLICT (answer_id) DO UPDATE`, on the unique
+        `answer_id`): two first verdicts at the same instant make one row, the later one's."""
+        with self.engine.begin() as conn:
+            known = conn.execute(
+                sa.select(TranscriptRow.answer_id).where(TranscriptRow.answer_id == answer_id)
+            ).first()
+            if known is None:
                 raise AnswerNotFoundError(answer_id)
-            row = s.scalars(sa.select(FeedbackRow).where(FeedbackRow.answer_id == answer_id)).first()
-            if row is None:
-                s.add(FeedbackRow(answer_id=answer_id, helpful=helpful, comment=comment))
-            else:
-                row.comment = comment if comment or row.helpful != helpful else row.comment
-                row.helpful = helpful
-                row.created_at = datetime.now(UTC)
+            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+            table: sa.Table = FeedbackRow.__table__  # type: ignore[assignment]
+            insert = dialect.insert(table).values(
+                answer_id=answer_id, helpful=helpful, comment=comment, created_at=datetime.now(UTC)
+            )
+            given = insert.excluded
+            keeps_comment = sa.and_(given.comment == "", table.c.helpful == given.helpful)
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[table.c.answer_id],
+                    set_={
+                        "helpful": given.helpful,
+                        "comment": sa.case((keeps_comment, table.c.comment), else_=given.comment),
+                        "created_at": given.created_at,
+                    },
+                )
+            )
 
     def transcript(self, answer_id: str) -> TranscriptRow | None:
         with self.session() as s:

@@ -55,8 +55,9 @@ class FeedbackRow(Base):
     __tablename__ = "bot_feedback"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # one verdict per answer (migration 0006): a second one replaces it (`BotDatabase.feedback`, an upsert)
     answer_id: Mapped[str] = mapped_column(
-        ForeignKey("bot_transcripts.answer_id", ondelete="CASCADE"), index=True
+        ForeignKey("bot_transcripts.answer_id", ondelete="CASCADE"), index=True, unique=True
     )
     helpful: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -91,6 +92,8 @@ class TicketRow(Base):
     language: Mapped[str] = mapped_column(String(16), default="en")
     logged_in: Mapped[bool] = mapped_column(Boolean, default=False)
     queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    # when the resident asked for a person (migration 0006): a transfer keeps it, and queues are in its order
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     agent_subject: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
@@ -122,6 +125,10 @@ class TicketMessageRow(Base):
     author: Mapped[str] = mapped_column(String(200), default="")
     text: Mapped[str] = mapped_column(Text)  # redacted
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    # the resident's verdict on an agent's reply, with its comment (redacted; migration 0006)
+    helpful: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_bot_ticket_messages_seq"),)
 

@@ -51,6 +51,7 @@ def _ticket(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Ticket:
         language=r["language"],
         logged_in=bool(r["logged_in"]),
         queued_at=utc(r["queued_at"]),
+        asked_at=utc(r["asked_at"]),
         claimed_at=utc(r["claimed_at"]) if r["claimed_at"] else None,
         closed_at=utc(r["closed_at"]) if r["closed_at"] else None,
         agent_subject=r["agent_subject"],
@@ -65,7 +66,14 @@ def _ticket(row: sa.Row[tuple[object, ...]] | sa.RowMapping) -> Ticket:
 def _message(row: sa.Row[tuple[object, ...]]) -> TicketMessage:
     r = row._mapping
     return TicketMessage(
-        r["ticket_id"], int(r["seq"]), MessageRole(r["role"]), r["author"], r["text"], utc(r["created_at"])
+        r["ticket_id"],
+        int(r["seq"]),
+        MessageRole(r["role"]),
+        r["author"],
+        r["text"],
+        utc(r["created_at"]),
+        r["helpful"],
+        r["comment"] or "",
     )
 
 
@@ -97,6 +105,7 @@ class TicketStore:
                         language=language,
                         logged_in=logged_in,
                         queued_at=now,
+                        asked_at=now,
                         transfers=0,
                         case_references=list(case_references),
                         last_seq=len(transcript),
@@ -185,18 +194,19 @@ class TicketStore:
         agent_subject: str | None = None,
         limit: int = 200,
     ) -> list[Ticket]:
-        """Tickets in `statuses`, oldest in the queue first."""
+        """Tickets in `statuses`, in the order their residents asked for a person (`asked_at`: a
+        transferred ticket keeps its place among those who asked after it)."""
         query = sa.select(T).where(T.c.status.in_([s.value for s in statuses]))
         if department is not None:
             query = query.where(T.c.department == department)
         if agent_subject is not None:
             query = query.where(T.c.agent_subject == agent_subject)
         with self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(T.c.queued_at, T.c.id).limit(limit)).all()
+            rows = conn.execute(query.order_by(T.c.asked_at, T.c.id).limit(limit)).all()
         return [_ticket(r) for r in rows]
 
     def position(self, ticket: Ticket) -> int:
-        """1 for the first in its department's queue."""
+        """1 for the first in its department's queue (the order of `listed`: who asked first)."""
         with self.engine.connect() as conn:
             ahead = conn.execute(
                 sa.select(sa.func.count())
@@ -205,8 +215,8 @@ class TicketStore:
                     T.c.status == TicketStatus.WAITING.value,
                     T.c.department == ticket.department,
                     sa.or_(
-                        T.c.queued_at < ticket.queued_at,
-                        sa.and_(T.c.queued_at == ticket.queued_at, T.c.id < ticket.id),
+                        T.c.asked_at < ticket.asked_at,
+                        sa.and_(T.c.asked_at == ticket.asked_at, T.c.id < ticket.id),
                     ),
                 )
             ).scalar_one()
@@ -308,10 +318,10 @@ class TicketStore:
         any_agent: bool,
         now: datetime | None = None,
     ) -> Ticket:
-        """Back to a department's queue, queued again at `now` (the transfer): the ticket waits behind
-        everyone already waiting there, its wait and the abandon timer count from the transfer. When
-        the resident first asked stays in the transcript (the messages copied in when it opened carry
-        that time) and `transfers` counts the moves."""
+        """Back to a department's queue, queued again at `now` (the transfer): its wait and the abandon
+        timer count from the transfer (`queued_at`). Its place in the queue does not: it keeps
+        `asked_at`, when the resident asked for a person, so it goes before those who asked after it
+        (they have waited less) and behind those who asked before. `transfers` counts the moves."""
         now = now or utcnow()
         with self.engine.begin() as conn:
             ticket = self._change(
@@ -444,6 +454,25 @@ class TicketStore:
                 "Claim this ticket before replying: it is closed, waiting, or another agent's.",
             )
         return TicketMessage(ticket_id, int(seq), message.role, message.author, message.text, now)
+
+    def rate(self, ticket_id: str, seq: int, helpful: bool, comment: str, now: datetime) -> bool:
+        """The resident's verdict on an agent's reply (message `seq`), with the rules of the bot's own
+        feedback (`BotDatabase.feedback`): a changed verdict replaces the comment, the same one keeps it
+        when it brings none. One UPDATE; False when there is no such agent reply."""
+        keeps_comment = (
+            sa.and_(M.c.helpful.is_not(None), M.c.helpful == helpful) if not comment else sa.false()
+        )
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                sa.update(M)
+                .where(M.c.ticket_id == ticket_id, M.c.seq == seq, M.c.role == MessageRole.AGENT.value)
+                .values(
+                    helpful=helpful,
+                    comment=sa.case((keeps_comment, M.c.comment), else_=sa.literal(comment)),
+                    rated_at=now,
+                )
+            ).rowcount
+        return bool(changed)
 
     def add_closing_message(self, ticket_id: str, message: NewMessage, now: datetime) -> TicketMessage:
         """A system line on a ticket that has just closed (resolved, abandoned, left)."""

@@ -593,6 +593,7 @@
         { class: "ac-msg ac-msg--agent" },
         h("p", { class: "ac-agent-name", text: t("agentSaid", { name: asText(message.name) || t("person2") }) }),
         h("p", { class: "ac-text" }, ...richText(asText(message.text))),
+        message.answer_id ? renderFeedback(message) : null, // a person's reply is rated like an answer
       );
     }
     if (message.role === "note") {
@@ -1148,7 +1149,7 @@
       state.handoff.text = text;
       addMessage({ role: "note", text });
     } else if (kind === "message") {
-      addMessage({ role: "agent", name: asText(data.agent), text });
+      addMessage({ role: "agent", name: asText(data.agent), text, answer_id: asText(data.answer_id), feedback: null });
     } else if (kind === "withdrawn") {
       // the resident took the request back; the chat's answer says so (no note here)
       if (state.handoff.afterWithdrawn) delete state.handoff.afterWithdrawn;

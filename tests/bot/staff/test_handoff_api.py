@@ -52,7 +52,7 @@ def test_asking_for_a_person_opens_a_ticket_in_the_cited_documents_department(
     mine = next(t for t in listed if t["id"] == ticket_of(stack, resident))
     assert (mine["status"], mine["language"], mine["logged_in"]) == ("waiting", "en", False)
     assert mine["department"] == handoff["handoff"]["department"]
-    assert [t["queued_at"] for t in listed] == sorted(t["queued_at"] for t in listed)  # oldest first
+    assert [t["asked_at"] for t in listed] == sorted(t["asked_at"] for t in listed)  # who asked first
 
     detail = agent(stack, served).get(f"/api/v1/staff/tickets/{mine['id']}").json()
     said = [(m["role"], m["text"]) for m in detail["messages"]]

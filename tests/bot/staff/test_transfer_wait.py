@@ -1,6 +1,7 @@
 """A transferred conversation waits in its new queue from the transfer: the abandon timer and the wait
-shown start again, it queues behind those already waiting there, and when the resident first asked is
-still on the ticket (its first messages). Real SQLite and PostgreSQL; the desk with a real broker."""
+shown start again, and it keeps its place by when the resident asked for a person (before those who
+asked after it, behind those who asked before). Real SQLite and PostgreSQL; the desk with a real
+broker."""
 
 from __future__ import annotations
 
@@ -59,9 +60,11 @@ def test_a_transfer_queues_the_ticket_again_at_the_transfer(database: BotDatabas
     assert moved.queued_at == TRANSFERRED
     # the wait the console shows counts from the transfer, not from when the resident first asked
     assert TicketOut.of(moved, TRANSFERRED + timedelta(seconds=16)).waiting_seconds == 16
-    # fair: behind both who were waiting in that queue, where a ticket queued now would go
-    assert store.position(moved) == 3
-    assert [t.id for t in store.listed([TicketStatus.WAITING], department="Waste")] == [early, during, talked]
+    # fair: behind the one who asked before it, before the one who asked during its chat (it went to
+    # the back of the queue before: it waited twice)
+    assert moved.asked_at == ASKED
+    assert store.position(moved) == 2
+    assert [t.id for t in store.listed([TicketStatus.WAITING], department="Waste")] == [early, talked, during]
     # when the resident first asked stays on the ticket: its first message
     assert store.messages(talked)[0].created_at == ASKED
 
