@@ -10,6 +10,10 @@ served it may be stale (`stale_citations`):
     unpublished  a cited document is no longer published (retired, or held for review): the answer is
                  not served (the question goes to normal retrieval) until an editor fixes it
     changed      a cited document was replaced by a newer version: served, flagged for the editor
+
+An answer with an expiry date is served through that day (UTC) and not after: the index checks the date
+at each match, so it stops at midnight exactly, not at the next reload of the index (every
+`check_seconds`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Literal
 
 import numpy as np
@@ -37,6 +42,14 @@ class CuratedAnswer:
     answer: str
     citations: tuple[Citation, ...]
     cited_versions: Mapping[str, int] = field(default_factory=dict)  # document id -> version when cited
+    expires_on: date | None = None  # served through this day (UTC), not after
+
+    def expired(self, on: date) -> bool:
+        return self.expires_on is not None and self.expires_on < on
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +116,14 @@ class CuratedIndex:
         embedder: Embedder,
         threshold: float = 0.85,
         check_seconds: float = 2.0,
+        today: Callable[[], date] = utc_today,
     ) -> None:
         self._load = load
         self._stamp = stamp
         self._embedder = embedder
         self.threshold = threshold
         self._check_seconds = check_seconds
+        self._today = today
         self._answers: list[CuratedAnswer] = []
         self._owners: list[int] = []
         self._matrix: Vectors = np.zeros((0, 1), dtype=np.float32)
@@ -133,7 +148,8 @@ class CuratedIndex:
         self, question_vector: Vectors, published: Mapping[str, int] | None = None
     ) -> CuratedMatch | None:
         """The closest curated answer over the threshold; with `published`, only answers whose cited
-        documents are all published (`servable`)."""
+        documents are all published (`servable`), and never an answer past its expiry date."""
+        on = self._today()
         now = time.monotonic()
         if now - self._checked >= self._check_seconds:
             self._checked = now
@@ -145,6 +161,8 @@ class CuratedIndex:
             close = np.flatnonzero(sims >= self.threshold)
             for row in close[np.argsort(-sims[close], kind="stable")]:
                 answer = self._answers[self._owners[int(row)]]
+                if answer.expired(on):
+                    continue
                 if published is None or servable(answer, published):
                     return CuratedMatch(answer.answer, answer.citations, float(sims[row]), answer.id)
         return None

@@ -117,14 +117,16 @@ def get_curated(who: ReaderDep, console: ConsoleDep, curated_id: int) -> Curated
     "/api/v1/staff/curated/{curated_id}", response_model=CuratedView, responses=ERRORS, tags=["staff"]
 )
 def update_curated(
-    who: EditorDep, console: ConsoleDep, curated_id: int, body: CuratedInput
+    request: Request, who: EditorDep, console: ConsoleDep, curated_id: int, body: CuratedInput
 ) -> CuratedView | JSONResponse:
     """Replace the question variants, answer, citations (at the published versions) and expiry."""
     try:
-        if not console.update(curated_id, body):
-            return _not_found()
+        updated = console.update(curated_id, body)
     except CuratedInputError as exc:
         return _error(422, "invalid_curated_answer", exc.message)
+    if updated is None:
+        return _not_found()
+    request.state.editor_audit_detail = updated.changes  # old → new, for the editors' audit log
     view = console.view(curated_id)
     return view if view is not None else _not_found()
 
@@ -320,7 +322,7 @@ def update_curated_page(
         return _problem(request, "There is no curated answer in service with that id.")
     values = FormValues(questions, answer, cite, expires_on)
     try:
-        console.update(curated_id, _parse(values))
+        updated = console.update(curated_id, _parse(values))
     except CuratedInputError as exc:
         return render(
             request,
@@ -332,6 +334,9 @@ def update_curated_page(
             saved=False,
             **_page(who),
         )
+    if updated is None:
+        return _problem(request, "There is no curated answer in service with that id.")
+    request.state.editor_audit_detail = updated.changes  # old → new, for the editors' audit log
     return RedirectResponse(f"/staff/curated/{curated_id}?saved=1", status_code=303)
 
 

@@ -22,7 +22,7 @@ from bot.api.schemas import ErrorBody
 from bot.api.staff_deps import StaffAccess
 from bot.editors.audit import AuditRecord, EditorAuditLog
 from bot.editors.compare import SideBySide, recent_questions
-from bot.editors.desk import Actor, DocumentChange, DraftDesk, StaleDocument
+from bot.editors.desk import Actor, DocumentChange, DraftDesk, NotInDraft, ReviewNote, StaleDocument
 from bot.editors.pipelines import version_pipelines
 from bot.runtime import Runtime
 from bot.staff.auth import StaffPrincipal
@@ -63,6 +63,8 @@ class DraftView(BaseModel):
     published: str | None
     requires_approval: bool
     documents: list[DocumentChange] = []
+    not_in_draft: list[NotInDraft] = []  # saved since the draft was built (a confirmed document): rebuild
+    review_notes: list[ReviewNote] = []  # every submission note and send-back comment, oldest first
     answer_changes: list[SideBySide] = []
     questions_compared: int = 0
     stale: list[StaleDocument] = []
@@ -169,6 +171,8 @@ def draft_view(desk: DraftDesk, runtime: RuntimeDep, questions: int) -> DraftVie
         return view
     compared = questions_to_compare(runtime, questions)
     view.documents = desk.document_changes(draft)
+    view.not_in_draft = desk.not_in_draft(draft)
+    view.review_notes = desk.review_notes(draft)
     view.answer_changes = desk.answer_changes(compared)
     view.questions_compared = len({q for q, _ in compared})
     return view

@@ -143,6 +143,16 @@ class EditorAuditLog:
                 query = query.where(EditorAuditRow.action == action)
             return [_record(r) for r in s.scalars(query)]
 
+    def since(self, at: datetime, actions: tuple[str, ...]) -> list[AuditRecord]:
+        """The rows of these actions appended at or after `at`, oldest first."""
+        with self._db.session() as s:
+            query = (
+                select(EditorAuditRow)
+                .where(EditorAuditRow.action.in_(actions), EditorAuditRow.at >= at)
+                .order_by(EditorAuditRow.seq)
+            )
+            return [_record(r) for r in s.scalars(query)]
+
     def verify(self) -> ChainCheck:
         with self._db.session() as s:
             rows = s.scalars(select(EditorAuditRow).order_by(EditorAuditRow.seq)).all()

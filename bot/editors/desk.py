@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
@@ -41,6 +41,31 @@ class DocumentChange(BaseModel):
     change: str  # "added", "changed" (a new version of it) or "removed"
     published_version: int | None
     draft_version: int | None
+
+
+class NotInDraft(BaseModel):
+    """A change saved in the working set after the open draft was built, which the draft does not hold:
+    a held document confirmed after review (confirming builds nothing), a document saved or retired by
+    a direct command. Rebuilding the draft takes it in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    document_id: str
+    saved_version: int | None  # None: retired in the working set
+    draft_version: int | None  # None: not in the draft
+    why: str  # in words, for the editor
+
+
+class ReviewNote(BaseModel):
+    """A note the editor submitted the draft with, or a comment the supervisor sent it back with: the
+    draft keeps only the latest (`Draft.comment`); the audit log keeps them all."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    by: str
+    action: str  # "submit" or "send_back"
+    text: str
 
 
 class StaleDocument(BaseModel):
@@ -118,6 +143,52 @@ class DraftDesk:
             if before.get(i) != after.get(i)
         ]
         return changes
+
+    def not_in_draft(self, draft: Draft, today: date | None = None) -> list[NotInDraft]:
+        """What the working set holds now that the draft does not, and why: the draft is a build made
+        earlier, and only building it again takes later changes in (held documents and documents that
+        take effect later are left out of every build, and listed elsewhere)."""
+        later = {i for i, _ in self.kb.deferred(today)}
+        in_draft = served_documents(self.kb.versions.versions_dir / draft.version)
+        found = []
+        for s in self.kb.store.summaries():
+            if s.id in later or s.review == "held":
+                continue
+            if s.retired:
+                if s.id in in_draft:
+                    why = "retired after the draft was built: the draft still holds it"
+                    found.append(
+                        NotInDraft(
+                            document_id=s.id, saved_version=None, draft_version=in_draft[s.id], why=why
+                        )
+                    )
+                continue
+            if in_draft.get(s.id) == s.version:
+                continue
+            if s.review == "confirmed":
+                why = "confirmed after review once the draft was built: not in the draft until it is rebuilt"
+            else:
+                why = f"version {s.version} saved after the draft was built: not in it until it is rebuilt"
+            found.append(
+                NotInDraft(
+                    document_id=s.id, saved_version=s.version, draft_version=in_draft.get(s.id), why=why
+                )
+            )
+        return found
+
+    def review_notes(self, draft: Draft) -> list[ReviewNote]:
+        """Every submission note and send-back comment of the open draft, oldest first: a resubmission
+        replaces the draft's comment, never its history."""
+        rows = self.audit.since(draft.created_at, ("submit", "send_back"))
+        return [
+            ReviewNote(
+                at=r.at,
+                by=r.actor,
+                action=r.action,
+                text=r.detail.get("note", r.detail.get("comment", "")),
+            )
+            for r in rows
+        ]
 
     def _sides(self, draft: Draft) -> tuple[tuple[str, Pipeline] | None, tuple[str, Pipeline]]:
         current = self.kb.versions.current()

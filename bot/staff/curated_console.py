@@ -11,24 +11,38 @@ replaced (`bot.answering.curated.stale_citations`).
 A curated answer is served to residents word for word, so its text passes the same content checks as a
 document's (`ingest.screening`: planted instructions, requests for personal data or payment outside the
 city's domains or in the chat). A document with a finding is held for review; an answer with one is
-refused with the reason, for the editor to rewrite (`screen_answer`).
+refused with the reason, for the editor to rewrite (`screen_answer`). Residents get the answer as plain
+text (the widget never renders markup), so an answer holding HTML tags or character references
+(`<b>`, `&amp;`) is refused too, naming them: sanitising them away would change the editor's words
+without telling them, and showing them would give residents `<b>Call 311</b>` as written.
+
+A question variant is matched against residents' messages only when the message reaches the curated
+step: one the bot answers before it (a greeting, a thanks, a "yes" or "no", a request for a person, a
+login question) or one that names nothing ("how long?", "the") would never be served, so it is refused
+with the reason (`screen_questions`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import nh3
 from pydantic import BaseModel, Field, field_validator
 
 from bot.answering.curated import CuratedAnswer, StaleCitation, servable, stale_citations
+from bot.answering.replies import load_routes
+from bot.answering.statuses import ACCEPTS_OFFER, DECLINES_OFFER
 from bot.privacy import load_placeholders
 from bot.storage.curated import CuratedEntry, CuratedStore, today
 from bot.storage.database import CuratedDraft, citation_from_json
+from knowledge_base.continuity import asks_only_a_kind, load_cues
 from knowledge_base.records import Citation, public_url
 from knowledge_base.review import Finding
 from knowledge_base.snapshot import DocMeta
+from knowledge_base.text import terms
 
 MAX_VARIANTS = 20
 MAX_CITATIONS = 10
@@ -98,12 +112,30 @@ class CuratedView:
 
 
 Screen = Callable[[str], Sequence[Finding]]
+_REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+# the routes that answer a message before the curated step does (`bot.answering.steps.Route`)
+_ANSWERED_BEFORE = ("abuse", "greeting", "thanks", "handoff", "login_help")
+
+
+def _markup(answer: str) -> list[str]:
+    """The HTML tags and character references in an answer (nh3 decides whether it holds HTML)."""
+    tags = _TAG.findall(answer) if nh3.is_html(answer) else []
+    return list(dict.fromkeys([*tags, *_REFERENCE.findall(answer)]))
 
 
 def screen_answer(answer: str, screen: Screen) -> None:
     """Raise `CuratedInputError` when the content checks find something in the answer, or when it holds
     a placeholder of masked personal data ("Call Parks at [PHONE]": an agent's reply saved as a draft is
     stored redacted, the city's own number included)."""
+    markup = _markup(answer)
+    if markup:
+        shown = ", ".join(markup[:3])
+        raise CuratedInputError(
+            "answer",
+            f"This answer holds HTML ({shown}): residents get answers as plain text and would see it as "
+            "written. Remove the markup; write a link as its full address (https://…), a list as lines.",
+        )
     masked = sorted({p for p in load_placeholders().values() if p in answer})
     if masked:
         raise CuratedInputError(
@@ -134,6 +166,52 @@ def screen_questions(questions: Sequence[str]) -> None:
             f"A question holds {', '.join(masked)}, where personal data was masked when it was saved: "
             "write the question as residents ask it, without personal data.",
         )
+    unserved = [q for q in questions if never_served(q)]
+    if unserved:
+        raise CuratedInputError(
+            "questions",
+            f"\u201c{unserved[0]}\u201d would never get this answer: a message like it gets the bot's own "
+            "reply (a greeting, a thanks, a yes or no, a request for a person) or names nothing to answer. "
+            "Write the question as residents ask it, naming its subject.",
+        )
+
+
+def never_served(question: str) -> bool:
+    """Whether a resident's message that is exactly `question` would be answered before the curated
+    step, or names nothing, so that a curated answer with this question variant is never given for it."""
+    routes = load_routes()
+    return (
+        bool(ACCEPTS_OFFER.match(question) or DECLINES_OFFER.match(question))
+        or routes.asks_nothing(question)
+        or any(routes.matches(intent, question) for intent in _ANSWERED_BEFORE)
+        or not terms(question)
+        or asks_only_a_kind(question, load_cues())
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CuratedUpdate:
+    """An edit that was saved, and each field it changed as `{"answer": "old text → new text"}` (the
+    editors' audit row of `curated_update` keeps both texts)."""
+
+    curated_id: int
+    changes: dict[str, str]
+
+
+def _changes(before: CuratedEntry, after: CuratedInput) -> dict[str, str]:
+    was = {
+        "questions": " | ".join(before.questions),
+        "answer": before.answer,
+        "cite": ", ".join(dict.fromkeys(c.document_id for c in before.citations)),
+        "expires_on": before.expires_on.isoformat() if before.expires_on else "",
+    }
+    now = {
+        "questions": " | ".join(after.questions),
+        "answer": after.answer,
+        "cite": ", ".join(after.cite),
+        "expires_on": after.expires_on.isoformat() if after.expires_on else "",
+    }
+    return {k: f"{was[k] or '(none)'} \u2192 {now[k] or '(none)'}" for k in was if was[k] != now[k]}
 
 
 def _key(question: str) -> str:
@@ -252,14 +330,17 @@ class CuratedConsole:
             data.questions, data.answer, citations, versions, data.expires_on, from_draft
         )
 
-    def update(self, curated_id: int, data: CuratedInput) -> bool:
+    def update(self, curated_id: int, data: CuratedInput) -> CuratedUpdate | None:
+        """The answer replaced, with what changed (None: no curated answer in service has that id)."""
         current = self.store.entry(curated_id)
         if current is None:
-            return False
+            return None
         citations, versions = self._checked(data, own=curated_id, was=current.expires_on)
-        return self.store.update(
+        if not self.store.update(
             curated_id, data.questions, data.answer, citations, versions, data.expires_on
-        )
+        ):
+            return None
+        return CuratedUpdate(curated_id, _changes(current, data))
 
     def draft(self, draft_id: int) -> CuratedDraft | None:
         row = self.store.draft_row(draft_id)

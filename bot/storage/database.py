@@ -196,7 +196,10 @@ class BotDatabase(Database):
                 )
                 .order_by(CuratedRow.id)
             ).all()
-            return [CuratedAnswer(r.id, tuple(r.questions), r.answer, *read_cited(r.citations)) for r in rows]
+            return [
+                CuratedAnswer(r.id, tuple(r.questions), r.answer, *read_cited(r.citations), r.expires_on)
+                for r in rows
+            ]
 
     def curated_stamp(self) -> str:
         """Changes whenever the set of curated answers changes, and each day (an answer may expire)."""

@@ -7,7 +7,10 @@ private replies.
 
 Reasons, in the order a turn is given one: `unhelpful` (a resident marked the answer unhelpful), then
 its status `no_answer`, `clarification` or `handoff`, then `handoff` when the resident's next message
-asked for a person ("talk to a person" after an answer that did not help). A message that asks nothing
+asked for a person ("talk to a person" after an answer that did not help). An answer followed by a
+request for a person is no gap when the resident marked it helpful, or when the request names a subject
+of its own ("thanks; talk to a person about fences": that request is the gap, counted itself).
+A message that asks nothing
 (`RoutePatterns.asks_nothing`: a request for a person that names nothing else, "I want to talk to a
 person", the widget's button; a "yes", a greeting, a thanks, whatever status it got) says nothing about
 what is missing: it is never listed ("talk to a person about fences" is).
@@ -79,9 +82,14 @@ def _unhelpful() -> sa.ColumnElement[bool]:
     return sa.exists().where(FeedbackRow.answer_id == TranscriptRow.answer_id, FeedbackRow.helpful.is_(False))
 
 
-def _followed_by_handoff() -> sa.ColumnElement[bool]:
+def _helpful() -> sa.ColumnElement[bool]:
+    return sa.exists().where(FeedbackRow.answer_id == TranscriptRow.answer_id, FeedbackRow.helpful.is_(True))
+
+
+def _followed_by_handoff(bare_requests: list[str]) -> sa.ColumnElement[bool]:
     """A question the resident asked for a person after, with no other question in between (small talk
-    such as "thanks" may come between)."""
+    such as "thanks" may come between), by a request that names nothing else (`bare_requests`), and
+    whose answer the resident did not mark helpful."""
     after, between = aliased(TranscriptRow), aliased(TranscriptRow)
     nothing_between = ~sa.exists().where(
         between.session_ref == TranscriptRow.session_ref,
@@ -94,12 +102,13 @@ def _followed_by_handoff() -> sa.ColumnElement[bool]:
         .where(
             after.session_ref == TranscriptRow.session_ref,
             after.intent == "handoff",
+            after.question.in_(bare_requests),
             after.created_at > TranscriptRow.created_at,
             nothing_between,
         )
         .correlate(TranscriptRow)
     )
-    return sa.and_(TranscriptRow.intent == "question", request)
+    return sa.and_(TranscriptRow.intent == "question", ~_helpful(), request)
 
 
 def _day(column: InstrumentedAttribute[datetime]) -> sa.ColumnElement[object]:
@@ -126,9 +135,22 @@ class GapQueries:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
 
+    def _bare_requests(self, since: datetime) -> list[str]:
+        """The distinct requests for a person since `since` that name nothing else ("I want to talk to a
+        person", the widget's button): only these put the question before them down as not served."""
+        query = (
+            sa.select(TranscriptRow.question)
+            .distinct()
+            .where(TranscriptRow.created_at >= since, TranscriptRow.intent == "handoff")
+        )
+        with self.engine.connect() as conn:
+            texts = conn.execute(query).scalars().all()
+        routes = load_routes()
+        return [t for t in texts if routes.asks_nothing(t)]
+
     def asked(self, since: datetime, until: datetime, limit: int = 20_000) -> list[AskedDay]:
         """Gap questions of the period, one row per question, reason and day, most asked first."""
-        unhelpful, handed_off = _unhelpful(), _followed_by_handoff()
+        unhelpful, handed_off = _unhelpful(), _followed_by_handoff(self._bare_requests(since))
         reason = sa.case(
             (unhelpful, "unhelpful"),
             (TranscriptRow.status.in_(GAP_STATUSES), TranscriptRow.status),
