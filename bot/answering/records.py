@@ -3,7 +3,8 @@
 `RecordsClient` is the protocol (HTTP implementation in `bot.records_client`). The bot never sees
 unmasked data and never keeps the token: it is passed to this call only. The reply answers the case
 asked about: by its reference, else by the kind of case the question names ("my building permit",
-`data/case_types.*.yml`), else every case on the account, one line each. Status replies are private:
+`data/case_types.*.yml`; a kind no case type is, "my dog licence", is told there is none and shown the
+cases there are), else every case on the account, one line each. Status replies are private:
 they are not kept in transcripts or in the conversation.
 """
 
@@ -19,6 +20,7 @@ from typing import Protocol
 
 import yaml
 
+from bot.answering.links import join_sentences
 from bot.answering.replies import Replies, RoutePatterns
 from bot.answering.statuses import AnswerStatus
 from bot.answering.turn import AnswerSentence, Reply
@@ -70,35 +72,79 @@ class RecordsClient(Protocol):
     def my_case(self, token: str, reference: str, client_address: str | None = None) -> CaseView: ...
 
 
+def _phrase(words: str) -> re.Pattern[str]:
+    """A phrase as a whole-word pattern, any case; an apostrophe matches either one ("dog’s licence")."""
+    pattern = re.escape(words).replace("'", "['’]")
+    return re.compile(rf"\b{pattern}\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class OtherKind:
+    """A kind residents name with a case type's words that the type is not ("dog licence": the records
+    service's licences are business licences), and the phrases that name it."""
+
+    label: str
+    phrases: tuple[re.Pattern[str], ...]
+
+    def named_in(self, text: str) -> bool:
+        return any(p.search(text) for p in self.phrases)
+
+
 @dataclass(frozen=True, slots=True)
 class CaseType:
     name: str
     label: str
     phrases: tuple[re.Pattern[str], ...]
     weights: tuple[int, ...]
+    others: tuple[OtherKind, ...] = ()  # `not` in the data file
 
     def score(self, text: str) -> int:
-        """Words of the matched phrases: "my parking permit" scores 3 for parking, 0 for building."""
+        """Words of the matched phrases: "my parking permit" scores 3 for parking, 0 for building. The
+        phrases of the kinds it is not count too: "my dog licence" names a licence, of another kind."""
         return sum(w for p, w in zip(self.phrases, self.weights, strict=True) if p.search(text))
+
+    def other_kind(self, text: str) -> OtherKind | None:
+        """The kind of this type's words that the text names and this type is not ("where is my dog
+        licence?" → dog licence), unless the text also names this type itself outside that kind's
+        phrases ("my dog licence and my business licence")."""
+        kind = next((k for k in self.others if k.named_in(text)), None)
+        if kind is None:
+            return None
+        rest = text
+        for other in self.others:
+            for phrase in other.phrases:
+                rest = phrase.sub(" ", rest)
+        return None if self.score(rest) else kind
 
 
 @lru_cache
 def load_case_types(language: str = "en") -> tuple[CaseType, ...]:
     path = Path(__file__).parent / "data" / f"case_types.{language}.yml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return tuple(
-        CaseType(
-            name=str(name),
-            label=str(spec["label"]),
-            phrases=tuple(re.compile(rf"\b{re.escape(str(w))}\b", re.I) for w in spec["words"]),
-            weights=tuple(len(str(w).split()) for w in spec["words"]),
+    types = []
+    for name, spec in raw.items():
+        others = tuple(
+            OtherKind(str(label), tuple(_phrase(str(w)) for w in words))
+            for label, words in (spec.get("not") or {}).items()
         )
-        for name, spec in raw.items()
-    )
+        words = [str(w) for w in spec["words"]] + [
+            str(w) for k in (spec.get("not") or {}).values() for w in k
+        ]
+        types.append(
+            CaseType(
+                name=str(name),
+                label=str(spec["label"]),
+                phrases=tuple(_phrase(w) for w in words),
+                weights=tuple(len(w.split()) for w in words),
+                others=others,
+            )
+        )
+    return tuple(types)
 
 
 def asked_type(question: str, types: Sequence[CaseType]) -> CaseType | None:
-    """The case type the question names, if one clearly scores best."""
+    """The case type the question names, if one clearly scores best (a kind of it that it is not, such
+    as "dog licence", names it too: `CaseType.other_kind` tells them apart)."""
     scored = sorted(((t.score(question), t.name, t) for t in types), key=lambda s: (-s[0], s[1]))
     if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
         return None
@@ -132,10 +178,13 @@ class RecordsLookup:
         references = case_references(question)[:MAX_LISTED]
         routes = self.routes
         if routes is not None and not references and routes.matches("others_case", question):
-            # "what is my neighbour's complaint status?": one's own cases would answer another question
-            return Reply(
-                AnswerStatus.NO_ANSWER, self.replies.get("records_only_yours", contact=self.default_contact)
+            # "what is my neighbour's complaint status?", "can you check my husband's permit": one's own
+            # cases would answer another question; one made for them from one's own account is one's own
+            only = (
+                AnswerSentence(self.replies.get("records_only_yours", contact=self.default_contact), -1),
+                AnswerSentence(self.replies.get("records_made_for_them"), -1),
             )
+            return Reply(AnswerStatus.NO_ANSWER, join_sentences(only), sentences=only)
         reply = self._lookup(question, references, token, client_address)
         if (
             routes is not None
@@ -192,7 +241,11 @@ class RecordsLookup:
         cases = sorted(cases, key=lambda c: c.updated_at, reverse=True)
         intro = ""
         wanted = None if by_reference else asked_type(question, self.case_types)
-        if wanted is not None:
+        other = wanted.other_kind(question) if wanted is not None else None
+        if other is not None:
+            # "where is my dog licence?" and a business licence on the account: not the one asked about
+            intro = self.replies.get("records_no_case_of_type", kind=other.label)
+        elif wanted is not None:
             matching = [c for c in cases if c.case_type == wanted.name]
             if matching:
                 cases = matching

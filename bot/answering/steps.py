@@ -21,6 +21,7 @@ or to a `Reply` that ends the turn:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -60,6 +61,8 @@ from knowledge_base.retriever import Query, Retriever
 from knowledge_base.text import terms
 
 # Intents recognised by patterns over the whole message, in this order (abuse first).
+# "the waste one", "that parking one": a kind of something already listed, "one" standing for it
+_ONE_OF_THEM = re.compile(r"\b(the|that|this|those|these)\s+(\w+\s+){1,2}ones?\b", re.IGNORECASE)
 _CANNED: tuple[Intent, ...] = ("abuse", "greeting", "thanks", "handoff", "login_help")
 
 
@@ -199,7 +202,8 @@ class Route:
         does not refer back, names no kind of case, or follows something else ("and how much is a
         parking permit?" stays a question about the rules: its own odds are too low). A follow-up that
         names nothing at all ("and the other one?", "the second one?") can only be about the cases
-        just discussed: after a status question it is one (1.0)."""
+        just discussed, and so can one that names a kind with "one" standing for the case ("whats the
+        waste one about", "the parking ones"): after a status question it is one (1.0)."""
         if self.encode is None:
             return 0.0
         cues = load_cues()
@@ -216,7 +220,7 @@ class Route:
             was = self.intents.status_probability(before.question, before.question_vector)
             if was < self.intents.threshold:
                 return 0.0
-        if names_nothing:
+        if names_nothing or _ONE_OF_THEM.search(text):
             return 1.0
         odds = self.after_status_odds * probability / max(1e-9, 1.0 - probability)
         return odds / (1.0 + odds)

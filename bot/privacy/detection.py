@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from bot.privacy.credentials import may_hold_credential
 from bot.privacy.decoding import decode
 from bot.privacy.errors import DetectorNotReadyError
 from bot.privacy.folding import digit_lookalikes, fold
@@ -208,7 +209,8 @@ def _may_hold_pii(folded: str) -> bool:
     introduces (the name recognizer's own patterns), a secret after its label, which need hold no
     digit ("my password is pa$$word"; `bot.privacy.labels`), or numbers in words (a phone number read
     out, a year of birth: `bot.privacy.number_words`), or a house number in words after an address's
-    label. Most questions hold none of them and skip the analyzer, at a fraction of the cost."""
+    label, or a credential's shape (a token's "eyJ", a private key's header: `bot.privacy.credentials`).
+    Most questions hold none of them and skip the analyzer, at a fraction of the cost."""
     return (
         _PII_SHAPE.search(folded) is not None
         or _ADDRESS_IN_WORDS.search(folded) is not None
@@ -216,6 +218,7 @@ def _may_hold_pii(folded: str) -> bool:
         or bool(labelled_secrets(folded))
         or may_hold_spelled_number(folded)
         or names_a_webmail_provider(folded)
+        or may_hold_credential(folded)
     )
 
 

@@ -69,9 +69,6 @@ ANSWER_LABELS: tuple[str, ...] = (
 # word that does not describe it ("my username is jdoe"; not "my username is too long").
 USERNAME_LABELS: tuple[str, ...] = (r"user[ \t_-]?name", r"user[ \t_-]?id", r"login(?:[ \t_-]?(?:name|id))?")
 _HANDLE = re.compile(r"[\d._@]")
-# a JSON web token is a secret wherever it is: three base64url parts, the first two a JSON object's
-# ("eyJ" is how '{"' starts in base64)
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 # Labels that are also everyday words or abbreviations: a secret after them needs more (module note).
 AMBIGUOUS_SECRET_LABELS: tuple[str, ...] = (r"pass", r"pw")
 # Words before "pass" that say which kind of pass it is, not a password ("my bus pass is 12345").
@@ -125,8 +122,7 @@ _SECRET = re.compile(rf"{label_pattern(SECRET_LABELS)}{_SECRET_VALUE}")
 _AMBIGUOUS_SECRET = re.compile(rf"{label_pattern(AMBIGUOUS_SECRET_LABELS)}{_SECRET_VALUE}")
 # the labels alone: most messages have none, and are told so faster than by `_SECRET`
 _ANY_SECRET_LABEL = re.compile(
-    rf"\b(?:{'|'.join((*SECRET_LABELS, *AMBIGUOUS_SECRET_LABELS, *ANSWER_LABELS, *USERNAME_LABELS))})\b"
-    r"|eyJ",
+    rf"\b(?:{'|'.join((*SECRET_LABELS, *AMBIGUOUS_SECRET_LABELS, *ANSWER_LABELS, *USERNAME_LABELS))})\b",
     re.IGNORECASE,
 )
 
@@ -255,8 +251,7 @@ def labelled_secrets(text: str) -> list[tuple[int, int]]:
     it (see the module's note)."""
     if _ANY_SECRET_LABEL.search(text) is None:
         return []
-    found = [match.span() for match in _JWT.finditer(text)]
-    found += [match.span("value") for match in _PASSPHRASE.finditer(text) if _passphrase(match)]
+    found = [match.span("value") for match in _PASSPHRASE.finditer(text) if _passphrase(match)]
     found += [
         match.span("value") for match in _SECRET_BEFORE.finditer(text) if is_secret(match.group("value"))
     ]

@@ -35,7 +35,7 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordsService
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     service = RecordsService(
-        tmp_path_factory.mktemp("records"), cors_origin="http://127.0.0.1:1", residents=4
+        tmp_path_factory.mktemp("records"), cors_origin="http://127.0.0.1:1", residents=10
     )
     service.env["ASKCITY_RECORDS_DATABASE_URL"] = (
         sa.make_url(database).set(database=name).render_as_string(False)
@@ -393,3 +393,48 @@ def test_a_logged_in_resident_whose_question_may_be_about_the_rules_also_gets_th
     assert any(ref in hedged.text for ref in residents[0].case_references)
     plain = pipeline.run(sure, access_token=token)
     assert plain.status == AnswerStatus.ANSWERED and general not in plain.text and plain.citations == ()
+
+
+def test_another_persons_case_family_included_is_never_answered_with_ones_own(
+    bot: Runtime, records: RecordsService, residents: list[DemoUser]
+) -> None:
+    """ "can you check my husband's permit" showed the resident's own case as if it were his."""
+    user = residents[0]
+    token = token_for(records, user)
+    for asked in (
+        "can you check my husband's permit",
+        "is my mother's benefit approved yet",
+        "status of my son's parking permit",
+    ):
+        answer = bot.service.pipeline.run(asked, access_token=token)
+        assert not any(ref in answer.text for ref in user.case_references), asked
+        assert answer.intent != "status" or (
+            answer.status == AnswerStatus.NO_ANSWER and "your own account" in answer.text
+        ), asked
+
+
+def test_a_kind_of_case_the_resident_does_not_have_is_not_answered_with_another_kind(
+    bot: Runtime, records: RecordsService, residents: list[DemoUser]
+) -> None:
+    """ "where is my dog licence" showed a business licence: the reply says there is no dog licence
+    case and lists the cases there are, named as what they are."""
+    for user in residents:
+        token = token_for(records, user)
+        if "licence" in user.case_types:
+            break
+    else:
+        pytest.skip("no demo resident with a licence case")
+    answer = bot.service.pipeline.run("has my dog licence been renewed yet?", access_token=token)
+    assert answer.intent == "status", answer.text
+    assert "couldn't find a dog licence case" in answer.text
+    assert "Your business licence case" in answer.text  # listed as what it is
+    business = bot.service.pipeline.run("has my business licence been approved yet?", access_token=token)
+    assert "couldn't find" not in business.text and "Your business licence case" in business.text
+
+
+def test_a_token_pasted_into_the_chat_is_never_stored(bot: Runtime) -> None:
+    header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+    service = bot.service
+    answer = service.chat(service.new_session(), f"here is my token {header}", "10.0.0.1", None)
+    row = service.database.transcript(answer.answer_id)
+    assert row is not None and header not in row.question and "[SECRET]" in row.question

@@ -18,6 +18,7 @@ spaces and dashes are already ASCII, with every offset unchanged.
 | DATE_OF_BIRTH | numeric, spaced, eight-digit, month-name or spoken dates (`birth_date`) | always ("born") |
 | PERSON | capitalised words after words that introduce a name (`person`) | always ("my name is", "I'm", …) |
 | LABELLED_ID, SECRET | an ID-shaped value or a secret right after its label (`labelled`) | the label |
+| SECRET | a token or key by its format (detect-secrets), a JWT, a key after "token" (`credentials`) | no |
 | CREDIT_CARD, US_SSN, … | in parts, any separators, or in words (`labelled_numbers`) | the label |
 | LABELLED_ID (codice fiscale) | presidio's shape and check character (`identity`) | no |
 | UK_NINO, UK_DRIVING_LICENCE, CA_SIN, US_ITIN, US_MBI | presidio's recognizers | weak shapes |
@@ -49,6 +50,7 @@ from bot.privacy.detection import DEFAULT_PHONE_REGIONS
 from bot.privacy.nlp_engine import TokenizingNlpEngine
 from bot.privacy.recognizers.birth_date import DateOfBirthRecognizer
 from bot.privacy.recognizers.common import CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT
+from bot.privacy.recognizers.credentials import CredentialRecognizer
 from bot.privacy.recognizers.email import ObfuscatedEmailRecognizer, OfflineEmailRecognizer
 from bot.privacy.recognizers.identity import (
     CanadianSinRecognizer,
@@ -84,7 +86,7 @@ PRESIDIO_RECOGNIZERS: tuple[Callable[..., Any], ...] = (
 def build_recognizers(
     language: str = "en", phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS
 ) -> list[Any]:
-    """The recognizers of every type in `PiiEntity` (two for emails)."""
+    """The recognizers of every type in `PiiEntity` (two for emails, two for secrets)."""
     return [
         OfflineEmailRecognizer(supported_language=language),
         ObfuscatedEmailRecognizer(supported_language=language),
@@ -101,6 +103,7 @@ def build_recognizers(
         NameRecognizer(supported_language=language),
         DateOfBirthRecognizer(supported_language=language),
         LabelledValueRecognizer(supported_language=language),
+        CredentialRecognizer(supported_language=language),
         LabelledNumberRecognizer(supported_language=language),
         *(recognizer(supported_language=language) for recognizer in PRESIDIO_RECOGNIZERS),
     ]
