@@ -7,6 +7,12 @@ without their own documents). Every probe question runs through the real pipelin
 gate that keeps the gate's features (`bot.answering.gate.features`); answerable probes are labelled 1,
 the others 0.
 
+Replies to the assistant's own questions are left out of the training probes ("yes", "No, I am not.",
+"I do." — `asks_nothing`): doc2dial labels them answerable by the passage its agent went on to quote,
+but they ask nothing of the documents, and a gate trained to answer them learns to answer messages
+that name nothing (an earlier fit let "how do I renew my passport?" through after parking questions).
+They are still asked in the figures (`askcity eval near-topic`).
+
 scikit-learn's logistic regression is fitted on the `train` split only, each kind of probe weighing
 the same and the two labels balanced; its regularisation strength is chosen by grouped
 cross-validation (groups: documents, dialogues). The threshold is the highest that refuses at most
@@ -17,6 +23,7 @@ cross-validation (groups: documents, dialogues). The threshold is the highest th
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -35,6 +42,26 @@ from evaluation.answers import bench
 from evaluation.probes import Probe, ask
 from evaluation.retrieval import workspace
 from knowledge_base.embedder import Embedder
+
+# A reply opening with an acknowledgement or a short "I do/am/have …", and a message of three words or
+# fewer, ask nothing unless they hold a question mark or a word that asks or requests.
+_ACKNOWLEDGES = re.compile(
+    r"^\W*(yes|yeah|yep|yup|no|nope|nah|ok|okay|sure|thanks|thank|great|alright|right|good|perfect|fine|"
+    r"cool|not|i\s+(do|did|have|am|will|was|had|would|think|guess|see|understand|know))\b",
+    re.IGNORECASE,
+)
+_ASKS = re.compile(
+    r"\b(how|what|whats|when|where|why|who|which|tell me|want to know|like to know|need to know|wondering|"
+    r"information|info|questions?|would like|learn|can i|could i|do i|is there|are there|explain)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_nothing(message: str, in_conversation: bool) -> bool:
+    """Whether a message in a conversation is only a reply to the assistant ("yes", "No, I am not.")."""
+    if not in_conversation or "?" in message or _ASKS.search(message):
+        return False
+    return len(message.split()) <= 3 or _ACKNOWLEDGES.search(message) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +120,7 @@ def collect(
     recording = replace(pipeline, gate=ConfidenceGate(recorder))
     rows: list[Row] = []
     for probe in probes:
-        if probe.split != "train":
+        if probe.split != "train" or asks_nothing(probe.question, probe.before is not None):
             continue
         recorder.last = None
         ask(recording, probe, first_pipeline=pipeline)
