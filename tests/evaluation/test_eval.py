@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from askcity_cli.main import app
 from bot.answering.gate import FEATURES, GateConfig, probability
 from evaluation.answers import token_f1
-from evaluation.calibrate import Row, fit
+from evaluation.calibrate import Row, asks_nothing, fit
 from evaluation.carry_over import FollowUp, OutOfScope, build_probes, document_split, groups
 from evaluation.near_topic import build_probes as near_topic_probes
 from evaluation.near_topic import exchange_openers, without_domain
@@ -188,6 +188,30 @@ def test_calibration_separates_and_keeps_the_false_refusal_budget() -> None:
     assert probability(config, strong) >= result.threshold > probability(config, weak)
     with pytest.raises(ValueError, match="both answerable and out-of-scope"):
         fit([_row(0.5, 1, "set/answerable", 0)])
+
+
+@pytest.mark.parametrize(
+    ("message", "in_conversation", "left_out"),
+    [
+        ("yes", True, True),
+        ("No, I am not.", True, True),
+        ("I do.", True, True),
+        ("Yes, I will receive a pension for work not covered by Social Security.", True, True),
+        ("yes", False, False),  # a first message is asked as it is
+        ("and the old tv?", True, False),
+        ("how much", True, False),
+        ("what about for seniors", True, False),
+        ("Yes, I would like to learn about GPO.", True, False),
+        ("No, that is not what I need to know.", True, False),
+        ("lost my library card :(", True, False),
+    ],
+)
+def test_calibration_leaves_out_replies_to_the_assistants_own_questions(
+    message: str, in_conversation: bool, left_out: bool
+) -> None:
+    """doc2dial labels a resident's "yes" answerable by the passage its agent quoted next: such replies
+    ask nothing of the documents and are not training probes for the gate."""
+    assert asks_nothing(message, in_conversation) is left_out
 
 
 def test_probes_keep_their_split_and_ask_after_a_real_first_exchange(labelled: tuple[Path, Path]) -> None:
