@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from bot.privacy.credentials import may_hold_credential
 from bot.privacy.decoding import decode
+from bot.privacy.digit_runs import unclaimed_numbers
 from bot.privacy.errors import DetectorNotReadyError
 from bot.privacy.folding import digit_lookalikes, fold
 from bot.privacy.given_names import first_names, surnames
@@ -92,6 +93,8 @@ class PiiEntity(StrEnum):
 
 
 SUPPORTED_ENTITIES: tuple[str, ...] = tuple(entity.value for entity in PiiEntity)
+# a long number no recognizer claims (`bot.privacy.digit_runs`): the detector's default threshold
+UNCLAIMED_NUMBER_SCORE = 0.4
 
 # Whose national phone formats are recognised (ISO 3166 codes; international "+..." numbers are
 # recognised from anywhere). The first region's exit code is the one understood in "011 44 ...".
@@ -135,6 +138,7 @@ class PiiDetector:
         self._entities = list(entities)
         self._phone_regions = tuple(phone_regions)
         self._analyzer: AnalyzerEngine | None = None
+        self._north_american = False  # a +1 region is configured: set by `warm_up()`
         self._lock = threading.Lock()
 
     @property
@@ -150,6 +154,11 @@ class PiiDetector:
                 from bot.privacy.recognizers import build_analyzer
 
             analyzer = build_analyzer(self._language, self._phone_regions)
+            import phonenumbers
+
+            self._north_american = any(
+                phonenumbers.country_code_for_region(region) == 1 for region in self._phone_regions
+            )
             # One pass loads what recognizers load lazily (the public-suffix snapshot for emails), and
             # the look-alikes of digits that folding reads (Unicode's confusables), and the known names
             # that lower-case and one-word names are checked against (`bot.privacy.given_names`).
@@ -177,13 +186,25 @@ class PiiDetector:
             entities=self._entities,
             score_threshold=self._score_threshold,
         )
-        spans = [
-            PiiSpan(
-                str(result.entity_type),
-                *decoded.original(int(result.start), int(result.end)),
-                float(result.score),
-            )
+        found = [
+            (str(result.entity_type), int(result.start), int(result.end), float(result.score))
             for result in results
+        ]
+        # what is left: long numbers no recognizer claims (`bot.privacy.digit_runs`)
+        found += [
+            (
+                PiiEntity.PHONE_NUMBER.value if number.phone else PiiEntity.LABELLED_ID.value,
+                number.start,
+                number.end,
+                UNCLAIMED_NUMBER_SCORE,
+            )
+            for number in unclaimed_numbers(
+                folded, [(start, end) for _, start, end, _ in found], north_american=self._north_american
+            )
+        ]
+        spans = [
+            PiiSpan(entity_type, *decoded.original(start, end), score)
+            for entity_type, start, end, score in found
         ]
         return resolve_overlaps(spans)
 

@@ -9,6 +9,7 @@ spaces and dashes are already ASCII, with every offset unchanged.
 | PHONE_NUMBER | `phonenumbers` in the configured regions, shape rules, words (`phone`) | weak shapes |
 | CREDIT_CARD | issuer range, length 12-19 and Luhn; any separators; named parts (`payment`) | no |
 | CARD_SECURITY_CODE | 3-4 digits (`payment`) | always ("CVV", "security code", "code" after a card) |
+| CARD_SECURITY_CODE | a card's expiry near a card; after its number, in its span (`card_expiry`) | "exp" |
 | US_SSN | three groups, any one separator; never area 000/666/9xx, group 00 (`identity`) | bare digits |
 | IBAN_CODE | any case and spacing; MOD 97 + the country's BBAN format (`payment`) | no |
 | IP_ADDRESS | presidio's IPv4/IPv6 regexes + `ipaddress` | no |
@@ -49,6 +50,7 @@ from presidio_analyzer.predefined_recognizers import (
 from bot.privacy.detection import DEFAULT_PHONE_REGIONS
 from bot.privacy.nlp_engine import TokenizingNlpEngine
 from bot.privacy.recognizers.birth_date import DateOfBirthRecognizer
+from bot.privacy.recognizers.card_expiry import CardExpiryRecognizer
 from bot.privacy.recognizers.common import CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT
 from bot.privacy.recognizers.credentials import CredentialRecognizer
 from bot.privacy.recognizers.email import ObfuscatedEmailRecognizer, OfflineEmailRecognizer
@@ -86,13 +88,14 @@ PRESIDIO_RECOGNIZERS: tuple[Callable[..., Any], ...] = (
 def build_recognizers(
     language: str = "en", phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS
 ) -> list[Any]:
-    """The recognizers of every type in `PiiEntity` (two for emails, two for secrets)."""
+    """The recognizers of every type in `PiiEntity` (two for emails, secrets and card codes)."""
     return [
         OfflineEmailRecognizer(supported_language=language),
         ObfuscatedEmailRecognizer(supported_language=language),
         PhoneRecognizer(phone_regions, supported_language=language),
         CardRecognizer(supported_language=language),
         CardSecurityCodeRecognizer(supported_language=language),
+        CardExpiryRecognizer(supported_language=language),
         StrictUsSsnRecognizer(supported_language=language),
         IbanRecognizer(supported_language=language),
         IpRecognizer(supported_language=language),

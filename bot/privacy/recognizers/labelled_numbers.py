@@ -30,6 +30,7 @@ from bot.privacy.card_numbers import card_scheme
 from bot.privacy.detection import PiiEntity
 from bot.privacy.labels import label_pattern
 from bot.privacy.number_words import digit_parts
+from bot.privacy.recognizers.card_expiry import expiry_after
 from bot.privacy.recognizers.common import CERTAIN_SCORE, span_result
 from bot.privacy.recognizers.labelled import ID_LABELS, LABELLED_SCORE, LabelledValueRecognizer
 
@@ -122,7 +123,9 @@ def labelled_numbers(text: str) -> list[tuple[PiiEntity, int, int, float]]:
         parts = digit_parts(text, match.end())
         count = _card(text, parts)
         if count is not None:
-            found.append((PiiEntity.CREDIT_CARD, parts[0][0], parts[count - 1][1], CERTAIN_SCORE))
+            end = parts[count - 1][1]
+            end = expiry_after(text, end) or end  # "… exp 12/27": the card's expiry goes with it
+            found.append((PiiEntity.CREDIT_CARD, parts[0][0], end, CERTAIN_SCORE))
     for entity, pattern in _IDS.items():
         for match in pattern.finditer(text):
             parts = digit_parts(text, match.end())

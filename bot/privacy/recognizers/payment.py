@@ -3,8 +3,9 @@
 Cards. A run of digit groups joined by separators (spaces, "-", " - ", "/", ".", "_", in any mix:
 "4111 1111-1111 1111") is cut into the longest stretches of 12-19 digits that a card scheme issues and
 that pass Luhn (see `bot.privacy.card_numbers`), so "4111 1111 1111 1111 12/27" yields the card and not
-the expiry. The issuer range and Luhn decide, not the separators: a number typed with a space here and
-a dash there is still a card number. Groups right before or after a card that continue its grouping
+the expiry (an expiry after its label, "4111 … exp 09/28", is masked with the card: `card_expiry`). The
+issuer range and Luhn decide, not the separators: a number typed with a space here and a dash there is
+still a card number. Groups right before or after a card that continue its grouping
 (as long as its own, after the same separator: "4111 1111 1111 1111 1111") are masked with it. Part of
 a card's number, named as such after the card ("my card number starts 4111 1111", "the first 8 digits
 of my card are …"), is masked when it has more digits than the last four that receipts show and
@@ -27,6 +28,7 @@ from presidio_analyzer.predefined_recognizers import IbanRecognizer as PresidioI
 
 from bot.privacy.card_numbers import MAX_LENGTH, MIN_LENGTH, card_scheme
 from bot.privacy.detection import PiiEntity
+from bot.privacy.recognizers.card_expiry import expiry_after
 from bot.privacy.recognizers.common import (
     CERTAIN_SCORE,
     SEPARATOR,
@@ -94,6 +96,7 @@ class CardRecognizer(LocalRecognizer):  # type: ignore[misc]  # presidio is unty
                 after = stretches[index + 1][0] if index + 1 < len(stretches) else len(groups)
                 first, last = _with_extra_groups(text, groups, first, last, before, after)
                 start, end = groups[first].start(), groups[last].end()
+                end = expiry_after(text, end) or end  # "4111 … exp 09/28": the expiry is card data too
                 results.append(
                     span_result(self, PiiEntity.CREDIT_CARD.value, start, end, CERTAIN_SCORE, "card number")
                 )

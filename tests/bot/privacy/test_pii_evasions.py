@@ -32,7 +32,7 @@ NUMBERS_IN_PARTS = [
     pytest.param(
         "my visa: 4111:1111:1111:1111 exp 12/27",
         "4111:1111:1111:1111",
-        "my visa: [CARD] exp 12/27",
+        "my visa: [CARD]",
         id="card, colons",
     ),
     pytest.param(
