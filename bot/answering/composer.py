@@ -4,7 +4,11 @@ No language model: sentences are scored against the question, the best one is ch
 neighbours in the same passage are added while they still look relevant and the answer stays short.
 Redundant sentences (too similar to one already chosen) are skipped. A sentence holding the kind of
 answer the question asks for (an amount for "how much", a date for "when": `data/answer_types.*.yml`)
-gets a small bonus, and so does a passage whose own section heading matches the question.
+gets a small bonus, and so does a passage whose own section heading matches the question. For a
+kind whose sentences are told apart surely (a duration: a number with its unit), a sentence holding
+it is preferred over a better-scoring one that holds nothing the question asks for:
+"how long does a building permit take?" gets "usually take 20 business days", not the definition of a
+building permit, which matched its words better (and won or lost on a trailing "?").
 
 Lists are answered as lists: an item is shown with the sentence that leads into it ("Fees for the
 permit year are:"), and when the question asks for costs, documents or steps, a short list of them is
@@ -45,6 +49,12 @@ class ComposerConfig:
     min_words: int = 3
     forward_bonus: float = 0.0  # preference for continuing after the best sentence (reading order)
     answer_type_weight: float = 0.2  # bonus for a sentence holding the kind of answer the question wants
+    # kinds of answer (`data/answer_types.*.yml` keys) a sentence holding which is preferred over a
+    # better-scoring one holding nothing asked for, when it scores at least `preferred_floor` of it.
+    # Not "amount": a cost question's list of fees is chosen by its own rules (`_asked_list`), which
+    # keep the best sentence beside it ("licences bought after July 1 cost half")
+    preferred_kinds: tuple[str, ...] = ("duration",)
+    preferred_floor: float = 0.8
     heading_weight: float = 0.4  # bonus x share of the question's terms in the passage's own heading
     signpost_penalty: float = 0.3  # "This page explains ..." is about the page, not an answer
     max_list_items: int = 8  # a list asked for as a whole is shown whole up to this many items ...
@@ -63,6 +73,7 @@ class Picked:
 
 @dataclass(frozen=True, slots=True)
 class AnswerType:
+    name: str  # its key in the data file ("duration")
     question: re.Pattern[str]
     answer: re.Pattern[str]
     whole_list: bool = False  # a question of this type is answered with a whole (short) list
@@ -103,12 +114,13 @@ def load_answer_types(language: str = "en") -> AnswerTypes:
     raw = yaml.safe_load((DATA / f"answer_types.{language}.yml").read_text(encoding="utf-8")) or {}
     return tuple(
         AnswerType(
+            str(k),
             re.compile(v["question"], re.IGNORECASE),
             re.compile(v["answer"], re.IGNORECASE),
             bool(v.get("whole_list", False)),
             re.compile(v["unless"], re.IGNORECASE) if v.get("unless") else None,
         )
-        for v in raw.values()
+        for k, v in raw.items()
     )
 
 
@@ -201,6 +213,7 @@ class ExtractiveComposer:
         list_types = [t for t in types if t.whole_list]
         top_score = max(h.score for h in hits[: cfg.passages]) or 1.0
         scored: list[tuple[float, int, int]] = []
+        holds: dict[tuple[int, int], set[str]] = {}  # per sentence scored: the kinds asked for it holds
         # which sentences may be quoted, per passage read (those scored, and those a list is looked for in)
         allowed_in = [self._allowed(h, skip) for h in hits[: max(cfg.passages, cfg.list_passages)]]
         for h_index, hit in enumerate(hits[: cfg.passages]):
@@ -215,14 +228,16 @@ class ExtractiveComposer:
                     + cfg.lexical_weight * _overlap(question_terms, sentence.text)
                     + prior
                 )
-                if any(t.holds(sentence.text, question) for t in types):
+                held = {t.name for t in types if t.holds(sentence.text, question)}
+                if held:
                     score += cfg.answer_type_weight
+                    holds[h_index, s_index] = held
                 if self.quotable.signpost.search(sentence.text):
                     score -= cfg.signpost_penalty
                 scored.append((score, h_index, s_index))
         if not scored:
             return []
-        best_score, h_index, s_index = max(scored)
+        best_score, h_index, s_index = self._best(scored, holds)
         hit = hits[h_index]
         by_position = {s: sc for sc, h, s in scored if h == h_index}
         items = self._items(hit)
@@ -252,6 +267,19 @@ class ExtractiveComposer:
             Picked(hit, hit.sentences[i], by_position.get(i, best_score), items[i]) for i in sorted(chosen)
         ]
         return picked
+
+    def _best(
+        self, scored: list[tuple[float, int, int]], holds: dict[tuple[int, int], set[str]]
+    ) -> tuple[float, int, int]:
+        """The best-scoring sentence; but when it holds nothing the question asks for, the best one
+        holding a preferred kind (a duration for "how long") that scores at least `preferred_floor` of
+        it: the other matched the question's words, not what it asks."""
+        best = max(scored)
+        if holds.get((best[1], best[2])):
+            return best
+        preferred, floor = set(self.config.preferred_kinds), self.config.preferred_floor * best[0]
+        holding = [s for s in scored if holds.get((s[1], s[2]), set()) & preferred and s[0] >= floor]
+        return max(holding) if holding else best
 
     def _allowed(self, hit: RetrievedChunk, skip: frozenset[tuple[str, int]]) -> list[bool]:
         """Per sentence of the passage: not already quoted (`skip`) and quotable."""

@@ -22,7 +22,10 @@ classifier is not sure of it (`Route.unsure`) and the documents answer the quest
 ("if you are asking about your own application or case …") followed by that answer: the classifier
 cannot tell every question about one's own case from a question about the rules ("is my street
 getting plowed today?"), and a resident it misreads still gets the rules. A logged-in resident gets
-their cases and then that answer.
+their cases and then that answer. The general answer is the question's own: read alone (a
+conversation about toilet leaks made "I'd like to check on my application" answer how to check for a
+toilet leak) and passing the gate on its own; a message that names nothing but a case ("check on my
+application", `status_talk` in `data/routes.<language>.yml`) has none.
 
 Steps are fields, so a caller swaps one by name (`dataclasses.replace(pipeline, gate=...)`), never by
 position. Redaction is the first step by construction: the raw message exists only in `TurnRequest`,
@@ -63,6 +66,7 @@ from bot.generation.rewrite import is_follow_up
 from knowledge_base.continuity import asks_only_a_kind, load_cues, points_back, starts_anew
 from knowledge_base.records import Turn
 from knowledge_base.retriever import Query
+from knowledge_base.text import terms
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +196,7 @@ class Pipeline:
                 AnswerStatus.NEEDS_LOGIN,
                 AnswerStatus.ANSWERED,
             ):
-                reply = self._with_general_answer(reply, query, request.history, timer)
+                reply = self._with_general_answer(reply, checked, query, timer)
             return reply, "status", ""
         in_conversation, outcome = query.has_context, ""
         if not in_conversation and asks_only_a_kind(query.question, load_cues()):
@@ -229,18 +233,27 @@ class Pipeline:
         return reply, routed.intent, outcome
 
     def _with_general_answer(
-        self, status: Reply, query: Query, history: Sequence[Turn], timer: _Timer
+        self, status: Reply, message: RedactedMessage, query: Query, timer: _Timer
     ) -> Reply:
         """A status reply to a message that may be a question about the rules after all, followed by
         what the documents say in general, when they answer the question (the same steps as for any
         question, without a language model); else the status reply alone. Not logged in: a shorter
         login prompt ("if you are asking about your own application or case") leads; logged in: the
         resident's cases, then "In general, the city's pages say:" ("how long is the waiting list for
-        housing assistance?" got only the resident's cases)."""
+        housing assistance?" got only the resident's cases).
+
+        The question is read alone, as a first question, and its answer must pass the gate on its own:
+        the conversation's page is no general answer to a question about one's case. A message that
+        names nothing but a case ("I'd like to check on my application") has none to give."""
+        if not self._names_a_subject(query.question):
+            return status
+        if query.has_context:
+            query = timer.run("encode_general", lambda: self.encode(message, ()))
+        alone = query
         curated = self.curated
-        general = timer.run(curated.name + "_general", lambda: curated(query)) if curated else None
+        general = timer.run(curated.name + "_general", lambda: curated(alone)) if curated else None
         if general is None:
-            general, _ = self._retrieve_and_answer(query, history, timer, suffix="_general")
+            general, _ = self._retrieve_and_answer(alone, (), timer, suffix="_general")
         if general.status not in (AnswerStatus.ANSWERED, AnswerStatus.CURATED) or not general.sentences:
             return status
         if status.status == AnswerStatus.NEEDS_LOGIN:
@@ -256,6 +269,12 @@ class Pipeline:
             follow_ups=(),
             private=status.private,
         )
+
+    def _names_a_subject(self, question: str) -> bool:
+        """Whether a status question names something besides a case and asking after it: "is my street
+        getting plowed today?" does, "check on my application" (`status_talk`) does not."""
+        rest = self.route.patterns.rest("status_talk", question)
+        return bool(set(terms(rest)) - load_cues().generic)
 
     def _retrieve_and_answer(
         self, query: Query, history: Sequence[Turn], timer: _Timer, suffix: str = ""

@@ -5,7 +5,9 @@ unmasked data and never keeps the token: it is passed to this call only. The rep
 asked about: by its reference, else by the kind of case the question names ("my building permit",
 `data/case_types.*.yml`; a kind no case type is, "my dog licence", is told there is none and shown the
 cases there are), else every case on the account, one line each. Status replies are private:
-they are not kept in transcripts or in the conversation.
+they are not kept in transcripts or in the conversation. A question about someone else's case ("can
+you check my husband's permit", `others_case` in `data/routes.<language>.yml`) is told, logged in or
+not, that only one's own cases are shown: logging in would not show his.
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ def case_references(text: str) -> list[str]:
     """The case references a message names, canonical, as the records service reads them ("mb 0dab
     jqsn tzrh 2", "MB-DDNS-LWAF-S34Y-H" with L for 1): `trust.case_references`, shared with it."""
     return find_references(text)
+
+
+def as_ones_own(text: str, routes: RoutePatterns) -> str:
+    """The message as if it were about one's own case: the other person of `others_case` read as "my"
+    (`others_owner`: "can you check my husband's permit" -> "can you check my permit")."""
+    for pattern in routes.patterns.get("others_owner", ()):
+        text = pattern.sub("my", text)
+    return text
 
 
 def names_a_case(text: str) -> bool:
@@ -173,18 +183,21 @@ class RecordsLookup:
     routes: RoutePatterns | None = None  # `others_case` and `case_action` (data/routes.<language>.yml)
 
     def answer(self, question: str, token: str | None, client_address: str | None = None) -> Reply:
-        if not token or self.client is None:
-            return Reply(AnswerStatus.NEEDS_LOGIN, self.replies.get("needs_login"))
         references = case_references(question)[:MAX_LISTED]
         routes = self.routes
+        logged_in = bool(token) and self.client is not None
         if routes is not None and not references and routes.matches("others_case", question):
             # "what is my neighbour's complaint status?", "can you check my husband's permit": one's own
-            # cases would answer another question; one made for them from one's own account is one's own
+            # cases would answer another question, and logging in would not show theirs; one made for
+            # them from one's own account is one's own
+            made = "records_made_for_them" if logged_in else "records_made_for_them_login"
             only = (
                 AnswerSentence(self.replies.get("records_only_yours", contact=self.default_contact), -1),
-                AnswerSentence(self.replies.get("records_made_for_them"), -1),
+                AnswerSentence(self.replies.get(made), -1),
             )
             return Reply(AnswerStatus.NO_ANSWER, join_sentences(only), sentences=only)
+        if not token or self.client is None:
+            return Reply(AnswerStatus.NEEDS_LOGIN, self.replies.get("needs_login"))
         reply = self._lookup(question, references, token, client_address)
         if (
             routes is not None

@@ -33,7 +33,7 @@ from bot.answering.intent import IntentClassifier
 from bot.answering.language import LanguageCheck
 from bot.answering.links import LinkPolicy
 from bot.answering.normalise import normalise
-from bot.answering.records import CaseType, RecordsLookup, asked_type, names_a_case
+from bot.answering.records import CaseType, RecordsLookup, as_ones_own, asked_type, names_a_case
 from bot.answering.replies import Replies, RoutePatterns
 from bot.answering.search_text import search_text
 from bot.answering.statuses import AnswerStatus
@@ -129,6 +129,10 @@ class Route:
     (`language.py`) first gets a reply that says so and offers a person; status questions by a
     classifier trained on labelled paraphrases (`bot/answering/data/intent/`), or by a case reference.
     Both classifiers score the question vector `Encode` computed, so routing costs no model call. A
+    question about someone else's case (`others_case`: "can you check my husband's permit") is a status
+    question when it would be one about one's own ("can you check my permit", `records.as_ones_own`,
+    one more encoding): the classifier, trained on one's own cases, scored it below its threshold, and
+    it was answered as a question about the rules; "how do I renew my son's parking permit?" stays one. A
     question about another city ("a dog licence in Vancouver") is told that the city's documents answer
     for the city only (`places.py`)."""
 
@@ -167,8 +171,9 @@ class Route:
                 return Routed(message, "manipulation", p)
         # the text as searched, misspelt words respelled (`Query.question`), as its vector was embedded
         probability = self.intents.status_probability(query.question, query.question_vector)
-        if probability >= self.intents.threshold and not self._narrows_a_question(query, history):
-            return Routed(message, "status", probability)
+        status = probability if probability >= self.intents.threshold else self._as_ones_own(text)
+        if status >= self.intents.threshold and not self._narrows_a_question(query, history):
+            return Routed(message, "status", status)
         after = self._after_status(text, probability, history)
         if after >= self.intents.threshold:
             return Routed(message, "status", after)
@@ -176,6 +181,15 @@ class Route:
         if place is not None:
             return Routed(message, "other_place", place=place)
         return Routed(message, "question", 1.0 - probability)
+
+    def _as_ones_own(self, text: str) -> float:
+        """The status probability of a question about someone else's case (`others_case`) read as one
+        about one's own ("can you check my husband's permit" as "can you check my permit"); 0 for any
+        other message."""
+        if self.encode is None or not self.patterns.matches("others_case", text):
+            return 0.0
+        own = self.encode(as_ones_own(text, self.patterns))
+        return self.intents.status_probability(own.question, own.question_vector)
 
     def _narrows_a_question(self, query: Query, history: Sequence[Turn]) -> bool:
         """Whether the message narrows the last question with a preposition ("and for my contractor?",

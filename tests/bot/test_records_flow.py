@@ -405,12 +405,14 @@ def test_another_persons_case_family_included_is_never_answered_with_ones_own(
         "can you check my husband's permit",
         "is my mother's benefit approved yet",
         "status of my son's parking permit",
+        "where is my daughter's parking permit",  # 0.24 for the classifier on its own
     ):
         answer = bot.service.pipeline.run(asked, access_token=token)
         assert not any(ref in answer.text for ref in user.case_references), asked
-        assert answer.intent != "status" or (
-            answer.status == AnswerStatus.NO_ANSWER and "your own account" in answer.text
-        ), asked
+        # told so, not answered as a question about the rules (the classifier alone scored the first
+        # below its threshold)
+        assert (answer.intent, answer.status) == ("status", AnswerStatus.NO_ANSWER), asked
+        assert "your own account" in answer.text, asked
 
 
 def test_a_kind_of_case_the_resident_does_not_have_is_not_answered_with_another_kind(
