@@ -9,6 +9,7 @@ import pytest
 
 from bot.api.app import create_app
 from tests.bot.staff.staff_harness import StaffStack
+from tests.bot.staff.test_console_browser import sign_in
 from tests.bot.staff.test_staff_pages_browser import in_chromium
 from tests.web_widget.harness import ServedApp
 
@@ -19,17 +20,11 @@ LOOK = """el => { const s = getComputedStyle(el); const r = el.getBoundingClient
 
 
 def test_date_and_number_fields_look_like_the_text_fields_and_are_44px_tall(stack: StaffStack) -> None:
-    user = stack.user("editor")
     seen: dict[str, dict[str, Any]] = {}
     with ServedApp(create_app(stack.settings, stack.runtime)) as served:
 
         def scenario(page: Any, requests: list[str]) -> None:
-            page.goto(f"{served.origin}/staff/login")
-            page.fill("#username", user.username)
-            page.fill("#password", user.password)
-            page.keyboard.press("Enter")
-            page.wait_for_url(f"{served.origin}/staff")
-            page.goto(f"{served.origin}/staff/analytics?days=30")
+            sign_in(page, served, stack, "editor", "/staff/analytics?days=30")
             seen["days (number)"] = page.eval_on_selector("#days", LOOK)
             page.goto(f"{served.origin}/staff/curated")
             seen["expires_on (date)"] = page.eval_on_selector("#expires_on", LOOK)
