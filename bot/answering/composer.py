@@ -22,7 +22,7 @@ outside the city's hosts, is never quoted (`data/quotable.*.yml`, `links.LinkPol
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -237,7 +237,7 @@ class ExtractiveComposer:
                 scored.append((score, h_index, s_index))
         if not scored:
             return []
-        best_score, h_index, s_index = self._best(scored, holds)
+        best_score, h_index, s_index = self._best(scored, holds, [h.document_id for h in hits])
         hit = hits[h_index]
         by_position = {s: sc for sc, h, s in scored if h == h_index}
         items = self._items(hit)
@@ -269,16 +269,27 @@ class ExtractiveComposer:
         return picked
 
     def _best(
-        self, scored: list[tuple[float, int, int]], holds: dict[tuple[int, int], set[str]]
+        self,
+        scored: list[tuple[float, int, int]],
+        holds: dict[tuple[int, int], set[str]],
+        documents: Sequence[str],
     ) -> tuple[float, int, int]:
-        """The best-scoring sentence; but when it holds nothing the question asks for, the best one
-        holding a preferred kind (a duration for "how long") that scores at least `preferred_floor` of
-        it: the other matched the question's words, not what it asks."""
+        """The best-scoring sentence; but when it holds nothing the question asks for, the best one of
+        the same document holding a preferred kind (a duration for "how long") that scores at least
+        `preferred_floor` of it: the other matched the question's words, not what it asks. Never
+        another document's: "how long does it take?" after a business-licence question got a building
+        permit's 20 business days."""
         best = max(scored)
         if holds.get((best[1], best[2])):
             return best
         preferred, floor = set(self.config.preferred_kinds), self.config.preferred_floor * best[0]
-        holding = [s for s in scored if holds.get((s[1], s[2]), set()) & preferred and s[0] >= floor]
+        holding = [
+            s
+            for s in scored
+            if holds.get((s[1], s[2]), set()) & preferred
+            and s[0] >= floor
+            and documents[s[1]] == documents[best[1]]
+        ]
         return max(holding) if holding else best
 
     def _allowed(self, hit: RetrievedChunk, skip: frozenset[tuple[str, int]]) -> list[bool]:
