@@ -21,7 +21,6 @@ or to a `Reply` that ends the turn:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -61,8 +60,6 @@ from knowledge_base.retriever import Query, Retriever
 from knowledge_base.text import terms
 
 # Intents recognised by patterns over the whole message, in this order (abuse first).
-# "the waste one", "that parking one": a kind of something already listed, "one" standing for it
-_ONE_OF_THEM = re.compile(r"\b(the|that|this|those|these)\s+(\w+\s+){1,2}ones?\b", re.IGNORECASE)
 _CANNED: tuple[Intent, ...] = ("abuse", "greeting", "thanks", "handoff", "login_help")
 
 
@@ -234,7 +231,7 @@ class Route:
             was = self.intents.status_probability(before.question, before.question_vector)
             if was < self.intents.threshold:
                 return 0.0
-        if names_nothing or _ONE_OF_THEM.search(text):
+        if names_nothing or self.patterns.matches("one_of_them", text):
             return 1.0
         odds = self.after_status_odds * probability / max(1e-9, 1.0 - probability)
         return odds / (1.0 + odds)
